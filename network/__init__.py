@@ -1,0 +1,66 @@
+"""Upstander Network: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from network import config as settings
+from network.config import PROJECT_ROOT
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, Socket.IO and Celery."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(settings.load(config)["INSTANCE_PATH"]),
+    )
+    app.config.from_mapping(settings.load(config))
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    from network import extensions, i18n, security
+    from network.accounts.sessions import init_login
+    from network.errors import register_error_handlers
+    from network.tasks import celery_init_app
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    init_login(app)
+    security.init_app(app)
+    register_error_handlers(app)
+    extensions.socketio.init_app(
+        app,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        cors_allowed_origins=[app.config["SITE_URL"]],
+    )
+    celery_init_app(app)
+    _register_blueprints(app)
+
+    from network.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from network.accounts.views import accounts
+    from network.api import api
+    from network.health import health
+    from network.pages.views import pages
+    from network.teams.views import teams
+
+    # Importing the API modules registers their operations on the blueprint.
+    import network.accounts.api
+    import network.teams.api  # noqa: F401
+
+    for blueprint in (pages, accounts, teams, health, api):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Members joining the movement: sign-up, login, profile, preferences and access tokens."""

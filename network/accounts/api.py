@@ -1,0 +1,81 @@
+"""API resources: members (sign-up), tokens and me."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from network.accounts import services
+from network.accounts.models import Member
+from network.accounts.schemas import MemberOut, PreferencesIn, SignUpIn, TokenIn, TokenOut
+from network.api import operation
+from network.extensions import limiter
+
+
+def _signup_limit() -> str:
+    return str(current_app.config["SIGNUP_LIMIT_PER_IP"])
+
+
+def _login_limit_ip() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_IP"])
+
+
+def _login_limit_account() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+
+
+def login_account_key() -> str:
+    """Key login attempts by the account they target, whatever IP they come from."""
+    if request.is_json:
+        payload = request.get_json(silent=True)
+        email = payload.get("email", "") if isinstance(payload, dict) else ""
+    else:
+        email = request.form.get("email", "")
+    return "account:" + services.normalise_email(str(email))
+
+
+LOGIN_LIMITS = (
+    limiter.limit(_login_limit_ip, scope="login-ip"),
+    limiter.limit(_login_limit_account, key_func=login_account_key, scope="login-account"),
+)
+
+
+@operation(
+    "/members", "POST", tag="members", body=SignUpIn, response=MemberOut, status=201,
+    auth=False, errors=(409,),
+    decorators=(limiter.limit(_signup_limit, scope="signup"),),
+)
+def create_member(body: SignUpIn) -> MemberOut:
+    """Sign up to the movement (the code of conduct must be accepted)."""
+    member = services.sign_up(
+        email=str(body.email),
+        password=body.password,
+        display_name=body.display_name,
+        locale=body.locale.value,
+        time_zone=body.time_zone,
+        pledge_accepted=body.pledge_accepted,
+    )
+    return MemberOut.of(member)
+
+
+@operation(
+    "/tokens", "POST", tag="tokens", body=TokenIn, response=TokenOut, status=201,
+    auth=False, decorators=LOGIN_LIMITS,
+)
+def create_token(body: TokenIn) -> TokenOut:
+    """Create a personal access token from email and password."""
+    token, secret = services.create_token(email=body.email, password=body.password, name=body.name)
+    return TokenOut(id=token.id, name=token.name, token=secret, created_at=token.created_at)
+
+
+@operation("/me", "GET", tag="me", response=MemberOut)
+def get_me(actor: Member) -> MemberOut:
+    """Return the logged-in member."""
+    return MemberOut.of(actor)
+
+
+@operation("/me", "PATCH", tag="me", body=PreferencesIn, response=MemberOut)
+def update_me(actor: Member, body: PreferencesIn) -> MemberOut:
+    """Change the logged-in member's profile and preferences."""
+    changes = body.model_dump(exclude_unset=True, mode="json")
+    services.update_preferences(actor, **changes)
+    return MemberOut.of(actor)

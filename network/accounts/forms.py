@@ -1,0 +1,84 @@
+"""Page forms of members."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from network.accounts.models import DigestFrequency
+from network.vocabulary import HELP_LANGUAGES, ActionType, Platform, action_info
+from network.widgets import MultiCheckboxField
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    return [("en", "English"), ("nl", "Nederlands")]
+
+
+class SignUpForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        description=_l("At least 10 characters. Common passwords are refused."),
+    )
+    display_name = StringField(
+        _l("Display name"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l("Shown to other members. A pseudonym is fine."),
+    )
+    locale = SelectField(_l("Language"), choices=locale_choices())
+    time_zone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
+                            default="Europe/Amsterdam")
+    pledge_accepted = BooleanField(
+        _l("I accept the code of conduct"),
+        validators=[DataRequired(_l("You can only join after accepting the code of conduct."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class PreferencesForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=60)])
+    locale = SelectField(_l("Language"), choices=locale_choices())
+    time_zone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
+    digest_frequency = SelectField(
+        _l("Digest"),
+        choices=[
+            (DigestFrequency.OFF.value, _l("No digest")),
+            (DigestFrequency.DAILY.value, _l("Daily")),
+            (DigestFrequency.WEEKLY.value, _l("Weekly")),
+        ],
+    )
+    platforms = MultiCheckboxField(
+        _l("Platforms I can help on"),
+        choices=[(p.value, p.value.capitalize() if p != Platform.X else "X") for p in Platform],
+    )
+    languages = MultiCheckboxField(_l("Languages I can help in"),
+                                   choices=[(code, code.upper()) for code in HELP_LANGUAGES])
+    comfortable_actions = MultiCheckboxField(_l("Actions I am comfortable with"), choices=[])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.comfortable_actions.choices = [(a.value, action_info(a).label) for a in ActionType]
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=256)],
+        description=_l("At least 10 characters. You will be logged out everywhere else."),
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    confirm = BooleanField(
+        _l("I understand that my account is erased and cannot be restored"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )

@@ -1,0 +1,43 @@
+"""Read side of members: who is behind a session or a token."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from network.accounts.models import AccessToken, Member
+from network.accounts.services import TOKEN_PREFIX, token_digest
+from network.extensions import db
+
+
+def member_for_session(session_id: str) -> Member | None:
+    """Return the active member of a session id ("id:version"); stale versions get nobody."""
+    member_id, _sep, version = session_id.partition(":")
+    if not (member_id.isdigit() and version.isdigit()):
+        return None
+    member = db.session.get(Member, int(member_id))
+    if member is None or not member.is_active or member.session_version != int(version):
+        return None
+    return member
+
+
+def member_for_token(secret: str) -> Member | None:
+    """Return the active member owning a valid, unrevoked token."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    member = db.session.scalar(
+        sa.select(Member)
+        .join(AccessToken, AccessToken.member_id == Member.id)
+        .where(AccessToken.token_hash == token_digest(secret), AccessToken.revoked_at.is_(None))
+    )
+    return member if member is not None and member.is_active else None
+
+
+def tokens_of(member: Member) -> list[AccessToken]:
+    """Return the member's unrevoked tokens, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AccessToken)
+            .where(AccessToken.member_id == member.id, AccessToken.revoked_at.is_(None))
+            .order_by(AccessToken.id.desc())
+        )
+    )

@@ -1,0 +1,82 @@
+"""Request and response schemas of members, tokens and the current member."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from network.accounts.models import DigestFrequency, Member, Role
+from network.vocabulary import ActionType, Locale, Platform
+
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class Strict(BaseModel):
+    """Schemas refuse unknown fields, so typos are reported instead of ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignUpIn(Strict):
+    """Join the movement."""
+
+    email: EmailStr = Field(max_length=254)
+    password: Password = Field(description="At least 10 characters; common passwords are refused.")
+    display_name: DisplayName = Field(description="Shown to other members; a pseudonym is fine.")
+    locale: Locale = Locale.EN
+    time_zone: str = Field(default="Europe/Amsterdam", max_length=64)
+    pledge_accepted: bool = Field(description="Must be true: the member accepts the code of conduct.")
+
+
+class MemberOut(BaseModel):
+    """A member as they see themselves."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    trust_level: int
+    locale: str
+    time_zone: str
+    digest_frequency: DigestFrequency
+    platforms: list[str]
+    languages: list[str]
+    comfortable_actions: list[str]
+    pledge_accepted_at: datetime
+    created_at: datetime
+
+    @classmethod
+    def of(cls, member: Member) -> MemberOut:
+        return cls.model_validate(member, from_attributes=True)
+
+
+class PreferencesIn(Strict):
+    """Change profile and preferences; every field optional."""
+
+    display_name: DisplayName | None = None
+    locale: Locale | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
+    digest_frequency: DigestFrequency | None = None
+    platforms: list[Platform] | None = Field(default=None, max_length=20)
+    languages: list[str] | None = Field(default=None, max_length=20)
+    comfortable_actions: list[ActionType] | None = Field(default=None, max_length=7)
+
+
+class TokenIn(Strict):
+    """Exchange email and password for a personal access token."""
+
+    email: str = Field(max_length=254)
+    password: Password
+    name: str = Field(default="API", max_length=80)
+
+
+class TokenOut(BaseModel):
+    """A new token: the secret is shown this once and stored only as a hash."""
+
+    id: int
+    name: str
+    token: str
+    created_at: datetime

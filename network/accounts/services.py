@@ -1,0 +1,258 @@
+"""Use cases of members: join, log in, preferences, password, tokens, leaving."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from functools import cache
+from zoneinfo import available_timezones
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from network.accounts import passwords
+from network.accounts.models import AccessToken, DigestFrequency, Member, Role
+from network.db import utcnow
+from network.errors import Conflict, Forbidden, Unauthorised, ValidationFailed
+from network.extensions import db
+from network.vocabulary import HELP_LANGUAGES, ActionType, Locale, Platform
+
+TOKEN_PREFIX = "upn_"
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Return every IANA time zone name."""
+    return frozenset(available_timezones())
+
+
+def normalise_email(email: str) -> str:
+    """Return the email address in the form it is stored and compared in."""
+    return email.strip().lower()
+
+
+def sign_up(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    locale: str,
+    time_zone: str,
+    pledge_accepted: bool,
+    role: Role = Role.MEMBER,
+) -> Member:
+    """Create a member who accepted the code of conduct."""
+    email = normalise_email(email)
+    display_name = display_name.strip()
+    problems: dict[str, str] = {}
+    if not pledge_accepted:
+        problems["pledge_accepted"] = _("You can only join after accepting the code of conduct.")
+    if not display_name:
+        problems["display_name"] = _("Choose a display name; a pseudonym is fine.")
+    problem = passwords.password_problem(password, email=email, display_name=display_name)
+    if problem:
+        problems["password"] = problem
+    problems.update(_preference_problems(locale=locale, time_zone=time_zone))
+    if problems:
+        raise ValidationFailed(_("Some fields are not valid."), fields=problems)
+    if db.session.scalar(sa.select(Member.id).where(Member.email == email)) is not None:
+        raise _email_taken()
+    member = Member(
+        email=email,
+        password_hash=passwords.hash_password(password),
+        display_name=display_name,
+        locale=locale,
+        time_zone=time_zone,
+        pledge_accepted_at=utcnow(),
+        role=role,
+        trust_level=3 if role != Role.MEMBER else 0,
+        platforms=[],
+        languages=[locale],
+        comfortable_actions=[],
+    )
+    db.session.add(member)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Two sign-ups with the same address at once: the unique index decides.
+        db.session.rollback()
+        raise _email_taken() from None
+    return member
+
+
+def _email_taken() -> Conflict:
+    return Conflict(
+        _("An account with this email address already exists. Log in instead."),
+        fields={"email": _("This email address is already registered.")},
+        code="email_taken",
+    )
+
+
+def authenticate(email: str, password: str) -> Member:
+    """Return the member with these credentials; unknown email and wrong password look alike."""
+    member = db.session.scalar(sa.select(Member).where(Member.email == normalise_email(email)))
+    if member is None:
+        passwords.burn_verification_time(password)
+        raise _bad_credentials()
+    if not passwords.verify_password(member.password_hash, password) or not member.is_active:
+        raise _bad_credentials()
+    if passwords.needs_rehash(member.password_hash):
+        member.password_hash = passwords.hash_password(password)
+    member.last_login_at = utcnow()
+    db.session.commit()
+    return member
+
+
+def _bad_credentials() -> Unauthorised:
+    return Unauthorised(_("Email address or password is incorrect."), code="invalid_credentials")
+
+
+def end_sessions(member: Member) -> None:
+    """Revoke every session of the member (logout, password change)."""
+    member.session_version += 1
+    db.session.commit()
+
+
+def change_password(member: Member, *, current_password: str, new_password: str) -> None:
+    """Replace the member's password and revoke their other sessions."""
+    if not passwords.verify_password(member.password_hash, current_password):
+        raise ValidationFailed(
+            _("Your current password is incorrect."),
+            fields={"current_password": _("Your current password is incorrect.")},
+        )
+    problem = passwords.password_problem(
+        new_password, email=member.email, display_name=member.display_name
+    )
+    if problem:
+        raise ValidationFailed(problem, fields={"new_password": problem})
+    member.password_hash = passwords.hash_password(new_password)
+    member.session_version += 1
+    db.session.commit()
+
+
+def update_preferences(
+    member: Member,
+    *,
+    display_name: str | None = None,
+    locale: str | None = None,
+    time_zone: str | None = None,
+    digest_frequency: str | None = None,
+    platforms: Iterable[str] | None = None,
+    languages: Iterable[str] | None = None,
+    comfortable_actions: Iterable[str] | None = None,
+) -> Member:
+    """Change the member's profile and preferences; unknown codes are refused."""
+    problems = _preference_problems(
+        locale=locale,
+        time_zone=time_zone,
+        digest_frequency=digest_frequency,
+        platforms=platforms,
+        languages=languages,
+        comfortable_actions=comfortable_actions,
+    )
+    if display_name is not None and not display_name.strip():
+        problems["display_name"] = _("Choose a display name; a pseudonym is fine.")
+    if problems:
+        raise ValidationFailed(_("Some fields are not valid."), fields=problems)
+    if display_name is not None:
+        member.display_name = display_name.strip()
+    if locale is not None:
+        member.locale = locale
+    if time_zone is not None:
+        member.time_zone = time_zone
+    if digest_frequency is not None:
+        member.digest_frequency = DigestFrequency(digest_frequency)
+    if platforms is not None:
+        member.platforms = _ordered(platforms, [p.value for p in Platform])
+    if languages is not None:
+        member.languages = _ordered(languages, list(HELP_LANGUAGES))
+    if comfortable_actions is not None:
+        member.comfortable_actions = _ordered(comfortable_actions, [a.value for a in ActionType])
+    db.session.commit()
+    return member
+
+
+def _ordered(chosen: Iterable[str], vocabulary: list[str]) -> list[str]:
+    picked = set(chosen)
+    return [code for code in vocabulary if code in picked]
+
+
+def _preference_problems(
+    *,
+    locale: str | None = None,
+    time_zone: str | None = None,
+    digest_frequency: str | None = None,
+    platforms: Iterable[str] | None = None,
+    languages: Iterable[str] | None = None,
+    comfortable_actions: Iterable[str] | None = None,
+) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if locale is not None and locale not in {loc.value for loc in Locale}:
+        problems["locale"] = _("Choose Dutch (nl) or English (en).")
+    if time_zone is not None and time_zone not in time_zones():
+        problems["time_zone"] = _("Choose a time zone such as Europe/Amsterdam.")
+    if digest_frequency is not None and digest_frequency not in {d.value for d in DigestFrequency}:
+        problems["digest_frequency"] = _("Choose off, daily or weekly.")
+    checks = [
+        ("platforms", platforms, {p.value for p in Platform}),
+        ("languages", languages, set(HELP_LANGUAGES)),
+        ("comfortable_actions", comfortable_actions, {a.value for a in ActionType}),
+    ]
+    for name, chosen, allowed in checks:
+        unknown = sorted(set(chosen or ()) - allowed)
+        if unknown:
+            problems[name] = _("Unknown choice: %(codes)s.", codes=", ".join(unknown))
+    return problems
+
+
+def delete_account(member: Member, *, password: str) -> None:
+    """Erase the member after they confirmed with their password."""
+    if not passwords.verify_password(member.password_hash, password):
+        raise ValidationFailed(
+            _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
+        )
+    db.session.delete(member)
+    db.session.commit()
+
+
+def create_token(*, email: str, password: str, name: str) -> tuple[AccessToken, str]:
+    """Issue a personal access token to the member with these credentials; return it once."""
+    member = authenticate(email, password)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken(
+        member_id=member.id,
+        name=name.strip() or "API",
+        token_hash=token_digest(secret),
+        prefix=secret[:12],
+    )
+    db.session.add(token)
+    db.session.commit()
+    return token, secret
+
+
+def revoke_token(member: Member, token_id: int) -> None:
+    """Revoke one of the member's tokens."""
+    token = db.session.get(AccessToken, token_id)
+    if token is None or token.member_id != member.id:
+        raise Forbidden(_("This token is not yours."))
+    token.revoked_at = utcnow()
+    db.session.commit()
+
+
+def token_digest(secret: str) -> str:
+    """Return the stored form of a token: tokens are random, so one SHA-256 round suffices."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_staff(*, email: str, password: str, display_name: str, role: Role) -> Member:
+    """Create an organiser or admin (from the CLI); they start fully trusted."""
+    return sign_up(
+        email=email,
+        password=password,
+        display_name=display_name,
+        locale="en",
+        time_zone="Europe/Amsterdam",
+        pledge_accepted=True,
+        role=role,
+    )

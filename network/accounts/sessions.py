@@ -1,0 +1,33 @@
+"""Who is making the request: the session cookie (versioned) or a bearer token."""
+
+from __future__ import annotations
+
+from flask import Flask, Request
+from flask_babel import lazy_gettext as _l
+
+from network.accounts import queries
+from network.accounts.models import Member
+from network.extensions import login_manager
+
+
+def init_login(app: Flask) -> None:
+    """Wire Flask-Login to members."""
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_from_session(session_id: str) -> Member | None:
+    return queries.member_for_session(session_id)
+
+
+@login_manager.request_loader
+def _load_from_token(request: Request) -> Member | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return queries.member_for_token(secret.strip())

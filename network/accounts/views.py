@@ -1,0 +1,172 @@
+"""Pages: join, log in and out, profile, password, delete account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from network.accounts import services
+from network.accounts.api import LOGIN_LIMITS, _signup_limit
+from network.accounts.forms import (
+    DeleteAccountForm,
+    LoginForm,
+    PasswordForm,
+    PreferencesForm,
+    SignUpForm,
+)
+from network.accounts.models import Member
+from network.accounts.queries import tokens_of
+from network.errors import ServiceError
+from network.extensions import limiter
+from network.forms import show_service_error
+
+accounts = Blueprint("accounts", __name__)
+
+
+def _me() -> Member:
+    member: Member = current_user._get_current_object()  # type: ignore[attr-defined]
+    return member
+
+
+def _only_on_post() -> bool:
+    return request.method != "POST"
+
+
+@accounts.route("/join", methods=["GET", "POST"])
+@limiter.limit(_signup_limit, scope="signup", exempt_when=_only_on_post)
+def join() -> str | Response:
+    """Sign up to the movement."""
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = SignUpForm()
+    if request.method == "GET":
+        form.locale.data = session.get("locale") or request.accept_languages.best_match(["en", "nl"])
+    if form.validate_on_submit():
+        try:
+            member = services.sign_up(
+                email=form.email.data or "", password=form.password.data or "",
+                display_name=form.display_name.data or "", locale=form.locale.data or "en",
+                time_zone=form.time_zone.data or "", pledge_accepted=bool(form.pledge_accepted.data),
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            session.clear()
+            login_user(member)
+            flash(_("Welcome to the network, %(name)s! Tell us how you can help.",
+                    name=member.display_name), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/join.html", form=form)
+
+
+@accounts.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Log in with email and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            member = _limited_authenticate(form.email.data or "", form.password.data or "")
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            session.clear()  # a fresh session: nothing from before the login carries over
+            login_user(member)
+            target = request.args.get("next", "")
+            safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+            return redirect(target if safe else url_for("pages.home"))
+    return render_template("accounts/login.html", form=form)
+
+
+def _authenticate(email: str, password: str) -> Member:
+    return services.authenticate(email, password)
+
+
+_limited_authenticate = _authenticate
+for _limit in reversed(LOGIN_LIMITS):
+    _limited_authenticate = _limit(_limited_authenticate)
+
+
+@accounts.post("/logout")
+@login_required
+def logout() -> Response:
+    """Log out and revoke the session so it cannot be replayed."""
+    services.end_sessions(_me())
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("pages.home"))
+
+
+@accounts.post("/language")
+def choose_language() -> Response:
+    """Switch the interface language (members: saved in their profile)."""
+    locale = request.form.get("locale", "")
+    if locale in {"en", "nl"}:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            services.update_preferences(_me(), locale=locale)
+    target = request.form.get("next", "")
+    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return redirect(target if safe else url_for("pages.home"))
+
+
+@accounts.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response:
+    """Show and change profile and preferences."""
+    member = _me()
+    form = PreferencesForm(obj=member)
+    if form.validate_on_submit():
+        try:
+            services.update_preferences(
+                member, display_name=form.display_name.data, locale=form.locale.data,
+                time_zone=form.time_zone.data, digest_frequency=form.digest_frequency.data,
+                platforms=form.platforms.data or [], languages=form.languages.data or [],
+                comfortable_actions=form.comfortable_actions.data or [],
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Your preferences are saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, member=member,
+                           tokens=tokens_of(member))
+
+
+@accounts.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    """Change the password; every other session is logged out."""
+    member = _me()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(member, current_password=form.current_password.data or "",
+                                     new_password=form.new_password.data or "")
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            login_user(member)  # this session carries the new version; the others no longer match
+            flash(_("Your password is changed. Other sessions have been logged out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/password.html", form=form)
+
+
+@accounts.route("/profile/delete", methods=["GET", "POST"])
+@login_required
+def delete_account() -> str | Response:
+    """Erase the account after confirmation with the password."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(_me(), password=form.password.data or "")
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your account has been deleted. Thank you for standing up."), "info")
+            return redirect(url_for("pages.home"))
+    return render_template("accounts/delete.html", form=form)

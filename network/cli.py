@@ -1,0 +1,93 @@
+"""Command line: serve, worker, beat, create organisers, seed demo data (`upstander --help`)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from network.accounts.models import Role
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the project's commands to `flask --app network` and `upstander`."""
+    for command in (serve, worker, beat, create_staff, seed):
+        app.cli.add_command(command)
+
+
+@click.command()
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,
+              show_default="PORT or 5000")
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve the site with Socket.IO; embedded mode also runs the worker and beat."""
+    from network import embedded
+    from network.extensions import socketio
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["CELERY_EMBEDDED"]:
+        embedded.start(app.extensions["celery"])
+        click.echo("Celery worker and beat run embedded (in-memory broker).")
+    click.echo(f"Upstander Network on http://{host}:{port}")
+    # Flask refuses app.run() under its CLI; this command is the deliberate exception.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def worker(celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker (extra arguments go to celery)."""
+    celery_app = current_app.extensions["celery"]
+    celery_app.worker_main(["worker", "--loglevel=INFO", *celery_args])
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def beat(celery_args: tuple[str, ...]) -> None:
+    """Run Celery beat, the one scheduler of the installation."""
+    celery_app = current_app.extensions["celery"]
+    celery_app.start(["beat", "--loglevel=INFO", *celery_args])
+
+
+@click.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True, help="Display name")
+@click.option("--role", type=click.Choice([Role.ORGANISER.value, Role.ADMIN.value]),
+              default=Role.ORGANISER.value, show_default=True)
+@click.password_option()
+@with_appcontext
+def create_staff(email: str, display_name: str, role: str, password: str) -> None:
+    """Create an organiser or admin account."""
+    from network.accounts import services
+    from network.errors import ServiceError
+
+    try:
+        member = services.create_staff(email=email, password=password, display_name=display_name,
+                                       role=Role(role))
+    except ServiceError as error:
+        problems = "; ".join(f"{name}: {text}" for name, text in error.fields.items())
+        raise click.ClickException(f"{error.message} {problems}".strip()) from None
+    click.echo(f"Created {role} {member.email} (id {member.id}).")
+
+
+@click.command()
+@with_appcontext
+def seed() -> None:
+    """Add demo data (an organiser, members, a team) unless it is there already."""
+    from network.demo import seed_demo_data
+
+    for line in seed_demo_data():
+        click.echo(line)
+
+
+def main() -> None:
+    """Entry point of the `upstander` console script."""
+    from network import create_app
+
+    FlaskGroup(create_app=create_app, name="upstander", help=__doc__)()

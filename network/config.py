@@ -1,0 +1,87 @@
+"""Settings from environment variables (and `.env`), with safe defaults for the embedded mode."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the Flask config mapping built from the environment and explicit overrides."""
+    env = dict(os.environ if env is None else env)
+    environment = env.get("FLASK_ENV_NAME", env.get("UPSTANDER_ENV", "development"))
+    development = environment in {"development", "test"}
+    instance = Path(env.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    redis_url = env.get("REDIS_URL") or None
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if not development:
+            raise RuntimeError("SECRET_KEY must be set outside development")
+        secret = _development_secret(instance)
+
+    config: dict[str, Any] = {
+        "ENVIRONMENT": environment,
+        "SECRET_KEY": secret,
+        "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'network.db'}",
+        "REDIS_URL": redis_url,
+        # Embedded mode: worker and beat run inside the web process on an in-memory broker.
+        "CELERY_EMBEDDED": redis_url is None and _bool(env.get("CELERY_EMBEDDED"), True),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), not development),
+        "SESSION_COOKIE_NAME": "upstander_session",
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_SECONDS", 14 * 24 * 3600),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": not development,
+        "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "DEFAULT_TIME_ZONE": env.get("DEFAULT_TIME_ZONE", "Europe/Amsterdam"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "upstander"),
+        "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "25 per 5 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "25 per hour"),
+        "SIGNUP_LIMIT_PER_IP": env.get("SIGNUP_LIMIT_PER_IP", "5 per 30 minutes"),
+        "SOCKETIO_MESSAGE_QUEUE": env.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
+        # Threads in the embedded mode (the worker runs as threads beside it); gevent when
+        # served by gunicorn's gevent worker, which the auto-detection picks.
+        "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE")
+        or ("threading" if redis_url is None else None),
+        "MAIL_OUTBOX": env.get("MAIL_OUTBOX", str(instance / "outbox")),
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": _int(env, "SMTP_PORT", 25),
+        "MAIL_FROM": env.get("MAIL_FROM", "Upstander Network <noreply@localhost>"),
+        "PROXY_FIX": _bool(env.get("PROXY_FIX"), False),
+        "INSTANCE_PATH": str(instance),
+    }
+    if overrides:
+        config.update(overrides)
+    return config
+
+
+def _development_secret(instance: Path) -> str:
+    """Keep one random key per checkout so development sessions survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

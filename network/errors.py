@@ -1,0 +1,163 @@
+"""One error shape for the API, friendly pages for the web."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException
+
+from network.extensions import db
+
+
+class ServiceError(Exception):
+    """A use case refused: carries the status, a stable code, a message and per-field problems."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self, message: str, *, fields: dict[str, str] | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class ValidationFailed(ServiceError):
+    status = 422
+    code = "validation_failed"
+
+
+class Unauthorised(ServiceError):
+    status = 401
+    code = "unauthorised"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class ServiceUnavailable(ServiceError):
+    status = 503
+    code = "service_unavailable"
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the API's one error shape."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def wants_json() -> bool:
+    """Tell whether the failing request came to the API (or asked for JSON)."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+def _http_code(status: int) -> str:
+    return {
+        400: "bad_request",
+        401: "unauthorised",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        422: "validation_failed",
+        429: "rate_limited",
+        503: "service_unavailable",
+    }.get(status, "server_error" if status >= 500 else "error")
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in first."),
+        403: _("You are not allowed to do that."),
+        404: _("This page or resource does not exist."),
+        405: _("This method is not allowed here."),
+        413: _("The request is too large."),
+        415: _("Send the request body as JSON."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+        503: _("The service is temporarily unavailable. Please try again shortly."),
+    }
+    return messages.get(status, _("Something went wrong on our side. Please try again."))
+
+
+def respond(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+    """Answer an error as JSON for the API or as a page for the web."""
+    if wants_json():
+        response = jsonify(error_body(code, message, fields))
+    else:
+        response = Response(
+            render_template("errors/error.html", status=status, message=message, fields=fields or {})
+        )
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every error through respond()."""
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError) -> Response:
+        return respond(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Response:
+        return respond(
+            400, "csrf_failed", _("The form expired or was not sent from this site. Please try again.")
+        )
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded) -> Response:
+        response = respond(
+            429,
+            "rate_limited",
+            _("Too many attempts (limit: %(limit)s). Please try again later.", limit=error.description),
+        )
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(int(retry_after))
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        response = respond(status, _http_code(status), _http_message(status))
+        valid_methods = getattr(error, "valid_methods", None)
+        if status == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(valid_methods)
+        return response
+
+    @app.errorhandler(sa_exc.OperationalError)
+    def _database_unavailable(error: sa_exc.OperationalError) -> Response:
+        # A lost database connection fails the request cleanly; the pool reconnects later.
+        app.logger.warning("database unavailable: %s", error.orig)
+        db.session.rollback()
+        return respond(503, "service_unavailable", _http_message(503))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return respond(500, "server_error", _http_message(500))

@@ -1,0 +1,1 @@
+"""Public pages: the movement, the seven actions, the code of conduct."""

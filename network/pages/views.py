@@ -1,0 +1,22 @@
+"""Public pages: home, code of conduct."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from network.vocabulary import ActionType, action_info
+
+pages = Blueprint("pages", __name__)
+
+
+@pages.get("/")
+def home() -> str:
+    """Explain the movement and the seven upstander actions."""
+    actions = [(action, action_info(action)) for action in ActionType]
+    return render_template("pages/home.html", actions=actions)
+
+
+@pages.get("/code-of-conduct")
+def code_of_conduct() -> str:
+    """Show the code of conduct every member accepts."""
+    return render_template("pages/code_of_conduct.html")

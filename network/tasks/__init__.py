@@ -1,0 +1,59 @@
+"""Celery wired the Flask way: every task runs inside an app context; JSON only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from network.extensions import db
+
+TASK_MODULES = ["network.tasks.health"]
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app for this Flask app and store it in app.extensions."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+    redis_url = app.config["REDIS_URL"]
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.conf.update(
+        broker_url=redis_url or "memory://",
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        event_serializer="json",
+        # A job is acknowledged when it has finished, so a killed worker's job runs again.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        timezone="UTC",
+        enable_utc=True,
+        imports=TASK_MODULES,
+        beat_schedule=beat_schedule(),
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Collect the schedules that sit next to their tasks."""
+    from network.tasks import health
+
+    schedule: dict[str, dict[str, Any]] = {}
+    for module in (health,):
+        schedule.update(getattr(module, "SCHEDULE", {}))
+    return schedule

@@ -1,0 +1,1 @@
+"""Teams: circles of people who know each other (a class, a club)."""

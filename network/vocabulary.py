@@ -1,0 +1,105 @@
+"""The product's shared vocabulary: the seven upstander actions, platforms, languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class ActionType(StrEnum):
+    """The seven upstander actions a volunteer can claim."""
+
+    COUNTER_SPEECH = "counter_speech"
+    MESSAGE_AUTHOR = "message_author"
+    SUPPORT_TARGET_PUBLIC = "support_target_public"
+    SUPPORT_TARGET_PRIVATE = "support_target_private"
+    ENLIST_HELP = "enlist_help"
+    REPORT_PLATFORM = "report_platform"
+    REPORT_AUTHORITY = "report_authority"
+
+
+class Platform(StrEnum):
+    """Platforms an alert can be about, derived from the URL's host."""
+
+    INSTAGRAM = "instagram"
+    TIKTOK = "tiktok"
+    X = "x"
+    FACEBOOK = "facebook"
+    YOUTUBE = "youtube"
+    REDDIT = "reddit"
+    SNAPCHAT = "snapchat"
+    DISCORD = "discord"
+    TWITCH = "twitch"
+    OTHER = "other"
+
+
+class Locale(StrEnum):
+    """Languages the interface speaks."""
+
+    NL = "nl"
+    EN = "en"
+
+
+# Languages members can help in; ISO 639-1 codes of the languages most used in the Netherlands.
+HELP_LANGUAGES: tuple[str, ...] = ("nl", "en", "de", "fr", "tr", "ar", "pl", "es")
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """How an action is presented: its label, what the volunteer does, visibility and risk."""
+
+    label: str
+    description: str
+    visibility: str
+    risk: str
+
+
+def action_info(action: ActionType) -> ActionInfo:
+    """Return the translated presentation of an upstander action."""
+    table = {
+        ActionType.COUNTER_SPEECH: ActionInfo(
+            str(_l("Respectful public reply")),
+            str(_l('A calm, public reply in the thread: "This is not OK."')),
+            str(_l("public")),
+            str(_l("higher")),
+        ),
+        ActionType.MESSAGE_AUTHOR: ActionInfo(
+            str(_l("Private word with the author")),
+            str(_l("A private, respectful message to the person behaving hurtfully.")),
+            str(_l("private")),
+            str(_l("medium")),
+        ),
+        ActionType.SUPPORT_TARGET_PUBLIC: ActionInfo(
+            str(_l("Stand by the target in public")),
+            str(_l("Show the target, in the thread, that they are not alone.")),
+            str(_l("public")),
+            str(_l("higher")),
+        ),
+        ActionType.SUPPORT_TARGET_PRIVATE: ActionInfo(
+            str(_l("Support the target privately")),
+            str(_l("A private message to the target: how are you? Can I help?")),
+            str(_l("private")),
+            str(_l("low")),
+        ),
+        ActionType.ENLIST_HELP: ActionInfo(
+            str(_l("Enlist a trusted person")),
+            str(_l("Bring in someone you know: a teacher, a parent, a friend.")),
+            str(_l("private")),
+            str(_l("low")),
+        ),
+        ActionType.REPORT_PLATFORM: ActionInfo(
+            str(_l("Report to the platform")),
+            str(_l("Report the content to the platform where it happens.")),
+            str(_l("anonymous")),
+            str(_l("lowest")),
+        ),
+        ActionType.REPORT_AUTHORITY: ActionInfo(
+            str(_l("Report to the police or a hotline")),
+            str(_l("Report it to the police or a hotline such as Meldknop.nl or MiND.")),
+            str(_l("anonymous")),
+            str(_l("low")),
+        ),
+    }
+    return table[action]
