@@ -21,16 +21,25 @@ def _engine():
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=str(_engine().url), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True, compare_type=True)
+    context.configure(
+        url=str(_engine().url),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_online() -> None:
     with _engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
         with context.begin_transaction():
             context.run_migrations()
 

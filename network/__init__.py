@@ -52,15 +52,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Importing the API modules registers their operations on the blueprint.
+    import network.accounts.api
+    import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.api import api
     from network.health import health
     from network.pages.views import pages
     from network.teams.views import teams
-
-    # Importing the API modules registers their operations on the blueprint.
-    import network.accounts.api
-    import network.teams.api  # noqa: F401
 
     for blueprint in (pages, accounts, teams, health, api):
         app.register_blueprint(blueprint)

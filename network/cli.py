@@ -18,9 +18,15 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command()
-@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,
-              show_default="PORT or 5000")
+@click.option(
+    "--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1"
+)
+@click.option(
+    "--port",
+    default=lambda: int(os.environ.get("PORT", "5000")),
+    type=int,
+    show_default="PORT or 5000",
+)
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve the site with Socket.IO; embedded mode also runs the worker and beat."""
@@ -58,8 +64,12 @@ def beat(celery_args: tuple[str, ...]) -> None:
 @click.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True, help="Display name")
-@click.option("--role", type=click.Choice([Role.ORGANISER.value, Role.ADMIN.value]),
-              default=Role.ORGANISER.value, show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([Role.ORGANISER.value, Role.ADMIN.value]),
+    default=Role.ORGANISER.value,
+    show_default=True,
+)
 @click.password_option()
 @with_appcontext
 def create_staff(email: str, display_name: str, role: str, password: str) -> None:
@@ -68,8 +78,9 @@ def create_staff(email: str, display_name: str, role: str, password: str) -> Non
     from network.errors import ServiceError
 
     try:
-        member = services.create_staff(email=email, password=password, display_name=display_name,
-                                       role=Role(role))
+        member = services.create_staff(
+            email=email, password=password, display_name=display_name, role=Role(role)
+        )
     except ServiceError as error:
         problems = "; ".join(f"{name}: {text}" for name, text in error.fields.items())
         raise click.ClickException(f"{error.message} {problems}".strip()) from None

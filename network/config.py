@@ -21,7 +21,9 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
-def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
+def load(
+    overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Return the Flask config mapping built from the environment and explicit overrides."""
     env = dict(os.environ if env is None else env)
     environment = env.get("FLASK_ENV_NAME", env.get("UPSTANDER_ENV", "development"))

@@ -12,7 +12,7 @@ from network.extensions import db
 from network.teams import services as teams
 from network.teams.models import Team
 
-DEMO_PASSWORD = "upstander-demo-2026"
+DEMO_PASSWORD = "upstander-demo-2026"  # noqa: S105 (printed demo login)
 DEMO_PEOPLE = [
     ("organiser@example.org", "Olga (organiser)", Role.ORGANISER, "en"),
     ("admin@example.org", "Ad (admin)", Role.ADMIN, "nl"),
@@ -28,20 +28,31 @@ def seed_demo_data() -> Iterator[str]:
     for email, name, role, locale in DEMO_PEOPLE:
         member = db.session.scalar(sa.select(Member).where(Member.email == email))
         if member is None:
-            member = accounts.sign_up(email=email, password=DEMO_PASSWORD, display_name=name,
-                                      locale=locale, time_zone="Europe/Amsterdam",
-                                      pledge_accepted=True, role=role)
+            member = accounts.sign_up(
+                email=email,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                locale=locale,
+                time_zone="Europe/Amsterdam",
+                pledge_accepted=True,
+                role=role,
+            )
             accounts.update_preferences(
-                member, platforms=["instagram", "tiktok", "x"], languages=["nl", "en"],
+                member,
+                platforms=["instagram", "tiktok", "x"],
+                languages=["nl", "en"],
                 comfortable_actions=["report_platform", "support_target_private", "counter_speech"],
             )
         members[email] = member
     team = db.session.scalar(sa.select(Team).where(Team.name == "Class 4B"))
     if team is None:
-        team = teams.create_team(members["sam@example.org"], name="Class 4B",
-                                 description="Demo team: a school class looking out for each other.")
+        team = teams.create_team(
+            members["sam@example.org"],
+            name="Class 4B",
+            description="Demo team: a school class looking out for each other.",
+        )
         teams.join_team(members["noor@example.org"], invite_code=team.invite_code)
-    yield "Demo logins (password for all: %s):" % DEMO_PASSWORD
+    yield f"Demo logins (password for all: {DEMO_PASSWORD}):"
     for email, name, role, _locale in DEMO_PEOPLE:
         yield f"  {email:<24} {role.value:<10} {name}"
     yield f"Demo team 'Class 4B' invite code: {team.invite_code}"

@@ -11,8 +11,15 @@ from celery.worker import WorkController
 
 def start(celery_app: Celery) -> list[threading.Thread]:
     """Start a worker and beat inside this process on the in-memory broker."""
-    worker = WorkController(app=celery_app, pool_cls="threads", concurrency=2, without_heartbeat=True,
-                            without_mingle=True, without_gossip=True, loglevel="INFO")
+    worker = WorkController(
+        app=celery_app,
+        pool_cls="threads",
+        concurrency=2,
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+        loglevel="INFO",
+    )
     worker_thread = threading.Thread(target=worker.start, name="celery-worker", daemon=True)
     worker_thread.start()
     beat = EmbeddedService(celery_app, thread=True)

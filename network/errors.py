@@ -110,7 +110,9 @@ def respond(status: int, code: str, message: str, fields: dict[str, str] | None 
         response = jsonify(error_body(code, message, fields))
     else:
         response = Response(
-            render_template("errors/error.html", status=status, message=message, fields=fields or {})
+            render_template(
+                "errors/error.html", status=status, message=message, fields=fields or {}
+            )
         )
     response.status_code = status
     return response
@@ -126,7 +128,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Response:
         return respond(
-            400, "csrf_failed", _("The form expired or was not sent from this site. Please try again.")
+            400,
+            "csrf_failed",
+            _("The form expired or was not sent from this site. Please try again."),
         )
 
     @app.errorhandler(RateLimitExceeded)
@@ -134,7 +138,10 @@ def register_error_handlers(app: Flask) -> None:
         response = respond(
             429,
             "rate_limited",
-            _("Too many attempts (limit: %(limit)s). Please try again later.", limit=error.description),
+            _(
+                "Too many attempts (limit: %(limit)s). Please try again later.",
+                limit=error.description,
+            ),
         )
         retry_after = getattr(error, "retry_after", None)
         if retry_after:

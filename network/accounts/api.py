@@ -40,8 +40,14 @@ LOGIN_LIMITS = (
 
 
 @operation(
-    "/members", "POST", tag="members", body=SignUpIn, response=MemberOut, status=201,
-    auth=False, errors=(409,),
+    "/members",
+    "POST",
+    tag="members",
+    body=SignUpIn,
+    response=MemberOut,
+    status=201,
+    auth=False,
+    errors=(409,),
     decorators=(limiter.limit(_signup_limit, scope="signup"),),
 )
 def create_member(body: SignUpIn) -> MemberOut:
@@ -58,8 +64,14 @@ def create_member(body: SignUpIn) -> MemberOut:
 
 
 @operation(
-    "/tokens", "POST", tag="tokens", body=TokenIn, response=TokenOut, status=201,
-    auth=False, decorators=LOGIN_LIMITS,
+    "/tokens",
+    "POST",
+    tag="tokens",
+    body=TokenIn,
+    response=TokenOut,
+    status=201,
+    auth=False,
+    decorators=LOGIN_LIMITS,
 )
 def create_token(body: TokenIn) -> TokenOut:
     """Create a personal access token from email and password."""

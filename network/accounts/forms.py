@@ -29,8 +29,9 @@ class SignUpForm(FlaskForm):
         description=_l("Shown to other members. A pseudonym is fine."),
     )
     locale = SelectField(_l("Language"), choices=locale_choices())
-    time_zone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
-                            default="Europe/Amsterdam")
+    time_zone = StringField(
+        _l("Time zone"), validators=[DataRequired(), Length(max=64)], default="Europe/Amsterdam"
+    )
     pledge_accepted = BooleanField(
         _l("I accept the code of conduct"),
         validators=[DataRequired(_l("You can only join after accepting the code of conduct."))],
@@ -58,8 +59,9 @@ class PreferencesForm(FlaskForm):
         _l("Platforms I can help on"),
         choices=[(p.value, p.value.capitalize() if p != Platform.X else "X") for p in Platform],
     )
-    languages = MultiCheckboxField(_l("Languages I can help in"),
-                                   choices=[(code, code.upper()) for code in HELP_LANGUAGES])
+    languages = MultiCheckboxField(
+        _l("Languages I can help in"), choices=[(code, code.upper()) for code in HELP_LANGUAGES]
+    )
     comfortable_actions = MultiCheckboxField(_l("Actions I am comfortable with"), choices=[])
 
     def __init__(self, *args: object, **kwargs: object) -> None:

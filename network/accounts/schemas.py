@@ -28,7 +28,9 @@ class SignUpIn(Strict):
     display_name: DisplayName = Field(description="Shown to other members; a pseudonym is fine.")
     locale: Locale = Locale.EN
     time_zone: str = Field(default="Europe/Amsterdam", max_length=64)
-    pledge_accepted: bool = Field(description="Must be true: the member accepts the code of conduct.")
+    pledge_accepted: bool = Field(
+        description="Must be true: the member accepts the code of conduct."
+    )
 
 
 class MemberOut(BaseModel):

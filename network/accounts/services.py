@@ -18,7 +18,7 @@ from network.errors import Conflict, Forbidden, Unauthorised, ValidationFailed
 from network.extensions import db
 from network.vocabulary import HELP_LANGUAGES, ActionType, Locale, Platform
 
-TOKEN_PREFIX = "upn_"
+TOKEN_PREFIX = "upn_"  # noqa: S105 (a prefix, not a secret)
 
 
 @cache

@@ -26,7 +26,7 @@ accounts = Blueprint("accounts", __name__)
 
 
 def _me() -> Member:
-    member: Member = current_user._get_current_object()  # type: ignore[attr-defined]
+    member: Member = current_user._get_current_object()
     return member
 
 
@@ -42,21 +42,31 @@ def join() -> str | Response:
         return redirect(url_for("pages.home"))
     form = SignUpForm()
     if request.method == "GET":
-        form.locale.data = session.get("locale") or request.accept_languages.best_match(["en", "nl"])
+        form.locale.data = session.get("locale") or request.accept_languages.best_match(
+            ["en", "nl"]
+        )
     if form.validate_on_submit():
         try:
             member = services.sign_up(
-                email=form.email.data or "", password=form.password.data or "",
-                display_name=form.display_name.data or "", locale=form.locale.data or "en",
-                time_zone=form.time_zone.data or "", pledge_accepted=bool(form.pledge_accepted.data),
+                email=form.email.data or "",
+                password=form.password.data or "",
+                display_name=form.display_name.data or "",
+                locale=form.locale.data or "en",
+                time_zone=form.time_zone.data or "",
+                pledge_accepted=bool(form.pledge_accepted.data),
             )
         except ServiceError as error:
             show_service_error(form, error)
         else:
             session.clear()
             login_user(member)
-            flash(_("Welcome to the network, %(name)s! Tell us how you can help.",
-                    name=member.display_name), "success")
+            flash(
+                _(
+                    "Welcome to the network, %(name)s! Tell us how you can help.",
+                    name=member.display_name,
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/join.html", form=form)
 
@@ -121,9 +131,13 @@ def profile() -> str | Response:
     if form.validate_on_submit():
         try:
             services.update_preferences(
-                member, display_name=form.display_name.data, locale=form.locale.data,
-                time_zone=form.time_zone.data, digest_frequency=form.digest_frequency.data,
-                platforms=form.platforms.data or [], languages=form.languages.data or [],
+                member,
+                display_name=form.display_name.data,
+                locale=form.locale.data,
+                time_zone=form.time_zone.data,
+                digest_frequency=form.digest_frequency.data,
+                platforms=form.platforms.data or [],
+                languages=form.languages.data or [],
                 comfortable_actions=form.comfortable_actions.data or [],
             )
         except ServiceError as error:
@@ -131,8 +145,9 @@ def profile() -> str | Response:
         else:
             flash(_("Your preferences are saved."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, member=member,
-                           tokens=tokens_of(member))
+    return render_template(
+        "accounts/profile.html", form=form, member=member, tokens=tokens_of(member)
+    )
 
 
 @accounts.route("/profile/password", methods=["GET", "POST"])
@@ -143,8 +158,11 @@ def change_password() -> str | Response:
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(member, current_password=form.current_password.data or "",
-                                     new_password=form.new_password.data or "")
+            services.change_password(
+                member,
+                current_password=form.current_password.data or "",
+                new_password=form.new_password.data or "",
+            )
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: one decorator validates requests and records the OpenAPI operation."""
+"""The JSON API under /api/v1: one decorator validates requests and records the OpenAPI op."""
 
 from __future__ import annotations
 
@@ -60,8 +60,19 @@ def operation(
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         summary = (handler.__doc__ or handler.__name__).strip().splitlines()[0]
         OPERATIONS.append(
-            Operation(rule, method, handler.__name__, summary, tag, status, body, query,
-                      response, auth, errors)
+            Operation(
+                rule,
+                method,
+                handler.__name__,
+                summary,
+                tag,
+                status,
+                body,
+                query,
+                response,
+                auth,
+                errors,
+            )
         )
 
         @wraps(handler)
@@ -108,7 +119,7 @@ def authenticated_member() -> Member | None:
     if request.headers.get("Authorization") and current_user.is_anonymous:
         raise Unauthorised(_("The access token is invalid, expired or revoked."))
     if current_user.is_authenticated:
-        member: Member = current_user._get_current_object()  # type: ignore[attr-defined]
+        member: Member = current_user._get_current_object()
         return member
     return None
 
@@ -116,8 +127,10 @@ def authenticated_member() -> Member | None:
 def json_body() -> Any:
     """Return the parsed JSON body, refusing anything that is not JSON."""
     if not request.is_json:
-        raise ServiceError(_("Send the request body as JSON (Content-Type: application/json)."),
-                           code="invalid_json")
+        raise ServiceError(
+            _("Send the request body as JSON (Content-Type: application/json)."),
+            code="invalid_json",
+        )
     payload = request.get_json(silent=True)
     if payload is None:
         raise ServiceError(_("The request body is not valid JSON."), code="invalid_json")

@@ -1,9 +1,9 @@
-"""Build the OpenAPI 3.1 document from the operations and the pydantic schemas that validate them."""
+"""Build the OpenAPI 3.1 document from the operations and the pydantic schemas they validate."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from flask import Response, jsonify
 from pydantic import BaseModel
@@ -40,7 +40,7 @@ ERROR_DESCRIPTIONS = {
 
 def build_document() -> dict[str, Any]:
     """Return the OpenAPI document for every registered operation."""
-    models: set[tuple[type[BaseModel], str]] = set()
+    models: set[tuple[type[BaseModel], Literal["validation", "serialization"]]] = set()
     for op in OPERATIONS:
         if op.body:
             models.add((op.body, "validation"))

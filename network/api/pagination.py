@@ -27,6 +27,7 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError):
         position = None
     if not isinstance(position, dict):
-        raise ValidationFailed(_("Some fields are not valid."),
-                               fields={"cursor": _("This cursor is not valid.")})
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={"cursor": _("This cursor is not valid.")}
+        )
     return position

@@ -15,7 +15,7 @@ TASK_MODULES = ["network.tasks.health"]
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app for this Flask app and store it in app.extensions."""
 
-    class FlaskTask(Task):  # type: ignore[misc]
+    class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
                 try:

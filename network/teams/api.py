@@ -11,8 +11,14 @@ from network.teams.schemas import JoinTeamIn, TeamIn, TeamListQuery, TeamOut, Te
 
 
 def _out(team: Team, count: int) -> TeamOut:
-    return TeamOut(id=team.id, name=team.name, description=team.description,
-                   invite_code=team.invite_code, member_count=count, created_at=team.created_at)
+    return TeamOut(
+        id=team.id,
+        name=team.name,
+        description=team.description,
+        invite_code=team.invite_code,
+        member_count=count,
+        created_at=team.created_at,
+    )
 
 
 @operation("/teams", "GET", tag="teams", query=TeamListQuery, response=TeamPage)
@@ -20,8 +26,9 @@ def list_teams(actor: Member, query: TeamListQuery) -> TeamPage:
     """List the teams the member belongs to."""
     position = decode_cursor(query.cursor)
     after = position.get("id") if position else None
-    teams = queries.teams_of(actor, after_id=after if isinstance(after, int) else None,
-                             limit=query.limit + 1)
+    teams = queries.teams_of(
+        actor, after_id=after if isinstance(after, int) else None, limit=query.limit + 1
+    )
     page, more = teams[: query.limit], len(teams) > query.limit
     counts = queries.member_counts([team.id for team in page])
     return TeamPage(
@@ -45,7 +52,11 @@ def get_team(actor: Member, team_id: int) -> TeamOut:
 
 
 @operation(
-    "/teams/<int:team_id>/members", "POST", tag="teams", body=JoinTeamIn, response=TeamOut,
+    "/teams/<int:team_id>/members",
+    "POST",
+    tag="teams",
+    body=JoinTeamIn,
+    response=TeamOut,
     errors=(403, 404),
 )
 def join_team(actor: Member, team_id: int, body: JoinTeamIn) -> TeamOut:

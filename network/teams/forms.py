@@ -10,13 +10,19 @@ from wtforms.validators import DataRequired, Length
 
 class TeamForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField(_l("What is this team?"), validators=[Length(max=500)],
-                                description=_l("For example: our class, our football club."))
+    description = TextAreaField(
+        _l("What is this team?"),
+        validators=[Length(max=500)],
+        description=_l("For example: our class, our football club."),
+    )
 
 
 class JoinTeamForm(FlaskForm):
-    invite_code = StringField(_l("Invite code"), validators=[DataRequired(), Length(max=32)],
-                              description=_l("Ask a member of the team for its code."))
+    invite_code = StringField(
+        _l("Invite code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("Ask a member of the team for its code."),
+    )
 
 
 class LeaveTeamForm(FlaskForm):

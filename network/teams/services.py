@@ -23,9 +23,15 @@ def create_team(actor: Member, *, name: str, description: str = "") -> Team:
     """Create a team with the actor as its owner."""
     name = name.strip()
     if not name:
-        raise ValidationFailed(_("Give the team a name."), fields={"name": _("Give the team a name.")})
-    team = Team(name=name[:80], description=description.strip()[:500], invite_code=new_invite_code(),
-                created_by_id=actor.id)
+        raise ValidationFailed(
+            _("Give the team a name."), fields={"name": _("Give the team a name.")}
+        )
+    team = Team(
+        name=name[:80],
+        description=description.strip()[:500],
+        invite_code=new_invite_code(),
+        created_by_id=actor.id,
+    )
     team.memberships.append(TeamMembership(member_id=actor.id, role=TeamRole.OWNER))
     db.session.add(team)
     db.session.commit()
@@ -62,7 +68,8 @@ def leave_team(actor: Member, team_id: int) -> None:
     db.session.delete(membership)
     db.session.flush()
     remaining = db.session.scalars(
-        sa.select(TeamMembership).where(TeamMembership.team_id == team_id)
+        sa.select(TeamMembership)
+        .where(TeamMembership.team_id == team_id)
         .order_by(TeamMembership.joined_at)
     ).all()
     if not remaining:

@@ -17,15 +17,20 @@ teams = Blueprint("teams", __name__, url_prefix="/teams")
 
 
 def _me() -> Member:
-    member: Member = current_user._get_current_object()  # type: ignore[attr-defined]
+    member: Member = current_user._get_current_object()
     return member
 
 
 def _index(create_form: TeamForm, join_form: JoinTeamForm) -> str:
     my_teams = queries.teams_of(_me(), limit=200)
     counts = queries.member_counts([team.id for team in my_teams])
-    return render_template("teams/index.html", teams=my_teams, counts=counts,
-                           create_form=create_form, join_form=join_form)
+    return render_template(
+        "teams/index.html",
+        teams=my_teams,
+        counts=counts,
+        create_form=create_form,
+        join_form=join_form,
+    )
 
 
 @teams.get("/")
@@ -42,8 +47,9 @@ def create() -> str | Response:
     form = TeamForm(prefix="create")
     if form.validate_on_submit():
         try:
-            team = services.create_team(_me(), name=form.name.data or "",
-                                        description=form.description.data or "")
+            team = services.create_team(
+                _me(), name=form.name.data or "", description=form.description.data or ""
+            )
         except ServiceError as error:
             show_service_error(form, error)
         else:

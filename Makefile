@@ -1,0 +1,62 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export HOST PORT
+
+.PHONY: run test install frontend translations lint typecheck pytest bench clean
+
+run: install ## Install, upgrade the SQLite database, seed demo data and serve on http://$(HOST):$(PORT)
+	$(BIN)/upstander db upgrade
+	$(BIN)/upstander seed
+	$(BIN)/upstander serve
+
+test: install lint typecheck pytest ## Install and run every check
+
+install: $(STAMP) translations frontend
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy -d network/translations -D messages >/dev/null
+
+frontend:
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -f node_modules/socket.io-client/dist/socket.io.min.js ]; then \
+	    npm install --no-audit --no-fund --loglevel=error || echo "npm install failed; pages work without the live feed client"; \
+	  fi; \
+	  mkdir -p static/vendor; \
+	  cp -f node_modules/socket.io-client/dist/socket.io.min.js static/vendor/ 2>/dev/null || true; \
+	else echo "npm not found: skipping front-end packages (pages still work)"; fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "NOTE: TEST_DATABASE_URL not set: PostgreSQL tests are skipped (SQLite runs)."; fi
+	@if [ -z "$$TEST_REDIS_URL" ]; then echo "NOTE: TEST_REDIS_URL not set: Redis and Celery-worker tests are skipped."; fi
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install ## Benchmarks (not part of make test)
+	$(BIN)/python -m bench
+
+messages: $(STAMP) ## Re-extract translatable texts and update the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o network/translations/messages.pot .
+	$(BIN)/pybabel update -i network/translations/messages.pot -d network/translations -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .mypy_cache .ruff_cache .pytest_cache

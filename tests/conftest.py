@@ -1,0 +1,276 @@
+"""Fixtures: an app per database backend, per-test rollback, clients, factories, services.
+
+Every test runs on SQLite; with TEST_DATABASE_URL it runs on PostgreSQL too. Each test runs
+inside a transaction that is rolled back ("joining a session into an external transaction",
+join_transaction_mode="create_savepoint"), except tests marked `live`, which commit for real
+(concurrency) and empty the tables afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from network import create_app
+from network.db import Base
+from network.extensions import db, limiter
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+PASSWORD = "a-long-enough-test-password"
+
+
+def service_missing(what: str) -> None:
+    """Skip, or fail when CI said every service must be there."""
+    message = f"{what} is not configured or not reachable"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message} (REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+def database_url(backend: str, tmp: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'test.db'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        service_missing("PostgreSQL (TEST_DATABASE_URL)")
+    assert url is not None
+    return url
+
+
+def test_config(url: str, instance: Path, **extra: Any) -> dict[str, Any]:
+    config = {
+        "TESTING": True,
+        "ENVIRONMENT": "test",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough",
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(instance),
+        "REDIS_URL": None,
+        "CELERY_EMBEDDED": True,
+        "SOCKETIO_MESSAGE_QUEUE": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_PROFILE": "cheapest",
+        "SITE_URL": "http://localhost",
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return config
+
+
+def reset_schema(app: Flask) -> None:
+    """Drop everything and build the schema with the migrations, as production does."""
+    from flask_migrate import upgrade
+
+    engine = db.engine_for(app)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        else:
+            Base.metadata.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    with app.app_context():
+        upgrade()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp(request.param)
+    application = create_app(test_config(database_url(request.param, tmp), tmp))
+    try:
+        reset_schema(application)
+    except sa.exc.OperationalError:
+        service_missing("PostgreSQL")
+    yield application
+    db.engine_for(application).dispose()
+
+
+@pytest.fixture(autouse=True)
+def isolated(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    engine = db.engine_for(app)
+    with app.app_context():
+        limiter.reset()
+    if request.node.get_closest_marker("live"):
+        db.session.remove()
+        db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        yield
+        db.session.remove()
+        empty_tables(engine)
+        return
+    connection = engine.connect()
+    transaction = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield
+    db.session.remove()
+    transaction.rollback()
+    connection.close()
+    db.session.configure(bind=engine)
+
+
+def empty_tables(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def backend(app: Flask) -> str:
+    return db.engine_for(app).dialect.name
+
+
+# --- factories: fixtures that return callables ------------------------------------------------
+
+
+@dataclass
+class MemberHandle:
+    """What a test needs to act as a member; no ORM object leaks out of its session."""
+
+    id: int
+    email: str
+    password: str
+    display_name: str
+
+
+_sequence = count(1)
+
+
+@pytest.fixture
+def create_member(app: Flask) -> Callable[..., MemberHandle]:
+    from network.accounts import services
+    from network.accounts.models import Member, Role
+
+    def make(
+        *,
+        role: str = "member",
+        trust_level: int | None = None,
+        locale: str = "en",
+        email: str | None = None,
+        display_name: str | None = None,
+        **preferences: Any,
+    ) -> MemberHandle:
+        n = next(_sequence)
+        email = email or f"member{n}@example.org"
+        display_name = display_name or f"Member {n}"
+        with app.test_request_context():
+            member = services.sign_up(
+                email=email,
+                password=PASSWORD,
+                display_name=display_name,
+                locale=locale,
+                time_zone="Europe/Amsterdam",
+                pledge_accepted=True,
+                role=Role(role),
+            )
+            if trust_level is not None:
+                member.trust_level = trust_level
+            if preferences:
+                services.update_preferences(member, **preferences)
+            db.session.commit()
+            handle = MemberHandle(member.id, email, PASSWORD, display_name)
+            assert db.session.get(Member, member.id) is not None
+        return handle
+
+    return make
+
+
+@pytest.fixture
+def create_token(app: Flask) -> Callable[[MemberHandle], str]:
+    from network.accounts import services
+
+    def make(member: MemberHandle) -> str:
+        with app.test_request_context():
+            _token, secret = services.create_token(
+                email=member.email, password=member.password, name="test"
+            )
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def api_as(client: FlaskClient, create_token: Callable[[MemberHandle], str]) -> Callable[..., Any]:
+    """Return a function that makes API calls with a member's bearer token."""
+
+    def call(member: MemberHandle | None, method: str, path: str, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
+        if member is not None:
+            headers["Authorization"] = f"Bearer {create_token(member)}"
+        return client.open(path, method=method, headers=headers, **kwargs)
+
+    return call
+
+
+CSRF_FIELD = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def submit(client: FlaskClient) -> Callable[..., Any]:
+    """Fill in a page's form like a browser: fetch the page, then post with its CSRF token."""
+
+    def post(page: str, data: dict[str, Any], action: str | None = None, **kwargs: Any) -> Any:
+        html = client.get(page).get_data(as_text=True)
+        payload = {"csrf_token": csrf_token_from(html), **data}
+        return client.post(action or page, data=payload, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def log_in(submit: Callable[..., Any]) -> Callable[[MemberHandle], Any]:
+    def enter(member: MemberHandle) -> Any:
+        response = submit("/login", {"email": member.email, "password": member.password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return enter
+
+
+# --- real services -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database of its own for the test, emptied before use."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        service_missing("Redis (TEST_REDIS_URL)")
+    assert url is not None
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.RedisError:
+        service_missing("Redis")
+    finally:
+        client.close()
+    return url
