@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from network.extensions import db
+from network.extensions import db, limiter
 
 
 class ServiceError(Exception):
@@ -135,17 +138,19 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(error: RateLimitExceeded) -> Response:
+        current = limiter.current_limit
+        wait = max(1, int(current.reset_at - time.time())) if current else 60
+        minutes = max(1, math.ceil(wait / 60))
         response = respond(
             429,
             "rate_limited",
-            _(
-                "Too many attempts (limit: %(limit)s). Please try again later.",
-                limit=error.description,
+            ngettext(
+                "Too many attempts. Please try again in %(num)d minute.",
+                "Too many attempts. Please try again in %(num)d minutes.",
+                minutes,
             ),
         )
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after:
-            response.headers["Retry-After"] = str(int(retry_after))
+        response.headers["Retry-After"] = str(wait)
         return response
 
     @app.errorhandler(HTTPException)
