@@ -54,12 +54,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     # Importing the API modules registers their operations on the blueprint.
     import network.accounts.api
+    import network.alerts.api
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
+    from network.alerts.views import alerts
     from network.api import api
     from network.health import health
+    from network.moderation.views import moderation
     from network.pages.views import pages
     from network.teams.views import teams
 
-    for blueprint in (pages, accounts, teams, health, api):
+    for blueprint in (pages, accounts, teams, alerts, moderation, health, api):
         app.register_blueprint(blueprint)

@@ -62,6 +62,12 @@ def load(
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "25 per 5 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "25 per hour"),
         "SIGNUP_LIMIT_PER_IP": env.get("SIGNUP_LIMIT_PER_IP", "5 per 30 minutes"),
+        "ALERT_LIMIT_NEW_MEMBER": env.get("ALERT_LIMIT_NEW_MEMBER", "3 per day"),
+        "ALERT_LIMIT_TRUSTED": env.get("ALERT_LIMIT_TRUSTED", "20 per day"),
+        "FLAG_LIMIT": env.get("FLAG_LIMIT", "30 per day"),
+        "TRUST_PROMOTION_APPROVED_ALERTS": _int(env, "TRUST_PROMOTION_APPROVED_ALERTS", 3),
+        "ABUSE_FLAGS_TO_HIDE": _int(env, "ABUSE_FLAGS_TO_HIDE", 3),
+        "ALERT_EXPIRY_DAYS": _int(env, "ALERT_EXPIRY_DAYS", 7),
         "SOCKETIO_MESSAGE_QUEUE": env.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
         # Threads in the embedded mode (the worker runs as threads beside it); gevent when
         # served by gunicorn's gevent worker, which the auto-detection picks.

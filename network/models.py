@@ -1,6 +1,17 @@
 """Import every model so the metadata is complete (for Alembic and the schema test)."""
 
 from network.accounts.models import AccessToken, Member
+from network.alerts.models import AbuseFlag, Alert, AlertReport
+from network.moderation.models import AuditEntry
 from network.teams.models import Team, TeamMembership
 
-__all__ = ["AccessToken", "Member", "Team", "TeamMembership"]
+__all__ = [
+    "AbuseFlag",
+    "AccessToken",
+    "Alert",
+    "AlertReport",
+    "AuditEntry",
+    "Member",
+    "Team",
+    "TeamMembership",
+]

@@ -1,0 +1,1 @@
+"""Alerts: hurtful threads reported by members, triaged before they reach the feed."""

@@ -1,0 +1,102 @@
+"""Page forms of alerts and their review."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from network.alerts.guide import category_label, severity_guide
+from network.alerts.models import Category, FlagReason, Outcome
+from network.vocabulary import HELP_LANGUAGES, ActionType, action_info
+from network.widgets import MultiCheckboxField
+
+
+class AlertForm(FlaskForm):
+    url = StringField(
+        _l("Link to the thread"),
+        validators=[DataRequired(), Length(max=2048)],
+        description=_l("We never open this link ourselves; members open it after a warning."),
+    )
+    category = SelectField(_l("What is happening?"), validators=[DataRequired()])
+    severity = RadioField(_l("How serious is it?"), validators=[InputRequired()], coerce=int)
+    summary = TextAreaField(
+        _l("Short summary"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l(
+            "What is going on, in a sentence or two. No names, addresses, phone numbers "
+            "or emails of the target."
+        ),
+    )
+    language = SelectField(
+        _l("Language of the thread"), choices=[(code, code.upper()) for code in HELP_LANGUAGES]
+    )
+    target_requested_help = BooleanField(_l("I am the target and I ask for help myself"))
+    wanted_actions = MultiCheckboxField(
+        _l("Help I welcome (only when you are the target)"), choices=[]
+    )
+    responder_goal = IntegerField(
+        _l("Public voices wanted"),
+        default=3,
+        validators=[NumberRange(min=1, max=10)],
+        description=_l("Public replies stop at this number, so nobody gets piled on."),
+    )
+    team_id = SelectField(
+        _l("Team (optional)"), coerce=lambda v: int(v) if v else None, validators=[Optional()]
+    )
+
+    def __init__(
+        self, *args: object, teams: tuple[tuple[int, str], ...] = (), **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(c.value, category_label(c)) for c in Category]
+        self.severity.choices = [
+            (level.level, f"{level.level} · {level.title}") for level in severity_guide()
+        ]
+        self.wanted_actions.choices = [(a.value, action_info(a).label) for a in ActionType]
+        self.team_id.choices = [("", str(_l("No team")))] + [(str(i), n) for i, n in teams]
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
+        validators=[DataRequired()],
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[Length(max=500)],
+        description=_l("Required when rejecting; kept in the audit log."),
+    )
+
+
+class FlagForm(FlaskForm):
+    reason = RadioField(
+        _l("Why should organisers look at this alert?"),
+        choices=[
+            (FlagReason.MISLEADING.value, _l("It is misleading")),
+            (FlagReason.ABUSIVE.value, _l("It misuses the network (harassment, pile-on)")),
+        ],
+        validators=[DataRequired()],
+    )
+    note = StringField(_l("Note (optional)"), validators=[Length(max=500)])
+
+
+class ResolveForm(FlaskForm):
+    outcome = SelectField(
+        _l("What happened?"),
+        choices=[
+            (Outcome.CONTENT_REMOVED.value, _l("The content was removed")),
+            (Outcome.THREAD_CALMED.value, _l("The thread calmed down")),
+            (Outcome.NO_CHANGE.value, _l("Nothing changed")),
+            (Outcome.UNKNOWN.value, _l("I don't know")),
+        ],
+    )
+
+
+class TrustForm(FlaskForm):
+    trust_level = SelectField(
+        _l("Trust level"), choices=[(str(n), str(n)) for n in range(4)], coerce=int
+    )
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])

@@ -1,0 +1,139 @@
+"""Alerts, the members who reported each thread, and abuse flags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from network.db import Base, UTCDateTime, enum_column_type, json_list, utcnow
+from network.vocabulary import Platform
+
+
+class Category(StrEnum):
+    """What kind of hurtful behaviour the thread shows."""
+
+    HATE = "hate"
+    SHAMING = "shaming"
+    CANCELING = "canceling"
+    THREAT = "threat"
+    SEXUAL_HARASSMENT = "sexual_harassment"
+    EXCLUSION = "exclusion"
+    DOXXING = "doxxing"
+    OTHER = "other"
+
+
+class AlertStatus(StrEnum):
+    """Where an alert is in its life."""
+
+    PENDING_REVIEW = "pending_review"
+    OPEN = "open"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+ACTIVE_STATUSES = (AlertStatus.PENDING_REVIEW, AlertStatus.OPEN)
+
+
+class Outcome(StrEnum):
+    """What happened to the thread, told when the alert is resolved."""
+
+    CONTENT_REMOVED = "content_removed"
+    THREAD_CALMED = "thread_calmed"
+    NO_CHANGE = "no_change"
+    UNKNOWN = "unknown"
+
+
+class FlagReason(StrEnum):
+    """Why a member thinks an alert misuses the network."""
+
+    MISLEADING = "misleading"
+    ABUSIVE = "abusive"
+
+
+class Alert(Base):
+    """A hurtful thread that members want the network to respond to."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        sa.CheckConstraint("severity BETWEEN 1 AND 4", name="severity_range"),
+        sa.CheckConstraint("responder_goal BETWEEN 1 AND 20", name="responder_goal_range"),
+        sa.CheckConstraint("flag_count >= 1", name="flag_count_positive"),
+        # One active alert per thread: the database decides when two posts race.
+        sa.Index(
+            "uq_alert_active_thread",
+            "canonical_hash",
+            unique=True,
+            postgresql_where=sa.text("status IN ('pending_review', 'open')"),
+            sqlite_where=sa.text("status IN ('pending_review', 'open')"),
+        ),
+        sa.Index("ix_alert_urgency", "status", "severity", "target_requested_help", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(sa.String(2048))
+    canonical_url: Mapped[str] = mapped_column(sa.String(2048))
+    canonical_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    platform: Mapped[Platform] = mapped_column(enum_column_type(Platform, "platform"))
+    category: Mapped[Category] = mapped_column(enum_column_type(Category, "category"))
+    severity: Mapped[int]
+    summary: Mapped[str] = mapped_column(sa.String(500))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    target_requested_help: Mapped[bool] = mapped_column(default=False)
+    wanted_actions: Mapped[list[str]] = mapped_column(json_list(), default=list)
+    responder_goal: Mapped[int] = mapped_column(default=3)
+    status: Mapped[AlertStatus] = mapped_column(enum_column_type(AlertStatus, "alert_status"))
+    reporter_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("member.id", ondelete="SET NULL"), index=True
+    )
+    campaign_id: Mapped[int | None]
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("team.id", ondelete="SET NULL"), index=True
+    )
+    flag_count: Mapped[int] = mapped_column(default=1)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column_type(Outcome, "outcome"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class AlertReport(Base):
+    """One member's report of a thread; the alert's flag count counts these."""
+
+    __tablename__ = "alert_report"
+
+    alert_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AbuseFlag(Base):
+    """A member's flag that an alert is misleading or abusive."""
+
+    __tablename__ = "abuse_flag"
+
+    alert_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[FlagReason] = mapped_column(enum_column_type(FlagReason, "flag_reason"))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Trust when flagging: flags of trusted members hide an alert, others only inform review.
+    trust_level: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,134 @@
+"""Request and response schemas of alerts, reviews, flags and trust."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from network.accounts.schemas import Strict
+from network.alerts.models import Alert, AlertStatus, Category, FlagReason, Outcome
+from network.vocabulary import ActionType, Platform
+
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class AlertIn(Strict):
+    """Report a hurtful thread."""
+
+    url: str = Field(max_length=2048, description="http(s) link to the thread; never fetched.")
+    category: Category
+    severity: int = Field(ge=1, le=4, description="1 unkind, 2 hurtful, 3 severe, 4 dangerous.")
+    summary: Summary = Field(description="What is happening; no personal data of the target.")
+    language: str = Field(default="nl", max_length=8)
+    target_requested_help: bool = False
+    wanted_actions: list[ActionType] = Field(default_factory=list, max_length=7)
+    responder_goal: int = Field(default=3, ge=1, le=10, description="Public voices wanted.")
+    campaign_id: int | None = None
+    team_id: int | None = None
+
+
+class AlertOut(BaseModel):
+    """An alert as members see it: the reporter's identity is never part of it."""
+
+    id: int
+    url: str
+    canonical_url: str
+    platform: Platform
+    category: Category
+    severity: int
+    summary: str
+    language: str
+    target_requested_help: bool
+    wanted_actions: list[str]
+    responder_goal: int
+    status: AlertStatus
+    hidden: bool
+    flag_count: int
+    outcome: Outcome | None
+    campaign_id: int | None
+    team_id: int | None
+    reported_by_me: bool
+    created_at: datetime
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, alert: Alert, *, reported_by_me: bool) -> AlertOut:
+        return cls(
+            id=alert.id,
+            url=alert.url,
+            canonical_url=alert.canonical_url,
+            platform=alert.platform,
+            category=alert.category,
+            severity=alert.severity,
+            summary=alert.summary,
+            language=alert.language,
+            target_requested_help=alert.target_requested_help,
+            wanted_actions=list(alert.wanted_actions),
+            responder_goal=alert.responder_goal,
+            status=alert.status,
+            hidden=alert.hidden_at is not None,
+            flag_count=alert.flag_count,
+            outcome=alert.outcome,
+            campaign_id=alert.campaign_id,
+            team_id=alert.team_id,
+            reported_by_me=reported_by_me,
+            created_at=alert.created_at,
+            resolved_at=alert.resolved_at,
+        )
+
+
+class AlertPage(BaseModel):
+    """A page of alerts, most urgent first."""
+
+    items: list[AlertOut]
+    next_cursor: str | None
+
+
+class AlertListQuery(Strict):
+    """Filters and paging of the alert list."""
+
+    status: AlertStatus | None = None
+    category: Category | None = None
+    platform: Platform | None = None
+    min_severity: int | None = Field(default=None, ge=1, le=4)
+    campaign_id: int | None = None
+    team_id: int | None = None
+    mine: bool = False
+    cursor: str | None = Field(default=None, max_length=500)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+class ReviewIn(Strict):
+    """An organiser's decision on a pending or hidden alert."""
+
+    decision: Literal["approve", "reject"]
+    reason: str = Field(default="", max_length=500)
+
+
+class FlagIn(Strict):
+    """Flag an alert as misleading or abusive."""
+
+    reason: FlagReason
+    note: str = Field(default="", max_length=500)
+
+
+class ResolveIn(Strict):
+    """Close an alert with what happened."""
+
+    outcome: Outcome
+
+
+class TrustIn(Strict):
+    """Set a member's trust level (organisers)."""
+
+    trust_level: int = Field(ge=0, le=3)
+    reason: str = Field(default="", max_length=500)
+
+
+class TrustOut(BaseModel):
+    """A member's trust level after a change."""
+
+    id: int
+    trust_level: int

@@ -1,0 +1,312 @@
+"""Use cases of alerts: post (or merge), review, flag, resolve, expire."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from network.accounts.models import Member
+from network.alerts import policy
+from network.alerts.models import (
+    ACTIVE_STATUSES,
+    AbuseFlag,
+    Alert,
+    AlertReport,
+    AlertStatus,
+    Category,
+    FlagReason,
+    Outcome,
+)
+from network.alerts.urls import InvalidUrl, canonicalise
+from network.db import utcnow
+from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from network.extensions import db
+from network.moderation import audit
+from network.moderation.services import promote_if_trusted
+from network.teams.models import TeamMembership
+from network.vocabulary import HELP_LANGUAGES, ActionType
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Nine or more digits, allowing the spaces, dots, dashes and brackets people write numbers with.
+PHONE = re.compile(r"(?:\+|\b)\d(?:[\s().-]{0,2}\d){8,}\b")
+
+
+@dataclass
+class AlertDraft:
+    """What a member fills in to post an alert."""
+
+    url: str
+    category: str
+    severity: int
+    summary: str
+    language: str = "nl"
+    target_requested_help: bool = False
+    wanted_actions: list[str] = field(default_factory=list)
+    responder_goal: int = 3
+    campaign_id: int | None = None
+    team_id: int | None = None
+
+
+def url_problem(reason: str) -> str:
+    """Explain why a URL was refused."""
+    messages = {
+        "empty": _("Paste the link to the thread."),
+        "too_long": _("The link is longer than 2048 characters."),
+        "scheme": _("Only http and https links can be posted."),
+        "credentials": _("Links with a user name or password in them are not accepted."),
+        "host": _("This link has no valid web address."),
+    }
+    return messages.get(reason, _("This is not a valid web link."))
+
+
+def summary_problem(summary: str) -> str | None:
+    """Refuse personal data of the target in a summary."""
+    if EMAIL.search(summary):
+        return _(
+            "Remove the email address: the target's personal data does not belong in an alert."
+        )
+    if PHONE.search(summary):
+        return _("Remove the phone number: the target's personal data does not belong in an alert.")
+    return None
+
+
+def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
+    """Post an alert, or merge into the active alert of the same thread; True when new."""
+    problems: dict[str, str] = {}
+    canonical = None
+    try:
+        canonical = canonicalise(draft.url)
+    except InvalidUrl as error:
+        problems["url"] = url_problem(str(error))
+    problems.update(_draft_problems(actor, draft))
+    if problems or canonical is None:
+        raise ValidationFailed(_("Some fields are not valid."), fields=problems)
+
+    existing = _active_alert(canonical.digest)
+    if existing is not None:
+        return _merge(existing, actor), False
+    alert = Alert(
+        url=draft.url.strip(),
+        canonical_url=canonical.url,
+        canonical_hash=canonical.digest,
+        platform=canonical.platform,
+        category=Category(draft.category),
+        severity=draft.severity,
+        summary=draft.summary.strip(),
+        language=draft.language,
+        target_requested_help=draft.target_requested_help,
+        wanted_actions=_wanted(draft),
+        responder_goal=draft.responder_goal,
+        status=AlertStatus.PENDING_REVIEW if actor.trust_level == 0 else AlertStatus.OPEN,
+        reporter_id=actor.id,
+        campaign_id=draft.campaign_id,
+        team_id=draft.team_id,
+        flag_count=1,
+    )
+    db.session.add(alert)
+    try:
+        db.session.flush()
+        db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Someone posted the same thread at the same instant: their alert won; join it.
+        db.session.rollback()
+        existing = _active_alert(canonical.digest)
+        if existing is None:
+            raise
+        return _merge(existing, actor), False
+    return alert, True
+
+
+def _wanted(draft: AlertDraft) -> list[str]:
+    if not draft.target_requested_help:
+        return []
+    chosen = set(draft.wanted_actions) or {action.value for action in ActionType}
+    return [action.value for action in ActionType if action.value in chosen]
+
+
+def _draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if draft.category not in {category.value for category in Category}:
+        problems["category"] = _("Choose one of the categories.")
+    if not 1 <= draft.severity <= 4:
+        problems["severity"] = _("Severity runs from 1 (unkind) to 4 (dangerous).")
+    summary = draft.summary.strip()
+    if not summary:
+        problems["summary"] = _("Describe in a sentence what is happening.")
+    elif len(summary) > 500:
+        problems["summary"] = _("Use at most %(n)s characters.", n=500)
+    elif problem := summary_problem(summary):
+        problems["summary"] = problem
+    if draft.language not in HELP_LANGUAGES:
+        problems["language"] = _("Choose one of: %(options)s.", options=", ".join(HELP_LANGUAGES))
+    unknown = set(draft.wanted_actions) - {action.value for action in ActionType}
+    if unknown:
+        codes = ", ".join(sorted(unknown))
+        problems["wanted_actions"] = _("Unknown choice: %(codes)s.", codes=codes)
+    if not 1 <= draft.responder_goal <= 10:
+        problems["responder_goal"] = _("Ask for between 1 and 10 public voices.")
+    if (
+        draft.team_id is not None
+        and db.session.get(TeamMembership, (draft.team_id, actor.id)) is None
+    ):
+        problems["team_id"] = _("You can only post alerts for a team you belong to.")
+    if draft.campaign_id is not None:
+        # Campaigns arrive with the campaigns feature; until then no campaign can be named.
+        problems["campaign_id"] = _("This campaign does not exist or is not live.")
+    return problems
+
+
+def _active_alert(digest: str) -> Alert | None:
+    return db.session.scalar(
+        sa.select(Alert).where(Alert.canonical_hash == digest, Alert.status.in_(ACTIVE_STATUSES))
+    )
+
+
+def _merge(alert: Alert, actor: Member) -> Alert:
+    """Count the actor's report of the thread once, however often they post it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
+    except sa.exc.IntegrityError:
+        db.session.commit()  # this member had reported the thread already
+        return alert
+    db.session.execute(
+        sa.update(Alert)
+        .where(Alert.id == alert.id)
+        .values(flag_count=Alert.flag_count + 1, last_activity_at=utcnow())
+    )
+    db.session.commit()
+    db.session.refresh(alert)
+    return alert
+
+
+def _alert_for(actor: Member, alert_id: int, *, lock: bool = False) -> Alert:
+    query = sa.select(Alert).where(Alert.id == alert_id)
+    if lock:
+        query = query.with_for_update()
+    alert = db.session.scalar(query)
+    if alert is None or not policy.can_see(actor, alert):
+        raise NotFound(_("This alert does not exist."))
+    return alert
+
+
+def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "") -> Alert:
+    """Approve or reject a pending or hidden alert (organisers); audited."""
+    policy.require_organiser(actor)
+    alert = _alert_for(actor, alert_id, lock=True)
+    reason = reason.strip()
+    if decision not in {"approve", "reject"}:
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={"decision": _("Choose approve or reject.")}
+        )
+    if decision == "reject" and not reason:
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={"reason": _("Say why the alert is rejected.")}
+        )
+    if alert.status != AlertStatus.PENDING_REVIEW and alert.hidden_at is None:
+        raise Conflict(_("This alert is not waiting for review."), code="not_reviewable")
+    was_hidden = alert.hidden_at is not None
+    alert.reviewed_at = utcnow()
+    alert.review_reason = reason or None
+    alert.hidden_at = None
+    if decision == "approve":
+        if alert.status == AlertStatus.PENDING_REVIEW:
+            alert.status = AlertStatus.OPEN
+            alert.last_activity_at = utcnow()
+        audit.record(
+            actor, "alert.approved", "alert", alert.id, reason=reason, was_hidden=was_hidden
+        )
+        if alert.reporter_id is not None:
+            db.session.flush()
+            promote_if_trusted(alert.reporter_id)
+    else:
+        alert.status = AlertStatus.REJECTED
+        audit.record(
+            actor, "alert.rejected", "alert", alert.id, reason=reason, was_hidden=was_hidden
+        )
+    db.session.commit()
+    return alert
+
+
+def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> tuple[Alert, bool]:
+    """Flag an alert as misleading or abusive; enough trusted flags hide it until review."""
+    alert = _alert_for(actor, alert_id, lock=True)
+    if reason not in {flag.value for flag in FlagReason}:
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={"reason": _("Choose misleading or abusive.")}
+        )
+    if alert.status != AlertStatus.OPEN:
+        raise Conflict(_("Only open alerts can be flagged."), code="not_flaggable")
+    if policy.is_reporter(actor, alert):
+        raise Conflict(_("You reported this alert yourself."), code="own_alert")
+    if db.session.get(AbuseFlag, (alert.id, actor.id)) is not None:
+        return alert, False
+    db.session.add(
+        AbuseFlag(
+            alert_id=alert.id,
+            member_id=actor.id,
+            reason=FlagReason(reason),
+            note=note.strip()[:500],
+            trust_level=actor.trust_level,
+        )
+    )
+    db.session.flush()
+    trusted_flags = (
+        sa.select(sa.func.count())
+        .select_from(AbuseFlag)
+        .where(AbuseFlag.alert_id == alert.id, AbuseFlag.trust_level >= 1)
+    )
+    if alert.reviewed_at is not None:
+        # Flags an organiser already weighed do not hide the alert a second time.
+        trusted_flags = trusted_flags.where(AbuseFlag.created_at > alert.reviewed_at)
+    threshold = int(current_app.config["ABUSE_FLAGS_TO_HIDE"])
+    if alert.hidden_at is None and (db.session.scalar(trusted_flags) or 0) >= threshold:
+        alert.hidden_at = utcnow()
+        audit.record(None, "alert.hidden", "alert", alert.id, flags=threshold)
+    db.session.commit()
+    return alert, True
+
+
+def resolve_alert(actor: Member, alert_id: int, *, outcome: str) -> Alert:
+    """Close an open alert with its outcome (its reporter or an organiser)."""
+    alert = _alert_for(actor, alert_id, lock=True)
+    if outcome not in {item.value for item in Outcome}:
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            fields={"outcome": _("Choose what happened to the thread.")},
+        )
+    if not (actor.is_organiser or alert.reporter_id == actor.id):
+        raise Forbidden(_("Only the reporter or an organiser can resolve this alert."))
+    if alert.status != AlertStatus.OPEN:
+        raise Conflict(_("Only open alerts can be resolved."), code="not_open")
+    alert.status = AlertStatus.RESOLVED
+    alert.outcome = Outcome(outcome)
+    alert.resolved_at = utcnow()
+    audit.record(actor, "alert.resolved", "alert", alert.id, outcome=outcome)
+    db.session.commit()
+    return alert
+
+
+def expire_stale_alerts() -> int:
+    """Expire open alerts without activity for the configured number of days."""
+    cutoff = utcnow() - timedelta(days=int(current_app.config["ALERT_EXPIRY_DAYS"]))
+    stale = db.session.scalars(
+        sa.select(Alert.id).where(Alert.status == AlertStatus.OPEN, Alert.last_activity_at < cutoff)
+    ).all()
+    if not stale:
+        return 0
+    db.session.execute(
+        sa.update(Alert)
+        .where(Alert.id.in_(stale), Alert.status == AlertStatus.OPEN)
+        .values(status=AlertStatus.EXPIRED)
+    )
+    for alert_id in stale:
+        audit.record(None, "alert.expired", "alert", alert_id)
+    db.session.commit()
+    return len(stale)

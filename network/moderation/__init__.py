@@ -1,0 +1,1 @@
+"""Moderation: the review queue, trust levels and the append-only audit log."""
