@@ -12,7 +12,6 @@ from flask import Flask
 from network.alerts.models import Alert
 from network.extensions import db
 from network.moderation.models import AuditEntry
-from tests.alerts.conftest import alert_body
 
 Api = Callable[..., Any]
 
@@ -410,7 +409,6 @@ def test_audit_log_refuses_changes(
             sa.update(AuditEntry).where(AuditEntry.id == entry_id).values(action="x"),
             sa.delete(AuditEntry).where(AuditEntry.id == entry_id),
         ):
-            with pytest.raises(sa.exc.DBAPIError):
-                with db.session.begin_nested():
-                    db.session.execute(statement)
+            with pytest.raises(sa.exc.DBAPIError), db.session.begin_nested():
+                db.session.execute(statement)
         assert db.session.get(AuditEntry, entry_id) is not None
