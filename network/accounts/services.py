@@ -212,6 +212,10 @@ def delete_account(member: Member, *, password: str) -> None:
         raise ValidationFailed(
             _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
         )
+    from network.teams.services import leave_every_team  # teams build on members, not back
+
+    # Leaving properly hands ownership on and removes teams nobody is left in.
+    leave_every_team(member)
     db.session.delete(member)
     db.session.commit()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask_babel import lazy_gettext as _l
 
 from network.accounts import queries
@@ -21,6 +21,10 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_from_session(session_id: str) -> Member | None:
+    # A request that names a token is judged by that token alone: a bad token beside a
+    # valid cookie must be refused, not quietly served as the cookie's member.
+    if request.headers.get("Authorization"):
+        return None
     return queries.member_for_session(session_id)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -32,6 +34,18 @@ def _me() -> Member:
 
 def _only_on_post() -> bool:
     return request.method != "POST"
+
+
+def local_target(target: str) -> str | None:
+    """Return the target if it is a path on this site, else None (no open redirects)."""
+    # Browsers drop tabs and newlines and read backslashes as slashes, so "/\t/evil.example"
+    # and "/\\evil.example" would leave the site; anything unusual is refused outright.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(character) < 0x21 or ord(character) == 0x7F for character in target):
+        return None
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) else None
 
 
 @accounts.route("/join", methods=["GET", "POST"])
@@ -83,9 +97,7 @@ def login() -> str | Response:
         else:
             session.clear()  # a fresh session: nothing from before the login carries over
             login_user(member)
-            target = request.args.get("next", "")
-            safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
-            return redirect(target if safe else url_for("pages.home"))
+            return redirect(local_target(request.args.get("next", "")) or url_for("pages.home"))
     return render_template("accounts/login.html", form=form)
 
 
@@ -117,9 +129,7 @@ def choose_language() -> Response:
         session["locale"] = locale
         if current_user.is_authenticated:
             services.update_preferences(_me(), locale=locale)
-    target = request.form.get("next", "")
-    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return redirect(target if safe else url_for("pages.home"))
+    return redirect(local_target(request.form.get("next", "")) or url_for("pages.home"))
 
 
 @accounts.route("/profile", methods=["GET", "POST"])

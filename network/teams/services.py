@@ -64,16 +64,29 @@ def leave_team(actor: Member, team_id: int) -> None:
     membership = db.session.get(TeamMembership, (team_id, actor.id))
     if membership is None:
         raise NotFound(_("You are not in this team."))
+    _leave(membership)
+    db.session.commit()
+
+
+def leave_every_team(member: Member) -> None:
+    """Take the member out of all their teams, without committing (the erasure commits)."""
+    memberships = db.session.scalars(
+        sa.select(TeamMembership).where(TeamMembership.member_id == member.id)
+    ).all()
+    for membership in memberships:
+        _leave(membership)
+
+
+def _leave(membership: TeamMembership) -> None:
     team = membership.team
     db.session.delete(membership)
     db.session.flush()
     remaining = db.session.scalars(
         sa.select(TeamMembership)
-        .where(TeamMembership.team_id == team_id)
-        .order_by(TeamMembership.joined_at)
+        .where(TeamMembership.team_id == team.id)
+        .order_by(TeamMembership.joined_at, TeamMembership.member_id)
     ).all()
     if not remaining:
         db.session.delete(team)
     elif membership.role == TeamRole.OWNER and not any(m.role == TeamRole.OWNER for m in remaining):
         remaining[0].role = TeamRole.OWNER  # a team always keeps someone who can manage it
-    db.session.commit()

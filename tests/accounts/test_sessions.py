@@ -1,0 +1,229 @@
+"""Sessions end when they should: logout, password change, suspension; cookies are locked down."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from network import config
+from network.accounts.models import Member, MemberStatus
+from network.extensions import db
+from tests.conftest import csrf_token_from
+
+COOKIE = "upstander_session"
+
+
+def session_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie(COOKIE)
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+def client_with_cookie(app: Flask, value: str) -> FlaskClient:
+    """Return a fresh browser that only carries the given session cookie."""
+    other = app.test_client()
+    other.set_cookie(COOKIE, value)
+    return other
+
+
+def logged_in_client(app: Flask, member: Any) -> FlaskClient:
+    """Return a separate browser in which the member logged in."""
+    browser = app.test_client()
+    token = csrf_token_from(browser.get("/login").get_data(as_text=True))
+    response = browser.post(
+        "/login", data={"csrf_token": token, "email": member.email, "password": member.password}
+    )
+    assert response.status_code == 302
+    return browser
+
+
+def is_logged_in(browser: FlaskClient) -> bool:
+    profile = browser.get("/profile")
+    me = browser.get("/api/v1/me")
+    assert (profile.status_code == 200) == (me.status_code == 200)
+    if profile.status_code == 302:
+        assert profile.headers["Location"].startswith("/login?next=")
+        assert me.status_code == 401
+        assert me.get_json()["error"]["code"] == "unauthorised"
+    return profile.status_code == 200
+
+
+def set_status(app: Flask, member_id: int, status: MemberStatus) -> None:
+    with app.app_context():
+        member = db.session.get(Member, member_id)
+        assert member is not None
+        member.status = status
+        db.session.commit()
+
+
+def test_a_logged_out_session_cookie_cannot_be_replayed(
+    app: Flask, client: FlaskClient, create_member: Any, log_in: Any, submit: Any
+) -> None:
+    member = create_member()
+    log_in(member)
+    stolen = session_cookie(client)
+    assert is_logged_in(client_with_cookie(app, stolen))
+
+    assert submit("/", {}, action="/logout").status_code == 302
+    assert not is_logged_in(client)
+    assert not is_logged_in(client_with_cookie(app, stolen))
+
+
+def test_logging_in_again_does_not_revive_the_old_cookie(
+    app: Flask, client: FlaskClient, create_member: Any, log_in: Any, submit: Any
+) -> None:
+    member = create_member()
+    log_in(member)
+    stolen = session_cookie(client)
+    submit("/", {}, action="/logout")
+    log_in(member)
+    assert is_logged_in(client)
+    assert not is_logged_in(client_with_cookie(app, stolen))
+
+
+def test_password_change_ends_other_sessions_but_keeps_this_one(
+    app: Flask, client: FlaskClient, create_member: Any, log_in: Any, submit: Any
+) -> None:
+    member = create_member()
+    elsewhere = logged_in_client(app, member)
+    log_in(member)
+    before_change = session_cookie(client)
+    assert is_logged_in(elsewhere)
+
+    response = submit(
+        "/profile/password",
+        {"current_password": member.password, "new_password": "a brand new passphrase"},
+    )
+    assert response.status_code == 302
+    assert is_logged_in(client), "the session that changed the password keeps working"
+    assert not is_logged_in(elsewhere)
+    assert not is_logged_in(client_with_cookie(app, before_change))
+
+
+def test_refused_password_change_keeps_other_sessions(
+    app: Flask, client: FlaskClient, create_member: Any, log_in: Any, submit: Any
+) -> None:
+    member = create_member()
+    elsewhere = logged_in_client(app, member)
+    log_in(member)
+    submit("/profile/password", {"current_password": "wrong password!", "new_password": "x" * 12})
+    assert is_logged_in(elsewhere) and is_logged_in(client)
+
+
+def test_session_cookie_is_http_only_and_same_site_lax(
+    client: FlaskClient, create_member: Any, log_in: Any
+) -> None:
+    response = log_in(create_member())
+    cookie = next(
+        header
+        for header in response.headers.getlist("Set-Cookie")
+        if header.startswith(COOKIE + "=")
+    )
+    attributes = {part.strip().split("=")[0].lower(): part for part in cookie.split(";")}
+    assert "httponly" in attributes
+    assert attributes["samesite"].strip() == "SameSite=Lax"
+    assert "secure" not in attributes, "plain http is fine in development and tests"
+
+
+def test_production_settings_send_the_cookie_only_over_https() -> None:
+    production = config.load(env={"UPSTANDER_ENV": "production", "SECRET_KEY": "s" * 40})
+    assert production["SESSION_COOKIE_SECURE"] is True
+    assert production["SESSION_COOKIE_HTTPONLY"] is True
+    assert production["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert production["WTF_CSRF_SSL_STRICT"] is True
+    development = config.load(env={"SECRET_KEY": "s" * 40})
+    assert development["SESSION_COOKIE_SECURE"] is False
+
+
+PRODUCTION_LOGIN = """
+import json, sys
+from pathlib import Path
+from flask_migrate import upgrade
+from network import create_app
+from network.accounts import services
+from tests.conftest import csrf_token_from, test_config
+
+tmp = Path(sys.argv[1])
+app = create_app(test_config(f"sqlite:///{tmp / 'production.db'}", tmp,
+                             ENVIRONMENT="production", SESSION_COOKIE_SECURE=True,
+                             WTF_CSRF_SSL_STRICT=True))
+with app.app_context():
+    upgrade()
+with app.test_request_context():
+    services.sign_up(email="olga@example.org", password="a-long-enough-password",
+                     display_name="Olga", locale="en", time_zone="UTC", pledge_accepted=True)
+browser = app.test_client()
+page = browser.get("/login", base_url="https://localhost")
+answer = browser.post(
+    "/login", base_url="https://localhost", headers={"Referer": "https://localhost/login"},
+    data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
+          "email": "olga@example.org", "password": "a-long-enough-password"})
+print(json.dumps({"status": answer.status_code, "cookies": answer.headers.getlist("Set-Cookie"),
+                  "hsts": page.headers.get("Strict-Transport-Security")}))
+"""
+
+
+def test_production_app_sends_a_secure_cookie_and_hsts(tmp_path: Path) -> None:
+    # A separate process: a second app in this one would take over the shared extensions.
+    result = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_LOGIN, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "REDIS_URL": "", "DATABASE_URL": ""},
+        timeout=120,
+    )
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["status"] == 302
+    assert answer["hsts"] and answer["hsts"].startswith("max-age=")
+    cookie = next(c for c in answer["cookies"] if c.startswith(COOKIE + "="))
+    assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_suspended_member_cannot_log_in_or_use_a_token(
+    app: Flask, client: FlaskClient, create_member: Any, create_token: Any, submit: Any
+) -> None:
+    member = create_member()
+    token = create_token(member)
+    browser = logged_in_client(app, member)
+    set_status(app, member.id, MemberStatus.SUSPENDED)
+
+    refused = submit("/login", {"email": member.email, "password": member.password})
+    assert refused.status_code == 200
+    assert not is_logged_in(client)
+    assert not is_logged_in(browser), "an open session ends with the suspension"
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 401
+    new_token = client.post(
+        "/api/v1/tokens", json={"email": member.email, "password": member.password}
+    )
+    assert new_token.status_code == 401
+
+
+def test_a_bad_bearer_token_is_refused_even_beside_a_valid_session(
+    client: FlaskClient, create_member: Any, log_in: Any
+) -> None:
+    log_in(create_member())
+    assert client.get("/api/v1/me").status_code == 200
+    response = client.get("/api/v1/me", headers={"Authorization": "Bearer upn_not-a-real-token"})
+    assert response.status_code == 401
+
+
+def test_token_of_a_deleted_member_is_refused(
+    app: Flask, client: FlaskClient, create_member: Any, create_token: Any
+) -> None:
+    member = create_member()
+    token = create_token(member)
+    with app.app_context():
+        db.session.execute(sa.delete(Member).where(Member.id == member.id))
+        db.session.commit()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
