@@ -106,7 +106,7 @@ def isolated(request: pytest.FixtureRequest) -> Iterator[None]:
         limiter.reset()
     if request.node.get_closest_marker("live"):
         db.session.remove()
-        db.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        db.session.configure(bind=engine, join_transaction_mode="conditional_savepoint")
         yield
         db.session.remove()
         empty_tables(engine)

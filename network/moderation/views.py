@@ -52,9 +52,7 @@ def queue() -> str:
             sa.select(Member.id, Member.trust_level).where(
                 Member.id.in_([a.reporter_id for a in waiting if a.reporter_id])
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return render_template(
         "moderation/queue.html",

@@ -41,7 +41,7 @@ def members_of(team: Team) -> list[tuple[Member, TeamMembership]]:
         .where(TeamMembership.team_id == team.id)
         .order_by(TeamMembership.joined_at, Member.id)
     )
-    return [(member, membership) for member, membership in rows.tuples()]
+    return [(member, membership) for member, membership in rows]
 
 
 def member_counts(team_ids: list[int]) -> dict[int, int]:
@@ -53,4 +53,4 @@ def member_counts(team_ids: list[int]) -> dict[int, int]:
         .where(TeamMembership.team_id.in_(team_ids))
         .group_by(TeamMembership.team_id)
     )
-    return {team_id: count for team_id, count in rows.tuples()}
+    return {team_id: count for team_id, count in rows}
