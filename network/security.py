@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 from flask_login import current_user
 
 
@@ -15,10 +16,18 @@ def csp_nonce() -> str:
     return str(g.csp_nonce)
 
 
+def websocket_origin(site_url: str) -> str:
+    """Return the site's ws:// or wss:// origin (older browsers do not count it as 'self')."""
+    parts = urlsplit(site_url)
+    return f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response, error pages included."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     development = app.config["ENVIRONMENT"] in {"development", "test"}
+    # Only this site's own socket: a bare ws:/wss: would let a script talk to any host.
+    connect = f"'self' {websocket_origin(app.config['SITE_URL'])}"
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -28,7 +37,7 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{csp_nonce()}'; "
             "style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self' ws: wss:; form-action 'self'; "
+            f"connect-src {connect}; form-action 'self'; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
         )
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -38,7 +47,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if not development:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if current_user and current_user.is_authenticated:
+        # Personal pages and every API answer (errors included) stay out of shared caches.
+        if request.path.startswith("/api/") or (current_user and current_user.is_authenticated):
             headers["Cache-Control"] = "no-store"
-            headers.add("Vary", "Cookie")
+            if "Cookie" not in headers.get("Vary", ""):
+                headers.add("Vary", "Cookie")
         return response
