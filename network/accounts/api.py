@@ -33,9 +33,12 @@ def login_account_key() -> str:
     return "account:" + services.normalise_email(str(email))
 
 
+# Shared limits: the page form and the API are two doors to the same room, so attempts
+# through either count against one allowance (per address, and per account across addresses).
+SIGNUP_LIMIT = limiter.shared_limit(_signup_limit, scope="signup", methods=["POST"])
 LOGIN_LIMITS = (
-    limiter.limit(_login_limit_ip, scope="login-ip"),
-    limiter.limit(_login_limit_account, key_func=login_account_key, scope="login-account"),
+    limiter.shared_limit(_login_limit_ip, scope="login-ip"),
+    limiter.shared_limit(_login_limit_account, key_func=login_account_key, scope="login-account"),
 )
 
 
@@ -48,7 +51,7 @@ LOGIN_LIMITS = (
     status=201,
     auth=False,
     errors=(409,),
-    decorators=(limiter.limit(_signup_limit, scope="signup"),),
+    decorators=(SIGNUP_LIMIT,),
 )
 def create_member(body: SignUpIn) -> MemberOut:
     """Sign up to the movement (the code of conduct must be accepted)."""

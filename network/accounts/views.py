@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from network.accounts import services
-from network.accounts.api import LOGIN_LIMITS, _signup_limit
+from network.accounts.api import LOGIN_LIMITS, SIGNUP_LIMIT
 from network.accounts.forms import (
     DeleteAccountForm,
     LoginForm,
@@ -21,7 +21,6 @@ from network.accounts.forms import (
 from network.accounts.models import Member
 from network.accounts.queries import tokens_of
 from network.errors import ServiceError
-from network.extensions import limiter
 from network.forms import show_service_error
 
 accounts = Blueprint("accounts", __name__)
@@ -30,10 +29,6 @@ accounts = Blueprint("accounts", __name__)
 def _me() -> Member:
     member: Member = current_user._get_current_object()
     return member
-
-
-def _only_on_post() -> bool:
-    return request.method != "POST"
 
 
 def local_target(target: str) -> str | None:
@@ -49,7 +44,7 @@ def local_target(target: str) -> str | None:
 
 
 @accounts.route("/join", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, scope="signup", exempt_when=_only_on_post)
+@SIGNUP_LIMIT  # counts sign-ups (POST) only; showing the form is free
 def join() -> str | Response:
     """Sign up to the movement."""
     if current_user.is_authenticated:
