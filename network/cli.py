@@ -93,6 +93,13 @@ def seed() -> None:
     """Add demo data (an organiser, members, a team) unless it is there already."""
     from network.demo import seed_demo_data
 
+    environment = current_app.config["ENVIRONMENT"]
+    if environment not in {"development", "test"}:
+        # The demo logins share a published password: on a real site anyone could use them.
+        raise click.ClickException(
+            f"Refusing to seed demo accounts in {environment}: their password is public. "
+            "Demo data is for development only."
+        )
     for line in seed_demo_data():
         click.echo(line)
 

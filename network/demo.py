@@ -44,7 +44,12 @@ def seed_demo_data() -> Iterator[str]:
                 comfortable_actions=["report_platform", "support_target_private", "counter_speech"],
             )
         members[email] = member
-    team = db.session.scalar(sa.select(Team).where(Team.name == "Class 4B"))
+    # Only the demo's own team: a member's team of the same name keeps its invite code secret.
+    team = db.session.scalar(
+        sa.select(Team).where(
+            Team.name == "Class 4B", Team.created_by_id == members["sam@example.org"].id
+        )
+    )
     if team is None:
         team = teams.create_team(
             members["sam@example.org"],

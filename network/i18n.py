@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ def select_locale() -> str:
     """Pick the language of this request."""
     from flask import request
 
+    if not has_request_context():  # the CLI and Celery tasks: the site's default language
+        return str(current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     chosen = session.get("locale")
