@@ -51,7 +51,9 @@ def load(
         "SESSION_COOKIE_NAME": "upstander_session",
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_SECONDS", 14 * 24 * 3600),
         "WTF_CSRF_TIME_LIMIT": None,
-        "WTF_CSRF_SSL_STRICT": not development,
+        # No Referer check: the Referrer-Policy (no-referrer) keeps browsers from sending one,
+        # so it would refuse every form over HTTPS. The session-bound token is the defence.
+        "WTF_CSRF_SSL_STRICT": False,
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "DEFAULT_TIME_ZONE": env.get("DEFAULT_TIME_ZONE", "Europe/Amsterdam"),
