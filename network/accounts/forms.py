@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, Field, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from network.accounts.models import DigestFrequency
+from network.accounts.passwords import password_problem
+from network.accounts.services import time_zones
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform, action_info
 from network.widgets import MultiCheckboxField
 
@@ -36,6 +38,20 @@ class SignUpForm(FlaskForm):
         _l("I accept the code of conduct"),
         validators=[DataRequired(_l("You can only join after accepting the code of conduct."))],
     )
+
+    # The service checks these again; checking them here too names every problem at once.
+    def validate_password(self, field: Field) -> None:
+        problem = password_problem(
+            field.data or "",
+            email=(self.email.data or "").strip(),
+            display_name=(self.display_name.data or "").strip(),
+        )
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_time_zone(self, field: Field) -> None:
+        if (field.data or "") not in time_zones():
+            raise ValidationError(_l("Choose a time zone such as Europe/Amsterdam."))
 
 
 class LoginForm(FlaskForm):

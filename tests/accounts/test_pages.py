@@ -124,6 +124,19 @@ def test_bad_join_shows_the_form_again_naming_the_problem(
     assert member_count(app) == 0
 
 
+def test_every_problem_of_a_join_is_named_at_once(submit: Any, app: Flask) -> None:
+    response = submit(
+        "/join",
+        {**JOIN, "password": "short", "time_zone": "Mars/Olympus", "pledge_accepted": ""},
+    )
+    assert response.status_code == 200
+    assert field_error(response, "password") == "Use at least 10 characters."
+    assert field_error(response, "time_zone").startswith("Choose a time zone")
+    assert field_error(response, "pledge_accepted").startswith("You can only join")
+    assert "Please correct the following" in text_of(response)
+    assert member_count(app) == 0
+
+
 def test_joining_with_a_taken_email_in_another_case_is_refused(
     submit: Any, create_member: Any, app: Flask
 ) -> None:
