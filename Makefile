@@ -1,6 +1,8 @@
 # Two commands for a fresh machine: `make run` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first Python 3.11+ that really runs (a pyenv shim may name a version that is not installed).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+  if $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)

@@ -70,6 +70,12 @@ def load(
         "TRUST_PROMOTION_APPROVED_ALERTS": _int(env, "TRUST_PROMOTION_APPROVED_ALERTS", 3),
         "ABUSE_FLAGS_TO_HIDE": _int(env, "ABUSE_FLAGS_TO_HIDE", 3),
         "ALERT_EXPIRY_DAYS": _int(env, "ALERT_EXPIRY_DAYS", 7),
+        "CLAIM_MINUTES": _int(env, "CLAIM_MINUTES", 120),
+        "ASKS_PER_ALERT": _int(env, "ASKS_PER_ALERT", 3),
+        "ASK_MINUTES": _int(env, "ASK_MINUTES", 30),
+        "FEED_REPLAY_LIMIT": _int(env, "FEED_REPLAY_LIMIT", 500),
+        "CLAIM_LIMIT": env.get("CLAIM_LIMIT", "60 per hour"),
+        "SOCKET_EVENT_LIMIT": env.get("SOCKET_EVENT_LIMIT", "60 per minute"),
         "SOCKETIO_MESSAGE_QUEUE": env.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
         # Threads in the embedded mode (the worker runs as threads beside it); gevent when
         # served by gunicorn's gevent worker, which the auto-detection picks.

@@ -164,9 +164,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(sa_exc.OperationalError)
     def _database_unavailable(error: sa_exc.OperationalError) -> Response:
+        db.session.rollback()
+        if type(error.orig).__module__.startswith("sqlite3") and "locked" not in str(error.orig):
+            # SQLite reports mistakes in SQL as operational errors too: those are bugs.
+            app.logger.exception("database error on %s %s", request.method, request.path)
+            return respond(500, "server_error", _http_message(500))
         # A lost database connection fails the request cleanly; the pool reconnects later.
         app.logger.warning("database unavailable: %s", error.orig)
-        db.session.rollback()
         return respond(503, "service_unavailable", _http_message(503))
 
     @app.errorhandler(Exception)

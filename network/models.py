@@ -2,15 +2,19 @@
 
 from network.accounts.models import AccessToken, Member
 from network.alerts.models import AbuseFlag, Alert, AlertReport
+from network.coordination.models import Action, Ask, FeedEvent
 from network.moderation.models import AuditEntry
 from network.teams.models import Team, TeamMembership
 
 __all__ = [
     "AbuseFlag",
     "AccessToken",
+    "Action",
     "Alert",
     "AlertReport",
+    "Ask",
     "AuditEntry",
+    "FeedEvent",
     "Member",
     "Team",
     "TeamMembership",

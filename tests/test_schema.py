@@ -11,8 +11,9 @@ from network.extensions import db
 
 
 def test_migrations_and_models_agree(app: Flask) -> None:
-    with db.engine_for(app).connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+    # The test's own connection: on SQLite a second one would wait for the test's write lock.
+    with app.app_context():
+        context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], f"models and migrations disagree: {differences}"
 
@@ -20,6 +21,7 @@ def test_migrations_and_models_agree(app: Flask) -> None:
 def test_every_model_table_exists_after_upgrade(app: Flask) -> None:
     import sqlalchemy as sa
 
-    tables = set(sa.inspect(db.engine_for(app)).get_table_names())
+    with app.app_context():
+        tables = set(sa.inspect(db.session.connection()).get_table_names())
     assert set(Base.metadata.tables) <= tables
     assert "alembic_version" in tables

@@ -63,6 +63,8 @@ class Member(Base):
     platforms: Mapped[list[str]] = mapped_column(json_list(), default=list)
     languages: Mapped[list[str]] = mapped_column(json_list(), default=list)
     comfortable_actions: Mapped[list[str]] = mapped_column(json_list(), default=list)
+    # How many personal asks to help the member accepts per week (0: none).
+    asks_per_week: Mapped[int] = mapped_column(default=3)
     # Raised on logout and password change: sessions carrying an older value are refused.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

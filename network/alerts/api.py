@@ -22,6 +22,7 @@ from network.alerts.schemas import (
 )
 from network.api import operation
 from network.api.pagination import decode_cursor, encode_cursor
+from network.coordination import queries as coordination
 from network.extensions import limiter
 from network.moderation.services import set_trust_level
 
@@ -64,7 +65,11 @@ FLAG_LIMIT = limiter.shared_limit(
 
 
 def _out(actor: Member, alert: Alert) -> AlertOut:
-    return AlertOut.of(alert, reported_by_me=bool(queries.reported_by(actor, [alert.id])))
+    return AlertOut.of(
+        alert,
+        reported_by_me=bool(queries.reported_by(actor, [alert.id])),
+        needs=coordination.needs_of(alert),
+    )
 
 
 @operation(
@@ -104,8 +109,12 @@ def list_alerts(actor: Member, query: AlertListQuery) -> AlertPage:
     )
     page, more = alerts[: query.limit], len(alerts) > query.limit
     mine = queries.reported_by(actor, [alert.id for alert in page])
+    needs = coordination.needs_for_many(page)
     return AlertPage(
-        items=[AlertOut.of(alert, reported_by_me=alert.id in mine) for alert in page],
+        items=[
+            AlertOut.of(alert, reported_by_me=alert.id in mine, needs=needs[alert.id])
+            for alert in page
+        ],
         next_cursor=encode_cursor(queries.position_of(page[-1])) if more else None,
     )
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from network.accounts.schemas import Strict
 from network.alerts.models import Alert, AlertStatus, Category, FlagReason, Outcome
+from network.coordination.needs import Need
 from network.vocabulary import ActionType, Platform
 
 Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -27,6 +29,18 @@ class AlertIn(Strict):
     responder_goal: int = Field(default=3, ge=1, le=10, description="Public voices wanted.")
     campaign_id: int | None = None
     team_id: int | None = None
+
+
+class NeedOut(BaseModel):
+    """How many of one action an alert wants, has claimed, has done, and still has open.
+
+    The two public voices (counter_speech, support_target_public) share one goal: their `open`
+    is what is left of `responder_goal` after both together."""
+
+    wanted: int
+    claimed: int
+    done: int
+    open: int
 
 
 class AlertOut(BaseModel):
@@ -50,11 +64,12 @@ class AlertOut(BaseModel):
     campaign_id: int | None
     team_id: int | None
     reported_by_me: bool
+    needs: dict[str, NeedOut]
     created_at: datetime
     resolved_at: datetime | None
 
     @classmethod
-    def of(cls, alert: Alert, *, reported_by_me: bool) -> AlertOut:
+    def of(cls, alert: Alert, *, reported_by_me: bool, needs: Mapping[Any, Need]) -> AlertOut:
         return cls(
             id=alert.id,
             url=alert.url,
@@ -74,6 +89,7 @@ class AlertOut(BaseModel):
             campaign_id=alert.campaign_id,
             team_id=alert.team_id,
             reported_by_me=reported_by_me,
+            needs={str(action): NeedOut(**need.as_dict()) for action, need in needs.items()},
             created_at=alert.created_at,
             resolved_at=alert.resolved_at,
         )

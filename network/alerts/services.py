@@ -23,6 +23,7 @@ from network.alerts.models import (
     Outcome,
 )
 from network.alerts.urls import InvalidUrl, canonicalise
+from network.coordination import asks, feed
 from network.db import utcnow
 from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
@@ -112,6 +113,8 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
     try:
         db.session.flush()
         db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
+        if alert.status == AlertStatus.OPEN:
+            _went_live(alert)
         db.session.commit()
     except sa.exc.IntegrityError:
         # Someone posted the same thread at the same instant: their alert won; join it.
@@ -121,6 +124,12 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
             raise
         return _merge(existing, actor), False
     return alert, True
+
+
+def _went_live(alert: Alert) -> None:
+    """An alert reached the feed: tell the network and ask members personally."""
+    feed.announce_alert(alert, "alert.created")
+    asks.ask_members(alert)
 
 
 def _wanted(draft: AlertDraft) -> list[str]:
@@ -219,6 +228,10 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
         if alert.status == AlertStatus.PENDING_REVIEW:
             alert.status = AlertStatus.OPEN
             alert.last_activity_at = utcnow()
+            db.session.flush()
+            _went_live(alert)
+        else:
+            feed.announce_alert(alert)  # back in the feed after unfounded flags
         audit.record(
             actor, "alert.approved", "alert", alert.id, reason=reason, was_hidden=was_hidden
         )
@@ -269,6 +282,7 @@ def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> 
     if alert.hidden_at is None and (db.session.scalar(trusted_flags) or 0) >= threshold:
         alert.hidden_at = utcnow()
         audit.record(None, "alert.hidden", "alert", alert.id, flags=threshold)
+        feed.announce_alert(alert)
     db.session.commit()
     return alert, True
 
@@ -289,6 +303,7 @@ def resolve_alert(actor: Member, alert_id: int, *, outcome: str) -> Alert:
     alert.outcome = Outcome(outcome)
     alert.resolved_at = utcnow()
     audit.record(actor, "alert.resolved", "alert", alert.id, outcome=outcome)
+    feed.announce_alert(alert)
     db.session.commit()
     return alert
 
@@ -308,5 +323,9 @@ def expire_stale_alerts() -> int:
     )
     for alert_id in stale:
         audit.record(None, "alert.expired", "alert", alert_id)
+        expired = db.session.get(Alert, alert_id)
+        if expired is not None:
+            db.session.refresh(expired)
+            feed.announce_alert(expired)
     db.session.commit()
     return len(stale)

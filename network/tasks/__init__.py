@@ -9,7 +9,7 @@ from flask import Flask
 
 from network.extensions import db
 
-TASK_MODULES = ["network.tasks.health", "network.tasks.alerts"]
+TASK_MODULES = ["network.tasks.health", "network.tasks.alerts", "network.tasks.coordination"]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -51,9 +51,9 @@ def celery_init_app(app: Flask) -> Celery:
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Collect the schedules that sit next to their tasks."""
-    from network.tasks import alerts, health
+    from network.tasks import alerts, coordination, health
 
     schedule: dict[str, dict[str, Any]] = {}
-    for module in (health, alerts):
+    for module in (health, alerts, coordination):
         schedule.update(getattr(module, "SCHEDULE", {}))
     return schedule

@@ -1,0 +1,1 @@
+"""Coordination: claims of upstander actions, what alerts still need, personal asks."""

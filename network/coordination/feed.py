@@ -1,0 +1,59 @@
+"""Feed events about alerts and actions; never the reporter, never an anonymous volunteer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from network.accounts.models import Member
+from network.alerts.models import Alert
+from network.coordination import queries
+from network.coordination.models import Action, Ask
+from network.realtime import NETWORK_ROOM, member_room, publish, team_room
+
+
+def alert_rooms(alert: Alert) -> list[str]:
+    """Every member sees open alerts; team alerts reach the team room too."""
+    rooms = [NETWORK_ROOM]
+    if alert.team_id is not None:
+        rooms.append(team_room(alert.team_id))
+    return rooms
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """Return the alert as every member may see it, with its live needs."""
+    from network.alerts.schemas import AlertOut
+
+    body = AlertOut.of(alert, reported_by_me=False, needs=queries.needs_of(alert))
+    payload = body.model_dump(mode="json", exclude={"reported_by_me"})
+    return {"alert": payload}
+
+
+def announce_alert(alert: Alert, event: str = "alert.updated") -> None:
+    """Publish alert.created or alert.updated for an alert the network can see."""
+    publish(event, alert_payload(alert), alert_rooms(alert))
+
+
+def announce_action(action: Action, alert: Alert, volunteer: Member) -> None:
+    """Publish action.updated; an anonymous volunteer is shown as "a member"."""
+    payload = {
+        "action": {
+            "id": action.id,
+            "alert_id": action.alert_id,
+            "type": action.type.value,
+            "status": action.status.value,
+            "volunteer": None if action.anonymous else volunteer.display_name,
+        }
+    }
+    publish("action.updated", payload, alert_rooms(alert))
+
+
+def announce_ask(ask: Ask, alert: Alert) -> None:
+    """Tell one member, in their personal room, that they are asked to help."""
+    publish(
+        "ask.created",
+        {
+            "ask": {"id": ask.id, "alert_id": alert.id, "expires_at": ask.expires_at.isoformat()},
+            **alert_payload(alert),
+        },
+        [member_room(ask.member_id)],
+    )

@@ -1,0 +1,78 @@
+"""What an open alert still needs, derived from its category, severity, the target's wishes and
+the voices goal. Pure functions: the claim service and the feed both use them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from network.vocabulary import ActionType
+
+PUBLIC_VOICES = (ActionType.COUNTER_SPEECH, ActionType.SUPPORT_TARGET_PUBLIC)
+# Categories where a report to the police or a hotline is always wanted.
+AUTHORITY_CATEGORIES = frozenset({"threat", "doxxing"})
+
+
+@dataclass(frozen=True)
+class Need:
+    """How many of one action an alert wants, has claimed, has done, and still has open."""
+
+    wanted: int
+    claimed: int
+    done: int
+    open: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "wanted": self.wanted,
+            "claimed": self.claimed,
+            "done": self.done,
+            "open": self.open,
+        }
+
+
+def welcomed(target_requested_help: bool, wanted_actions: Iterable[str]) -> set[ActionType]:
+    """Return the actions the target welcomes (all when the target did not choose)."""
+    chosen = {ActionType(code) for code in wanted_actions} if target_requested_help else set()
+    return chosen or set(ActionType)
+
+
+def wanted_counts(
+    *,
+    category: str,
+    severity: int,
+    responder_goal: int,
+    target_requested_help: bool,
+    wanted_actions: Iterable[str],
+) -> dict[ActionType, int]:
+    """Return how many of each action the alert wants; public voices share `responder_goal`."""
+    wanted = {
+        ActionType.COUNTER_SPEECH: responder_goal,
+        ActionType.SUPPORT_TARGET_PUBLIC: responder_goal,
+        ActionType.SUPPORT_TARGET_PRIVATE: 1 if severity <= 2 else 2,
+        ActionType.ENLIST_HELP: 1,
+        # A private word works for milder cases; in severe ones the author is not engaged.
+        ActionType.MESSAGE_AUTHOR: 1 if severity <= 2 else 0,
+        ActionType.REPORT_PLATFORM: 0 if severity < 2 else (2 if severity == 2 else 3),
+        ActionType.REPORT_AUTHORITY: 1 if category in AUTHORITY_CATEGORIES or severity >= 4 else 0,
+    }
+    allowed = welcomed(target_requested_help, wanted_actions)
+    return {action: (count if action in allowed else 0) for action, count in wanted.items()}
+
+
+def compute_needs(
+    wanted: Mapping[ActionType, int], active: Mapping[ActionType, tuple[int, int]]
+) -> dict[ActionType, Need]:
+    """Combine wanted counts with live claims and completed actions (claimed, done) per type."""
+    public_taken = sum(sum(active.get(action, (0, 0))) for action in PUBLIC_VOICES)
+    public_goal = max((wanted[action] for action in PUBLIC_VOICES), default=0)
+    needs: dict[ActionType, Need] = {}
+    for action in ActionType:
+        claimed, done = active.get(action, (0, 0))
+        if action in PUBLIC_VOICES:
+            # Both public forms count toward one goal, so nobody gets piled on.
+            left = max(0, public_goal - public_taken) if wanted[action] else 0
+        else:
+            left = max(0, wanted[action] - claimed - done)
+        needs[action] = Need(wanted[action], claimed, done, left)
+    return needs

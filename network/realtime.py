@@ -1,0 +1,81 @@
+"""Real-time events: persisted in the feed-event log with the change, emitted after the commit.
+
+Services call publish() inside their transaction. The FeedEvent row commits (or rolls back) with
+the change it describes; only after the commit is the event emitted to Socket.IO — through the
+Redis message queue when configured, so web processes and Celery workers reach every client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from network.coordination.models import FeedEvent
+from network.extensions import db, socketio
+
+NAMESPACE = "/feed"
+NETWORK_ROOM = "network"
+log = logging.getLogger(__name__)
+
+
+def member_room(member_id: int) -> str:
+    return f"member:{member_id}"
+
+
+def team_room(team_id: int) -> str:
+    return f"team:{team_id}"
+
+
+def campaign_room(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
+def publish(event: str, payload: dict[str, Any], rooms: list[str]) -> FeedEvent:
+    """Record an event in the current transaction; it is emitted once the transaction commits."""
+    session = db.session()
+    if session.bind is not None and session.get_bind().dialect.name == "postgresql":
+        # Event ids must commit in id order, or a client replaying "since" could skip one.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(7310001)"))
+    record = FeedEvent(event=event, rooms=rooms, payload=payload)
+    session.add(record)
+    session.flush()
+    session.info.setdefault("pending_events", []).append(record)
+    return record
+
+
+def as_message(record: FeedEvent) -> dict[str, Any]:
+    """Return the event as clients receive it."""
+    return {"event_id": record.id, **record.payload}
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _emit_after_commit(session: Session) -> None:
+    pending: list[FeedEvent] = session.info.pop("pending_events", [])
+    for record in pending:
+        try:
+            socketio.emit(record.event, as_message(record), to=record.rooms, namespace=NAMESPACE)
+        except Exception:  # the event is in the log; clients catch up through `since`
+            log.exception("could not emit %s %s", record.event, record.id)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("pending_events", None)
+
+
+def missed_events(since: int, rooms: set[str], limit: int) -> tuple[list[FeedEvent], bool]:
+    """Return the events after `since` for these rooms, and whether more exist than `limit`."""
+    scanned = list(
+        db.session.scalars(
+            sa.select(FeedEvent)
+            .where(FeedEvent.id > since)
+            .order_by(FeedEvent.id)
+            .limit(limit * 4 + 1)
+        )
+    )
+    mine = [record for record in scanned if rooms.intersection(record.rooms)]
+    overflow = len(mine) > limit or len(scanned) > limit * 4
+    return mine[:limit], overflow
