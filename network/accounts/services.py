@@ -115,7 +115,7 @@ def end_sessions(member: Member) -> None:
 
 
 def change_password(member: Member, *, current_password: str, new_password: str) -> None:
-    """Replace the member's password and revoke their other sessions."""
+    """Replace the member's password and revoke their other sessions and their API tokens."""
     if not passwords.verify_password(member.password_hash, current_password):
         raise ValidationFailed(
             _("Your current password is incorrect."),
@@ -128,6 +128,13 @@ def change_password(member: Member, *, current_password: str, new_password: str)
         raise ValidationFailed(problem, fields={"new_password": problem})
     member.password_hash = passwords.hash_password(new_password)
     member.session_version += 1
+    # A token minted with a leaked password must not outlive the change ("logged out
+    # everywhere else"); the member creates new ones with the new password.
+    db.session.execute(
+        sa.update(AccessToken)
+        .where(AccessToken.member_id == member.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     db.session.commit()
 
 

@@ -108,6 +108,32 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(
     assert not is_logged_in(client_with_cookie(app, before_change))
 
 
+def test_password_change_revokes_api_tokens(
+    client: FlaskClient, create_member: Any, create_token: Any, log_in: Any, submit: Any
+) -> None:
+    member = create_member()
+    token = create_token(member)
+    log_in(member)
+    submit(
+        "/profile/password",
+        {"current_password": member.password, "new_password": "a brand new passphrase"},
+    )
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 401, "a token minted with the old password no longer works"
+    assert "You have no API tokens." in client.get("/profile").get_data(as_text=True)
+
+
+def test_logging_out_keeps_api_tokens(
+    client: FlaskClient, create_member: Any, create_token: Any, log_in: Any, submit: Any
+) -> None:
+    member = create_member()
+    token = create_token(member)
+    log_in(member)
+    submit("/", {}, action="/logout")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+
+
 def test_refused_password_change_keeps_other_sessions(
     app: Flask, client: FlaskClient, create_member: Any, log_in: Any, submit: Any
 ) -> None:
