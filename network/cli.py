@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -35,7 +36,7 @@ def serve(host: str, port: int) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["CELERY_EMBEDDED"]:
-        embedded.start(app.extensions["celery"])
+        embedded.start(app.extensions["celery"], schedule_filename=beat_schedule_file(app))
         click.echo("Celery worker and beat run embedded (in-memory broker).")
     click.echo(f"Upstander Network on http://{host}:{port}")
     # Flask refuses app.run() under its CLI; this command is the deliberate exception.
@@ -58,7 +59,15 @@ def worker(celery_args: tuple[str, ...]) -> None:
 def beat(celery_args: tuple[str, ...]) -> None:
     """Run Celery beat, the one scheduler of the installation."""
     celery_app = current_app.extensions["celery"]
-    celery_app.start(["beat", "--loglevel=INFO", *celery_args])
+    schedule = beat_schedule_file(current_app)
+    celery_app.start(["beat", "--loglevel=INFO", f"--schedule={schedule}", *celery_args])
+
+
+def beat_schedule_file(app: Flask) -> str:
+    """Keep beat's state in the instance folder, not in whatever directory it was started from."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    return str(instance / "celerybeat-schedule")
 
 
 @click.command("create-staff")

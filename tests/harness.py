@@ -1,0 +1,179 @@
+"""Real things for tests that leave the in-process client: apps of their own, worker processes
+and a live HTTP server.
+
+Everything here waits by bounded polling (`wait_until`), never by sleeping and hoping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from network import create_app
+from network.extensions import db
+from tests.conftest import test_config
+
+T = TypeVar("T")
+UPSTANDER = Path(sys.executable).with_name("upstander")
+# Settings a developer's shell may hold that must not leak into a command under test.
+CONFIGURATION = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SOCKETIO_MESSAGE_QUEUE",
+    "CELERY_EMBEDDED",
+    "RATELIMIT_STORAGE_URI",
+    "SITE_URL",
+)
+
+
+def wait_until(
+    probe: Callable[[], T],
+    *,
+    timeout: float = 20.0,
+    interval: float = 0.05,
+    what: str | Callable[[], str] = "the condition",
+) -> T:
+    """Call `probe` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            description = what() if callable(what) else what
+            raise AssertionError(f"gave up after {timeout:.0f}s waiting for {description}")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on (we just released it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def standalone_app(
+    instance: Path, *, database_url: str | None = None, migrate: bool = True, **extra: Any
+) -> Flask:
+    """Build an app with a database of its own (new SQLite file unless given), migrated."""
+    from flask_migrate import upgrade
+
+    instance.mkdir(parents=True, exist_ok=True)
+    url = database_url or f"sqlite:///{instance / 'network.db'}"
+    app = create_app(test_config(url, instance, **extra))
+    if migrate:
+        with app.app_context():
+            upgrade()
+    return app
+
+
+@dataclass
+class CommandProcess:
+    """A running `upstander` command and its combined stdout/stderr."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, text: str, timeout: float = 20.0) -> str:
+        """Wait until `text` appears in the log; fail at once if the process died."""
+
+        def appeared() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"the process exited with {self.process.returncode}:\n{self.log()}"
+                )
+            return text in self.log()
+
+        wait_until(appeared, timeout=timeout, what=lambda: f"{text!r} in:\n{self.log()}")
+        return self.log()
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM), then kill if it does not finish in time."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+@contextmanager
+def upstander(
+    instance: Path, *arguments: str, cwd: Path | None = None, **environment: str
+) -> Iterator[CommandProcess]:
+    """Run `upstander <arguments>` as operators do, configured by environment; stop it after."""
+    instance.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "SECRET_KEY": "command-test-secret-key-that-is-long-enough",
+        "INSTANCE_PATH": str(instance),
+        "PYTHONUNBUFFERED": "1",
+        **environment,
+    }
+    for inherited in CONFIGURATION:
+        if inherited not in environment:
+            env.pop(inherited, None)
+    log_path = instance / f"{arguments[0]}.log"
+    with log_path.open("wb") as log:
+        # By default the working directory is the instance: nothing lands in the checkout.
+        process = subprocess.Popen(
+            [str(UPSTANDER), *arguments],
+            env=env,
+            cwd=cwd or instance,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    running = CommandProcess(process, log_path)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@contextmanager
+def worker_process(
+    instance: Path, *, database_url: str, redis_url: str
+) -> Iterator[CommandProcess]:
+    """Run a real Celery worker process (`upstander worker`) on Redis."""
+    with upstander(
+        instance,
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "--loglevel=INFO",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+    ) as worker:
+        yield worker
+
+
+@contextmanager
+def live_server(app: Flask, port: int) -> Iterator[str]:
+    """Serve `app` over real HTTP on 127.0.0.1:`port` in a background thread; yield its origin."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        db.engine_for(app).dispose()

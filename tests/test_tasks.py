@@ -1,0 +1,112 @@
+"""Celery jobs run for real: on a worker process over Redis, and embedded in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from celery import Celery
+from celery.signals import task_success
+from flask import Flask, current_app
+
+from network import embedded
+from network.accounts.models import Member
+from network.extensions import db
+from network.tasks.health import heartbeat
+from tests.harness import standalone_app, upstander, wait_until, worker_process
+
+
+def test_celery_speaks_json_only_and_acknowledges_after_the_job(app: Flask) -> None:
+    conf = app.extensions["celery"].conf
+    assert conf.task_serializer == "json"
+    assert conf.result_serializer == "json"
+    assert conf.event_serializer == "json"
+    assert list(conf.accept_content) == ["json"]
+    # A job that dies with its worker is put back, not lost.
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+
+
+@pytest.mark.redis
+def test_heartbeat_sent_with_delay_runs_on_a_real_worker(tmp_path: Path, redis_url: str) -> None:
+    app = standalone_app(
+        tmp_path / "web", REDIS_URL=redis_url, CELERY_EMBEDDED=False, SOCKETIO_MESSAGE_QUEUE=None
+    )
+    celery_app: Celery = app.extensions["celery"]
+    with worker_process(
+        tmp_path / "worker", database_url=app.config["DATABASE_URL"], redis_url=redis_url
+    ) as worker:
+        worker.wait_for_log("ready.")
+
+        # A pickled message must never be executed: the worker accepts JSON only.
+        refused = celery_app.send_task("network.heartbeat", serializer="pickle")
+        sent = heartbeat.delay()
+
+        log = worker.wait_for_log(f"Task network.heartbeat[{sent.id}] succeeded")
+        assert f"Task network.heartbeat[{sent.id}] succeeded" in log and ": 'ok'" in log
+        assert "ContentDisallowed" in log or "Refusing to deserialize" in log, log
+        assert f"network.heartbeat[{refused.id}] succeeded" not in log
+
+
+@pytest.mark.redis
+def test_beat_keeps_its_schedule_in_the_instance_folder(tmp_path: Path, redis_url: str) -> None:
+    instance, elsewhere = tmp_path / "instance", tmp_path / "started-here"
+    elsewhere.mkdir()
+    with upstander(instance, "beat", cwd=elsewhere, REDIS_URL=redis_url) as beat:
+        wait_until(
+            lambda: list(instance.glob("celerybeat-schedule*")),
+            what=lambda: f"beat's schedule file in the instance folder; log:\n{beat.log()}",
+        )
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.fixture
+def succeeded() -> Iterator[list[tuple[str, Any]]]:
+    """Record (task name, result) of every task that succeeds, via Celery's own signal."""
+    results: list[tuple[str, Any]] = []
+
+    def record(sender: Any = None, result: Any = None, **_: Any) -> None:
+        results.append((sender.name, result))
+
+    task_success.connect(record, weak=False)
+    yield results
+    task_success.disconnect(record)
+
+
+def test_embedded_worker_runs_sent_tasks_inside_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, succeeded: list[tuple[str, Any]]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = standalone_app(tmp_path / "instance")
+    celery_app: Celery = app.extensions["celery"]
+    assert celery_app.conf.broker_url == "memory://"
+
+    @celery_app.task(name="tests.members_seen_by_task")
+    def members_seen_by_task() -> list[Any]:
+        """Answer from inside the app: which database, and what it holds."""
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Member))
+        return [current_app.config["DATABASE_URL"], count]
+
+    schedule = str(tmp_path / "instance" / "celerybeat-schedule")
+    threads = embedded.start(celery_app, schedule_filename=schedule)
+    try:
+        heartbeat.delay()
+        members_seen_by_task.delay()
+        wait_until(lambda: len(succeeded) >= 2, what=lambda: f"two tasks, got {succeeded}")
+    finally:
+        for thread in threads:
+            thread.stop()  # type: ignore[attr-defined]
+        for thread in threads:
+            thread.join(timeout=10)
+
+    assert sorted(succeeded) == [
+        ("network.heartbeat", "ok"),
+        ("tests.members_seen_by_task", [app.config["DATABASE_URL"], 0]),
+    ]
+    assert not any(thread.is_alive() for thread in threads)
+    assert list(tmp_path.glob("celerybeat-schedule*")) == []
+    assert list((tmp_path / "instance").glob("celerybeat-schedule*"))
