@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import sqlalchemy as sa
 from flask import Flask, Request, request
 from flask_babel import lazy_gettext as _l
 
@@ -19,13 +22,23 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
 
+def _loading(load: Callable[[], Member | None]) -> Member | None:
+    try:
+        return load()
+    except sa.exc.OperationalError:
+        # The database is unreachable. Settle on "nobody" for the rest of the request, so
+        # the 503 answer (its page, its headers) does not ask the database again and crash.
+        login_manager._update_request_context_with_user(None)
+        raise
+
+
 @login_manager.user_loader
 def _load_from_session(session_id: str) -> Member | None:
     # A request that names a token is judged by that token alone: a bad token beside a
     # valid cookie must be refused, not quietly served as the cookie's member.
     if request.headers.get("Authorization"):
         return None
-    return queries.member_for_session(session_id)
+    return _loading(lambda: queries.member_for_session(session_id))
 
 
 @login_manager.request_loader
@@ -34,4 +47,4 @@ def _load_from_token(request: Request) -> Member | None:
     scheme, _sep, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return None
-    return queries.member_for_token(secret.strip())
+    return _loading(lambda: queries.member_for_token(secret.strip()))

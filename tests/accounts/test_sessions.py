@@ -262,3 +262,23 @@ def test_token_of_a_deleted_member_is_refused(
         db.session.execute(sa.delete(Member).where(Member.id == member.id))
         db.session.commit()
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_an_unreachable_database_answers_503_not_a_crash(
+    client: FlaskClient, create_member: Any, create_token: Any, log_in: Any
+) -> None:
+    member = create_member()
+    token = create_token(member)
+    log_in(member)
+    db.session.remove()
+    db.session.configure(bind=sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone"))
+
+    page = client.get("/profile")
+    assert page.status_code == 503
+    assert "temporarily unavailable" in page.get_data(as_text=True)
+    for headers in ({}, {"Authorization": f"Bearer {token}"}):
+        answer = client.get("/api/v1/me", headers=headers)
+        assert answer.status_code == 503
+        assert answer.get_json()["error"]["code"] == "service_unavailable"
+        assert answer.headers["Content-Security-Policy"]
+        assert "no-store" in answer.headers["Cache-Control"]
