@@ -217,3 +217,26 @@ def test_showing_the_login_form_is_not_counted(app: Flask, create_member: Any) -
     for _ in range(LOGIN_LIMIT + 5):
         assert browser.get("/login").status_code == 200
     assert page_login(browser, member.email, member.password).status_code == 302
+
+
+def test_re_entered_passwords_count_against_the_account(app: Flask, create_member: Any) -> None:
+    member = create_member()
+    browser = browser_at(app, "10.8.0.1")
+    assert page_login(browser, member.email, member.password).status_code == 302
+    for n in range(LOGIN_LIMIT - 1):
+        page = "/profile/password" if n % 2 else "/profile/delete"
+        token = csrf_token_from(browser.get(page).get_data(as_text=True))
+        guess = {"current_password": "guessing", "new_password": "x" * 12, "password": "guessing"}
+        response = browser.post(page, data={"csrf_token": token, "confirm": "y", **guess})
+        assert response.status_code == 200
+        assert "incorrect" in response.get_data(as_text=True)
+    token = csrf_token_from(browser.get("/profile/password").get_data(as_text=True))
+    refused = browser.post(
+        "/profile/password",
+        data={"csrf_token": token, "current_password": member.password, "new_password": "y" * 12},
+    )
+    assert_page_rate_limited(refused, LOGIN_ACCOUNT_WINDOW)
+    elsewhere = browser_at(app, "10.8.0.2")
+    assert_page_rate_limited(
+        page_login(elsewhere, member.email, member.password), LOGIN_ACCOUNT_WINDOW
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_login import current_user
 
 from network.accounts import services
 from network.accounts.models import Member
@@ -24,22 +25,25 @@ def _login_limit_account() -> str:
 
 
 def login_account_key() -> str:
-    """Key login attempts by the account they target, whatever IP they come from."""
+    """Key password attempts by the account they target, whatever IP they come from."""
     if request.is_json:
         payload = request.get_json(silent=True)
         email = payload.get("email", "") if isinstance(payload, dict) else ""
     else:
         email = request.form.get("email", "")
+    if not email and current_user.is_authenticated:
+        # Re-entering the password (to change it, to delete the account) counts as well.
+        email = current_user.email
     return "account:" + services.normalise_email(str(email))
 
 
 # Shared limits: the page form and the API are two doors to the same room, so attempts
 # through either count against one allowance (per address, and per account across addresses).
 SIGNUP_LIMIT = limiter.shared_limit(_signup_limit, scope="signup", methods=["POST"])
-LOGIN_LIMITS = (
-    limiter.shared_limit(_login_limit_ip, scope="login-ip"),
-    limiter.shared_limit(_login_limit_account, key_func=login_account_key, scope="login-account"),
+LOGIN_LIMIT_PER_ACCOUNT = limiter.shared_limit(
+    _login_limit_account, key_func=login_account_key, scope="login-account"
 )
+LOGIN_LIMITS = (limiter.shared_limit(_login_limit_ip, scope="login-ip"), LOGIN_LIMIT_PER_ACCOUNT)
 
 
 @operation(

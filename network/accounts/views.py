@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from network.accounts import services
-from network.accounts.api import LOGIN_LIMITS, SIGNUP_LIMIT
+from network.accounts.api import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMITS, SIGNUP_LIMIT
 from network.accounts.forms import (
     DeleteAccountForm,
     LoginForm,
@@ -105,6 +105,11 @@ for _limit in reversed(LOGIN_LIMITS):
     _limited_authenticate = _limit(_limited_authenticate)
 
 
+@LOGIN_LIMIT_PER_ACCOUNT
+def _count_password_attempt() -> None:
+    """Count a re-entered password against the account's login allowance (no guessing)."""
+
+
 @accounts.post("/logout")
 @login_required
 def logout() -> Response:
@@ -162,6 +167,7 @@ def change_password() -> str | Response:
     member = _me()
     form = PasswordForm()
     if form.validate_on_submit():
+        _count_password_attempt()
         try:
             services.change_password(
                 member,
@@ -183,6 +189,7 @@ def delete_account() -> str | Response:
     """Erase the account after confirmation with the password."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
+        _count_password_attempt()
         try:
             services.delete_account(_me(), password=form.password.data or "")
         except ServiceError as error:
