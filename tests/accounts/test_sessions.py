@@ -206,6 +206,10 @@ def test_production_app_logs_in_over_https_with_a_secure_cookie_and_hsts(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.db'}",
         "INSTANCE_PATH": str(tmp_path),
         "REDIS_URL": "",
+        "SOCKETIO_MESSAGE_QUEUE": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SESSION_COOKIE_SECURE": "",
+        "PROXY_FIX": "",
     }
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_LOGIN],
