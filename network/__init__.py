@@ -23,6 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    # Socket.IO handlers register on the extension before it builds this app's server.
+    import network.coordination.events  # noqa: F401
     from network import extensions, i18n, security
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
@@ -40,10 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        cors_allowed_origins=[app.config["SITE_URL"]],
+        cors_allowed_origins=security.origin_checker(app),
+        max_http_buffer_size=16 * 1024,
     )
     celery_init_app(app)
     _register_blueprints(app)
+    extensions.remember_runtime(app)
 
     from network.cli import register_commands
 
@@ -55,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     # Importing the API modules registers their operations on the blueprint.
     import network.accounts.api
     import network.alerts.api
+    import network.coordination.api
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts

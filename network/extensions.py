@@ -69,6 +69,27 @@ def create_engine(url: str) -> sa.Engine:
     return engine
 
 
+def remember_runtime(app: Flask) -> None:
+    """Keep this app's process-wide handles, so activate() can point the extensions back at it."""
+    app.extensions["upstander.runtime"] = {
+        "socketio_server": socketio.server,
+        "limiter": (limiter._storage, limiter._limiter),
+    }
+
+
+def activate(app: Flask) -> None:
+    """Point the process-wide extension objects at this app.
+
+    A process normally builds one app. Tests build several (SQLite, PostgreSQL, Redis-backed)
+    and switch between them; Socket.IO, the rate limiter and Celery hold one of each."""
+    runtime = app.extensions["upstander.runtime"]
+    socketio.server = runtime["socketio_server"]
+    limiter._storage, limiter._limiter = runtime["limiter"]
+    app.extensions["celery"].set_default()
+    db.session.remove()
+    db.session.configure(bind=db.engine_for(app))
+
+
 db = Database()
 migrate = Migrate()
 login_manager = LoginManager()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
@@ -20,6 +22,22 @@ def websocket_origin(site_url: str) -> str:
     """Return the site's ws:// or wss:// origin (older browsers do not count it as 'self')."""
     parts = urlsplit(site_url)
     return f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
+
+
+def origin_checker(app: Flask) -> Callable[[str | None, dict[str, Any]], bool]:
+    """Accept Socket.IO connections only from the site itself (never `*`).
+
+    Browsers always send Origin; it must be the configured SITE_URL or the very host the
+    request came to (same origin). Clients that are not browsers send none and authenticate
+    with a token instead."""
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True
+        same_origin = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin in {str(app.config["SITE_URL"]), same_origin}
+
+    return allowed
 
 
 def init_app(app: Flask) -> None:

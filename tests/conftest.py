@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 
 from network import create_app
 from network.db import Base
-from network.extensions import db, limiter
+from network.extensions import activate, db, limiter
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PASSWORD = "a-long-enough-test-password"
@@ -101,6 +101,7 @@ def isolated(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     app: Flask = request.getfixturevalue("app")
+    activate(app)
     engine = db.engine_for(app)
     with app.app_context():
         limiter.reset()

@@ -1,0 +1,118 @@
+"""Socket.IO namespace /feed: authenticate, join rooms, replay what was missed, presence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, emit, join_room
+from limits import parse
+
+from network.accounts.models import Member
+from network.accounts.queries import member_for_token
+from network.alerts import policy
+from network.alerts.models import Alert
+from network.coordination import presence
+from network.extensions import db, limiter, socketio
+from network.realtime import (
+    NAMESPACE,
+    NETWORK_ROOM,
+    as_message,
+    member_room,
+    missed_events,
+    team_room,
+)
+from network.teams.queries import teams_of
+
+# Which alerts each connection watches, for presence on disconnect (per process).
+_watching: dict[str, set[int]] = {}
+_members: dict[str, int] = {}
+
+
+def _authenticate(auth: Any) -> Member | None:
+    if current_user.is_authenticated:
+        member: Member = current_user._get_current_object()
+        return member
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        return member_for_token(token)
+    return None
+
+
+def rooms_of(member: Member) -> set[str]:
+    """Return the rooms a member's connection belongs to."""
+    rooms = {NETWORK_ROOM, member_room(member.id)}
+    rooms.update(team_room(team.id) for team in teams_of(member, limit=500))
+    return rooms
+
+
+def _allowed(member_id: int) -> bool:
+    """Limit how many events one member may send over sockets."""
+    limit = parse(str(current_app.config["SOCKET_EVENT_LIMIT"]))
+    return bool(limiter.limiter.hit(limit, "socket", str(member_id)))
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def connect(auth: Any = None) -> None:
+    """Accept logged-in members (session or token), join their rooms, replay missed events."""
+    member = _authenticate(auth)
+    if member is None:
+        raise ConnectionRefusedError("unauthorised")
+    rooms = rooms_of(member)
+    for room in rooms:
+        join_room(room)
+    _members[request.sid] = member.id  # type: ignore[attr-defined]
+    since = auth.get("since") if isinstance(auth, dict) else None
+    if isinstance(since, int) and since >= 0:
+        limit = int(current_app.config["FEED_REPLAY_LIMIT"])
+        events, overflow = missed_events(since, rooms, limit)
+        if overflow:
+            emit("feed.reset", {"reason": "too_many_missed_events"})
+        else:
+            for record in events:
+                emit(record.event, as_message(record))
+    db.session.remove()
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def disconnect(*_args: Any) -> None:
+    """Forget the connection's presence."""
+    sid = request.sid  # type: ignore[attr-defined]
+    _members.pop(sid, None)
+    for alert_id in _watching.pop(sid, set()):
+        viewers = presence.unwatch(alert_id, sid)
+        socketio.emit(
+            "alert.viewers",
+            {"alert_id": alert_id, "viewers": viewers},
+            to=NETWORK_ROOM,
+            namespace=NAMESPACE,
+        )
+
+
+@socketio.on("watch", namespace=NAMESPACE)
+def watch(message: Any) -> dict[str, Any]:
+    """Count the member as looking at an alert they may see; answer with the viewer count."""
+    sid = request.sid  # type: ignore[attr-defined]
+    member_id = _members.get(sid)
+    if member_id is None or not _allowed(member_id):
+        return {"error": "rate_limited" if member_id else "unauthorised"}
+    alert_id = message.get("alert_id") if isinstance(message, dict) else None
+    if not isinstance(alert_id, int):
+        return {"error": "invalid"}
+    member = db.session.get(Member, member_id)
+    alert = db.session.get(Alert, alert_id)
+    try:
+        if member is None or alert is None or not policy.can_see(member, alert):
+            return {"error": "not_found"}
+    finally:
+        db.session.remove()
+    _watching.setdefault(sid, set()).add(alert_id)
+    viewers = presence.watch(alert_id, sid)
+    socketio.emit(
+        "alert.viewers",
+        {"alert_id": alert_id, "viewers": viewers},
+        to=NETWORK_ROOM,
+        namespace=NAMESPACE,
+    )
+    return {"viewers": viewers}

@@ -1,0 +1,60 @@
+"""Who is looking at an alert right now: counted across processes in Redis when configured,
+in this process otherwise (the embedded mode has only one)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+
+import redis
+from flask import current_app
+
+WINDOW_SECONDS = 300
+_local: dict[int, dict[str, float]] = defaultdict(dict)
+_lock = threading.Lock()
+
+
+def _client() -> redis.Redis | None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = current_app.extensions.get("presence_redis")
+    if client is None:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        current_app.extensions["presence_redis"] = client
+    return client
+
+
+def watch(alert_id: int, sid: str) -> int:
+    """Count this connection as looking at the alert; return how many look now."""
+    now = time.time()
+    client = _client()
+    if client is not None:
+        key = f"upstander:presence:{alert_id}"
+        pipe = client.pipeline()
+        pipe.zadd(key, {sid: now})
+        pipe.zremrangebyscore(key, 0, now - WINDOW_SECONDS)
+        pipe.expire(key, WINDOW_SECONDS)
+        pipe.zcard(key)
+        return int(pipe.execute()[-1])
+    with _lock:
+        viewers = _local[alert_id]
+        viewers[sid] = now
+        for stale in [s for s, seen in viewers.items() if seen < now - WINDOW_SECONDS]:
+            del viewers[stale]
+        return len(viewers)
+
+
+def unwatch(alert_id: int, sid: str) -> int:
+    """Stop counting this connection for the alert; return how many still look."""
+    client = _client()
+    if client is not None:
+        key = f"upstander:presence:{alert_id}"
+        pipe = client.pipeline()
+        pipe.zrem(key, sid)
+        pipe.zcard(key)
+        return int(pipe.execute()[-1])
+    with _lock:
+        _local[alert_id].pop(sid, None)
+        return len(_local[alert_id])

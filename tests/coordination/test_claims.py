@@ -1,0 +1,149 @@
+"""Claiming actions over the API: caps, the target's wishes, done, released, expired."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from network.coordination.models import Action, ActionStatus, FeedEvent
+from network.db import utcnow
+from network.extensions import db
+
+Api = Callable[..., Any]
+
+
+def error_code(response: Any) -> str:
+    return str(response.get_json()["error"]["code"])
+
+
+def test_alert_json_says_what_it_still_needs(
+    api_as: Api, open_alert: Any, create_member: Any
+) -> None:
+    alert = open_alert(severity=2, responder_goal=3)
+    needs = alert["needs"]
+    assert needs["counter_speech"] == {"wanted": 3, "claimed": 0, "done": 0, "open": 3}
+    assert needs["report_platform"]["open"] == 2
+    assert needs["report_authority"]["wanted"] == 0
+
+
+def test_fourth_public_voice_on_a_goal_of_three_gets_409(
+    api_as: Api, claim: Api, open_alert: Any, create_member: Any
+) -> None:
+    alert = open_alert(responder_goal=3)
+    voices = [create_member() for _ in range(4)]
+    assert claim(voices[0], alert["id"], "counter_speech").status_code == 201
+    assert claim(voices[1], alert["id"], "support_target_public").status_code == 201
+    assert claim(voices[2], alert["id"], "counter_speech").status_code == 201
+    fourth = claim(voices[3], alert["id"], "counter_speech")
+    assert fourth.status_code == 409 and error_code(fourth) == "cap_reached"
+    assert "3 of 3" in fourth.get_json()["error"]["message"]
+    after = api_as(voices[3], "GET", f"/api/v1/alerts/{alert['id']}").get_json()["needs"]
+    assert after["counter_speech"]["open"] == 0 and after["counter_speech"]["claimed"] == 2
+    assert claim(voices[3], alert["id"], "report_platform").status_code == 201
+
+
+def test_unwelcome_unneeded_and_duplicate_claims_are_refused(
+    claim: Api, open_alert: Any, create_member: Any
+) -> None:
+    wishes = open_alert(target_requested_help=True, wanted_actions=["support_target_private"])
+    member = create_member()
+    unwelcome = claim(member, wishes["id"], "counter_speech")
+    assert unwelcome.status_code == 409 and error_code(unwelcome) == "not_welcome"
+    mild = open_alert(severity=1)
+    unneeded = claim(member, mild["id"], "report_authority")
+    assert unneeded.status_code == 409 and error_code(unneeded) == "not_needed"
+    assert claim(member, mild["id"], "enlist_help").status_code == 201
+    again = claim(member, mild["id"], "enlist_help")
+    assert again.status_code == 409 and error_code(again) == "already_claimed"
+    bad = claim(member, mild["id"], "shout")
+    assert bad.status_code == 422 and "type" in bad.get_json()["error"]["fields"]
+    assert claim(member, 999999, "enlist_help").status_code == 404
+
+
+def test_claims_on_pending_alerts_do_not_exist(claim: Api, api_as: Api, create_member: Any) -> None:
+    from tests.alerts.conftest import alert_body
+
+    pending = api_as(create_member(), "POST", "/api/v1/alerts", json=alert_body()).get_json()
+    assert claim(create_member(), pending["id"], "report_platform").status_code == 404
+
+
+def test_done_with_a_private_note_and_release_free_or_fill_slots(
+    app: Flask, api_as: Api, claim: Api, open_alert: Any, create_member: Any
+) -> None:
+    alert = open_alert(severity=1)  # one private message to the target wanted
+    first, second = create_member(), create_member()
+    action = claim(first, alert["id"], "support_target_private").get_json()
+    assert action["status"] == "claimed" and action["expires_at"] > action["claimed_at"]
+    assert claim(second, alert["id"], "support_target_private").status_code == 409
+    released = api_as(
+        first, "PATCH", f"/api/v1/actions/{action['id']}", json={"status": "released"}
+    )
+    assert released.status_code == 200 and released.get_json()["status"] == "released"
+    taken = claim(second, alert["id"], "support_target_private").get_json()
+    done = api_as(
+        second,
+        "PATCH",
+        f"/api/v1/actions/{taken['id']}",
+        json={"status": "done", "note": "She thanked me."},
+    )
+    assert done.status_code == 200
+    assert done.get_json()["note"] == "She thanked me." and done.get_json()["done_at"]
+    needs = api_as(first, "GET", f"/api/v1/alerts/{alert['id']}").get_json()["needs"]
+    assert needs["support_target_private"] == {"wanted": 1, "claimed": 0, "done": 1, "open": 0}
+    assert (
+        api_as(
+            first, "PATCH", f"/api/v1/actions/{taken['id']}", json={"status": "done"}
+        ).status_code
+        == 404
+    ), "not your action"
+    closed = api_as(second, "PATCH", f"/api/v1/actions/{taken['id']}", json={"status": "released"})
+    assert closed.status_code == 409
+    listing = api_as(first, "GET", f"/api/v1/alerts/{alert['id']}/actions").get_json()
+    assert [item["status"] for item in listing["items"]] == ["done"]
+    assert "She thanked me." not in str(listing), "notes stay private"
+
+
+def test_anonymous_volunteers_stay_a_member_everywhere(
+    app: Flask, api_as: Api, claim: Api, open_alert: Any, create_member: Any
+) -> None:
+    alert = open_alert()
+    shy = create_member(display_name="Shy Volunteer")
+    claim(shy, alert["id"], "report_platform", anonymous=True)
+    listing = api_as(create_member(), "GET", f"/api/v1/alerts/{alert['id']}/actions").get_json()
+    assert listing["items"][0]["volunteer"] is None
+    with app.app_context():
+        events = db.session.scalars(sa.select(FeedEvent)).all()
+    assert events and all("Shy Volunteer" not in str(event.payload) for event in events)
+
+
+def test_expired_claims_free_their_slot_and_the_feed_is_told(
+    app: Flask, api_as: Api, claim: Api, open_alert: Any, create_member: Any
+) -> None:
+    from network.tasks.coordination import expire_claims
+
+    alert = open_alert(severity=1)
+    late, next_one = create_member(), create_member()
+    action = claim(late, alert["id"], "support_target_private").get_json()
+    with app.app_context():
+        row = db.session.get(Action, action["id"])
+        assert row is not None
+        row.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        before = db.session.scalar(sa.select(sa.func.max(FeedEvent.id))) or 0
+    with app.test_request_context():
+        assert expire_claims.run() == 1
+    with app.app_context():
+        assert db.session.get(Action, action["id"]).status == ActionStatus.EXPIRED  # type: ignore[union-attr]
+        told = db.session.scalars(
+            sa.select(FeedEvent).where(FeedEvent.id > before).order_by(FeedEvent.id)
+        ).all()
+    assert [event.event for event in told] == ["action.updated", "alert.updated"]
+    assert told[0].payload["action"]["status"] == "expired"
+    assert told[1].payload["alert"]["needs"]["support_target_private"]["open"] == 1
+    assert claim(next_one, alert["id"], "support_target_private").status_code == 201
+    late_done = api_as(late, "PATCH", f"/api/v1/actions/{action['id']}", json={"status": "done"})
+    assert late_done.status_code == 409
