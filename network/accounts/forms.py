@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from network.accounts.models import DigestFrequency
 from network.accounts.passwords import password_problem
@@ -79,6 +94,11 @@ class PreferencesForm(FlaskForm):
         _l("Languages I can help in"), choices=[(code, code.upper()) for code in HELP_LANGUAGES]
     )
     comfortable_actions = MultiCheckboxField(_l("Actions I am comfortable with"), choices=[])
+    asks_per_week = IntegerField(
+        _l("Personal asks a week"),
+        validators=[Optional(), NumberRange(min=0, max=50)],
+        description=_l("How often we may ask you by name to help with an alert (0: never)."),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -47,6 +47,7 @@ class MemberOut(BaseModel):
     platforms: list[str]
     languages: list[str]
     comfortable_actions: list[str]
+    asks_per_week: int
     pledge_accepted_at: datetime
     created_at: datetime
 
@@ -65,6 +66,9 @@ class PreferencesIn(Strict):
     platforms: list[Platform] | None = Field(default=None, max_length=20)
     languages: list[str] | None = Field(default=None, max_length=20)
     comfortable_actions: list[ActionType] | None = Field(default=None, max_length=7)
+    asks_per_week: int | None = Field(
+        default=None, ge=0, le=50, description="How many personal asks to help a week (0: none)."
+    )
 
 
 class TokenIn(Strict):

@@ -148,6 +148,7 @@ def update_preferences(
     platforms: Iterable[str] | None = None,
     languages: Iterable[str] | None = None,
     comfortable_actions: Iterable[str] | None = None,
+    asks_per_week: int | None = None,
 ) -> Member:
     """Change the member's profile and preferences; unknown codes are refused."""
     problems = _preference_problems(
@@ -160,6 +161,8 @@ def update_preferences(
     )
     if display_name is not None and not display_name.strip():
         problems["display_name"] = _("Choose a display name; a pseudonym is fine.")
+    if asks_per_week is not None and not 0 <= asks_per_week <= 50:
+        problems["asks_per_week"] = _("Choose between 0 and 50 asks a week.")
     if problems:
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
     if display_name is not None:
@@ -176,6 +179,8 @@ def update_preferences(
         member.languages = _ordered(languages, list(HELP_LANGUAGES))
     if comfortable_actions is not None:
         member.comfortable_actions = _ordered(comfortable_actions, [a.value for a in ActionType])
+    if asks_per_week is not None:
+        member.asks_per_week = asks_per_week
     db.session.commit()
     return member
 

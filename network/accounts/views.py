@@ -68,6 +68,7 @@ def join() -> str | Response:
             show_service_error(form, error)
         else:
             session.clear()
+            session.permanent = True  # lives PERMANENT_SESSION_LIFETIME (SESSION_LIFETIME_SECONDS)
             login_user(member)
             flash(
                 _(
@@ -91,6 +92,7 @@ def login() -> str | Response:
             flash(error.message, "error")
         else:
             session.clear()  # a fresh session: nothing from before the login carries over
+            session.permanent = True
             login_user(member)
             return redirect(local_target(request.args.get("next", "")) or url_for("pages.home"))
     return render_template("accounts/login.html", form=form)
@@ -149,6 +151,7 @@ def profile() -> str | Response:
                 platforms=form.platforms.data or [],
                 languages=form.languages.data or [],
                 comfortable_actions=form.comfortable_actions.data or [],
+                asks_per_week=form.asks_per_week.data,
             )
         except ServiceError as error:
             show_service_error(form, error)

@@ -158,6 +158,8 @@ def describe(problem: Any) -> str:
     if kind == "extra_forbidden":
         return _("This field is not allowed.")
     if kind == "string_too_short":
+        if context.get("min_length") == 1:
+            return _("This field is required.")
         return _("Use at least %(n)s characters.", n=context.get("min_length"))
     if kind == "string_too_long":
         return _("Use at most %(n)s characters.", n=context.get("max_length"))
@@ -166,7 +168,8 @@ def describe(problem: Any) -> str:
     if kind in {"greater_than_equal", "less_than_equal"}:
         return _("The value is out of range.")
     if kind in {"enum", "literal_error"}:
-        return _("Choose one of: %(options)s.", options=context.get("expected", ""))
+        options = str(context.get("expected", "")).replace(" or ", ", ").replace("'", "")
+        return _("Choose one of: %(options)s.", options=options)
     if kind == "value_error" and "email" in str(problem.get("msg", "")).lower():
         return _("Enter a valid email address.")
     if kind in {"bool_parsing", "bool_type"}:
