@@ -60,14 +60,16 @@ def _register_blueprints(app: Flask) -> None:
     import network.accounts.api
     import network.alerts.api
     import network.coordination.api
+    import network.digests.api
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts
     from network.api import api
+    from network.digests.views import digests
     from network.health import health
     from network.moderation.views import moderation
     from network.pages.views import pages
     from network.teams.views import teams
 
-    for blueprint in (pages, accounts, teams, alerts, moderation, health, api):
+    for blueprint in (pages, accounts, teams, alerts, moderation, digests, health, api):
         app.register_blueprint(blueprint)

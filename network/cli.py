@@ -14,7 +14,7 @@ from network.accounts.models import Role
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to `flask --app network` and `upstander`."""
-    for command in (serve, worker, beat, create_staff, seed):
+    for command in (serve, worker, beat, create_staff, seed, send_digests):
         app.cli.add_command(command)
 
 
@@ -118,3 +118,18 @@ def main() -> None:
     from network import create_app
 
     FlaskGroup(create_app=create_app, name="upstander", help=__doc__)()
+
+
+@click.command("send-digests")
+@with_appcontext
+def send_digests() -> None:
+    """Send every digest that is due now, in this process."""
+    from network.digests import services
+
+    sent = 0
+    for batch in services.due_batches():
+        result = services.send_batch(batch, claimed_by="cli")
+        sent += len(result.sent)
+        for member_id, error in result.failed.items():
+            click.echo(f"member {member_id}: {error}", err=True)
+    click.echo(f"Sent {sent} digests.")

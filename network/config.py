@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +77,16 @@ def load(
         "FEED_REPLAY_LIMIT": _int(env, "FEED_REPLAY_LIMIT", 500),
         "CLAIM_LIMIT": env.get("CLAIM_LIMIT", "60 per hour"),
         "SOCKET_EVENT_LIMIT": env.get("SOCKET_EVENT_LIMIT", "60 per minute"),
+        "DIGEST_SEND_HOUR": _int(env, "DIGEST_SEND_HOUR", 8),
+        "DIGEST_WEEKDAY": _int(env, "DIGEST_WEEKDAY", 0),
+        "DIGEST_BATCH_SIZE": _int(env, "DIGEST_BATCH_SIZE", 200),
+        "DIGEST_CLAIM_LEASE_MINUTES": _int(env, "DIGEST_CLAIM_LEASE_MINUTES", 15),
+        "BROKER_VISIBILITY_TIMEOUT": _int(env, "BROKER_VISIBILITY_TIMEOUT", 3600),
+        "SMTP_USER": env.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), False),
         "SOCKETIO_MESSAGE_QUEUE": env.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
-        # Threads in the embedded mode (the worker runs as threads beside it); gevent when
-        # served by gunicorn's gevent worker, which the auto-detection picks.
-        "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE")
-        or ("threading" if redis_url is None else None),
+        "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or socketio_async_mode(),
         "MAIL_OUTBOX": env.get("MAIL_OUTBOX", str(instance / "outbox")),
         "SMTP_HOST": env.get("SMTP_HOST") or None,
         "SMTP_PORT": _int(env, "SMTP_PORT", 25),
@@ -91,6 +97,20 @@ def load(
     if overrides:
         config.update(overrides)
     return config
+
+
+def socketio_async_mode() -> str:
+    """Return "gevent" in a process gevent has monkey-patched, else "threading".
+
+    Gunicorn's gevent worker patches sockets before it loads the app. Flask-SocketIO's own
+    detection would pick gevent whenever it is installed, also in processes that never patched
+    the standard library (`upstander serve`, Celery workers), where blocking I/O stalls the
+    gevent loop."""
+    # A process that patched sockets has imported gevent.monkey; never import gevent otherwise.
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("socket"):
+        return "gevent"
+    return "threading"
 
 
 def _development_secret(instance: Path) -> str:

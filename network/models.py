@@ -3,6 +3,7 @@
 from network.accounts.models import AccessToken, Member
 from network.alerts.models import AbuseFlag, Alert, AlertReport
 from network.coordination.models import Action, Ask, FeedEvent
+from network.digests.models import Digest
 from network.moderation.models import AuditEntry
 from network.teams.models import Team, TeamMembership
 
@@ -14,6 +15,7 @@ __all__ = [
     "AlertReport",
     "Ask",
     "AuditEntry",
+    "Digest",
     "FeedEvent",
     "Member",
     "Team",

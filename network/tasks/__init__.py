@@ -9,7 +9,12 @@ from flask import Flask
 
 from network.extensions import db
 
-TASK_MODULES = ["network.tasks.health", "network.tasks.alerts", "network.tasks.coordination"]
+TASK_MODULES = [
+    "network.tasks.health",
+    "network.tasks.alerts",
+    "network.tasks.coordination",
+    "network.tasks.digests",
+]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -38,7 +43,8 @@ def celery_init_app(app: Flask) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        # How long an unacknowledged job waits before another worker gets it (Redis broker).
+        broker_transport_options={"visibility_timeout": app.config["BROKER_VISIBILITY_TIMEOUT"]},
         timezone="UTC",
         enable_utc=True,
         imports=TASK_MODULES,
@@ -51,9 +57,9 @@ def celery_init_app(app: Flask) -> Celery:
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Collect the schedules that sit next to their tasks."""
-    from network.tasks import alerts, coordination, health
+    from network.tasks import alerts, coordination, digests, health
 
     schedule: dict[str, dict[str, Any]] = {}
-    for module in (health, alerts, coordination):
+    for module in (health, alerts, coordination, digests):
         schedule.update(getattr(module, "SCHEDULE", {}))
     return schedule

@@ -1,0 +1,1 @@
+"""Digests: show members, honestly, how many peers acted."""

@@ -1,0 +1,76 @@
+"""Turn a digest row into an email in the member's language (text and HTML)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from network.accounts.models import Member
+from network.alerts.guide import category_label
+from network.alerts.models import Alert
+from network.coordination.needs import Need
+from network.digests.models import Digest
+from network.mail import build_message
+from network.vocabulary import ActionType, action_info
+
+
+def message_id(digest: Digest) -> str:
+    """Return the Message-ID derived from the digest (the same on every attempt)."""
+    host = urlsplit(str(current_app.config["SITE_URL"])).hostname or "localhost"
+    return f"<digest-{digest.member_id}-{digest.period_key.replace(':', '-')}@{host}>"
+
+
+def compose(
+    digest: Digest, member: Member, open_alerts: list[tuple[Alert, dict[ActionType, Need]]]
+) -> EmailMessage:
+    """Build the digest email with its unsubscribe link and headers."""
+    from network.digests.services import unsubscribe_token
+
+    site = str(current_app.config["SITE_URL"])
+    unsubscribe_url = f"{site}/digests/unsubscribe/{unsubscribe_token(member)}"
+    with force_locale(member.locale):
+        context: dict[str, Any] = {
+            "digest": digest,
+            "member": member,
+            "numbers": digest.numbers,
+            "network": digest.numbers.get("network", {}),
+            "site": site,
+            "archive_url": f"{site}/digests/{digest.id}",
+            "unsubscribe_url": unsubscribe_url,
+            "weekly": digest.period_key.startswith("weekly"),
+            "alerts": [
+                {
+                    "url": f"{site}/alerts/{alert.id}",
+                    "title": category_label(alert.category),
+                    "summary": alert.summary,
+                    "open": [action_info(kind).label for kind, need in needs.items() if need.open],
+                }
+                for alert, needs in open_alerts
+            ],
+            "action_label": lambda code: action_info(ActionType(code)).label,
+        }
+        text = render_template("email/digest.txt", **context)
+        html = render_template("email/digest.html", **context)
+        if context["weekly"]:
+            subject = _("Your weekly Upstander digest")
+        else:
+            subject = _("Your daily Upstander digest")
+        if digest.norm_kind in {"descriptive", "dynamic"} and digest.norm_message:
+            subject = f"{subject}: {digest.norm_message}"
+    return build_message(
+        to=member.email,
+        subject=subject.strip(),
+        text=text,
+        html=html,
+        message_id=message_id(digest),
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )

@@ -1,0 +1,204 @@
+"""Honest numbers for a period, computed once per period and scope with set-based SQL."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from network.accounts.models import Member, MemberStatus
+from network.alerts.models import Alert, AlertStatus, Outcome
+from network.coordination.models import Action, ActionStatus
+from network.coordination.needs import PUBLIC_VOICES
+from network.extensions import db
+from network.teams.models import Team, TeamMembership
+
+
+@dataclass
+class NetworkNumbers:
+    """What the whole network did in a period."""
+
+    active_members: int
+    members_acted: int
+    alerts_handled: int
+    actions_by_type: dict[str, int]
+    median_minutes_to_first_action: float | None
+    goal_reached_share: float | None
+    outcomes: dict[str, int]
+
+    @property
+    def share(self) -> float:
+        return self.members_acted / self.active_members if self.active_members else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "active_members": self.active_members,
+            "members_acted": self.members_acted,
+            "share": round(self.share, 4),
+            "alerts_handled": self.alerts_handled,
+            "actions_by_type": self.actions_by_type,
+            "median_minutes_to_first_action": self.median_minutes_to_first_action,
+            "goal_reached_share": self.goal_reached_share,
+            "outcomes": self.outcomes,
+            "content_removed": self.outcomes.get(Outcome.CONTENT_REMOVED.value, 0),
+        }
+
+
+def _done_in(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Action.status == ActionStatus.DONE, Action.done_at >= start, Action.done_at < end
+    )
+
+
+def participation(start: datetime, end: datetime) -> tuple[int, int]:
+    """Return (members who acted, active members) for a period."""
+    active = (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Member)
+            .where(Member.status == MemberStatus.ACTIVE, Member.created_at < end)
+        )
+        or 0
+    )
+    acted = (
+        db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Action.member_id))).where(_done_in(start, end))
+        )
+        or 0
+    )
+    return acted, active
+
+
+def network_numbers(start: datetime, end: datetime) -> NetworkNumbers:
+    """Compute the network's numbers for a period (a fixed handful of queries)."""
+    acted, active = participation(start, end)
+    by_type = {
+        str(kind): n
+        for kind, n in db.session.execute(
+            sa.select(Action.type, sa.func.count())
+            .where(_done_in(start, end))
+            .group_by(Action.type)
+        ).all()
+    }
+    handled = (
+        db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Action.alert_id))).where(_done_in(start, end))
+        )
+        or 0
+    )
+    first_actions = db.session.execute(
+        sa.select(Alert.created_at, sa.func.min(Action.claimed_at))
+        .join(Action, Action.alert_id == Alert.id)
+        .where(Alert.created_at >= start, Alert.created_at < end)
+        .group_by(Alert.id, Alert.created_at)
+    ).all()
+    waits = [
+        (_aware(first) - _aware(created)).total_seconds() / 60
+        for created, first in first_actions
+        if first is not None
+    ]
+    public_done = (
+        sa.select(Action.alert_id, sa.func.count().label("voices"))
+        .where(Action.status == ActionStatus.DONE, Action.type.in_(PUBLIC_VOICES))
+        .group_by(Action.alert_id)
+        .subquery()
+    )
+    goal_rows = db.session.execute(
+        sa.select(Alert.responder_goal, sa.func.coalesce(public_done.c.voices, 0))
+        .outerjoin(public_done, public_done.c.alert_id == Alert.id)
+        .where(
+            Alert.created_at >= start,
+            Alert.created_at < end,
+            Alert.status.in_([AlertStatus.OPEN, AlertStatus.RESOLVED, AlertStatus.EXPIRED]),
+        )
+    ).all()
+    reached = sum(1 for goal, voices in goal_rows if voices >= goal)
+    outcomes = {
+        str(outcome): n
+        for outcome, n in db.session.execute(
+            sa.select(Alert.outcome, sa.func.count())
+            .where(Alert.resolved_at >= start, Alert.resolved_at < end, Alert.outcome.is_not(None))
+            .group_by(Alert.outcome)
+        ).all()
+    }
+    return NetworkNumbers(
+        active_members=active,
+        members_acted=acted,
+        alerts_handled=handled,
+        actions_by_type=by_type,
+        median_minutes_to_first_action=round(statistics.median(waits), 1) if waits else None,
+        goal_reached_share=round(reached / len(goal_rows), 4) if goal_rows else None,
+        outcomes=outcomes,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class TeamNumbers:
+    """How a team did: members, and how many acted."""
+
+    team_id: int
+    name: str
+    members: int
+    acted: int
+
+
+@dataclass
+class MemberContext:
+    """What a batch needs to know per member, fetched for the whole batch at once."""
+
+    teams: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    team_numbers: dict[int, TeamNumbers] = field(default_factory=dict)
+    own_actions: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+
+
+def member_context(member_ids: list[int], start: datetime, end: datetime) -> MemberContext:
+    """Fetch teams, team numbers and own actions for a batch of members (four queries)."""
+    context = MemberContext()
+    if not member_ids:
+        return context
+    for team_id, member_id in db.session.execute(
+        sa.select(TeamMembership.team_id, TeamMembership.member_id).where(
+            TeamMembership.member_id.in_(member_ids)
+        )
+    ).all():
+        context.teams[member_id].append(team_id)
+    team_ids = sorted({team for teams in context.teams.values() for team in teams})
+    if team_ids:
+        sizes = dict(
+            db.session.execute(
+                sa.select(TeamMembership.team_id, sa.func.count())
+                .where(TeamMembership.team_id.in_(team_ids))
+                .group_by(TeamMembership.team_id)
+            ).all()
+        )
+        acted = dict(
+            db.session.execute(
+                sa.select(TeamMembership.team_id, sa.func.count(sa.distinct(Action.member_id)))
+                .join(Action, Action.member_id == TeamMembership.member_id)
+                .where(TeamMembership.team_id.in_(team_ids), _done_in(start, end))
+                .group_by(TeamMembership.team_id)
+            ).all()
+        )
+        for team_id, name in db.session.execute(
+            sa.select(Team.id, Team.name).where(Team.id.in_(team_ids))
+        ).all():
+            context.team_numbers[team_id] = TeamNumbers(
+                team_id, name, sizes.get(team_id, 0), acted.get(team_id, 0)
+            )
+    for member_id, kind, n in db.session.execute(
+        sa.select(Action.member_id, Action.type, sa.func.count())
+        .where(Action.member_id.in_(member_ids), _done_in(start, end))
+        .group_by(Action.member_id, Action.type)
+    ).all():
+        context.own_actions[member_id][str(kind)] = n
+    return context

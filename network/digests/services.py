@@ -1,0 +1,294 @@
+"""Use cases of digests: find who is due, build a batch once per period, send each digest once.
+
+Exactly once per member and period: the unique (member, period) row is claimed before anything
+is sent; a job is acknowledged only when it finished, so a killed worker's job runs again and
+resumes the rows it claimed (same task id); rows claimed by a job that died under another id
+are taken over after a lease. What cannot be promised: a crash after the SMTP server accepted a
+message but before the row was marked sent sends that one message again (with the same
+Message-ID, which mail clients use to drop duplicates).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from network.accounts.models import DigestFrequency, Member, MemberStatus
+from network.db import utcnow
+from network.digests import numbers as figures
+from network.digests.compose import compose
+from network.digests.models import Digest, DigestStatus
+from network.digests.norm import choose_norm
+from network.digests.periods import Period, from_key, latest_due
+from network.extensions import db
+from network.mail import Mailer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    """Members of one frequency and time zone, due for the same period."""
+
+    member_ids: list[int]
+    frequency: str
+    time_zone: str
+    period_key: str
+
+
+@dataclass
+class BatchResult:
+    """What happened to a batch: sent, skipped (someone else has them), failed (retry)."""
+
+    sent: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def _send_hour() -> int:
+    return int(current_app.config["DIGEST_SEND_HOUR"])
+
+
+def due_batches() -> list[Batch]:
+    """Find members whose local send time has come and who have no digest for that period."""
+    now = utcnow()
+    batch_size = max(1, int(current_app.config["DIGEST_BATCH_SIZE"]))
+    groups = db.session.execute(
+        sa.select(Member.digest_frequency, Member.time_zone)
+        .where(Member.status == MemberStatus.ACTIVE, Member.digest_frequency != DigestFrequency.OFF)
+        .group_by(Member.digest_frequency, Member.time_zone)
+    ).all()
+    batches: list[Batch] = []
+    for frequency, time_zone in groups:
+        period = latest_due(
+            str(frequency),
+            time_zone,
+            now,
+            send_hour=_send_hour(),
+            weekday=int(current_app.config["DIGEST_WEEKDAY"]),
+        )
+        has_digest = sa.exists().where(
+            Digest.member_id == Member.id, Digest.period_key == period.key
+        )
+        member_ids = list(
+            db.session.scalars(
+                sa.select(Member.id)
+                .where(
+                    Member.status == MemberStatus.ACTIVE,
+                    Member.digest_frequency == frequency,
+                    Member.time_zone == time_zone,
+                    Member.created_at < period.end,
+                    ~has_digest,
+                )
+                .order_by(Member.id)
+            )
+        )
+        for first in range(0, len(member_ids), batch_size):
+            batches.append(
+                Batch(member_ids[first : first + batch_size], str(frequency), time_zone, period.key)
+            )
+    return batches
+
+
+def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
+    """Claim digest rows for a batch, computing the numbers once; return the rows to send.
+
+    The number of queries does not grow with the number of members in the batch."""
+    period = from_key(batch.period_key, batch.time_zone, _send_hour())
+    lease = utcnow() - timedelta(minutes=int(current_app.config["DIGEST_CLAIM_LEASE_MINUTES"]))
+    members = list(
+        db.session.scalars(
+            sa.select(Member).where(
+                Member.id.in_(batch.member_ids),
+                Member.status == MemberStatus.ACTIVE,
+                Member.digest_frequency == batch.frequency,
+            )
+        )
+    )
+    if members:
+        rows = _compose_rows(members, period, claimed_by)
+        db.session.execute(_insert_ignoring_duplicates(rows))
+    # Take over rows a dead job left claimed under another id, once their lease ran out.
+    db.session.execute(
+        sa.update(Digest)
+        .where(
+            Digest.member_id.in_(batch.member_ids),
+            Digest.period_key == batch.period_key,
+            Digest.status == DigestStatus.CLAIMED,
+            Digest.claimed_by != claimed_by,
+            Digest.claimed_at < lease,
+        )
+        .values(claimed_by=claimed_by, claimed_at=utcnow())
+    )
+    db.session.commit()
+    return list(
+        db.session.scalars(
+            sa.select(Digest)
+            .where(
+                Digest.member_id.in_(batch.member_ids),
+                Digest.period_key == batch.period_key,
+                Digest.status == DigestStatus.CLAIMED,
+                Digest.claimed_by == claimed_by,
+            )
+            .order_by(Digest.member_id)
+        )
+    )
+
+
+def _insert_ignoring_duplicates(rows: list[dict[str, Any]]) -> Any:
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return (
+            pg_insert(Digest)
+            .values(rows)
+            .on_conflict_do_nothing(constraint="uq_digest_member_period")
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(Digest).values(rows).on_conflict_do_nothing()
+
+
+def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> list[dict[str, Any]]:
+    network = figures.network_numbers(period.start, period.end)
+    previous = period.previous(_send_hour())
+    acted_before, active_before = figures.participation(previous.start, previous.end)
+    previous_share = acted_before / active_before if active_before else None
+    context = figures.member_context([member.id for member in members], period.start, period.end)
+    now = utcnow()
+    rows = []
+    for member in members:
+        teams = [
+            context.team_numbers[team]
+            for team in context.teams.get(member.id, [])
+            if team in context.team_numbers
+        ]
+        best = max(teams, key=lambda team: (team.acted, team.members), default=None)
+        numbers = {
+            "network": network.as_dict(),
+            "previous_share": round(previous_share, 4) if previous_share is not None else None,
+            "teams": [{"name": t.name, "members": t.members, "acted": t.acted} for t in teams],
+            "campaigns": [],
+            "own_actions": context.own_actions.get(member.id, {}),
+        }
+        with _locale(member.locale):
+            norm = choose_norm(
+                share=network.share,
+                previous_share=previous_share,
+                weekly=period.frequency == "weekly",
+                best_team=(best.name, best.acted, best.members) if best else None,
+            )
+        rows.append(
+            {
+                "member_id": member.id,
+                "period_key": period.key,
+                "period_start": period.start,
+                "period_end": period.end,
+                "status": DigestStatus.CLAIMED,
+                "claimed_by": claimed_by,
+                "claimed_at": now,
+                "attempts": 0,
+                "numbers": numbers,
+                "norm_kind": norm.kind,
+                "norm_message": norm.message,
+            }
+        )
+    return rows
+
+
+def _locale(locale: str) -> Any:
+    from flask_babel import force_locale
+
+    return force_locale(locale)
+
+
+def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
+    """Build and send one batch; failures stay claimed for the retry of the same job."""
+    result = BatchResult()
+    digests = build_batch(batch, claimed_by)
+    claimed = {digest.member_id for digest in digests}
+    result.skipped = [member_id for member_id in batch.member_ids if member_id not in claimed]
+    if not digests:
+        return result
+    members = {
+        member.id: member
+        for member in db.session.scalars(sa.select(Member).where(Member.id.in_(claimed)))
+    }
+    from network.digests.queries import alerts_needing_help
+
+    open_alerts = alerts_needing_help(limit=3)
+    with Mailer() as mailer:
+        for digest in digests:
+            member = members[digest.member_id]
+            try:
+                message = compose(digest, member, open_alerts)
+                mailer.send(message)
+            except Exception as error:  # SMTP or network: retried with backoff by the job
+                log.warning("digest %s to member %s failed: %s", digest.id, member.id, error)
+                db.session.execute(
+                    sa.update(Digest)
+                    .where(Digest.id == digest.id)
+                    .values(attempts=Digest.attempts + 1, last_error=str(error)[:500])
+                )
+                db.session.commit()
+                result.failed[member.id] = str(error)
+                continue
+            db.session.execute(
+                sa.update(Digest)
+                .where(Digest.id == digest.id)
+                .values(
+                    status=DigestStatus.SENT,
+                    sent_at=utcnow(),
+                    message_id=str(message["Message-ID"]),
+                    attempts=Digest.attempts + 1,
+                )
+            )
+            db.session.commit()
+            result.sent.append(member.id)
+    return result
+
+
+def give_up(batch: Batch, claimed_by: str) -> int:
+    """Mark what a job could not send as failed, visibly, after its last retry."""
+    failed = db.session.execute(
+        sa.update(Digest)
+        .where(
+            Digest.member_id.in_(batch.member_ids),
+            Digest.period_key == batch.period_key,
+            Digest.status == DigestStatus.CLAIMED,
+            Digest.claimed_by == claimed_by,
+        )
+        .values(status=DigestStatus.FAILED)
+    )
+    db.session.commit()
+    count = int(getattr(failed, "rowcount", 0) or 0)
+    if count:
+        log.error("gave up sending %s digests for %s after retries", count, batch.period_key)
+    return count
+
+
+def unsubscribe_token(member: Member) -> str:
+    """Return the signed token of the one-click unsubscribe link."""
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="digest-unsubscribe")
+    return str(serializer.dumps({"m": member.id}))
+
+
+def unsubscribe(token: str) -> Member | None:
+    """Stop digests for the member the token was made for; None when the token is not valid."""
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="digest-unsubscribe")
+    try:
+        payload = serializer.loads(token)
+    except BadSignature:
+        return None
+    member = db.session.get(Member, int(payload.get("m", 0))) if isinstance(payload, dict) else None
+    if member is None:
+        return None
+    member.digest_frequency = DigestFrequency.OFF
+    db.session.commit()
+    return member

@@ -1,0 +1,67 @@
+"""Pages: the digest archive and the one-click unsubscribe link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from network.accounts.models import Member
+from network.digests import queries, services
+from network.extensions import csrf
+from network.vocabulary import ActionType, action_info
+
+digests = Blueprint("digests", __name__, url_prefix="/digests")
+
+
+def _me() -> Member:
+    member: Member = current_user._get_current_object()
+    return member
+
+
+def _label(code: str) -> str:
+    return action_info(ActionType(code)).label
+
+
+@digests.get("/")
+@login_required
+def archive() -> str:
+    """List the member's digests."""
+    before = request.args.get("before", type=int)
+    found = queries.digests_of(_me(), before_id=before, limit=21)
+    return render_template(
+        "digests/archive.html",
+        digests=found[:20],
+        next_before=found[19].id if len(found) > 20 else None,
+        action_label=_label,
+    )
+
+
+@digests.get("/<int:digest_id>")
+@login_required
+def show(digest_id: int) -> str:
+    """Show one digest as it was sent."""
+    digest = queries.digest_for(_me(), digest_id)
+    return render_template(
+        "digests/show.html",
+        digest=digest,
+        numbers=digest.numbers,
+        network=digest.numbers.get("network", {}),
+        action_label=_label,
+    )
+
+
+@digests.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the credential; mail clients POST without a session
+def unsubscribe(token: str) -> str | Response:
+    """Confirm (GET) or perform (POST, also RFC 8058 one-click) stopping digests."""
+    if request.method == "GET":
+        return render_template("digests/unsubscribe.html", token=token, done=False, valid=True)
+    member = services.unsubscribe(token)
+    response = Response(
+        render_template(
+            "digests/unsubscribe.html", token=token, done=True, valid=member is not None
+        )
+    )
+    response.status_code = 200 if member is not None else 400
+    return response

@@ -1,0 +1,94 @@
+"""Outgoing mail: SMTP when configured, else a local outbox folder (the embedded mode)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from types import TracebackType
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+def build_message(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """Build a text + HTML email."""
+    # Long header lines (the unsubscribe link) must stay plain, not RFC 2047-encoded.
+    message = EmailMessage(policy=policy.default.clone(max_line_length=998))
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+class Mailer:
+    """Send several messages over one SMTP connection (or into the outbox folder)."""
+
+    def __init__(self) -> None:
+        self.host = current_app.config["SMTP_HOST"]
+        self.port = int(current_app.config["SMTP_PORT"])
+        self.user = current_app.config["SMTP_USER"]
+        self.password = current_app.config["SMTP_PASSWORD"]
+        self.starttls = bool(current_app.config["SMTP_STARTTLS"])
+        self.outbox = Path(current_app.config["MAIL_OUTBOX"])
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except smtplib.SMTPException:
+                self._smtp.close()
+            self._smtp = None
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one message; SMTP errors propagate so the caller can retry."""
+        if not self.host:
+            self._write_to_outbox(message)
+            return
+        if self._smtp is None:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=30)
+            if self.starttls:
+                smtp.starttls()
+            if self.user and self.password:
+                smtp.login(self.user, self.password)
+            self._smtp = smtp
+        try:
+            self._smtp.send_message(message)
+        except smtplib.SMTPServerDisconnected:
+            self._smtp = None
+            raise
+
+    def _write_to_outbox(self, message: EmailMessage) -> None:
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9.-]+", "_", str(message["Message-ID"]).strip("<>"))
+        path = self.outbox / f"{name}.eml"
+        path.write_bytes(bytes(message))
+        log.info("mail to %s written to %s", message["To"], path)
