@@ -2,6 +2,7 @@
 
 from network.accounts.models import AccessToken, Member
 from network.alerts.models import AbuseFlag, Alert, AlertReport
+from network.campaigns.models import Campaign, CampaignMember, CampaignTemplate
 from network.coordination.models import Action, Ask, FeedEvent
 from network.digests.models import Digest
 from network.moderation.models import AuditEntry
@@ -15,6 +16,9 @@ __all__ = [
     "AlertReport",
     "Ask",
     "AuditEntry",
+    "Campaign",
+    "CampaignMember",
+    "CampaignTemplate",
     "Digest",
     "FeedEvent",
     "Member",

@@ -89,7 +89,9 @@ class Alert(Base):
     reporter_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("member.id", ondelete="SET NULL"), index=True
     )
-    campaign_id: Mapped[int | None]
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaign.id", ondelete="SET NULL"), index=True
+    )
     team_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("team.id", ondelete="SET NULL"), index=True
     )

@@ -1,0 +1,1 @@
+"""Campaigns: organisers launch focused movements (like #DatMeenJeNiet) that members join."""
