@@ -35,7 +35,7 @@ translations: $(STAMP)
 frontend:
 	@if command -v npm >/dev/null 2>&1; then \
 	  if [ ! -f node_modules/socket.io-client/dist/socket.io.min.js ]; then \
-	    npm install --no-audit --no-fund --loglevel=error || echo "npm install failed; pages work without the live feed client"; \
+	    npm install --no-audit --no-fund --no-package-lock --loglevel=error || echo "npm install failed; pages work without the live feed client"; \
 	  fi; \
 	  mkdir -p static/vendor; \
 	  cp -f node_modules/socket.io-client/dist/socket.io.min.js static/vendor/ 2>/dev/null || true; \

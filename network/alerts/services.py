@@ -166,8 +166,11 @@ def _draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
     ):
         problems["team_id"] = _("You can only post alerts for a team you belong to.")
     if draft.campaign_id is not None:
-        # Campaigns arrive with the campaigns feature; until then no campaign can be named.
-        problems["campaign_id"] = _("This campaign does not exist or is not live.")
+        from network.campaigns.models import Campaign, CampaignStatus
+
+        campaign = db.session.get(Campaign, draft.campaign_id)
+        if campaign is None or campaign.status != CampaignStatus.LIVE:
+            problems["campaign_id"] = _("This campaign does not exist or is not live.")
     return problems
 
 

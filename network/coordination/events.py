@@ -13,12 +13,14 @@ from network.accounts.models import Member
 from network.accounts.queries import member_for_token
 from network.alerts import policy
 from network.alerts.models import Alert
+from network.campaigns.queries import joined_campaign_ids
 from network.coordination import presence
 from network.extensions import db, limiter, socketio
 from network.realtime import (
     NAMESPACE,
     NETWORK_ROOM,
     as_message,
+    campaign_room,
     member_room,
     missed_events,
     team_room,
@@ -44,6 +46,7 @@ def rooms_of(member: Member) -> set[str]:
     """Return the rooms a member's connection belongs to."""
     rooms = {NETWORK_ROOM, member_room(member.id)}
     rooms.update(team_room(team.id) for team in teams_of(member, limit=500))
+    rooms.update(campaign_room(campaign) for campaign in joined_campaign_ids(member.id))
     return rooms
 
 

@@ -8,7 +8,7 @@ from network.accounts.models import Member
 from network.alerts.models import Alert
 from network.coordination import queries
 from network.coordination.models import Action, Ask
-from network.realtime import NETWORK_ROOM, member_room, publish, team_room
+from network.realtime import NETWORK_ROOM, campaign_room, member_room, publish, team_room
 
 
 def alert_rooms(alert: Alert) -> list[str]:
@@ -16,6 +16,8 @@ def alert_rooms(alert: Alert) -> list[str]:
     rooms = [NETWORK_ROOM]
     if alert.team_id is not None:
         rooms.append(team_room(alert.team_id))
+    if alert.campaign_id is not None:
+        rooms.append(campaign_room(alert.campaign_id))
     return rooms
 
 
@@ -45,6 +47,13 @@ def announce_action(action: Action, alert: Alert, volunteer: Member) -> None:
         }
     }
     publish("action.updated", payload, alert_rooms(alert))
+    if alert.campaign_id is not None:
+        from network.campaigns.models import Campaign
+        from network.extensions import db
+
+        campaign = db.session.get(Campaign, alert.campaign_id)
+        if campaign is not None:
+            announce_campaign(campaign)
 
 
 def announce_ask(ask: Ask, alert: Alert) -> None:
@@ -57,3 +66,32 @@ def announce_ask(ask: Ask, alert: Alert) -> None:
         },
         [member_room(ask.member_id)],
     )
+
+
+def campaign_payload(campaign: Any) -> dict[str, Any]:
+    """Return a campaign as members see it, with its progress toward the goal."""
+    from network.campaigns.queries import progress
+
+    done = progress([campaign.id]).get(campaign.id, 0)
+    return {
+        "campaign": {
+            "id": campaign.id,
+            "title": campaign.title,
+            "hashtag": campaign.hashtag,
+            "status": campaign.status.value,
+            "goal": campaign.goal,
+            "done": done,
+            "progress": min(1.0, done / campaign.goal) if campaign.goal else 0.0,
+            "starts_at": campaign.starts_at.isoformat(),
+            "ends_at": campaign.ends_at.isoformat(),
+        }
+    }
+
+
+def announce_campaign(campaign: Any, *, launched: bool = False) -> None:
+    """Publish campaign.updated to every member (launches, progress, ending)."""
+    # Flush so the progress counts the change that commits with this event.
+    from network.extensions import db
+
+    db.session.flush()
+    publish("campaign.updated", campaign_payload(campaign) | {"launched": launched}, [NETWORK_ROOM])

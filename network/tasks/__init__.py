@@ -14,6 +14,7 @@ TASK_MODULES = [
     "network.tasks.alerts",
     "network.tasks.coordination",
     "network.tasks.digests",
+    "network.tasks.campaigns",
 ]
 
 
@@ -57,9 +58,9 @@ def celery_init_app(app: Flask) -> Celery:
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Collect the schedules that sit next to their tasks."""
-    from network.tasks import alerts, coordination, digests, health
+    from network.tasks import alerts, campaigns, coordination, digests, health
 
     schedule: dict[str, dict[str, Any]] = {}
-    for module in (health, alerts, coordination, digests):
+    for module in (health, alerts, coordination, digests, campaigns):
         schedule.update(getattr(module, "SCHEDULE", {}))
     return schedule

@@ -1,0 +1,166 @@
+"""Pages: campaigns, one campaign with live progress, and the organiser's editor."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from network.accounts.models import Member
+from network.alerts.policy import require_organiser
+from network.campaigns import queries, services
+from network.campaigns.forms import CampaignForm, ConfirmForm
+from network.campaigns.models import Campaign
+from network.coordination.feed import campaign_payload
+from network.errors import ServiceError
+from network.forms import show_service_error
+
+campaigns = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+
+def _me() -> Member:
+    member: Member = current_user._get_current_object()
+    return member
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(_me().time_zone)
+
+
+def _aware(moment: datetime | None) -> datetime:
+    # The form's datetime-local fields are in the organiser's own time zone.
+    assert moment is not None
+    return moment.replace(tzinfo=_zone())
+
+
+def _draft(form: CampaignForm) -> services.CampaignDraft:
+    return services.CampaignDraft(
+        title=form.title.data or "",
+        hashtag=form.hashtag.data or "",
+        description=form.description.data or "",
+        starts_at=_aware(form.starts_at.data),
+        ends_at=_aware(form.ends_at.data),
+        goal=int(form.goal.data or 0),
+        focus_categories=list(form.focus_categories.data or []),
+        focus_platforms=list(form.focus_platforms.data or []),
+        recommended_actions=list(form.recommended_actions.data or []),
+        notify_by_email=bool(form.notify_by_email.data),
+    )
+
+
+@campaigns.get("/")
+@login_required
+def index() -> str:
+    """List campaigns with their progress."""
+    found = queries.campaigns_for(_me(), limit=100)
+    return render_template(
+        "campaigns/index.html",
+        campaigns=found,
+        done=queries.progress([c.id for c in found]),
+        joined=queries.joined(_me(), [c.id for c in found]),
+    )
+
+
+@campaigns.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> str | Response:
+    """Draft a new campaign (organisers)."""
+    require_organiser(_me())
+    form = CampaignForm()
+    if form.validate_on_submit():
+        try:
+            campaign = services.create_campaign(_me(), _draft(form))
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Campaign drafted. Launch it when it is ready."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    return render_template("campaigns/form.html", form=form, campaign=None)
+
+
+@campaigns.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(campaign_id: int) -> str | Response:
+    """Change a campaign (organisers)."""
+    require_organiser(_me())
+    campaign = services.visible_campaign(_me(), campaign_id)
+    form = CampaignForm(obj=campaign)
+    if not form.is_submitted():
+        form.starts_at.data = campaign.starts_at.astimezone(_zone()).replace(tzinfo=None)
+        form.ends_at.data = campaign.ends_at.astimezone(_zone()).replace(tzinfo=None)
+    if form.validate_on_submit():
+        try:
+            services.update_campaign(_me(), campaign_id, _draft(form))
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+    return render_template("campaigns/form.html", form=form, campaign=campaign)
+
+
+@campaigns.get("/<int:campaign_id>")
+@login_required
+def show(campaign_id: int) -> str:
+    """Show a campaign: what to do, its open alerts, progress toward the goal (live)."""
+    campaign = services.visible_campaign(_me(), campaign_id)
+    static = current_app.static_folder or ""
+    return render_template(
+        "campaigns/show.html",
+        campaign=campaign,
+        socket_client=os.path.exists(os.path.join(static, "vendor", "socket.io.min.js")),
+        done=queries.progress([campaign.id]).get(campaign.id, 0),
+        joined=bool(queries.joined(_me(), [campaign.id])),
+        member_count=queries.member_count(campaign.id),
+        alerts=queries.open_alerts(campaign.id),
+        templates=queries.templates_of(campaign.id),
+        form=ConfirmForm(),
+    )
+
+
+@campaigns.get("/<int:campaign_id>/progress")
+@login_required
+def progress(campaign_id: int) -> Response:
+    """Return the campaign's progress as JSON (the page polls it without a live connection)."""
+    campaign = services.visible_campaign(_me(), campaign_id)
+    return jsonify(campaign_payload(campaign))
+
+
+def _button(campaign_id: int, action: str) -> Response:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+    steps = {
+        "launch": (services.launch_campaign, _("The campaign is live. Members see it now.")),
+        "end": (services.end_campaign, _("The campaign has ended.")),
+        "join": (services.join_campaign, _("You joined the campaign. Thank you!")),
+    }
+    try:
+        if action == "leave":
+            services.leave_campaign(_me(), campaign_id)
+            flash(_("You left the campaign."), "info")
+        else:
+            step, message = steps[action]
+            step(_me(), campaign_id)
+            flash(message, "success")
+    except ServiceError as error:
+        flash(error.message, "error")
+    return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+
+
+@campaigns.post("/<int:campaign_id>/<any(launch, end, join, leave):action>")
+@login_required
+def act(campaign_id: int, action: str) -> Response:
+    """Launch, end, join or leave a campaign."""
+    return _button(campaign_id, action)
+
+
+def progress_ratio(campaign: Campaign, done: int) -> int:
+    """Return the progress in percent for the progress bar."""
+    return min(100, round(100 * done / campaign.goal)) if campaign.goal else 0
