@@ -1,0 +1,340 @@
+"""Faults, for real: Redis stopped, the database connection cut, SQLite under concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio
+import sqlalchemy as sa
+
+from network.accounts import services as accounts
+from network.alerts.models import Alert
+from network.extensions import activate, db
+from tests.alerts.conftest import alert_body
+from tests.conftest import service_missing
+from tests.harness import free_port, live_server, standalone_app, wait_until
+
+pytestmark = pytest.mark.live
+PASSWORD = "a-long-enough-test-password"
+
+
+def call(
+    origin: str,
+    method: str,
+    path: str,
+    token: str | None = None,
+    body: dict[str, Any] | None = None,
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        origin + path,
+        method=method,
+        headers=headers,
+        data=json.dumps(body).encode() if body is not None else None,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def make_member(app: Any, email: str, trust_level: int = 1) -> str:
+    """Create a member directly and return a token for them."""
+    with app.test_request_context():
+        member = accounts.sign_up(
+            email=email,
+            password=PASSWORD,
+            display_name=email.split("@")[0],
+            locale="en",
+            time_zone="Europe/Amsterdam",
+            pledge_accepted=True,
+        )
+        member.trust_level = trust_level
+        db.session.commit()
+        _token, secret = accounts.create_token(email=email, password=PASSWORD, name="t")
+    return secret
+
+
+class RedisServer:
+    """A redis-server of the test's own, so it can be stopped without hurting anyone else."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            service_missing("redis-server (to run a Redis of the test's own)")
+        assert binary is not None
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self._answers, timeout=10, what="redis-server to start")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_with_redis_stopped_alerts_and_claims_still_post_and_clients_catch_up(
+    tmp_path: Path, own_redis: RedisServer
+) -> None:
+    port = free_port()
+    app = standalone_app(
+        tmp_path / "app",
+        REDIS_URL=own_redis.url,
+        SOCKETIO_MESSAGE_QUEUE=own_redis.url,
+        RATELIMIT_STORAGE_URI=own_redis.url,
+        CELERY_EMBEDDED=False,
+        SITE_URL=f"http://127.0.0.1:{port}",
+    )
+    activate(app)
+    poster = make_member(app, "poster@example.org")
+    watcher = make_member(app, "watcher@example.org")
+    helper = make_member(app, "helper@example.org", trust_level=0)
+    client = socketio.Client(reconnection=False)
+    received: list[tuple[str, Any]] = []
+    client.on("*", lambda event, data=None: received.append((event, data)), namespace="/feed")
+    with live_server(app, port) as origin:
+        client.connect(
+            origin,
+            namespaces=["/feed"],
+            auth={"token": watcher},
+            transports=["polling"],
+            wait_timeout=10,
+        )
+        status, first = call(origin, "POST", "/api/v1/alerts", poster, alert_body())
+        assert status == 201
+        wait_until(
+            lambda: any(e == "alert.created" for e, _ in received),
+            timeout=10,
+            what="the first alert live",
+        )
+        last_seen = max(data["event_id"] for _event, data in received)
+
+        own_redis.stop()
+        during = [call(origin, "POST", "/api/v1/alerts", poster, alert_body()) for _ in range(2)]
+        assert [status for status, _ in during] == [201, 201], during
+        status, action = call(
+            origin,
+            "POST",
+            f"/api/v1/alerts/{first['id']}/actions",
+            helper,
+            {"type": "report_platform"},
+        )
+        assert status == 201, action
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == 3
+
+        own_redis.start()
+        client.eio.disconnect(abort=True)
+        again = socketio.Client(reconnection=False)
+        replayed: list[tuple[str, Any]] = []
+        again.on("*", lambda event, data=None: replayed.append((event, data)), namespace="/feed")
+        again.connect(
+            origin,
+            namespaces=["/feed"],
+            auth={"token": watcher, "since": last_seen},
+            transports=["polling"],
+            wait_timeout=10,
+        )
+        wait_until(
+            lambda: len([e for e, _ in replayed if e == "alert.created"]) == 2,
+            timeout=10,
+            what=lambda: f"the missed alerts in {replayed}",
+        )
+        ids = {data["alert"]["id"] for event, data in replayed if event == "alert.created"}
+        assert ids == {body["id"] for _status, body in during}
+        assert any(e == "action.updated" for e, _ in replayed)
+        again.eio.disconnect(abort=True)
+
+
+class Proxy:
+    """A TCP proxy to the database that can be cut and restored, like a restarting server."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self.open = threading.Event()
+        self.connections: list[socket.socket] = []
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(64)
+        self.open.set()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                downstream, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.open.is_set():
+                downstream.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                downstream.close()
+                continue
+            self.connections += [downstream, upstream]
+            for a, b in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        """Drop every connection and refuse new ones (the server went away)."""
+        self.open.clear()
+        for connection in self.connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.connections.clear()
+
+    def restore(self) -> None:
+        self.open.set()
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+def test_a_cut_database_connection_fails_cleanly_and_recovers_without_restart(
+    tmp_path: Path,
+) -> None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        service_missing("PostgreSQL (TEST_DATABASE_URL)")
+    assert url is not None
+    target = sa.engine.make_url(url)
+    proxy = Proxy((target.host or "127.0.0.1", target.port or 5432))
+    try:
+        proxied = target.set(host="127.0.0.1", port=proxy.port).render_as_string(
+            hide_password=False
+        )
+        app = standalone_app(tmp_path / "pg", database_url=proxied)
+        activate(app)
+        with app.app_context():
+            db.session.execute(sa.text("DELETE FROM alert_report"))
+            db.session.commit()
+        email = f"faults-{free_port()}@example.org"
+        token = make_member(app, email)
+        with live_server(app, free_port()) as origin:
+            assert call(origin, "GET", "/api/v1/me", token)[0] == 200
+            proxy.cut()
+            status, body = call(origin, "GET", "/api/v1/me", token)
+            assert status == 503, body
+            assert body["error"]["code"] == "service_unavailable"
+            status, body = call(origin, "POST", "/api/v1/alerts", token, alert_body())
+            assert status == 503 and set(body["error"]) == {"code", "message", "fields"}
+            proxy.restore()
+            status, me = wait_until(
+                lambda: (lambda answer: answer if answer[0] == 200 else None)(
+                    call(origin, "GET", "/api/v1/me", token)
+                ),
+                timeout=15,
+                what="the app to reconnect",
+            )
+            assert me["email"] == email
+            assert call(origin, "POST", "/api/v1/alerts", token, alert_body())[0] == 201
+    finally:
+        proxy.close()
+
+
+def test_sqlite_takes_eight_concurrent_writers_without_locking_errors(tmp_path: Path) -> None:
+    app = standalone_app(
+        tmp_path / "sqlite", ALERT_LIMIT_TRUSTED="100000 per day", ASKS_PER_ALERT=0
+    )
+    activate(app)
+    tokens = [make_member(app, f"writer{n}@example.org") for n in range(8)]
+    failures: list[Any] = []
+    start = threading.Barrier(len(tokens))
+
+    def write(index: int, origin: str) -> None:
+        start.wait()
+        for n in range(100):
+            status, body = call(
+                origin,
+                "POST",
+                "/api/v1/alerts",
+                tokens[index],
+                alert_body(url=f"https://forum.example.org/t/{index}-{n}"),
+            )
+            if status != 201:
+                failures.append((status, body))
+
+    with live_server(app, free_port()) as origin:
+        threads = [threading.Thread(target=write, args=(i, origin)) for i in range(len(tokens))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    assert failures == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == 800
