@@ -57,7 +57,103 @@ def seed_demo_data() -> Iterator[str]:
             description="Demo team: a school class looking out for each other.",
         )
         teams.join_team(members["noor@example.org"], invite_code=team.invite_code)
+    created_alerts = _demo_alerts_and_campaign(members, team)
     yield f"Demo logins (password for all: {DEMO_PASSWORD}):"
     for email, name, role, _locale in DEMO_PEOPLE:
         yield f"  {email:<24} {role.value:<10} {name}"
     yield f"Demo team 'Class 4B' invite code: {team.invite_code}"
+    if created_alerts:
+        yield "Demo alerts, a pending one for the review queue, and a live campaign were added."
+
+
+def _demo_alerts_and_campaign(members: dict[str, Member], team: Team) -> bool:
+    """Add a live campaign and a few alerts, once (skipped when any alert exists)."""
+    from datetime import timedelta
+
+    from network.alerts import services as alerts
+    from network.alerts.models import Alert
+    from network.campaigns import services as campaigns
+    from network.db import utcnow
+
+    if db.session.scalar(sa.select(Alert.id).limit(1)) is not None:
+        return False
+    organiser, sam, noor = (
+        members["organiser@example.org"],
+        members["sam@example.org"],
+        members["noor@example.org"],
+    )
+    for trusted in (sam, noor):
+        trusted.trust_level = 1
+    db.session.commit()
+    campaign = campaigns.create_campaign(
+        organiser,
+        campaigns.CampaignDraft(
+            title="Not OK (demo)",
+            hashtag="DatMeenJeNiet",
+            goal=20,
+            description="A demo campaign: stand by people who are shamed for how they look.",
+            starts_at=utcnow() - timedelta(days=1),
+            ends_at=utcnow() + timedelta(days=13),
+            focus_categories=["shaming"],
+            focus_platforms=["instagram", "tiktok"],
+            recommended_actions=["report_platform", "support_target_private"],
+        ),
+    )
+    campaigns.launch_campaign(organiser, campaign.id)
+    demo = [
+        (
+            sam,
+            "https://www.instagram.com/p/demo-shaming/",
+            "shaming",
+            2,
+            "Comments mocking a girl's body under her dance video.",
+            campaign.id,
+            None,
+            False,
+        ),
+        (
+            noor,
+            "https://www.tiktok.com/@demo/video/1",
+            "hate",
+            3,
+            "A video with racist jokes about a classmate; replies pile on.",
+            None,
+            team.id,
+            True,
+        ),
+        (
+            sam,
+            "https://x.com/demo/status/1",
+            "threat",
+            4,
+            "Someone threatens to find a streamer at home.",
+            None,
+            None,
+            False,
+        ),
+        (
+            members["kai@example.org"],
+            "https://www.reddit.com/r/demo/comments/1/",
+            "exclusion",
+            1,
+            "A thread shutting one kid out of a group chat.",
+            None,
+            None,
+            False,
+        ),
+    ]
+    for reporter, url, category, severity, summary, campaign_id, team_id, asked in demo:
+        alerts.post_alert(
+            reporter,
+            alerts.AlertDraft(
+                url=url,
+                category=category,
+                severity=severity,
+                summary=summary,
+                language="en",
+                target_requested_help=asked,
+                campaign_id=campaign_id,
+                team_id=team_id,
+            ),
+        )
+    return True
