@@ -65,11 +65,22 @@ def _register_blueprints(app: Flask) -> None:
     from network.accounts.views import accounts
     from network.alerts.views import alerts
     from network.api import api
+    from network.coordination.views import coordination
     from network.digests.views import digests
     from network.health import health
     from network.moderation.views import moderation
     from network.pages.views import pages
     from network.teams.views import teams
 
-    for blueprint in (pages, accounts, teams, alerts, moderation, digests, health, api):
+    for blueprint in (
+        pages,
+        accounts,
+        teams,
+        alerts,
+        coordination,
+        moderation,
+        digests,
+        health,
+        api,
+    ):
         app.register_blueprint(blueprint)
