@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.api import api
     from network.coordination.views import coordination
     from network.digests.views import digests
+    from network.guidance.views import guidance
     from network.health import health
     from network.moderation.views import moderation
     from network.pages.views import pages
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         coordination,
         moderation,
         digests,
+        guidance,
         health,
         api,
     ):

@@ -95,6 +95,8 @@ def load(
         "SMTP_PORT": _int(env, "SMTP_PORT", 25),
         "MAIL_FROM": env.get("MAIL_FROM", "Upstander Network <noreply@localhost>"),
         "PROXY_FIX": _bool(env.get("PROXY_FIX"), False),
+        # Whose police and hotlines the report guide shows first (NL or BE).
+        "REPORT_COUNTRY": (env.get("REPORT_COUNTRY") or "NL").strip().upper(),
         "INSTANCE_PATH": str(instance),
     }
     if overrides:

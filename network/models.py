@@ -5,6 +5,7 @@ from network.alerts.models import AbuseFlag, Alert, AlertReport
 from network.campaigns.models import Campaign, CampaignMember, CampaignTemplate
 from network.coordination.models import Action, Ask, FeedEvent
 from network.digests.models import Digest
+from network.guidance.models import PracticeAnswer
 from network.moderation.models import AuditEntry
 from network.teams.models import Team, TeamMembership
 
@@ -22,6 +23,7 @@ __all__ = [
     "Digest",
     "FeedEvent",
     "Member",
+    "PracticeAnswer",
     "Team",
     "TeamMembership",
 ]

@@ -1,0 +1,1 @@
+"""Guidance: guides for the seven actions, message templates, report helpers and practice."""

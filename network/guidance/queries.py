@@ -1,0 +1,120 @@
+"""Read side of guidance: a member's practice record and the help offered on an alert."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from network.accounts.models import Member
+from network.alerts.models import Alert
+from network.campaigns.models import Campaign, CampaignStatus, CampaignTemplate
+from network.errors import NotFound
+from network.extensions import db
+from network.guidance.message_templates import (
+    TEMPLATE_ACTIONS,
+    MessageTemplate,
+    template_language,
+    templates_for,
+)
+from network.guidance.models import PracticeAnswer
+from network.guidance.reporting import Country, ReportRoute, report_country, report_route
+from network.vocabulary import ActionType
+
+RECENT_ANSWERS = 5
+
+
+@dataclass(frozen=True)
+class PracticeRecord:
+    """How often a member agreed with the guide: overall and in their latest answers."""
+
+    total: int
+    agreed: int
+    recent: int
+    recent_agreed: int
+
+
+def practice_record(member: Member) -> PracticeRecord:
+    """Return the member's agreement with the guide over all answers and the latest ones."""
+    total, agreed = db.session.execute(
+        sa.select(
+            sa.func.count(PracticeAnswer.id),
+            sa.func.coalesce(sa.func.sum(sa.case((PracticeAnswer.agreed, 1), else_=0)), 0),
+        ).where(PracticeAnswer.member_id == member.id)
+    ).one()
+    latest = list(
+        db.session.scalars(
+            sa.select(PracticeAnswer.agreed)
+            .where(PracticeAnswer.member_id == member.id)
+            .order_by(PracticeAnswer.created_at.desc(), PracticeAnswer.id.desc())
+            .limit(RECENT_ANSWERS)
+        )
+    )
+    return PracticeRecord(int(total), int(agreed), len(latest), sum(latest))
+
+
+def latest_answers(member: Member) -> dict[str, PracticeAnswer]:
+    """Return the member's latest answer to each scenario they practised."""
+    answers = db.session.scalars(
+        sa.select(PracticeAnswer)
+        .where(PracticeAnswer.member_id == member.id)
+        .order_by(PracticeAnswer.created_at.asc(), PracticeAnswer.id.asc())
+    )
+    return {answer.scenario_code: answer for answer in answers}
+
+
+def answer_of(member: Member, answer_id: int) -> PracticeAnswer:
+    """Return one of the member's own answers; other members' answers do not exist for them."""
+    answer = db.session.get(PracticeAnswer, answer_id)
+    if answer is None or answer.member_id != member.id:
+        raise NotFound(_("This answer does not exist."))
+    return answer
+
+
+@dataclass
+class AlertHelp:
+    """What the guide offers on one alert: words to use, the report route, who else to tell."""
+
+    alert: Alert
+    language: str
+    templates: dict[ActionType, list[MessageTemplate]]
+    route: ReportRoute
+    country: Country
+    campaign: Campaign | None = None
+    campaign_templates: list[CampaignTemplate] = field(default_factory=list)
+
+
+def campaign_templates(alert: Alert) -> tuple[Campaign | None, list[CampaignTemplate]]:
+    """Return the alert's campaign and its organisers' templates (none for a draft)."""
+    if alert.campaign_id is None:
+        return None, []
+    campaign = db.session.get(Campaign, alert.campaign_id)
+    if campaign is None or campaign.status == CampaignStatus.DRAFT:
+        return None, []
+    order = {action: position for position, action in enumerate(ActionType)}
+    found = db.session.scalars(
+        sa.select(CampaignTemplate)
+        .where(CampaignTemplate.campaign_id == campaign.id)
+        .order_by(CampaignTemplate.id)
+    )
+    return campaign, sorted(found, key=lambda template: order[template.action_type])
+
+
+def alert_help(alert: Alert, country: str | None = None) -> AlertHelp:
+    """Return the templates (in the thread's language), report route and authorities of an alert."""
+    language = template_language(alert.language, str(get_locale() or "en"))
+    grouped: dict[ActionType, list[MessageTemplate]] = {action: [] for action in TEMPLATE_ACTIONS}
+    for template in templates_for(alert.category, language=language):
+        grouped[template.action].append(template)
+    campaign, own = campaign_templates(alert)
+    return AlertHelp(
+        alert=alert,
+        language=language,
+        templates=grouped,
+        route=report_route(alert.platform),
+        country=report_country(country),
+        campaign=campaign,
+        campaign_templates=own,
+    )
