@@ -17,6 +17,11 @@ def example_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", rule)
 
 
+# Forms whose signed link is itself the credential (mail clients post them without a session,
+# RFC 8058 one-click unsubscribe): a forged or damaged link is refused instead.
+SIGNED_LINK_ENDPOINTS = {"digests.unsubscribe"}
+
+
 def page_form_rules(app: Flask) -> list[str]:
     return sorted(
         example_path(rule.rule)
@@ -24,7 +29,14 @@ def page_form_rules(app: Flask) -> list[str]:
         if "POST" in (rule.methods or set())
         and not rule.rule.startswith("/api/")
         and rule.endpoint != "static"
+        and rule.endpoint not in SIGNED_LINK_ENDPOINTS
     )
+
+
+def test_signed_link_forms_refuse_a_forged_link(app: Flask, client: FlaskClient) -> None:
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SIGNED_LINK_ENDPOINTS:
+            assert client.post(example_path(rule.rule)).status_code == 400, rule.rule
 
 
 def test_page_forms_are_found(app: Flask) -> None:

@@ -154,11 +154,32 @@ def _button(campaign_id: int, action: str) -> Response:
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
 
 
-@campaigns.post("/<int:campaign_id>/<any(launch, end, join, leave):action>")
+@campaigns.post("/<int:campaign_id>/launch")
 @login_required
-def act(campaign_id: int, action: str) -> Response:
-    """Launch, end, join or leave a campaign."""
-    return _button(campaign_id, action)
+def launch(campaign_id: int) -> Response:
+    """Launch a draft campaign."""
+    return _button(campaign_id, "launch")
+
+
+@campaigns.post("/<int:campaign_id>/end")
+@login_required
+def end(campaign_id: int) -> Response:
+    """End a live campaign."""
+    return _button(campaign_id, "end")
+
+
+@campaigns.post("/<int:campaign_id>/join")
+@login_required
+def join(campaign_id: int) -> Response:
+    """Join a live campaign."""
+    return _button(campaign_id, "join")
+
+
+@campaigns.post("/<int:campaign_id>/leave")
+@login_required
+def leave(campaign_id: int) -> Response:
+    """Leave a campaign."""
+    return _button(campaign_id, "leave")
 
 
 def progress_ratio(campaign: Campaign, done: int) -> int:
