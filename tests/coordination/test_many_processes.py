@@ -1,0 +1,292 @@
+"""Several processes, one feed: two real web servers and a Celery worker meet in Redis.
+
+A client connected to one web process hears what happens through the other web process and what
+the worker does, because every process emits through the Redis message queue.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio
+import sqlalchemy as sa
+from flask import Flask
+
+from network.accounts import services as accounts
+from network.extensions import db, normalise_database_url
+from tests.alerts.conftest import alert_body
+from tests.conftest import PASSWORD, service_missing
+from tests.coordination.test_feed_socket import FeedClient
+from tests.harness import (
+    CommandProcess,
+    free_port,
+    standalone_app,
+    upstander,
+    wait_until,
+    worker_process,
+)
+
+pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
+SOCKETIO_CHANNEL = "flask-socketio"  # Flask-SocketIO's default channel on the message queue
+
+
+@contextmanager
+def serve_process(
+    instance: Path, *, port: int, database_url: str, redis_url: str
+) -> Iterator[CommandProcess]:
+    """Run a real web process (`upstander serve`) on PostgreSQL and Redis."""
+    with upstander(
+        instance,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SITE_URL=f"http://127.0.0.1:{port}",
+        SOCKETIO_ASYNC_MODE="threading",
+    ) as web:
+        yield web
+
+
+def request_json(
+    origin: str, method: str, path: str, body: Any = None, token: str | None = None
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        origin + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers=headers,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, answer = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer = error.code, error.read()
+    try:
+        return status, json.loads(answer or b"{}")
+    except ValueError:
+        return status, answer.decode(errors="replace")  # an HTML error page
+
+
+@pytest.fixture
+def fresh_schema() -> Iterator[str]:
+    """A PostgreSQL schema of this test's own; yield a database URL that uses only it."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        service_missing("PostgreSQL (TEST_DATABASE_URL)")
+    assert base is not None
+    schema = f"many_processes_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(normalise_database_url(base))
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except sa.exc.OperationalError:
+        admin.dispose()
+        service_missing("PostgreSQL")
+    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def add_member(app: Flask, name: str, *, trust_level: int = 0) -> str:
+    """Create an active member straight in the database; return the email."""
+    email = f"{uuid.uuid4().hex[:10]}@example.org"
+    with app.test_request_context():
+        member = accounts.sign_up(
+            email=email,
+            password=PASSWORD,
+            display_name=name,
+            locale="en",
+            time_zone="Europe/Amsterdam",
+            pledge_accepted=True,
+        )
+        member.trust_level = trust_level
+        db.session.commit()
+    return email
+
+
+def token_for(origin: str, email: str) -> str:
+    status, body = request_json(
+        origin, "POST", "/api/v1/tokens", {"email": email, "password": PASSWORD, "name": "test"}
+    )
+    assert status == 201, body
+    token: str = body["token"]
+    return token
+
+
+def healthy(origin: str, process: CommandProcess) -> bool:
+    if process.process.poll() is not None:
+        raise AssertionError(f"the process exited early:\n{process.log()}")
+    try:
+        with urllib.request.urlopen(f"{origin}/healthz", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError):
+        return False
+
+
+def wait_until_subscribed(feed: FeedClient, redis_url: str) -> None:
+    """Wait until the client's web process listens on the queue (it subscribes on first connect).
+
+    A probe published from outside every web process reaches the client only through that
+    process's subscription."""
+    emitter = socketio.RedisManager(redis_url, channel=SOCKETIO_CHANNEL, write_only=True)
+    sid = feed.sio.get_sid("/feed")
+
+    def probe_arrived() -> bool:
+        emitter.emit("probe", {"sid": sid}, namespace="/feed", room=sid)
+        return bool(feed.named("probe"))
+
+    try:
+        wait_until(probe_arrived, timeout=10, interval=0.1, what="the web process to subscribe")
+    finally:
+        if emitter.redis is not None:
+            emitter.redis.close()
+
+
+def test_a_client_on_one_web_process_hears_the_other_web_process_and_the_worker(
+    tmp_path: Path, fresh_schema: str, redis_url: str
+) -> None:
+    # The setup app migrates the fresh schema and sends jobs; it serves nothing.
+    setup = standalone_app(
+        tmp_path / "setup",
+        database_url=fresh_schema,
+        REDIS_URL=redis_url,
+        CELERY_EMBEDDED=False,
+        SOCKETIO_MESSAGE_QUEUE=None,
+    )
+    engine = db.engine_for(setup)
+    # Unique names and links: other test runs may share this Redis server, and Socket.IO's
+    # channel is the same in every Redis database, so their events could reach this client.
+    run = uuid.uuid4().hex[:8]
+    watcher_email = add_member(setup, f"Watcher {run}")
+    reporter_email = add_member(setup, f"Reporter {run}", trust_level=1)
+    volunteer_name = f"Volunteer {run}"
+    volunteer_email = add_member(setup, volunteer_name)
+
+    first_port, second_port = free_port(), free_port()
+    first, second = f"http://127.0.0.1:{first_port}", f"http://127.0.0.1:{second_port}"
+    feed = FeedClient()
+    with ExitStack() as processes:
+        processes.callback(engine.dispose)
+        # Closed after the servers stopped: a WebSocket close handshake with the development
+        # server would wait three seconds for an answer.
+        processes.callback(feed.close)
+        # Each context manager stops its process (SIGTERM, then SIGKILL) in a finally block.
+        worker = processes.enter_context(
+            worker_process(tmp_path / "worker", database_url=fresh_schema, redis_url=redis_url)
+        )
+        web_one = processes.enter_context(
+            serve_process(
+                tmp_path / "web1", port=first_port, database_url=fresh_schema, redis_url=redis_url
+            )
+        )
+        web_two = processes.enter_context(
+            serve_process(
+                tmp_path / "web2", port=second_port, database_url=fresh_schema, redis_url=redis_url
+            )
+        )
+        wait_until(lambda: healthy(first, web_one), timeout=20, what="web process 1 /healthz")
+        wait_until(lambda: healthy(second, web_two), timeout=20, what="web process 2 /healthz")
+
+        feed.connect(first, auth={"token": token_for(first, watcher_email)})
+        wait_until_subscribed(feed, redis_url)
+        reporter = token_for(second, reporter_email)
+        volunteer = token_for(second, volunteer_email)
+
+        # (a) HTTP requests to process 2 reach the client on process 1.
+        link = f"https://www.instagram.com/p/many-processes-{run}/"
+        status, alert = request_json(
+            second, "POST", "/api/v1/alerts", alert_body(url=link, severity=2), reporter
+        )
+        assert status == 201 and alert["status"] == "open", f"{alert}\n{web_two.log()}"
+        created = wait_until(
+            lambda: [data for data in feed.named("alert.created") if data["alert"]["url"] == link],
+            timeout=10,
+            what=lambda: f"alert.created for {link}; received {[e for e, _ in feed.events]}",
+        )
+        assert created[0]["alert"]["id"] == alert["id"]
+        assert created[0]["alert"]["needs"]["report_platform"]["open"] == 2
+
+        def action_events(action_id: int, status: str) -> list[dict[str, Any]]:
+            return [
+                data["action"]
+                for data in feed.named("action.updated")
+                if data["action"]["id"] == action_id
+                and data["action"]["alert_id"] == alert["id"]
+                and data["action"]["volunteer"] == volunteer_name
+                and data["action"]["status"] == status
+            ]
+
+        def await_action(action_id: int, status: str, timeout: float = 10) -> dict[str, Any]:
+            [event] = wait_until(
+                lambda: action_events(action_id, status),
+                timeout=timeout,
+                what=lambda: (
+                    f"action.updated {action_id} {status} among {feed.named('action.updated')}"
+                    f"\nworker log:\n{worker.log()}"
+                ),
+            )
+            return event
+
+        status, reported = request_json(
+            second,
+            "POST",
+            f"/api/v1/alerts/{alert['id']}/actions",
+            {"type": "report_platform"},
+            volunteer,
+        )
+        assert status == 201, reported
+        assert await_action(reported["id"], "claimed")["type"] == "report_platform"
+        status, done = request_json(
+            second, "PATCH", f"/api/v1/actions/{reported['id']}", {"status": "done"}, volunteer
+        )
+        assert status == 200 and done["status"] == "done", done
+        await_action(reported["id"], "done")
+
+        # (b) The worker expires a claim past its time; the client hears it through Redis.
+        status, claimed = request_json(
+            second,
+            "POST",
+            f"/api/v1/alerts/{alert['id']}/actions",
+            {"type": "support_target_private"},
+            volunteer,
+        )
+        assert status == 201, claimed
+        await_action(claimed["id"], "claimed")
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE action SET expires_at = now() - interval '1 minute' WHERE id = :id"
+                ),
+                {"id": claimed["id"]},
+            )
+        setup.extensions["celery"].send_task("network.coordination.expire_claims")
+        # The worker started with the web processes and may still be finishing its start-up.
+        expired = await_action(claimed["id"], "expired", timeout=20)
+        assert expired["type"] == "support_target_private"
+
+        ours = [
+            data["event_id"]
+            for _name, data in feed.events
+            if data.get("alert", {}).get("url") == link
+            or data.get("action", {}).get("volunteer") == volunteer_name
+        ]
+        assert ours == sorted(ours) and len(set(ours)) == len(ours), feed.events
