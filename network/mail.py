@@ -40,6 +40,15 @@ def build_message(
     return message
 
 
+def unreachable(error: BaseException) -> bool:
+    """Tell whether an error means no SMTP server to talk to, rather than one refused message."""
+    if isinstance(error, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+        return False
+    return isinstance(error, OSError)
+
+
 class Mailer:
     """Send several messages over one SMTP connection (or into the outbox folder)."""
 
@@ -83,6 +92,8 @@ class Mailer:
         try:
             self._smtp.send_message(message)
         except smtplib.SMTPServerDisconnected:
+            # Reconnect for the next message; close the dead socket rather than leak it.
+            self._smtp.close()
             self._smtp = None
             raise
 

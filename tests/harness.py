@@ -149,9 +149,10 @@ def upstander(
 
 @contextmanager
 def worker_process(
-    instance: Path, *, database_url: str, redis_url: str
+    instance: Path, *, database_url: str, redis_url: str, **environment: str
 ) -> Iterator[CommandProcess]:
-    """Run a real Celery worker process (`upstander worker`) on Redis."""
+    """Run a real Celery worker process (`upstander worker`) on Redis; `environment` adds
+    settings (SMTP_HOST, BROKER_VISIBILITY_TIMEOUT, ...)."""
     with upstander(
         instance,
         "worker",
@@ -160,6 +161,7 @@ def worker_process(
         "--loglevel=INFO",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
+        **environment,
     ) as worker:
         yield worker
 

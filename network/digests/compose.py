@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,15 +20,38 @@ from network.mail import build_message
 from network.vocabulary import ActionType, action_info
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What every digest of a batch in one language shows alike, translated once per batch."""
+
+    labels: dict[str, str]
+    alerts: list[dict[str, Any]]
+
+
+def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]]) -> Shared:
+    """Translate the action labels and the alerts that need help into one language."""
+    site = str(current_app.config["SITE_URL"])
+    with force_locale(locale):
+        labels = {kind.value: action_info(kind).label for kind in ActionType}
+        alerts = [
+            {
+                "url": f"{site}/alerts/{alert.id}",
+                "title": category_label(alert.category),
+                "summary": alert.summary,
+                "open": [labels[kind.value] for kind, need in needs.items() if need.open],
+            }
+            for alert, needs in open_alerts
+        ]
+    return Shared(labels, alerts)
+
+
 def message_id(digest: Digest) -> str:
     """Return the Message-ID derived from the digest (the same on every attempt)."""
     host = urlsplit(str(current_app.config["SITE_URL"])).hostname or "localhost"
     return f"<digest-{digest.member_id}-{digest.period_key.replace(':', '-')}@{host}>"
 
 
-def compose(
-    digest: Digest, member: Member, open_alerts: list[tuple[Alert, dict[ActionType, Need]]]
-) -> EmailMessage:
+def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
     """Build the digest email with its unsubscribe link and headers."""
     from network.digests.services import unsubscribe_token
 
@@ -43,16 +67,8 @@ def compose(
             "archive_url": f"{site}/digests/{digest.id}",
             "unsubscribe_url": unsubscribe_url,
             "weekly": digest.period_key.startswith("weekly"),
-            "alerts": [
-                {
-                    "url": f"{site}/alerts/{alert.id}",
-                    "title": category_label(alert.category),
-                    "summary": alert.summary,
-                    "open": [action_info(kind).label for kind, need in needs.items() if need.open],
-                }
-                for alert, needs in open_alerts
-            ],
-            "action_label": lambda code: action_info(ActionType(code)).label,
+            "alerts": common.alerts,
+            "action_label": common.labels.__getitem__,
         }
         text = render_template("email/digest.txt", **context)
         html = render_template("email/digest.html", **context)

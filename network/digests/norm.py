@@ -7,6 +7,7 @@ otherwise built on the member's team when teammates acted, or on what members sa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -29,14 +30,16 @@ def choose_norm(
 ) -> Norm:
     """Choose the message for one member; `best_team` is (name, acted, members)."""
     if share >= 0.5:
-        in_ten = round(share * 10)
+        in_ten = _in_ten(share)
         if weekly:
             text = _("%(n)s in 10 members acted this week.", n=in_ten)
         else:
             text = _("%(n)s in 10 members acted yesterday.", n=in_ten)
         return Norm("descriptive", text)
-    if previous_share is not None and share > previous_share:
-        now, before = round(share * 100), round(previous_share * 100)
+    now = _percent(share)
+    before = _percent(previous_share) if previous_share is not None else None
+    # Compared as shown: "31%, up from 31%" would not be a rise anyone can see.
+    if before is not None and now > before:
         if weekly:
             text = _(
                 "More members act every week: %(now)s%%, up from %(before)s%%.",
@@ -69,3 +72,14 @@ def choose_norm(
             "One calm reply or report can make the difference."
         ),
     )
+
+
+def _in_ten(share: float) -> int:
+    """Round half up to "n in 10", and say 10 in 10 only when everyone acted."""
+    in_ten = math.floor(share * 10 + 0.5)
+    return min(in_ten, 9) if share < 1 else 10
+
+
+def _percent(share: float) -> int:
+    """Round a share half up to a whole percent."""
+    return math.floor(share * 100 + 0.5)

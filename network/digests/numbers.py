@@ -5,15 +5,16 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from network.accounts.models import Member, MemberStatus
 from network.alerts.models import Alert, AlertStatus, Outcome
+from network.campaigns.models import Campaign, CampaignMember, CampaignStatus
 from network.coordination.models import Action, ActionStatus
-from network.coordination.needs import PUBLIC_VOICES
+from network.coordination.needs import PUBLIC_VOICES, wanted_counts
 from network.extensions import db
 from network.teams.models import Team, TeamMembership
 
@@ -54,19 +55,25 @@ def _done_in(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
     )
 
 
+def _counted_members(end: datetime) -> sa.ColumnElement[bool]:
+    """Members who count for a period: active, and already members when it ended."""
+    return sa.and_(Member.status == MemberStatus.ACTIVE, Member.created_at < end)
+
+
 def participation(start: datetime, end: datetime) -> tuple[int, int]:
     """Return (members who acted, active members) for a period."""
     active = (
         db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Member)
-            .where(Member.status == MemberStatus.ACTIVE, Member.created_at < end)
+            sa.select(sa.func.count()).select_from(Member).where(_counted_members(end))
         )
         or 0
     )
+    # Only members counted as active can be among those who acted, so the share stays a share.
     acted = (
         db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Action.member_id))).where(_done_in(start, end))
+            sa.select(sa.func.count(sa.distinct(Action.member_id)))
+            .join(Member, Member.id == Action.member_id)
+            .where(_done_in(start, end), _counted_members(end))
         )
         or 0
     )
@@ -90,25 +97,35 @@ def network_numbers(start: datetime, end: datetime) -> NetworkNumbers:
         )
         or 0
     )
+    # Only what was known when the period ended counts, so a digest for a period shows the same
+    # numbers whenever it is built; a claim that was released or expired is no help given.
+    done_by_end = sa.and_(Action.status == ActionStatus.DONE, Action.done_at < end)
     first_actions = db.session.execute(
-        sa.select(Alert.created_at, sa.func.min(Action.claimed_at))
+        sa.select(Alert.created_at, sa.func.min(Action.done_at))
         .join(Action, Action.alert_id == Alert.id)
-        .where(Alert.created_at >= start, Alert.created_at < end)
+        .where(Alert.created_at >= start, Alert.created_at < end, done_by_end)
         .group_by(Alert.id, Alert.created_at)
     ).all()
     waits = [
-        (_aware(first) - _aware(created)).total_seconds() / 60
+        max(0.0, (_aware(first) - _aware(created)).total_seconds() / 60)
         for created, first in first_actions
         if first is not None
     ]
     public_done = (
         sa.select(Action.alert_id, sa.func.count().label("voices"))
-        .where(Action.status == ActionStatus.DONE, Action.type.in_(PUBLIC_VOICES))
+        .where(done_by_end, Action.type.in_(PUBLIC_VOICES))
         .group_by(Action.alert_id)
         .subquery()
     )
     goal_rows = db.session.execute(
-        sa.select(Alert.responder_goal, sa.func.coalesce(public_done.c.voices, 0))
+        sa.select(
+            Alert.category,
+            Alert.severity,
+            Alert.responder_goal,
+            Alert.target_requested_help,
+            Alert.wanted_actions,
+            sa.func.coalesce(public_done.c.voices, 0),
+        )
         .outerjoin(public_done, public_done.c.alert_id == Alert.id)
         .where(
             Alert.created_at >= start,
@@ -116,7 +133,20 @@ def network_numbers(start: datetime, end: datetime) -> NetworkNumbers:
             Alert.status.in_([AlertStatus.OPEN, AlertStatus.RESOLVED, AlertStatus.EXPIRED]),
         )
     ).all()
-    reached = sum(1 for goal, voices in goal_rows if voices >= goal)
+    reached, with_goal = 0, 0
+    for category, severity, goal, asked, wishes, voices in goal_rows:
+        wanted = wanted_counts(
+            category=str(category),
+            severity=severity,
+            responder_goal=goal,
+            target_requested_help=asked,
+            wanted_actions=wishes or [],
+        )
+        # Alerts whose target wanted no public voices have no voices goal to reach.
+        public_goal = max(wanted[action] for action in PUBLIC_VOICES)
+        if public_goal:
+            with_goal += 1
+            reached += voices >= public_goal
     outcomes = {
         str(outcome): n
         for outcome, n in db.session.execute(
@@ -131,18 +161,16 @@ def network_numbers(start: datetime, end: datetime) -> NetworkNumbers:
         alerts_handled=handled,
         actions_by_type=by_type,
         median_minutes_to_first_action=round(statistics.median(waits), 1) if waits else None,
-        goal_reached_share=round(reached / len(goal_rows), 4) if goal_rows else None,
+        goal_reached_share=round(reached / with_goal, 4) if with_goal else None,
         outcomes=outcomes,
     )
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@dataclass
+@dataclass(frozen=True)
 class TeamNumbers:
     """How a team did: members, and how many acted."""
 
@@ -150,6 +178,28 @@ class TeamNumbers:
     name: str
     members: int
     acted: int
+
+    def seen_by(self, member_acted: bool) -> TeamNumbers:
+        """Return the numbers of one member's teammates: the team without that member."""
+        return TeamNumbers(
+            self.team_id,
+            self.name,
+            max(0, self.members - 1),
+            max(0, self.acted - int(member_acted)),
+        )
+
+
+@dataclass(frozen=True)
+class CampaignNumbers:
+    """A campaign's progress toward its goal when the period ended."""
+
+    campaign_id: int
+    title: str
+    goal: int
+    done: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "goal": self.goal, "done": self.done}
 
 
 @dataclass
@@ -159,10 +209,11 @@ class MemberContext:
     teams: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     team_numbers: dict[int, TeamNumbers] = field(default_factory=dict)
     own_actions: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    campaigns: dict[int, list[CampaignNumbers]] = field(default_factory=lambda: defaultdict(list))
 
 
 def member_context(member_ids: list[int], start: datetime, end: datetime) -> MemberContext:
-    """Fetch teams, team numbers and own actions for a batch of members (four queries)."""
+    """Fetch teams, campaigns and own actions for a batch of members (at most eight queries)."""
     context = MemberContext()
     if not member_ids:
         return context
@@ -174,18 +225,25 @@ def member_context(member_ids: list[int], start: datetime, end: datetime) -> Mem
         context.teams[member_id].append(team_id)
     team_ids = sorted({team for teams in context.teams.values() for team in teams})
     if team_ids:
+        # Teams count the members the network counts, so "4 of your 6 teammates" adds up.
         sizes = dict(
             db.session.execute(
                 sa.select(TeamMembership.team_id, sa.func.count())
-                .where(TeamMembership.team_id.in_(team_ids))
+                .join(Member, Member.id == TeamMembership.member_id)
+                .where(TeamMembership.team_id.in_(team_ids), _counted_members(end))
                 .group_by(TeamMembership.team_id)
             ).all()
         )
         acted = dict(
             db.session.execute(
                 sa.select(TeamMembership.team_id, sa.func.count(sa.distinct(Action.member_id)))
+                .join(Member, Member.id == TeamMembership.member_id)
                 .join(Action, Action.member_id == TeamMembership.member_id)
-                .where(TeamMembership.team_id.in_(team_ids), _done_in(start, end))
+                .where(
+                    TeamMembership.team_id.in_(team_ids),
+                    _counted_members(end),
+                    _done_in(start, end),
+                )
                 .group_by(TeamMembership.team_id)
             ).all()
         )
@@ -195,10 +253,50 @@ def member_context(member_ids: list[int], start: datetime, end: datetime) -> Mem
             context.team_numbers[team_id] = TeamNumbers(
                 team_id, name, sizes.get(team_id, 0), acted.get(team_id, 0)
             )
-    for member_id, kind, n in db.session.execute(
+    for volunteer_id, kind, n in db.session.execute(
         sa.select(Action.member_id, Action.type, sa.func.count())
         .where(Action.member_id.in_(member_ids), _done_in(start, end))
         .group_by(Action.member_id, Action.type)
     ).all():
-        context.own_actions[member_id][str(kind)] = n
+        if volunteer_id is not None:  # never, given the filter; erased members' actions have none
+            context.own_actions[volunteer_id][str(kind)] = n
+    _campaigns(context, member_ids, start, end)
     return context
+
+
+def _campaigns(
+    context: MemberContext, member_ids: list[int], start: datetime, end: datetime
+) -> None:
+    """Add the campaigns the members had joined that ran in the period, with their progress."""
+    joined = db.session.execute(
+        sa.select(CampaignMember.member_id, Campaign.id, Campaign.title, Campaign.goal)
+        .join(Campaign, Campaign.id == CampaignMember.campaign_id)
+        .where(
+            CampaignMember.member_id.in_(member_ids),
+            CampaignMember.joined_at < end,
+            Campaign.status != CampaignStatus.DRAFT,
+            Campaign.starts_at < end,
+            Campaign.ends_at > start,
+        )
+        .order_by(Campaign.id)
+    ).all()
+    campaign_ids = sorted({campaign_id for _member, campaign_id, _title, _goal in joined})
+    if not campaign_ids:
+        return
+    # Progress as campaign pages count it (completed actions on its alerts), at the period's end.
+    done = dict(
+        db.session.execute(
+            sa.select(Alert.campaign_id, sa.func.count(Action.id))
+            .join(Action, Action.alert_id == Alert.id)
+            .where(
+                Alert.campaign_id.in_(campaign_ids),
+                Action.status == ActionStatus.DONE,
+                Action.done_at < end,
+            )
+            .group_by(Alert.campaign_id)
+        ).all()
+    )
+    for member_id, campaign_id, title, goal in joined:
+        context.campaigns[member_id].append(
+            CampaignNumbers(campaign_id, title, goal, done.get(campaign_id, 0))
+        )

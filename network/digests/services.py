@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,12 +23,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from network.accounts.models import DigestFrequency, Member, MemberStatus
 from network.db import utcnow
 from network.digests import numbers as figures
-from network.digests.compose import compose
+from network.digests.compose import Shared, compose, shared
 from network.digests.models import Digest, DigestStatus
 from network.digests.norm import choose_norm
 from network.digests.periods import Period, from_key, latest_due
 from network.extensions import db
-from network.mail import Mailer
+from network.mail import Mailer, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,18 @@ def _send_hour() -> int:
     return int(current_app.config["DIGEST_SEND_HOUR"])
 
 
+def _lease_start() -> datetime:
+    """Return the moment before which a claim counts as abandoned by its job."""
+    return utcnow() - timedelta(minutes=int(current_app.config["DIGEST_CLAIM_LEASE_MINUTES"]))
+
+
 def due_batches() -> list[Batch]:
-    """Find members whose local send time has come and who have no digest for that period."""
+    """Find members whose local send time has come and who have no digest for that period.
+
+    A digest claimed by a job that has not touched it for a lease counts as missing: that job
+    died and was not redelivered, so a new batch takes the row over (see build_batch)."""
     now = utcnow()
+    lease = _lease_start()
     batch_size = max(1, int(current_app.config["DIGEST_BATCH_SIZE"]))
     groups = db.session.execute(
         sa.select(Member.digest_frequency, Member.time_zone)
@@ -66,15 +76,21 @@ def due_batches() -> list[Batch]:
     ).all()
     batches: list[Batch] = []
     for frequency, time_zone in groups:
-        period = latest_due(
-            str(frequency),
-            time_zone,
-            now,
-            send_hour=_send_hour(),
-            weekday=int(current_app.config["DIGEST_WEEKDAY"]),
-        )
+        try:
+            period = latest_due(
+                str(frequency),
+                time_zone,
+                now,
+                send_hour=_send_hour(),
+                weekday=int(current_app.config["DIGEST_WEEKDAY"]),
+            )
+        except (ZoneInfoNotFoundError, ValueError):
+            log.error("no digests for members in unknown time zone %r", time_zone)
+            continue
         has_digest = sa.exists().where(
-            Digest.member_id == Member.id, Digest.period_key == period.key
+            Digest.member_id == Member.id,
+            Digest.period_key == period.key,
+            sa.or_(Digest.status != DigestStatus.CLAIMED, Digest.claimed_at >= lease),
         )
         member_ids = list(
             db.session.scalars(
@@ -101,7 +117,7 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
 
     The number of queries does not grow with the number of members in the batch."""
     period = from_key(batch.period_key, batch.time_zone, _send_hour())
-    lease = utcnow() - timedelta(minutes=int(current_app.config["DIGEST_CLAIM_LEASE_MINUTES"]))
+    lease = _lease_start()
     members = list(
         db.session.scalars(
             sa.select(Member).where(
@@ -164,17 +180,19 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
     now = utcnow()
     rows = []
     for member in members:
+        acted = bool(context.own_actions.get(member.id))
         teams = [
-            context.team_numbers[team]
-            for team in context.teams.get(member.id, [])
+            context.team_numbers[team].seen_by(acted)
+            for team in sorted(context.teams.get(member.id, []))
             if team in context.team_numbers
         ]
+        teams = [team for team in teams if team.members > 0]
         best = max(teams, key=lambda team: (team.acted, team.members), default=None)
         numbers = {
             "network": network.as_dict(),
             "previous_share": round(previous_share, 4) if previous_share is not None else None,
             "teams": [{"name": t.name, "members": t.members, "acted": t.acted} for t in teams],
-            "campaigns": [],
+            "campaigns": [c.as_dict() for c in context.campaigns.get(member.id, [])],
             "own_actions": context.own_actions.get(member.id, {}),
         }
         with _locale(member.locale):
@@ -223,21 +241,49 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
     from network.digests.queries import alerts_needing_help
 
     open_alerts = alerts_needing_help(limit=3)
+    # Each digest is committed on its own; detached, what was loaded is not reloaded after each
+    # commit (three extra queries per member otherwise).
+    for loaded in [*digests, *members.values(), *(alert for alert, _needs in open_alerts)]:
+        db.session.expunge(loaded)
+    lease = timedelta(minutes=int(current_app.config["DIGEST_CLAIM_LEASE_MINUTES"]))
+    renewed_at = utcnow()
+    ours = {digest.id for digest in digests}
+    translated: dict[str, Shared] = {}
     with Mailer() as mailer:
-        for digest in digests:
+        for position, digest in enumerate(digests):
+            # A job slower than a third of the lease renews its claims, so no other job takes
+            # them over while this one is still sending; rows already taken over are skipped.
+            if utcnow() - renewed_at > lease / 3:
+                ours = _renew_claims([d.id for d in digests if d.id in ours], claimed_by)
+                renewed_at = utcnow()
             member = members[digest.member_id]
+            if digest.id not in ours:
+                result.skipped.append(member.id)
+                continue
             try:
-                message = compose(digest, member, open_alerts)
+                if member.locale not in translated:
+                    translated[member.locale] = shared(member.locale, open_alerts)
+                message = compose(digest, member, translated[member.locale])
                 mailer.send(message)
             except Exception as error:  # SMTP or network: retried with backoff by the job
                 log.warning("digest %s to member %s failed: %s", digest.id, member.id, error)
                 db.session.execute(
                     sa.update(Digest)
                     .where(Digest.id == digest.id)
-                    .values(attempts=Digest.attempts + 1, last_error=str(error)[:500])
+                    .values(
+                        attempts=Digest.attempts + 1,
+                        last_error=str(error)[:500],
+                        claimed_at=utcnow(),
+                    )
                 )
                 db.session.commit()
                 result.failed[member.id] = str(error)
+                if unreachable(error):
+                    # No server to talk to: the rest waits for the retry instead of each
+                    # message waiting for its own connection timeout.
+                    for later in digests[position + 1 :]:
+                        result.failed[later.member_id] = str(error)
+                    break
                 continue
             db.session.execute(
                 sa.update(Digest)
@@ -247,11 +293,37 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
                     sent_at=utcnow(),
                     message_id=str(message["Message-ID"]),
                     attempts=Digest.attempts + 1,
+                    last_error=None,
                 )
             )
             db.session.commit()
             result.sent.append(member.id)
     return result
+
+
+def _renew_claims(digest_ids: list[int], claimed_by: str) -> set[int]:
+    """Renew this job's claims on these rows; return the ids still claimed by it."""
+    if not digest_ids:
+        return set()
+    db.session.execute(
+        sa.update(Digest)
+        .where(
+            Digest.id.in_(digest_ids),
+            Digest.status == DigestStatus.CLAIMED,
+            Digest.claimed_by == claimed_by,
+        )
+        .values(claimed_at=utcnow())
+    )
+    db.session.commit()
+    return set(
+        db.session.scalars(
+            sa.select(Digest.id).where(
+                Digest.id.in_(digest_ids),
+                Digest.status == DigestStatus.CLAIMED,
+                Digest.claimed_by == claimed_by,
+            )
+        )
+    )
 
 
 def give_up(batch: Batch, claimed_by: str) -> int:
@@ -279,14 +351,22 @@ def unsubscribe_token(member: Member) -> str:
     return str(serializer.dumps({"m": member.id}))
 
 
-def unsubscribe(token: str) -> Member | None:
-    """Stop digests for the member the token was made for; None when the token is not valid."""
+def member_for_token(token: str) -> Member | None:
+    """Return the member an unsubscribe token was made for; None when it is not valid."""
     serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="digest-unsubscribe")
     try:
         payload = serializer.loads(token)
     except BadSignature:
         return None
-    member = db.session.get(Member, int(payload.get("m", 0))) if isinstance(payload, dict) else None
+    member_id = payload.get("m") if isinstance(payload, dict) else None
+    if not isinstance(member_id, int):
+        return None
+    return db.session.get(Member, member_id)
+
+
+def unsubscribe(token: str) -> Member | None:
+    """Stop digests for the member the token was made for; None when the token is not valid."""
+    member = member_for_token(token)
     if member is None:
         return None
     member.digest_frequency = DigestFrequency.OFF

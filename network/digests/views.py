@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -53,15 +53,16 @@ def show(digest_id: int) -> str:
 
 @digests.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the credential; mail clients POST without a session
-def unsubscribe(token: str) -> str | Response:
+def unsubscribe(token: str) -> Response:
     """Confirm (GET) or perform (POST, also RFC 8058 one-click) stopping digests."""
     if request.method == "GET":
-        return render_template("digests/unsubscribe.html", token=token, done=False, valid=True)
-    member = services.unsubscribe(token)
-    response = Response(
-        render_template(
-            "digests/unsubscribe.html", token=token, done=True, valid=member is not None
-        )
+        member = services.member_for_token(token)
+    else:
+        member = services.unsubscribe(token)
+    page = render_template(
+        "digests/unsubscribe.html",
+        token=token,
+        done=request.method == "POST",
+        valid=member is not None,
     )
-    response.status_code = 200 if member is not None else 400
-    return response
+    return make_response(page, 200 if member is not None else 400)
