@@ -59,12 +59,14 @@ def _register_blueprints(app: Flask) -> None:
     # Importing the API modules registers their operations on the blueprint.
     import network.accounts.api
     import network.alerts.api
+    import network.campaigns.api
     import network.coordination.api
     import network.digests.api
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts
     from network.api import api
+    from network.campaigns.views import campaigns
     from network.coordination.views import coordination
     from network.digests.views import digests
     from network.guidance.views import guidance
@@ -78,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts,
         teams,
         alerts,
+        campaigns,
         coordination,
         moderation,
         digests,

@@ -255,3 +255,59 @@ def test_the_feed_works_without_javascript_and_from_the_keyboard(
     expect(
         card(page, alert_id).get_by_role("button", name="Claim: Support the target privately")
     ).to_be_visible()
+
+
+def test_a_launched_campaign_reaches_the_feed_and_its_progress_moves_on_both_screens(
+    site: str, context: Callable[..., BrowserContext], create_member: Any, api_as: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    organiser = create_member(role="organiser", display_name="Olga Organiser")
+    member = create_member(display_name="Mo Member")
+    now = datetime.now(UTC)
+    campaign = api_as(
+        organiser,
+        "POST",
+        "/api/v1/campaigns",
+        json={
+            "title": "Kind Words Week",
+            "hashtag": "KindWords",
+            "goal": 2,
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(days=7)).isoformat(),
+        },
+    ).get_json()
+    member_page = logged_in(context(), site, member)
+    open_feed(member_page, site)
+    expect(member_page.locator("#feed-campaigns")).to_be_hidden()
+
+    organiser_page = logged_in(context(), site, organiser)
+    organiser_page.goto(f"{site}/campaigns/{campaign['id']}")
+    organiser_page.get_by_role("button", name="Launch now").click()
+    expect(organiser_page.get_by_text("The campaign is live. Members see it now.")).to_be_visible()
+
+    strip = member_page.locator("#feed-campaigns")
+    expect(strip).to_contain_text("Kind Words Week", timeout=1500)
+    assert not_reloaded(member_page)
+
+    alert = api_as(
+        create_member(trust_level=1),
+        "POST",
+        "/api/v1/alerts",
+        json=alert_body(campaign_id=campaign["id"]),
+    ).get_json()
+    member_page.get_by_role("link", name="Kind Words Week").click()
+    member_page.get_by_role("button", name="Join campaign").click()
+    expect(member_page.get_by_text("You joined the campaign. Thank you!")).to_be_visible()
+    organiser_page.reload()
+    expect(organiser_page.locator("#campaign-progress-text")).to_have_text("0 of 2 actions done")
+    member_page.evaluate("window.notReloaded = true")
+
+    action = api_as(
+        member, "POST", f"/api/v1/alerts/{alert['id']}/actions", json={"type": "report_platform"}
+    ).get_json()
+    api_as(member, "PATCH", f"/api/v1/actions/{action['id']}", json={"status": "done"})
+    for page in (organiser_page, member_page):
+        expect(page.locator("#campaign-progress-text")).to_have_text("1 of 2 actions done")
+        expect(page.locator("#campaign-progress")).to_have_attribute("value", "1")
+    assert not_reloaded(member_page)

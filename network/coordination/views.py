@@ -23,6 +23,7 @@ from network.alerts import policy
 from network.alerts import queries as alert_queries
 from network.alerts.models import Alert, AlertStatus
 from network.api.pagination import decode_cursor, encode_cursor
+from network.campaigns import queries as campaign_queries
 from network.coordination import asks, queries, services
 from network.coordination.api import CLAIM_LIMIT
 from network.coordination.guidance import ground_rule, guidance_for, why_these_words
@@ -211,11 +212,14 @@ def feed() -> str:
     member = _me()
     # Read the event id first: anything after it is replayed to the socket on connect.
     last_event_id = _latest_event_id()
+    live = campaign_queries.campaigns_for(member, status="live", limit=5)
     return render_template(
         "feed/index.html",
         **_page(member, request.args.get("cursor")),
         last_event_id=last_event_id,
         socket_client=_socket_client_available(),
+        campaigns=live,
+        campaign_done=campaign_queries.progress([c.id for c in live]),
     )
 
 

@@ -281,6 +281,47 @@
     }
   }
 
+  // Live campaigns: launches appear at once, progress bars move, ended ones go.
+  function showCampaign(campaign, launched) {
+    const section = document.getElementById("feed-campaigns");
+    if (!section || !campaign) return;
+    const list = section.querySelector("ul");
+    let item = list.querySelector(`[data-campaign-id="${Number(campaign.id)}"]`);
+    if (campaign.status !== "live") {
+      if (item) item.remove();
+      section.hidden = list.children.length === 0;
+      return;
+    }
+    if (!item) {
+      item = document.createElement("li");
+      item.dataset.campaignId = String(campaign.id);
+      const link = document.createElement("a");
+      link.href = section.dataset.campaignUrl.replace(/\/0$/, `/${Number(campaign.id)}`);
+      link.textContent = campaign.title;
+      const tag = document.createElement("span");
+      tag.className = "meta";
+      tag.textContent = ` ${campaign.hashtag || ""} `;
+      const bar = document.createElement("progress");
+      bar.setAttribute("aria-label", campaign.title);
+      const text = document.createElement("span");
+      text.className = "meta";
+      text.dataset.progressText = "";
+      item.append(link, tag, bar, text);
+      if (launched) {
+        const badge = document.createElement("strong");
+        badge.textContent = ` ${section.dataset.textNew}`;
+        item.prepend(badge);
+      }
+      list.prepend(item);
+    }
+    const bar = item.querySelector("progress");
+    bar.max = campaign.goal;
+    bar.value = Math.min(campaign.done, campaign.goal);
+    item.querySelector("[data-progress-text]").textContent = section.dataset.textProgress
+      .replace("{done}", String(campaign.done)).replace("{goal}", String(campaign.goal));
+    section.hidden = false;
+  }
+
   function connect() {
     if (typeof window.io !== "function") {
       startPolling();
@@ -321,6 +362,10 @@
     });
     socket.on("alert.viewers", (message) => setViewers(message?.alert_id, message?.viewers));
     socket.on("feed.reset", () => refreshList(true));
+    socket.on("campaign.updated", (message) => {
+      remember(message);
+      showCampaign(message?.campaign, Boolean(message?.launched));
+    });
   }
 
   root.addEventListener("focusout", () => setTimeout(flushDeferred, 0));
