@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from network import extensions, i18n, security
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
+    from network.privacy import redaction
     from network.tasks import celery_init_app
 
     extensions.db.init_app(app)
@@ -37,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     init_login(app)
     security.init_app(app)
+    redaction.install()
     register_error_handlers(app)
     extensions.socketio.init_app(
         app,
@@ -62,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     import network.campaigns.api
     import network.coordination.api
     import network.digests.api
+    import network.privacy.api
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts
@@ -73,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.health import health
     from network.moderation.views import moderation
     from network.pages.views import pages
+    from network.privacy.views import privacy
     from network.teams.views import teams
 
     for blueprint in (
@@ -85,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         moderation,
         digests,
         guidance,
+        privacy,
         health,
         api,
     ):

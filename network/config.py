@@ -73,6 +73,8 @@ def load(
         "TRUST_PROMOTION_APPROVED_ALERTS": _int(env, "TRUST_PROMOTION_APPROVED_ALERTS", 3),
         "ABUSE_FLAGS_TO_HIDE": _int(env, "ABUSE_FLAGS_TO_HIDE", 3),
         "ALERT_EXPIRY_DAYS": _int(env, "ALERT_EXPIRY_DAYS", 7),
+        # Summaries of closed alerts and private action notes are deleted this many days later.
+        "SUMMARY_RETENTION_DAYS": _int(env, "SUMMARY_RETENTION_DAYS", 90),
         "CLAIM_MINUTES": _int(env, "CLAIM_MINUTES", 120),
         "ASKS_PER_ALERT": _int(env, "ASKS_PER_ALERT", 3),
         "ASK_MINUTES": _int(env, "ASK_MINUTES", 30),

@@ -47,9 +47,15 @@ def normalise_database_url(url: str) -> str:
 def create_engine(url: str) -> sa.Engine:
     """Create the engine; SQLite gets WAL, foreign keys and write-serialising transactions."""
     url = normalise_database_url(url)
+    # Errors name the statement but not its values: those carry summaries, emails and hashes,
+    # and errors end up in the logs.
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return sa.create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+        )
+    engine = sa.create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -224,12 +224,9 @@ def delete_account(member: Member, *, password: str) -> None:
         raise ValidationFailed(
             _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
         )
-    from network.teams.services import leave_every_team  # teams build on members, not back
+    from network.privacy.services import erase_member  # privacy builds on members, not back
 
-    # Leaving properly hands ownership on and removes teams nobody is left in.
-    leave_every_team(member)
-    db.session.delete(member)
-    db.session.commit()
+    erase_member(member)
 
 
 def create_token(*, email: str, password: str, name: str) -> tuple[AccessToken, str]:

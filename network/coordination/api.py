@@ -56,7 +56,8 @@ def list_actions(actor: Member, alert_id: int) -> PublicActionPage:
     alert = alert_for(actor, alert_id)
     rows = db.session.execute(
         sa.select(Action, Member.display_name)
-        .join(Member, Member.id == Action.member_id)
+        # Outer: the actions of members who erased their account still count, without a name.
+        .outerjoin(Member, Member.id == Action.member_id)
         .where(
             Action.alert_id == alert.id,
             Action.status.in_([ActionStatus.CLAIMED, ActionStatus.DONE]),

@@ -43,8 +43,9 @@ class Action(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(sa.ForeignKey("alert.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("member.id", ondelete="CASCADE"), index=True
+    # Null once the volunteer erased their account: the action still counts for the network.
+    member_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("member.id", ondelete="SET NULL"), index=True
     )
     type: Mapped[ActionType] = mapped_column(enum_column_type(ActionType, "action_type"))
     status: Mapped[ActionStatus] = mapped_column(

@@ -15,6 +15,7 @@ TASK_MODULES = [
     "network.tasks.coordination",
     "network.tasks.digests",
     "network.tasks.campaigns",
+    "network.tasks.privacy",
 ]
 
 
@@ -58,9 +59,9 @@ def celery_init_app(app: Flask) -> Celery:
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Collect the schedules that sit next to their tasks."""
-    from network.tasks import alerts, campaigns, coordination, digests, health
+    from network.tasks import alerts, campaigns, coordination, digests, health, privacy
 
     schedule: dict[str, dict[str, Any]] = {}
-    for module in (health, alerts, coordination, digests, campaigns):
+    for module in (health, alerts, coordination, digests, campaigns, privacy):
         schedule.update(getattr(module, "SCHEDULE", {}))
     return schedule

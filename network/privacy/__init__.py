@@ -1,0 +1,1 @@
+"""Privacy: members export and erase their data; summaries and notes do not outlive their use."""
