@@ -1,8 +1,9 @@
 """Real-time events: persisted in the feed-event log with the change, emitted after the commit.
 
-Services call publish() inside their transaction. The FeedEvent row commits (or rolls back) with
-the change it describes; only after the commit is the event emitted to Socket.IO — through the
-Redis message queue when configured, so web processes and Celery workers reach every client.
+Services call publish() inside their transaction. The FeedEvent row is written just before the
+commit and commits (or rolls back) with the change it describes; only after the commit is the
+event emitted to Socket.IO — through the Redis message queue when configured, so web processes
+and Celery workers reach every client.
 """
 
 from __future__ import annotations
@@ -35,15 +36,23 @@ def campaign_room(campaign_id: int) -> str:
 
 def publish(event: str, payload: dict[str, Any], rooms: list[str]) -> FeedEvent:
     """Record an event in the current transaction; it is emitted once the transaction commits."""
-    session = db.session()
-    if session.bind is not None and session.get_bind().dialect.name == "postgresql":
-        # Event ids must commit in id order, or a client replaying "since" could skip one.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(7310001)"))
     record = FeedEvent(event=event, rooms=rooms, payload=payload)
-    session.add(record)
-    session.flush()
-    session.info.setdefault("pending_events", []).append(record)
+    db.session.info.setdefault("pending_events", []).append(record)
     return record
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _log_before_commit(session: Session) -> None:
+    pending: list[FeedEvent] = session.info.get("pending_events", [])
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Event ids must commit in id order, or a client replaying "since" could skip one. The
+        # lock is taken only now, so it is held for the insert and the commit alone: held from
+        # the first event on, a web process's other requests (gevent) stretched it out and
+        # concurrent posts queued behind it.
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(7310001)"))
+    session.add_all(pending)
 
 
 def as_message(record: FeedEvent) -> dict[str, Any]:

@@ -87,7 +87,9 @@ def create_alert(actor: Member, body: AlertIn) -> Response:
     draft = services.AlertDraft(**body.model_dump(mode="json"))
     alert, created = services.post_alert(actor, draft)
     count_against_limit()
-    response = jsonify(_out(actor, alert).model_dump(mode="json"))
+    # Posting (or merging into) an alert always records the actor's report of it.
+    out = AlertOut.of(alert, reported_by_me=True, needs=coordination.needs_of(alert))
+    response = jsonify(out.model_dump(mode="json"))
     response.status_code = 201 if created else 200
     return response
 

@@ -24,6 +24,7 @@ from network.alerts.models import (
 )
 from network.alerts.urls import InvalidUrl, canonicalise
 from network.coordination import asks, feed
+from network.coordination import queries as coordination_queries
 from network.db import utcnow
 from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
@@ -128,8 +129,9 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
 
 def _went_live(alert: Alert) -> None:
     """An alert reached the feed: tell the network and ask members personally."""
-    feed.announce_alert(alert, "alert.created")
-    asks.ask_members(alert)
+    needs = coordination_queries.needs_of(alert)  # once: the event and the asks share it
+    feed.announce_alert(alert, "alert.created", needs)
+    asks.ask_members(alert, needs=needs)
 
 
 def _wanted(draft: AlertDraft) -> list[str]:

@@ -4,7 +4,6 @@ members are asked by name; unanswered asks move on to the next member."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,78 +13,132 @@ from network.accounts.models import Member, MemberStatus
 from network.alerts.models import Alert, AlertReport, AlertStatus
 from network.coordination import feed, queries
 from network.coordination.models import Ask, AskAnswer
+from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, NotFound
 from network.extensions import db
 from network.teams.models import TeamMembership
+from network.vocabulary import ActionType
 
 WEEK = timedelta(days=7)
 CANDIDATE_POOL = 2000
+CANDIDATE_PAGE = 50
 
 
-def ask_members(alert: Alert, count: int | None = None) -> list[Ask]:
+def ask_members(
+    alert: Alert, count: int | None = None, needs: dict[ActionType, Need] | None = None
+) -> list[Ask]:
     """Ask up to `count` suitable members to help (in the caller's transaction)."""
     if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
         return []
     wanted = count if count is not None else int(current_app.config["ASKS_PER_ALERT"])
-    needed = {action.value for action, need in queries.needs_of(alert).items() if need.open > 0}
+    if needs is None:
+        needs = queries.needs_of(alert)
+    needed = {action.value for action, need in needs.items() if need.open > 0}
     if wanted <= 0 or not needed:
         return []
     now = utcnow()
     expires = now + timedelta(minutes=int(current_app.config["ASK_MINUTES"]))
     asks = []
-    for member in _candidates(alert, needed, wanted):
-        ask = Ask(alert_id=alert.id, member_id=member.id, asked_at=now, expires_at=expires)
+    for member_id in _candidates(alert, needed, wanted):
+        ask = Ask(alert_id=alert.id, member_id=member_id, asked_at=now, expires_at=expires)
         db.session.add(ask)
         asks.append(ask)
     db.session.flush()
+    payload = feed.alert_payload(alert, needs) if asks else {}
     for ask in asks:
-        feed.announce_ask(ask, alert)
+        feed.announce_ask(ask, alert, payload)
     return asks
 
 
-def _candidates(alert: Alert, needed: set[str], wanted: int) -> list[Member]:
+def _candidates(alert: Alert, needed: set[str], wanted: int) -> list[int]:
+    """Return suitable members: the alert's team first, then those asked least this week.
+
+    The searches run cheapest first and stop once enough are chosen, so the work per alert does
+    not grow with the number of members: the full "fewest asks first" sort (every member, every
+    ask of the week) runs only when too few members are unasked this week."""
     since = utcnow() - WEEK
+    already = sa.select(Ask.member_id).where(Ask.alert_id == alert.id)
+    reporters = sa.select(AlertReport.member_id).where(AlertReport.alert_id == alert.id)
+    columns = (Member.id, Member.platforms, Member.languages, Member.comfortable_actions)
+    eligible = sa.and_(
+        Member.status == MemberStatus.ACTIVE,
+        Member.id.not_in(already),
+        Member.id.not_in(reporters),
+    )
     recent = (
         sa.select(Ask.member_id, sa.func.count().label("asks"))
         .where(Ask.asked_at >= since)
         .group_by(Ask.member_id)
         .subquery()
     )
-    already = sa.select(Ask.member_id).where(Ask.alert_id == alert.id)
-    reporters = sa.select(AlertReport.member_id).where(AlertReport.alert_id == alert.id)
     recent_asks = sa.func.coalesce(recent.c.asks, 0)
-    query = (
-        sa.select(Member, recent_asks)
+    fewest_asks = (
+        sa.select(*columns)
         .outerjoin(recent, recent.c.member_id == Member.id)
-        .where(
-            Member.status == MemberStatus.ACTIVE,
-            Member.asks_per_week > recent_asks,
-            Member.id.not_in(already),
-            Member.id.not_in(reporters),
-        )
+        .where(eligible, Member.asks_per_week > recent_asks)
+        .order_by(recent_asks, Member.id)
     )
-    order: list[Any] = [recent_asks, Member.id]
+    unasked = (
+        sa.select(*columns)
+        .where(
+            eligible,
+            Member.asks_per_week > 0,
+            ~sa.exists().where(Ask.member_id == Member.id, Ask.asked_at >= since),
+        )
+        .order_by(Member.id)
+    )
+    searches = []
     if alert.team_id is not None:
         # Close ties raise helping: the alert's team is asked first.
-        in_team = sa.exists().where(
+        searches.append(
+            fewest_asks.join(
+                TeamMembership,
+                sa.and_(
+                    TeamMembership.member_id == Member.id,
+                    TeamMembership.team_id == alert.team_id,
+                ),
+            )
+        )
+        outside = ~sa.exists().where(
             TeamMembership.member_id == Member.id, TeamMembership.team_id == alert.team_id
         )
-        order.insert(0, sa.case((in_team, 0), else_=1))
-    rows = db.session.execute(query.order_by(*order).limit(CANDIDATE_POOL))
-    chosen: list[Member] = []
-    for member, _recent in rows:
-        # Lists are JSON, compared here rather than in dialect-specific SQL.
-        if member.platforms and alert.platform.value not in member.platforms:
-            continue
-        if member.languages and alert.language not in member.languages:
-            continue
-        if member.comfortable_actions and not needed.intersection(member.comfortable_actions):
-            continue
-        chosen.append(member)
+        unasked, fewest_asks = unasked.where(outside), fewest_asks.where(outside)
+    searches += [unasked, fewest_asks]
+    chosen: list[int] = []
+    for search in searches:
+        if chosen:
+            search = search.where(Member.id.not_in(chosen))
+        _choose(search, alert, needed, wanted, chosen)
         if len(chosen) == wanted:
             break
     return chosen
+
+
+def _choose(
+    search: sa.Select[int, list[str], list[str], list[str]],
+    alert: Alert,
+    needed: set[str],
+    wanted: int,
+    chosen: list[int],
+) -> None:
+    # Small pages, left as soon as enough are chosen: a LIMIT of the whole pool would make the
+    # database sort every member, and a server-side cursor costs three round trips.
+    for offset in range(0, CANDIDATE_POOL, CANDIDATE_PAGE):
+        page = db.session.execute(search.offset(offset).limit(CANDIDATE_PAGE)).all()
+        for member_id, platforms, languages, comfortable in page:
+            # Lists are JSON, compared here rather than in dialect-specific SQL.
+            if platforms and alert.platform.value not in platforms:
+                continue
+            if languages and alert.language not in languages:
+                continue
+            if comfortable and not needed.intersection(comfortable):
+                continue
+            chosen.append(member_id)
+            if len(chosen) == wanted:
+                return
+        if len(page) < CANDIDATE_PAGE:
+            return
 
 
 def decline_ask(actor: Member, ask_id: int) -> Ask:

@@ -8,7 +8,9 @@ from network.accounts.models import Member
 from network.alerts.models import Alert
 from network.coordination import queries
 from network.coordination.models import Action, Ask
+from network.coordination.needs import Need
 from network.realtime import NETWORK_ROOM, campaign_room, member_room, publish, team_room
+from network.vocabulary import ActionType
 
 
 def alert_rooms(alert: Alert) -> list[str]:
@@ -21,18 +23,22 @@ def alert_rooms(alert: Alert) -> list[str]:
     return rooms
 
 
-def alert_payload(alert: Alert) -> dict[str, Any]:
+def alert_payload(alert: Alert, needs: dict[ActionType, Need] | None = None) -> dict[str, Any]:
     """Return the alert as every member may see it, with its live needs."""
     from network.alerts.schemas import AlertOut
 
-    body = AlertOut.of(alert, reported_by_me=False, needs=queries.needs_of(alert))
+    if needs is None:
+        needs = queries.needs_of(alert)
+    body = AlertOut.of(alert, reported_by_me=False, needs=needs)
     payload = body.model_dump(mode="json", exclude={"reported_by_me"})
     return {"alert": payload}
 
 
-def announce_alert(alert: Alert, event: str = "alert.updated") -> None:
+def announce_alert(
+    alert: Alert, event: str = "alert.updated", needs: dict[ActionType, Need] | None = None
+) -> None:
     """Publish alert.created or alert.updated for an alert the network can see."""
-    publish(event, alert_payload(alert), alert_rooms(alert))
+    publish(event, alert_payload(alert, needs), alert_rooms(alert))
 
 
 def announce_action(action: Action, alert: Alert, volunteer: Member) -> None:
@@ -56,13 +62,15 @@ def announce_action(action: Action, alert: Alert, volunteer: Member) -> None:
             announce_campaign(campaign)
 
 
-def announce_ask(ask: Ask, alert: Alert) -> None:
-    """Tell one member, in their personal room, that they are asked to help."""
+def announce_ask(ask: Ask, alert: Alert, payload: dict[str, Any] | None = None) -> None:
+    """Tell one member, in their personal room, that they are asked to help.
+
+    Pass the alert's payload when asking several members at once: it is the same for all."""
     publish(
         "ask.created",
         {
             "ask": {"id": ask.id, "alert_id": alert.id, "expires_at": ask.expires_at.isoformat()},
-            **alert_payload(alert),
+            **(payload if payload is not None else alert_payload(alert)),
         },
         [member_room(ask.member_id)],
     )
