@@ -1,0 +1,111 @@
+"""Run every benchmark scenario on the real topology and print one table (`make bench`).
+
+python -m bench [--only fanout,posting] [--quick] [--keep-logs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+from bench.common import BENCH_DIR, Options, Row, machine, table
+from bench.topology import DATABASE_URL, REDIS_URL, topology
+
+# In this order: each starts from emptied tables; the 100,000-alert feed comes late.
+SCENARIOS = ["contention", "posting", "fanout", "feed_read", "digests"]
+
+
+def node_packages() -> None:
+    """Install socket.io and socket.io-client into bench/node_modules (no lockfile)."""
+    if (BENCH_DIR / "node_modules" / "socket.io-client").exists() and (
+        BENCH_DIR / "node_modules" / "socket.io"
+    ).exists():
+        return
+    if shutil.which("npm") is None:
+        raise SystemExit("npm is needed for the Node.js baseline and load generator")
+    subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error"],
+        cwd=BENCH_DIR,
+        check=True,
+    )
+
+
+def available(names: list[str]) -> list[str]:
+    """Keep the scenarios whose module exists (digests is written separately)."""
+    return [name for name in names if importlib.util.find_spec(f"bench.{name}") is not None]
+
+
+def run_scenarios(
+    names: list[str], options: Options | None = None, keep_logs: bool = False
+) -> None:
+    options = options or Options()
+    node_packages()
+    started = time.monotonic()
+    print(f"Upstander Network benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"database {DATABASE_URL}, redis {REDIS_URL}")
+    for line in machine():
+        print(line)
+    rows: list[Row] = []
+    with topology(keep_logs=keep_logs) as running:
+        for line in running.server_versions():
+            print(line)
+        print(
+            f"topology: {len(running.web)} gunicorn web processes (gevent WebSocket worker), "
+            "1 Celery worker (prefork), 1 beat"
+        )
+        for name in names:
+            began = time.monotonic()
+            print(f"\n== {name}", flush=True)
+            module = importlib.import_module(f"bench.{name}")
+            found = module.run(running, options)
+            for row in found:
+                print(
+                    f"  {row.measure}: {row.figure:.2f} {row.unit} vs {row.baseline_name} "
+                    f"{row.baseline if row.baseline is not None else float('nan'):.2f}",
+                    flush=True,
+                )
+            rows.extend(found)
+            print(f"  ({time.monotonic() - began:.0f} s)")
+    print()
+    print(table(rows))
+    print(f"\nratio = Upstander / baseline; whole run {time.monotonic() - started:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", help=f"comma-separated scenarios of {', '.join(SCENARIOS)}")
+    parser.add_argument("--quick", action="store_true", help="small sizes, to try the harness")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
+    parser.add_argument(
+        "--fanout-processes",
+        type=int,
+        default=1,
+        help="Node.js client processes for fan-out (default 1)",
+    )
+    parser.add_argument("--digest-members", type=int, default=10_000)
+    arguments = parser.parse_args()
+    names = arguments.only.split(",") if arguments.only else SCENARIOS
+    unknown = set(names) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    options = Options(
+        fanout_client_processes=arguments.fanout_processes, digest_members=arguments.digest_members
+    )
+    if arguments.quick:
+        options.quick = True
+        options.fanout_sizes = (100,)
+        options.fanout_alerts = 10
+        options.posting_seconds = 1.0
+        options.feed_alerts = 5_000
+        options.feed_requests = 100
+    run_scenarios(available(names), options, keep_logs=arguments.keep_logs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
