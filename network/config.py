@@ -90,6 +90,8 @@ def load(
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), False),
         "CAMPAIGN_REMINDER_DAYS": _int(env, "CAMPAIGN_REMINDER_DAYS", 3),
+        # The Redis pub/sub channel of this installation (pub/sub ignores database numbers).
+        "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "upstander"),
         "SOCKETIO_MESSAGE_QUEUE": env.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or socketio_async_mode(),
         "MAIL_OUTBOX": env.get("MAIL_OUTBOX", str(instance / "outbox")),

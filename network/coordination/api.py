@@ -11,7 +11,7 @@ from network.alerts.api import member_key
 from network.alerts.queries import alert_for
 from network.api import operation
 from network.coordination import asks, queries, services
-from network.coordination.models import Action, ActionStatus, Ask
+from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.schemas import (
     AcceptAskIn,
     ActionOut,
@@ -22,7 +22,7 @@ from network.coordination.schemas import (
     PublicActionOut,
     PublicActionPage,
 )
-from network.errors import NotFound
+from network.errors import Conflict, NotFound
 from network.extensions import db, limiter
 
 CLAIM_LIMIT = limiter.shared_limit(
@@ -121,6 +121,8 @@ def accept_ask(actor: Member, ask_id: int, body: AcceptAskIn) -> ActionOut:
     ask = db.session.get(Ask, ask_id)
     if ask is None or ask.member_id != actor.id:
         raise NotFound(_("This ask does not exist."))
+    if ask.answer != AskAnswer.PENDING:
+        raise Conflict(_("You already answered this ask."), code="ask_answered")
     action = services.claim_action(
         actor, ask.alert_id, action_type=body.type.value, anonymous=body.anonymous
     )

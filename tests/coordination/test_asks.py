@@ -140,3 +140,14 @@ def test_the_cap_is_a_preference(api_as: Api, create_member: Any) -> None:
     assert changed.status_code == 200 and changed.get_json()["asks_per_week"] == 1
     bad = api_as(member, "PATCH", "/api/v1/me", json={"asks_per_week": -1})
     assert bad.status_code == 422 and "asks_per_week" in bad.get_json()["error"]["fields"]
+
+
+def test_an_answered_ask_cannot_be_accepted(app: Flask, api_as: Api, create_member: Any) -> None:
+    helper = create_member()
+    post_open(api_as, create_member)
+    ask_id = api_as(helper, "GET", "/api/v1/me/asks").get_json()["items"][0]["id"]
+    api_as(helper, "POST", f"/api/v1/asks/{ask_id}/decline")
+    late = api_as(
+        helper, "POST", f"/api/v1/asks/{ask_id}/accept", json={"type": "support_target_private"}
+    )
+    assert late.status_code == 409 and late.get_json()["error"]["code"] == "ask_answered"

@@ -43,7 +43,7 @@ class FeedClient:
             namespaces=["/feed"],
             auth=auth,
             headers=headers or {},
-            transports=["websocket"],
+            transports=self.transports,
             wait_timeout=10,
         )
 
