@@ -92,6 +92,7 @@ def activate(app: Flask) -> None:
     socketio.server = runtime["socketio_server"]
     limiter._storage, limiter._limiter = runtime["limiter"]
     app.extensions["celery"].set_default()
+    app.extensions["celery"].set_current()
     db.session.remove()
     db.session.configure(bind=db.engine_for(app))
 

@@ -36,7 +36,9 @@ from tests.harness import (
 )
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
-SOCKETIO_CHANNEL = "flask-socketio"  # Flask-SocketIO's default channel on the message queue
+# Every run gets its own Socket.IO channel: Redis pub/sub ignores database numbers, so runs
+# sharing a Redis server would otherwise hear each other.
+SOCKETIO_CHANNEL = f"upstander-test-{uuid.uuid4().hex[:8]}"
 
 
 @contextmanager
@@ -55,6 +57,7 @@ def serve_process(
         REDIS_URL=redis_url,
         SITE_URL=f"http://127.0.0.1:{port}",
         SOCKETIO_ASYNC_MODE="threading",
+        SOCKETIO_CHANNEL=SOCKETIO_CHANNEL,
     ) as web:
         yield web
 
@@ -191,7 +194,12 @@ def test_a_client_on_one_web_process_hears_the_other_web_process_and_the_worker(
         processes.callback(feed.close)
         # Each context manager stops its process (SIGTERM, then SIGKILL) in a finally block.
         worker = processes.enter_context(
-            worker_process(tmp_path / "worker", database_url=fresh_schema, redis_url=redis_url)
+            worker_process(
+                tmp_path / "worker",
+                database_url=fresh_schema,
+                redis_url=redis_url,
+                SOCKETIO_CHANNEL=SOCKETIO_CHANNEL,
+            )
         )
         web_one = processes.enter_context(
             serve_process(
