@@ -18,7 +18,7 @@ from bench.common import BENCH_DIR, Options, Row, machine, table
 from bench.topology import DATABASE_URL, REDIS_URL, topology
 
 # In this order: each starts from emptied tables; the 100,000-alert feed comes late.
-SCENARIOS = ["contention", "posting", "fanout", "feed_read", "digests"]
+SCENARIOS = ["queries", "contention", "posting", "fanout", "feed_read", "digests"]
 
 
 def node_packages() -> None:
@@ -52,7 +52,7 @@ def run_scenarios(
     for line in machine():
         print(line)
     rows: list[Row] = []
-    with topology(keep_logs=keep_logs) as running:
+    with topology(web_processes=options.web_processes, keep_logs=keep_logs) as running:
         for line in running.server_versions():
             print(line)
         print(
@@ -89,13 +89,18 @@ def main() -> None:
         help="Node.js client processes for fan-out (default 1)",
     )
     parser.add_argument("--digest-members", type=int, default=10_000)
+    parser.add_argument(
+        "--web-processes", type=int, default=2, help="gunicorn web processes (default 2)"
+    )
     arguments = parser.parse_args()
     names = arguments.only.split(",") if arguments.only else SCENARIOS
     unknown = set(names) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     options = Options(
-        fanout_client_processes=arguments.fanout_processes, digest_members=arguments.digest_members
+        fanout_client_processes=arguments.fanout_processes,
+        digest_members=arguments.digest_members,
+        web_processes=arguments.web_processes,
     )
     if arguments.quick:
         options.quick = True

@@ -21,6 +21,7 @@ class Options:
     """Sizes a run may change from the command line."""
 
     quick: bool = False
+    web_processes: int = 2
     fanout_sizes: tuple[int, ...] = (100, 1000)
     fanout_alerts: int = 40
     fanout_client_processes: int = 1
@@ -43,7 +44,8 @@ class Row:
     baseline: float | None
     baseline_name: str
     unit: str
-    # "lower" when a smaller figure is better (latency), "higher" for throughput.
+    # "lower" when a smaller figure is better (latency), "higher" for throughput, "equal" when
+    # the figure must equal the baseline (successful claims and the caps).
     better: str = "lower"
     # The ratio the issue asks for, e.g. 1.0 (no worse than) or 0.5 (at least half).
     target: float | None = None
@@ -60,6 +62,8 @@ class Row:
         ratio = self.ratio
         if self.target is None or ratio is None:
             return ""
+        if self.better == "equal":
+            return "met (= 1)" if abs(ratio - self.target) < 1e-9 else "NOT met (= 1)"
         met = ratio <= self.target if self.better == "lower" else ratio >= self.target
         sign = "≤" if self.better == "lower" else "≥"
         return f"{'met' if met else 'not met'} ({sign} {self.target:g})"

@@ -280,6 +280,9 @@ def app_environment(workdir: Path, database_url: str, redis_url: str) -> dict[st
         ALERT_LIMIT_TRUSTED=UNLIMITED,
         CLAIM_LIMIT=UNLIMITED,
         FLAG_LIMIT=UNLIMITED,
+        # Redis pub/sub ignores database numbers: a channel of its own keeps test runs on the
+        # same Redis server from reaching the benchmark's clients (and the other way round).
+        SOCKETIO_CHANNEL=f"upstander-bench-{secrets.token_hex(4)}",
         # Every bench reporter stays a new member: their alerts wait for review.
         TRUST_PROMOTION_APPROVED_ALERTS="1000000",
     )
@@ -316,7 +319,7 @@ def topology(*, web_processes: int = 2, keep_logs: bool = False) -> Iterator[Top
     )
     if migrated.returncode != 0:
         raise SystemExit(f"migrations failed:\n{migrated.stdout}\n{migrated.stderr}")
-    engine = sa.create_engine(sqlalchemy_url(DATABASE_URL), pool_size=40, max_overflow=10)
+    engine = sa.create_engine(sqlalchemy_url(DATABASE_URL), pool_size=2, max_overflow=4)
     running = Topology(DATABASE_URL, REDIS_URL, workdir, environment, engine)
     try:
         running.start("worker", [str(BIN / "upstander"), "worker", "--loglevel=WARNING"])

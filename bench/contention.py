@@ -1,0 +1,201 @@
+"""Contention: 200 members claim a public voice at the same moment on 10 alerts that want three
+each. Exactly the caps succeed; the figure is the time until all 200 have their answer.
+
+Baseline, interleaved: the same claim as one raw SQL transaction per member through psycopg (lock
+the alert row, count its live claims, insert the claim or give up), with as many connections as
+the two web processes may open.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import queue
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import psycopg
+
+from bench.common import Options, Row
+from bench.topology import Member, Topology, post_json, psycopg_url
+
+ALERTS = 10
+GOAL = 3  # public voices each alert wants
+ROUNDS = 3
+RAW_CONNECTIONS = 40
+
+CLAIM_SQL = {
+    "lock": "SELECT id FROM alert WHERE id = %s AND status = 'open' FOR UPDATE",
+    "mine": (
+        "SELECT id FROM action WHERE alert_id = %s AND member_id = %s AND type = %s "
+        "AND status IN ('claimed', 'done')"
+    ),
+    "taken": (
+        "SELECT count(*) FROM action WHERE alert_id = %s "
+        "AND type IN ('counter_speech', 'support_target_public') "
+        "AND (status = 'done' OR (status = 'claimed' AND expires_at > now()))"
+    ),
+    "insert": (
+        "INSERT INTO action (alert_id, member_id, type, status, anonymous, claimed_at, expires_at)"
+        " VALUES (%s, %s, %s, 'claimed', false, %s, %s)"
+    ),
+    "touch": "UPDATE alert SET last_activity_at = %s WHERE id = %s",
+}
+
+
+def _open_alerts(topology: Topology, reporter: Member, tag: str) -> list[int]:
+    ids = []
+    for number in range(ALERTS):
+        status, alert = post_json(
+            topology.web[0],
+            "/api/v1/alerts",
+            {
+                "url": f"https://www.instagram.com/p/claims-{tag}-{number}/",
+                "category": "hate",
+                "severity": 2,
+                "summary": "Dozens of comments mocking a girl for her religion.",
+                "language": "nl",
+                "responder_goal": GOAL,
+            },
+            reporter.token,
+        )
+        assert status == 201 and alert["status"] == "open", alert
+        ids.append(alert["id"])
+    return ids
+
+
+def _all_at_once(count: int, claim: Callable[[int], bool]) -> tuple[float, int]:
+    """Start `count` claims together; return the seconds until all answered and the successes."""
+    start = threading.Barrier(count + 1)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def one(number: int) -> None:
+        start.wait()
+        succeeded = claim(number)
+        with lock:
+            results.append(succeeded)
+
+    threads = [threading.Thread(target=one, args=(n,), daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began, sum(results)
+
+
+def _app_claims(topology: Topology, members: list[Member], alerts: list[int]) -> tuple[float, int]:
+    # Connections are opened before the start, as browsers with an open page would have them.
+    connections = []
+    for number in range(len(members)):
+        origin = urlsplit(topology.web[number % len(topology.web)])
+        connection = http.client.HTTPConnection(origin.hostname, origin.port, timeout=60)
+        connection.connect()
+        connections.append(connection)
+
+    def claim(number: int) -> bool:
+        connection = connections[number]
+        connection.request(
+            "POST",
+            f"/api/v1/alerts/{alerts[number % len(alerts)]}/actions",
+            json.dumps({"type": "counter_speech"}),
+            {
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {members[number].token}",
+            },
+        )
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        if response.status not in (201, 409):
+            raise RuntimeError(f"{response.status}: {answer}")
+        return response.status == 201
+
+    try:
+        return _all_at_once(len(members), claim)
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def _raw_claims(topology: Topology, members: list[Member], alerts: list[int]) -> tuple[float, int]:
+    pool: queue.Queue[psycopg.Connection[tuple[object, ...]]] = queue.Queue()
+    for _ in range(RAW_CONNECTIONS):
+        pool.put(psycopg.connect(psycopg_url(topology.database_url)))
+
+    def claim(number: int) -> bool:
+        alert, member = alerts[number % len(alerts)], members[number].id
+        connection = pool.get()
+        try:
+            with connection.transaction():
+                if connection.execute(CLAIM_SQL["lock"], (alert,)).fetchone() is None:
+                    return False
+                mine = connection.execute(CLAIM_SQL["mine"], (alert, member, "counter_speech"))
+                if mine.fetchone() is not None:
+                    return False
+                taken = connection.execute(CLAIM_SQL["taken"], (alert,)).fetchone()
+                if taken is None or int(str(taken[0])) >= GOAL:
+                    return False
+                now = datetime.now(UTC)
+                connection.execute(
+                    CLAIM_SQL["insert"],
+                    (alert, member, "counter_speech", now, now + timedelta(hours=2)),
+                )
+                connection.execute(CLAIM_SQL["touch"], (now, alert))
+                return True
+        finally:
+            pool.put(connection)
+
+    try:
+        return _all_at_once(len(members), claim)
+    finally:
+        while not pool.empty():
+            pool.get().close()
+
+
+def run(topology: Topology, options: Options) -> list[Row]:
+    topology.empty()
+    [reporter] = topology.add_members(1, trust_level=1, prefix="claims-reporter")
+    members = topology.add_members(options.claims, prefix="claimant")
+    topology.analyze()
+    caps = ALERTS * GOAL
+    app_times, raw_times, app_wins, raw_wins = [], [], [], []
+    for round_ in range(ROUNDS):
+        for side in ("app", "raw") if round_ % 2 == 0 else ("raw", "app"):
+            alerts = _open_alerts(topology, reporter, f"{topology.run_id}-{side}-{round_}")
+            if side == "app":
+                seconds, wins = _app_claims(topology, members, alerts)
+                app_times.append(seconds)
+                app_wins.append(wins)
+            else:
+                seconds, wins = _raw_claims(topology, members, alerts)
+                raw_times.append(seconds)
+                raw_wins.append(wins)
+    print(f"  successes per round: app {app_wins}, raw {raw_wins} (caps {caps})")
+    claims = f"{options.claims} concurrent claims, {ALERTS} alerts x {GOAL}"
+    return [
+        Row(
+            "contention",
+            f"{claims}: time until all answered",
+            statistics.median(app_times) * 1000,
+            statistics.median(raw_times) * 1000,
+            "raw SQL claim transactions",
+            "ms",
+            note=f"median of {ROUNDS}",
+        ),
+        Row(
+            "contention",
+            f"{claims}: successful claims (worst round)",
+            float(max(app_wins, key=lambda wins: abs(wins - caps))),
+            float(caps),
+            "sum of the caps",
+            "",
+            better="equal",
+            target=1.0,
+        ),
+    ]

@@ -1,0 +1,195 @@
+"""Feed read: the first page of GET /api/v1/alerts with 100,000 alerts in the database.
+
+The app's figure is the whole request (token, list query, the member's reports, live needs,
+JSON) over HTTP, one at a time. Baselines, interleaved with it in blocks: the raw SQL of the list
+query through psycopg, and the raw SQL of every query the endpoint runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import random
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import psycopg
+
+from bench.common import Options, Row, percentile
+from bench.topology import Topology, psycopg_url
+
+BLOCK = 25  # requests per side before switching
+PAGE = 25  # the API's default page size
+
+# The SQL the app sends for the first page (network/alerts/queries.py list_alerts), as psycopg
+# sends it: every column of the 26 most urgent open, visible alerts.
+LIST_QUERY = """
+SELECT alert.id, alert.url, alert.canonical_url, alert.canonical_hash, alert.platform,
+       alert.category, alert.severity, alert.summary, alert.language, alert.target_requested_help,
+       alert.wanted_actions, alert.responder_goal, alert.status, alert.reporter_id,
+       alert.campaign_id, alert.team_id, alert.flag_count, alert.hidden_at, alert.reviewed_at,
+       alert.review_reason, alert.outcome, alert.resolved_at, alert.created_at,
+       alert.last_activity_at
+FROM alert
+WHERE alert.status = %s AND alert.hidden_at IS NULL
+ORDER BY alert.severity DESC, alert.target_requested_help DESC, alert.created_at ASC, alert.id ASC
+LIMIT %s
+"""
+# The endpoint's other queries: the token's member, which of the page the member reported, and
+# the live counts of actions for the page.
+TOKEN_QUERY = """
+SELECT member.* FROM member JOIN access_token ON access_token.member_id = member.id
+WHERE access_token.token_hash = %s AND access_token.revoked_at IS NULL
+"""
+REPORTED_QUERY = """
+SELECT alert_report.alert_id FROM alert_report
+WHERE alert_report.member_id = %s AND alert_report.alert_id = ANY(%s)
+"""
+COUNTS_QUERY = """
+SELECT action.alert_id, action.type, action.status, count(*) FROM action
+WHERE action.alert_id = ANY(%s)
+  AND (action.status = 'done' OR (action.status = 'claimed' AND action.expires_at > %s))
+GROUP BY action.alert_id, action.type, action.status
+"""
+STATUSES = ["open"] * 16 + ["resolved", "expired", "pending_review", "rejected"]
+ACTIONS = [
+    "counter_speech",
+    "support_target_public",
+    "support_target_private",
+    "message_author",
+    "enlist_help",
+    "report_platform",
+    "report_authority",
+]
+
+
+def seed(topology: Topology, alerts: int, reporter: int, volunteers: list[int]) -> None:
+    """COPY `alerts` alerts (80% open) and about as many actions into the database."""
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    batch = secrets.token_hex(4)  # seeding twice must not repeat a thread
+    with psycopg.connect(psycopg_url(topology.database_url)) as connection:
+        with connection.cursor().copy(
+            "COPY alert (url, canonical_url, canonical_hash, platform, category, severity, "
+            "summary, language, target_requested_help, wanted_actions, responder_goal, status, "
+            "reporter_id, flag_count, created_at, last_activity_at) FROM STDIN"
+        ) as copy:
+            for number in range(alerts):
+                url = f"https://www.instagram.com/p/feed-{batch}-{number}/"
+                created = now - timedelta(seconds=rng.uniform(0, 7 * 24 * 3600))
+                copy.write_row(
+                    (
+                        url,
+                        url,
+                        hashlib.sha256(url.encode()).hexdigest(),
+                        "instagram",
+                        "hate",
+                        rng.randint(1, 4),
+                        "Dozens of comments mocking a girl for her religion.",
+                        "nl",
+                        rng.random() < 0.3,
+                        "[]",
+                        3,
+                        rng.choice(STATUSES),
+                        reporter,
+                        1,
+                        created,
+                        created,
+                    )
+                )
+        first, last = connection.execute("SELECT min(id), max(id) FROM alert").fetchone() or (0, 0)
+        with connection.cursor().copy(
+            "COPY action (alert_id, member_id, type, status, anonymous, claimed_at, expires_at) "
+            "FROM STDIN"
+        ) as copy:
+            taken: set[tuple[int, int, str]] = set()
+            for _ in range(alerts):
+                key = (rng.randint(first, last), rng.choice(volunteers), rng.choice(ACTIONS))
+                if key in taken:
+                    continue
+                taken.add(key)
+                copy.write_row(
+                    (
+                        *key,
+                        rng.choice(["claimed", "done", "released"]),
+                        False,
+                        now,
+                        now + timedelta(hours=2),
+                    )
+                )
+
+
+def run(topology: Topology, options: Options) -> list[Row]:
+    topology.empty()
+    [reader] = topology.add_members(1, prefix="reader")
+    [reporter] = topology.add_members(1, trust_level=1, prefix="feed-reporter")
+    volunteers = [member.id for member in topology.add_members(200, prefix="volunteer")]
+    began = time.perf_counter()
+    seed(topology, options.feed_alerts, reporter.id, volunteers)
+    topology.analyze()
+    print(f"  seeded {options.feed_alerts:,} alerts in {time.perf_counter() - began:.1f} s")
+
+    origin = urlsplit(topology.web[0])
+    web = http.client.HTTPConnection(origin.hostname, origin.port, timeout=30)
+    headers = {"Authorization": f"Bearer {reader.token}"}
+    raw = psycopg.connect(psycopg_url(topology.database_url), autocommit=True)
+    digest = hashlib.sha256(reader.token.encode()).hexdigest()
+    app_ms: list[float] = []
+    list_ms: list[float] = []
+    all_ms: list[float] = []
+
+    def request() -> None:
+        web.request("GET", "/api/v1/alerts", headers=headers)
+        response = web.getresponse()
+        body = response.read()
+        if response.status != 200 or len(json.loads(body)["items"]) != PAGE:
+            raise RuntimeError(f"{response.status}: {body[:200]!r}")
+
+    def list_query() -> list[int]:
+        return [row[0] for row in raw.execute(LIST_QUERY, ("open", PAGE + 1)).fetchall()]
+
+    def every_query() -> None:
+        raw.execute(TOKEN_QUERY, (digest,)).fetchall()
+        ids = list_query()[:PAGE]
+        raw.execute(REPORTED_QUERY, (reader.id, ids)).fetchall()
+        raw.execute(COUNTS_QUERY, (ids, datetime.now(UTC))).fetchall()
+
+    for warm in (request, list_query, every_query):
+        for _ in range(10):
+            warm()
+    while len(app_ms) < options.feed_requests:
+        for operation, samples in ((request, app_ms), (list_query, list_ms), (every_query, all_ms)):
+            for _ in range(BLOCK):
+                started = time.perf_counter()
+                operation()
+                samples.append((time.perf_counter() - started) * 1000)
+    raw.close()
+    web.close()
+    alerts = f"{options.feed_alerts:,} alerts"
+    rows = []
+    for share, label in ((0.5, "p50"), (0.99, "p99")):
+        rows.append(
+            Row(
+                "feed read",
+                f"first page, {alerts}, {label}",
+                percentile(app_ms, share),
+                percentile(list_ms, share),
+                "raw SQL of the list query",
+                "ms",
+                target=2.0,
+            )
+        )
+        rows.append(
+            Row(
+                "feed read",
+                f"first page, {alerts}, {label}",
+                percentile(app_ms, share),
+                percentile(all_ms, share),
+                "raw SQL of all 4 queries",
+                "ms",
+            )
+        )
+    return rows
