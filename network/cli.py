@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import click
@@ -126,9 +127,11 @@ def send_digests() -> None:
     """Send every digest that is due now, in this process."""
     from network.digests import services
 
+    # A claim id of this run's own: two runs at once never send the same digests.
+    run = f"cli-{uuid.uuid4().hex}"
     sent = 0
     for batch in services.due_batches():
-        result = services.send_batch(batch, claimed_by="cli")
+        result = services.send_batch(batch, claimed_by=run)
         sent += len(result.sent)
         for member_id, error in result.failed.items():
             click.echo(f"member {member_id}: {error}", err=True)
