@@ -82,3 +82,16 @@ def category_label(category: Category) -> str:
         Category.OTHER: _l("Other"),
     }
     return str(labels[category])
+
+
+def platform_label(platform: object) -> str:
+    """Return a platform's proper name (YouTube, TikTok), or "Other site"."""
+    from network.guidance.reporting import PLATFORM_NAMES
+    from network.vocabulary import Platform
+
+    code = getattr(platform, "value", platform)
+    try:
+        known = PLATFORM_NAMES.get(Platform(str(code)))
+    except ValueError:
+        known = None
+    return known or str(_l("Other site"))

@@ -11,7 +11,7 @@ from network.accounts.models import Member
 from network.alerts import policy, queries, services
 from network.alerts.api import FLAG_LIMIT, POST_LIMIT, count_against_limit
 from network.alerts.forms import AlertForm, FlagForm, ResolveForm
-from network.alerts.guide import category_label, severity_guide
+from network.alerts.guide import category_label, platform_label, severity_guide
 from network.alerts.models import AlertStatus, Category
 from network.api.pagination import decode_cursor, encode_cursor
 from network.errors import ServiceError
@@ -34,6 +34,7 @@ def _alert_helpers() -> dict[str, object]:
         "category_label": category_label,
         "action_info": action_info,
         "AlertStatus": AlertStatus,
+        "platform_label": platform_label,
     }
 
 

@@ -53,7 +53,7 @@ def guidance_for(action: ActionType | str) -> Guidance:
             (
                 open_thread,
                 str(_l("Reply once, calmly, about what was said — not about who said it.")),
-                str(_l("Say plainly that you disagree, and name the person it hurts.")),
+                str(_l("Say plainly that you disagree, and that it hurts someone.")),
                 str(_l("Do not get pulled into an argument: one clear voice is enough.")),
             ),
             str(
