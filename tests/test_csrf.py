@@ -1,4 +1,7 @@
-"""Every state change needs proof it came from this site: a CSRF token or a bearer token."""
+"""Every state change needs proof it came from this site: a CSRF token or a bearer token.
+
+And reading is only reading: no GET, by anyone, writes to the database.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,9 @@ from flask.testing import FlaskClient
 
 from network.api import OPERATIONS, WRITE_METHODS
 from tests.conftest import csrf_token_from
+from tests.world import ROLES, World, fill, rules_of, visit, world
+
+__all__ = ["world"]
 
 
 def example_path(rule: str) -> str:
@@ -147,3 +153,21 @@ def test_api_reads_with_the_session_cookie_need_no_csrf_token(
     log_in(create_member())
     assert client.get("/api/v1/me").status_code == 200
     assert client.get("/api/v1/teams").status_code == 200
+
+
+# --- reading changes nothing ---------------------------------------------------------------------
+
+
+def test_no_get_changes_the_database(app: Flask, world: World) -> None:
+    """Every page and API read, as every role, sends no INSERT, UPDATE or DELETE."""
+    written = []
+    for method, rule in rules_of(app):
+        if method != "GET":
+            continue
+        path = fill(rule.rule, world)
+        for role in ROLES:
+            seen = visit(app, world, role, "GET", path)
+            assert seen.status < 500, (path, role, seen.body[:500])
+            if seen.writes:
+                written.append(f"{path} as {role}: {seen.writes}")
+    assert not written, "\n".join(written)
