@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,6 +26,7 @@ from network.alerts.models import (
 from network.alerts.urls import InvalidUrl, canonicalise
 from network.coordination import asks, feed
 from network.coordination import queries as coordination_queries
+from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
@@ -32,6 +34,8 @@ from network.moderation import audit
 from network.moderation.services import promote_if_trusted
 from network.teams.models import TeamMembership
 from network.vocabulary import HELP_LANGUAGES, ActionType
+
+log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Nine or more digits, allowing the spaces, dots, dashes and brackets people write numbers with.
@@ -114,8 +118,7 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
     try:
         db.session.flush()
         db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
-        if alert.status == AlertStatus.OPEN:
-            _went_live(alert)
+        needs = _went_live(alert) if alert.status == AlertStatus.OPEN else None
         db.session.commit()
     except sa.exc.IntegrityError:
         # Someone posted the same thread at the same instant: their alert won; join it.
@@ -124,14 +127,31 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         if existing is None:
             raise
         return _merge(existing, actor), False
+    if needs is not None:
+        _ask_members(alert, needs)
     return alert, True
 
 
-def _went_live(alert: Alert) -> None:
-    """An alert reached the feed: tell the network and ask members personally."""
-    needs = coordination_queries.needs_of(alert)  # once: the event and the asks share it
+def _went_live(alert: Alert) -> dict[ActionType, Need]:
+    """An alert reached the feed: tell the network (in the caller's transaction).
+
+    Return its needs, for the personal asks that follow the commit."""
+    needs = coordination_queries.needs_of(alert)
     feed.announce_alert(alert, "alert.created", needs)
-    asks.ask_members(alert, needs=needs)
+    return needs
+
+
+def _ask_members(alert: Alert, needs: dict[ActionType, Need]) -> None:
+    """Ask members personally, in a transaction of its own after the alert went live.
+
+    The network hears of the alert first: choosing and asking members is a third of going live,
+    and the feed should not wait for it. An alert whose asks fail stays live without them."""
+    try:
+        asks.ask_members(alert, needs=needs)
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not ask members about alert %s", alert.id)
 
 
 def _wanted(draft: AlertDraft) -> list[str]:
@@ -226,6 +246,7 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
     if alert.status != AlertStatus.PENDING_REVIEW and alert.hidden_at is None:
         raise Conflict(_("This alert is not waiting for review."), code="not_reviewable")
     was_hidden = alert.hidden_at is not None
+    needs = None
     alert.reviewed_at = utcnow()
     alert.review_reason = reason or None
     alert.hidden_at = None
@@ -234,7 +255,7 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
             alert.status = AlertStatus.OPEN
             alert.last_activity_at = utcnow()
             db.session.flush()
-            _went_live(alert)
+            needs = _went_live(alert)
         else:
             feed.announce_alert(alert)  # back in the feed after unfounded flags
         audit.record(
@@ -249,6 +270,8 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
             actor, "alert.rejected", "alert", alert.id, reason=reason, was_hidden=was_hidden
         )
     db.session.commit()
+    if needs is not None:
+        _ask_members(alert, needs)
     return alert
 
 
