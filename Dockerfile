@@ -32,8 +32,6 @@ USER upstander
 
 EXPOSE 8000
 
-# One gevent process per container (scale with more containers, one per core); raise the
-# connection cap well above gunicorn's default of 1,000 so WebSocket clients are not refused.
-CMD ["gunicorn", "-k", "geventwebsocket.gunicorn.workers.GeventWebSocketWorker", "-w", "1", \
-     "--worker-connections", "4000", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
-     "network:create_app()"]
+# gunicorn.conf.py: the gevent WebSocket worker, one process per container (scale with more
+# containers, one per core), 4,000 connections instead of gunicorn's default of 1,000, port 8000.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "network:create_app()"]

@@ -31,4 +31,8 @@ accesslog = os.environ.get("ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
+# Gunicorn 25+ opens a control socket at one fixed path per user: several gunicorn processes on
+# one host (one per core) would fight over it, and nothing here uses it.
+control_socket_disable = True
+
 wsgi_app = "network:create_app()"

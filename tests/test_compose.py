@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import runpy
 import shlex
 import shutil
 import subprocess
@@ -14,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"
+NGINX_CONFIG = ROOT / "deploy" / "nginx.conf"
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 GEVENT_WORKER = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 
@@ -45,8 +49,13 @@ def runs_beat(service: dict[str, Any]) -> bool:
     return bool(embedded_beat) or command[:2] in (["upstander", "beat"], ["celery", "beat"])
 
 
+def gunicorn_settings() -> dict[str, Any]:
+    """Return the settings gunicorn.conf.py defines, as gunicorn reads them."""
+    return runpy.run_path(str(GUNICORN_CONFIG))
+
+
 def test_the_stack_has_every_service(services: dict[str, dict[str, Any]]) -> None:
-    expected = {"postgres", "redis", "migrate", "web", "worker", "beat", "mailpit"}
+    expected = {"postgres", "redis", "migrate", "web", "proxy", "worker", "beat", "mailpit"}
     assert expected <= set(services), f"missing: {sorted(expected - set(services))}"
 
 
@@ -90,15 +99,54 @@ def test_each_app_service_runs_its_role(services: dict[str, dict[str, Any]]) -> 
     assert command_of(services["worker"])[:2] == ["upstander", "worker"]
     assert command_of(services["beat"])[:2] == ["upstander", "beat"]
     web = command_of(services["web"])
-    assert web[0] == "gunicorn" and GEVENT_WORKER in web
-    assert web[-1] == "network:create_app()"
+    assert web[0] == "gunicorn" and web[-1] == "network:create_app()"
+    assert web[web.index("--config") + 1] == "gunicorn.conf.py"
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_gunicorn_runs_the_gevent_websocket_worker_with_room_for_many_clients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in ("WEB_CONCURRENCY", "WORKER_CONNECTIONS", "BIND", "ACCESS_LOG", "LOG_LEVEL"):
+        monkeypatch.delenv(variable, raising=False)
+    settings = gunicorn_settings()
+    assert settings["worker_class"] == GEVENT_WORKER
+    # Gunicorn's default of 1,000 silently stops a gevent worker accepting more connections.
+    assert settings["worker_connections"] >= 2000
+    assert settings["workers"] == 1
+    assert settings["bind"] == ["0.0.0.0:8000"]
+    assert settings["wsgi_app"] == "network:create_app()"
+
+
+def test_two_web_replicas_run_behind_a_sticky_proxy(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    assert services["web"]["deploy"]["replicas"] == 2
+    # Replicas cannot share a host port: only the proxy publishes one, on the loopback.
+    assert "ports" not in services["web"]
+    proxy = services["proxy"]
+    assert str(proxy["image"]).startswith("nginx:")
+    assert proxy["ports"] == ["127.0.0.1:8000:80"]
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    assert proxy.get("healthcheck", {}).get("test")
+    mounted = [str(volume).split(":") for volume in proxy["volumes"]]
+    assert ["./deploy/nginx.conf", "/etc/nginx/conf.d/default.conf", "ro"] in mounted
+    nginx = NGINX_CONFIG.read_text()
+    assert re.search(r"^\s*ip_hash;", nginx, flags=re.M), "Socket.IO needs sticky sessions"
+    assert re.search(r"server web:8000 resolve;", nginx)
+    assert "proxy_set_header Upgrade $http_upgrade;" in nginx
+    # The app trusts exactly one proxy: this one, which overwrites the client's address.
+    assert compose["x-app"]["environment"]["PROXY_FIX"] == "1"
+    assert nginx.count("proxy_set_header X-Forwarded-For $remote_addr;") == nginx.count(
+        "proxy_pass "
+    )
 
 
 def test_redis_persists_with_append_only_file(services: dict[str, dict[str, Any]]) -> None:
     command = command_of(services["redis"])
     assert "--appendonly" in command
     assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--appendfsync") + 1] in {"everysec", "always"}
     assert any(str(volume).endswith(":/data") for volume in services["redis"]["volumes"])
 
 
@@ -133,7 +181,14 @@ def test_dockerfile_runs_the_gevent_web_server_as_a_non_root_user() -> None:
     assert "pybabel compile" in dockerfile
     users = re.findall(r"^USER\s+(\S+)", dockerfile, flags=re.M)
     assert users and users[-1] not in {"root", "0"}
-    assert GEVENT_WORKER in dockerfile and "0.0.0.0:8000" in dockerfile
+    cmd = re.search(r"^CMD\s+(\[.*\])\s*$", dockerfile, flags=re.M)
+    assert cmd is not None
+    assert json.loads(cmd.group(1)) == [
+        "gunicorn",
+        "--config",
+        "gunicorn.conf.py",
+        "network:create_app()",
+    ]
 
 
 def test_docker_compose_accepts_the_file() -> None:
