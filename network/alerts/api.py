@@ -80,6 +80,7 @@ def _out(actor: Member, alert: Alert) -> AlertOut:
     response=AlertOut,
     status=201,
     errors=(409,),
+    other_statuses=(200,),
     decorators=(POST_LIMIT,),
 )
 def create_alert(actor: Member, body: AlertIn) -> Response:
@@ -149,6 +150,7 @@ def review_alert(actor: Member, alert_id: int, body: ReviewIn) -> AlertOut:
     response=AlertOut,
     status=201,
     errors=(404, 409),
+    other_statuses=(200,),
     decorators=(FLAG_LIMIT,),
 )
 def flag_alert(actor: Member, alert_id: int, body: FlagIn) -> Response:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from network.accounts.schemas import Strict
 from network.alerts.models import Alert, AlertStatus, Category, FlagReason, Outcome
 from network.coordination.needs import Need
+from network.ids import Id
 from network.vocabulary import ActionType, Platform
 
 Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -27,8 +28,8 @@ class AlertIn(Strict):
     target_requested_help: bool = False
     wanted_actions: list[ActionType] = Field(default_factory=list, max_length=7)
     responder_goal: int = Field(default=3, ge=1, le=10, description="Public voices wanted.")
-    campaign_id: int | None = None
-    team_id: int | None = None
+    campaign_id: Id | None = None
+    team_id: Id | None = None
 
 
 class NeedOut(BaseModel):
@@ -109,8 +110,8 @@ class AlertListQuery(Strict):
     category: Category | None = None
     platform: Platform | None = None
     min_severity: int | None = Field(default=None, ge=1, le=4)
-    campaign_id: int | None = None
-    team_id: int | None = None
+    campaign_id: Id | None = None
+    team_id: Id | None = None
     mine: bool = False
     cursor: str | None = Field(default=None, max_length=500)
     limit: int = Field(default=25, ge=1, le=100)

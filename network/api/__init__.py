@@ -36,6 +36,8 @@ class Operation:
     response: type[BaseModel] | None
     auth: bool
     errors: tuple[int, ...] = field(default_factory=tuple)
+    # Other successes, with the same body (e.g. 200 when a POST found what it would create).
+    other_statuses: tuple[int, ...] = field(default_factory=tuple)
 
 
 OPERATIONS: list[Operation] = []
@@ -53,6 +55,7 @@ def operation(
     status: int = 200,
     auth: bool = True,
     errors: tuple[int, ...] = (),
+    other_statuses: tuple[int, ...] = (),
     decorators: tuple[Callable[..., Any], ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register an API view: authenticate, validate body and query, serialise the answer."""
@@ -72,6 +75,7 @@ def operation(
                 response,
                 auth,
                 errors,
+                other_statuses,
             )
         )
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from network.api import OPERATIONS, api, openapi_path
+from network.ids import MAX_ID
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -82,23 +83,23 @@ def _operation(op: Any, refs: dict[Any, Any]) -> dict[str, Any]:
         "parameters": _path_parameters(op.rule) + _query_parameters(op.query),
         "responses": {},
     }
-    if op.response:
-        document["responses"][str(op.status)] = {
-            "description": op.summary,
-            "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
-        }
-    else:
-        document["responses"][str(op.status)] = {"description": op.summary}
+    for status in (op.status, *op.other_statuses):
+        document["responses"][str(status)] = {"description": op.summary}
+        if op.response:
+            schema = refs[(op.response, "serialization")]
+            document["responses"][str(status)]["content"] = {"application/json": {"schema": schema}}
     if op.body:
         document["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
-    statuses = set(op.errors) | {429}
+    # A token that is invalid is refused everywhere, even where none is needed (401).
+    statuses = set(op.errors) | {401, 429}
     if op.body or op.query:
         statuses |= {400, 413, 422}
+    if "<" in op.rule:
+        statuses |= {404}  # an id that names nothing, or is not an id at all
     if op.auth:
-        statuses |= {401}
         document["security"] = [{"bearer": []}, {"session": []}]
     else:
         document["security"] = [{}]
@@ -115,7 +116,9 @@ def _operation(op: Any, refs: dict[Any, Any]) -> dict[str, Any]:
 def _path_parameters(rule: str) -> list[dict[str, Any]]:
     parameters = []
     for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule):
-        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        schema: dict[str, Any] = {"type": "string"}
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     return parameters
 

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 from network.accounts.schemas import Strict
 from network.alerts.models import Category
 from network.campaigns.models import Campaign, CampaignStatus, CampaignTemplate
+from network.ids import Id
 from network.vocabulary import ActionType, Platform
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -88,7 +89,7 @@ class CampaignListQuery(Strict):
 class AttachAlertIn(Strict):
     """Put an alert into a live campaign."""
 
-    alert_id: int
+    alert_id: Id
 
 
 class TemplateIn(Strict):

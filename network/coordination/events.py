@@ -16,6 +16,7 @@ from network.alerts.models import Alert
 from network.campaigns.queries import joined_campaign_ids
 from network.coordination import presence
 from network.extensions import db, limiter, socketio
+from network.ids import is_id
 from network.realtime import (
     NAMESPACE,
     NETWORK_ROOM,
@@ -101,7 +102,7 @@ def watch(message: Any) -> dict[str, Any]:
     if member_id is None or not _allowed(member_id):
         return {"error": "rate_limited" if member_id else "unauthorised"}
     alert_id = message.get("alert_id") if isinstance(message, dict) else None
-    if not isinstance(alert_id, int):
+    if not is_id(alert_id):
         return {"error": "invalid"}
     member = db.session.get(Member, member_id)
     alert = db.session.get(Alert, alert_id)
