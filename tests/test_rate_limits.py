@@ -7,15 +7,18 @@ two doors to the same room, so they share each limit.
 
 from __future__ import annotations
 
+import time
 from itertools import count
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from network.accounts.models import Member
 from network.extensions import db
+from tests.alerts.conftest import alert_body
 from tests.conftest import csrf_token_from
 
 SIGN_UP_LIMIT = 5
@@ -240,3 +243,110 @@ def test_re_entered_passwords_count_against_the_account(app: Flask, create_membe
     assert_page_rate_limited(
         page_login(elsewhere, member.email, member.password), LOGIN_ACCOUNT_WINDOW
     )
+
+
+# --- claims and flags: per member, whichever door, whichever alert -------------------------------
+
+SHORT_LIMIT, SHORT_WINDOW = "3 per 2 seconds", 2
+
+
+@pytest.fixture
+def short_limits(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shrink the claim and flag limits so their windows pass within the test (read per request)."""
+    monkeypatch.setitem(app.config, "CLAIM_LIMIT", SHORT_LIMIT)
+    monkeypatch.setitem(app.config, "FLAG_LIMIT", SHORT_LIMIT)
+
+
+def open_alerts(api_as: Any, create_member: Any, n: int) -> list[int]:
+    reporter = create_member(trust_level=1)
+    ids = []
+    for _ in range(n):
+        response = api_as(reporter, "POST", "/api/v1/alerts", json=alert_body(language="en"))
+        assert response.status_code == 201
+        ids.append(response.get_json()["id"])
+    return ids
+
+
+def logged_in_browser(app: Flask, ip: str, member: Any) -> tuple[FlaskClient, str]:
+    """Return a browser logged in as the member, and its CSRF token."""
+    browser = browser_at(app, ip)
+    assert page_login(browser, member.email, member.password).status_code == 302
+    return browser, csrf_token_from(browser.get("/feed/").get_data(as_text=True))
+
+
+def wait_out(response: Any) -> None:
+    """Sleep until the window of the limit that refused the response has passed."""
+    reset_at = float(response.headers["X-RateLimit-Reset"])
+    time.sleep(max(0.0, reset_at - time.time()) + 0.05)
+
+
+def test_claims_allow_the_limit_then_refuse_until_the_window_passes(
+    app: Flask, short_limits: None, api_as: Any, create_member: Any
+) -> None:
+    first, second, third, fourth = open_alerts(api_as, create_member, 4)
+    volunteer, other = create_member(), create_member()
+    browser, token = logged_in_browser(app, "10.9.0.1", volunteer)
+
+    def by_api(alert_id: int, member: Any = volunteer, path: str = "/api/v1/alerts/{}") -> Any:
+        return api_as(
+            member, "POST", path.format(alert_id) + "/actions", json={"type": "report_platform"}
+        )
+
+    def by_page(alert_id: int) -> Any:
+        data = {"csrf_token": token, "type": "report_platform"}
+        return browser.post(f"/feed/alerts/{alert_id}/claim", data=data)
+
+    assert by_api(first).status_code == 201
+    assert by_page(second).status_code == 302
+    assert by_api(third, path="/api/v1/alerts/0{}").status_code == 201  # a path variant
+    refused = by_api(fourth)
+    assert_api_rate_limited(refused, SHORT_WINDOW)
+    assert_page_rate_limited(by_page(fourth), SHORT_WINDOW)
+    assert by_api(fourth, member=other).status_code == 201, "the limit is per member"
+    wait_out(refused)
+    assert by_api(fourth).status_code == 201, "allowed again once the window passed"
+
+
+def test_flags_allow_the_limit_then_refuse_until_the_window_passes(
+    app: Flask, short_limits: None, api_as: Any, create_member: Any
+) -> None:
+    alerts = open_alerts(api_as, create_member, 4)
+    flagger, other = create_member(), create_member()
+    browser, token = logged_in_browser(app, "10.9.0.2", flagger)
+
+    def by_api(alert_id: int, member: Any = flagger) -> Any:
+        return api_as(
+            member, "POST", f"/api/v1/alerts/{alert_id}/flags", json={"reason": "misleading"}
+        )
+
+    def by_page(alert_id: int) -> Any:
+        data = {"csrf_token": token, "reason": "misleading"}
+        return browser.post(f"/alerts/{alert_id}/flag", data=data)
+
+    assert by_api(alerts[0]).status_code == 201
+    assert by_page(alerts[1]).status_code == 302
+    assert by_api(alerts[2]).status_code == 201
+    refused = by_api(alerts[3])
+    assert_api_rate_limited(refused, SHORT_WINDOW)
+    assert_page_rate_limited(by_page(alerts[3]), SHORT_WINDOW)
+    assert by_api(alerts[3], member=other).status_code == 201, "the limit is per member"
+    wait_out(refused)
+    assert by_api(alerts[3]).status_code == 201, "allowed again once the window passed"
+
+
+def test_flags_that_are_refused_do_not_count(
+    app: Flask, short_limits: None, api_as: Any, create_member: Any
+) -> None:
+    reporter = create_member(trust_level=1)
+    own = api_as(reporter, "POST", "/api/v1/alerts", json=alert_body(language="en")).get_json()
+    for _ in range(5):
+        response = api_as(
+            reporter, "POST", f"/api/v1/alerts/{own['id']}/flags", json={"reason": "misleading"}
+        )
+        assert response.status_code == 409, "members cannot flag their own alert"
+    others = open_alerts(api_as, create_member, 3)
+    for alert_id in others:
+        response = api_as(
+            reporter, "POST", f"/api/v1/alerts/{alert_id}/flags", json={"reason": "misleading"}
+        )
+        assert response.status_code == 201
