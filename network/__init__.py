@@ -23,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.load(config))
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
-    # Every <int:...> in a URL is a database id: out of range, it matches no route.
+    # Every <int:...> in a URL is a database id: out of range, it is not found.
     app.url_map.converters["int"] = IdConverter
 
     # Socket.IO handlers register on the extension before it builds this app's server.

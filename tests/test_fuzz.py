@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.alerts.conftest import alert_body
 from tests.world import World, world
 
 __all__ = ["world"]
@@ -94,3 +95,48 @@ def test_a_member_never_meets_a_server_error_or_an_undocumented_answer(
 def test_a_visitor_never_meets_a_server_error_or_an_undocumented_answer(app: Flask) -> None:
     failures = fuzz(app, {}, examples=max(1, EXAMPLES // 2))
     assert not failures, "\n\n".join(failures)
+
+
+# --- what the fuzzer found, kept as plain examples ------------------------------------------------
+
+TOO_BIG = 2**31  # one past PostgreSQL's INTEGER; SQLite cannot bind numbers past 2**63 at all
+
+
+def test_ids_out_of_range_in_a_url_are_not_found(
+    app: Flask, api_as: Any, create_member: Any
+) -> None:
+    member = create_member()
+    for number in (0, TOO_BIG, 2**64, 10**40):
+        for method, path in (
+            ("GET", f"/api/v1/alerts/{number}"),
+            ("PUT", f"/api/v1/campaigns/{number}"),  # was a 405: GET matched the path first
+            ("DELETE", f"/api/v1/teams/{number}/members/me"),
+        ):
+            response = api_as(member, method, path, json={})
+            assert response.status_code == 404, (method, path)
+            assert response.get_json()["error"]["code"] == "not_found"
+    assert app.test_client().get(f"/alerts/{TOO_BIG}").status_code == 404, "pages too"
+
+
+def test_ids_out_of_range_in_a_body_are_invalid(api_as: Any, create_member: Any) -> None:
+    member = create_member(trust_level=1)
+    body = alert_body(team_id=TOO_BIG, campaign_id=-(2**70))
+    response = api_as(member, "POST", "/api/v1/alerts", json=body)
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"team_id", "campaign_id"}
+    listed = api_as(member, "GET", f"/api/v1/alerts?team_id={2**64}")
+    assert listed.status_code == 422
+
+
+def test_a_second_post_of_a_thread_answers_200_as_documented(
+    app: Flask, api_as: Any, create_member: Any
+) -> None:
+    body = alert_body()
+    assert (
+        api_as(create_member(trust_level=1), "POST", "/api/v1/alerts", json=body).status_code == 201
+    )
+    again = api_as(create_member(trust_level=1), "POST", "/api/v1/alerts", json=body)
+    assert again.status_code == 200
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    responses = document["paths"]["/alerts"]["post"]["responses"]
+    assert responses["200"]["content"] == responses["201"]["content"]
