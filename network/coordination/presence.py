@@ -11,8 +11,16 @@ import redis
 from flask import current_app
 
 WINDOW_SECONDS = 300
-_local: dict[int, dict[str, float]] = defaultdict(dict)
 _lock = threading.Lock()
+
+
+def _local() -> defaultdict[int, dict[str, float]]:
+    # Kept per app, not per module: a process that builds several apps (the tests build one per
+    # database) must not count one app's viewers in another's alert of the same id.
+    viewers: defaultdict[int, dict[str, float]] = current_app.extensions.setdefault(
+        "presence_local", defaultdict(dict)
+    )
+    return viewers
 
 
 def _client() -> redis.Redis | None:
@@ -39,7 +47,7 @@ def watch(alert_id: int, sid: str) -> int:
         pipe.zcard(key)
         return int(pipe.execute()[-1])
     with _lock:
-        viewers = _local[alert_id]
+        viewers = _local()[alert_id]
         viewers[sid] = now
         for stale in [s for s, seen in viewers.items() if seen < now - WINDOW_SECONDS]:
             del viewers[stale]
@@ -56,5 +64,5 @@ def unwatch(alert_id: int, sid: str) -> int:
         pipe.zcard(key)
         return int(pipe.execute()[-1])
     with _lock:
-        _local[alert_id].pop(sid, None)
-        return len(_local[alert_id])
+        _local()[alert_id].pop(sid, None)
+        return len(_local()[alert_id])
