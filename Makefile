@@ -53,8 +53,9 @@ pytest: $(STAMP)
 	@if [ -z "$$TEST_REDIS_URL" ]; then echo "NOTE: TEST_REDIS_URL not set: Redis and Celery-worker tests are skipped."; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install ## Benchmarks (not part of make test)
-	$(BIN)/python -m bench
+# Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and npm; 3 to 10 minutes.
+bench: install ## Benchmarks against baselines, one table (not part of make test); BENCH_ARGS="--only fanout"
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 messages: $(STAMP) ## Re-extract translatable texts and update the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o network/translations/messages.pot .

@@ -11,8 +11,10 @@ import os
 # several times faster than threads, which collapse past a few hundred clients.
 worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 
-# One gevent process per core is the unit to scale: run more containers (or raise
-# WEB_CONCURRENCY) rather than threads. Several processes meet in the Redis message queue.
+# One gevent process per core is the unit to scale: run more gunicorn processes (containers, or
+# ports) behind the sticky proxy. Not more workers here: workers sharing one port get a client's
+# long-polling requests at random, and Socket.IO needs them all at the process holding its
+# session. Several processes meet in the Redis message queue.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 
 # Gunicorn's default of 1,000 makes a gevent worker silently stop accepting connections; every

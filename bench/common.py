@@ -22,6 +22,7 @@ class Options:
 
     quick: bool = False
     web_processes: int = 2
+    web_server: str = "gevent"
     fanout_sizes: tuple[int, ...] = (100, 1000)
     fanout_alerts: int = 40
     fanout_client_processes: int = 1

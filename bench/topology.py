@@ -137,16 +137,32 @@ class Topology:
         self.processes.append(process)
         return process
 
-    def start_web(self, count: int) -> list[str]:
-        """Start `count` gunicorn processes (one gevent worker each) on free ports."""
+    def start_web(self, count: int, server: str = "gevent") -> list[str]:
+        """Start `count` web processes on free ports: gunicorn with one gevent worker each, or
+        (server "threading", for comparison) `upstander serve`, Socket.IO on threads."""
         started = []
         for number in range(1, count + 1):
             port = free_port()
             origin = f"http://127.0.0.1:{port}"
+            if server == "threading":
+                command = [
+                    str(BIN / "upstander"),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ]
+            else:
+                command = [
+                    str(BIN / "gunicorn"),
+                    "-c",
+                    "gunicorn.conf.py",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                ]
             process = self.start(
-                f"web{number}",
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
-                SITE_URL=origin,
+                f"web{number}", command, SITE_URL=origin, SOCKETIO_ASYNC_MODE=server
             )
             started.append((origin, process))
         for origin, process in started:
@@ -304,7 +320,9 @@ def prepare(database_url: str, redis_url: str) -> None:
 
 
 @contextmanager
-def topology(*, web_processes: int = 2, keep_logs: bool = False) -> Iterator[Topology]:
+def topology(
+    *, web_processes: int = 2, web_server: str = "gevent", keep_logs: bool = False
+) -> Iterator[Topology]:
     """Start web processes, a worker and beat on a fresh schema; stop them all afterwards."""
     prepare(DATABASE_URL, REDIS_URL)
     workdir = Path(tempfile.mkdtemp(prefix="upstander-bench-"))
@@ -324,7 +342,7 @@ def topology(*, web_processes: int = 2, keep_logs: bool = False) -> Iterator[Top
     try:
         running.start("worker", [str(BIN / "upstander"), "worker", "--loglevel=WARNING"])
         running.start("beat", [str(BIN / "upstander"), "beat", "--loglevel=WARNING"])
-        running.start_web(web_processes)
+        running.start_web(web_processes, web_server)
         running.wait_for_worker()
         yield running
     finally:
