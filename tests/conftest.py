@@ -105,6 +105,8 @@ def isolated(request: pytest.FixtureRequest) -> Iterator[None]:
     engine = db.engine_for(app)
     with app.app_context():
         limiter.reset()
+    # Who is looking at which alert is counted in memory; alert ids repeat between tests.
+    app.extensions.pop("presence_local", None)
     if request.node.get_closest_marker("live"):
         db.session.remove()
         db.session.configure(bind=engine, join_transaction_mode="conditional_savepoint")
