@@ -32,7 +32,6 @@ def announce_launch(campaign_id: int) -> int:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status != CampaignStatus.LIVE:
         return 0
-    site = str(current_app.config["SITE_URL"])
     members = list(
         db.session.scalars(
             sa.select(Member).where(Member.status == MemberStatus.ACTIVE).order_by(Member.id)
@@ -41,24 +40,7 @@ def announce_launch(campaign_id: int) -> int:
     sent = 0
     with Mailer() as mailer:
         for member in members:
-            with force_locale(member.locale):
-                context = {
-                    "campaign": campaign,
-                    "member": member,
-                    "url": f"{site}/campaigns/{campaign.id}",
-                }
-                message = build_message(
-                    to=member.email,
-                    subject=_("New campaign: %(title)s", title=campaign.title),
-                    text=render_template("email/campaign_launch.txt", **context),
-                    html=render_template("email/campaign_launch.html", **context),
-                    message_id=f"<campaign-{campaign.id}-launch-{member.id}@{_host()}>",
-                )
-            try:
-                mailer.send(message)
-                sent += 1
-            except Exception as error:  # one bad address must not stop the rest
-                log.warning("launch mail to member %s failed: %s", member.id, error)
+            sent += _send(mailer, campaign, member, "launch")
     return sent
 
 
@@ -86,7 +68,6 @@ def send_reminders() -> int:
             ~acted,
         )
     ).all()
-    site = str(current_app.config["SITE_URL"])
     sent = 0
     with Mailer() as mailer:
         for campaign_id, member_id in due:
@@ -105,24 +86,30 @@ def send_reminders() -> int:
                 continue
             campaign = db.session.get(Campaign, campaign_id)
             member = db.session.get(Member, member_id)
-            if campaign is None or member is None:
-                continue
-            with force_locale(member.locale):
-                context = {
-                    "campaign": campaign,
-                    "member": member,
-                    "url": f"{site}/campaigns/{campaign.id}",
-                }
-                message = build_message(
-                    to=member.email,
-                    subject=_("%(title)s needs you", title=campaign.title),
-                    text=render_template("email/campaign_reminder.txt", **context),
-                    html=render_template("email/campaign_reminder.html", **context),
-                    message_id=f"<campaign-{campaign.id}-reminder-{member.id}@{_host()}>",
-                )
-            try:
-                mailer.send(message)
-                sent += 1
-            except Exception as error:
-                log.warning("reminder to member %s failed: %s", member.id, error)
+            if campaign is not None and member is not None:
+                sent += _send(mailer, campaign, member, "reminder")
     return sent
+
+
+def _send(mailer: Mailer, campaign: Campaign, member: Member, kind: str) -> int:
+    """Send one campaign mail ("launch" or "reminder") in the member's language; 1 if sent."""
+    site = str(current_app.config["SITE_URL"])
+    with force_locale(member.locale):
+        context = {"campaign": campaign, "member": member, "url": f"{site}/campaigns/{campaign.id}"}
+        if kind == "launch":
+            subject = _("New campaign: %(title)s", title=campaign.title)
+        else:
+            subject = _("%(title)s needs you", title=campaign.title)
+        message = build_message(
+            to=member.email,
+            subject=subject,
+            text=render_template(f"email/campaign_{kind}.txt", **context),
+            html=render_template(f"email/campaign_{kind}.html", **context),
+            message_id=f"<campaign-{campaign.id}-{kind}-{member.id}@{_host()}>",
+        )
+    try:
+        mailer.send(message)
+    except Exception as error:  # one bad address must not stop the rest
+        log.warning("campaign %s mail to member %s failed: %s", kind, member.id, error)
+        return 0
+    return 1
