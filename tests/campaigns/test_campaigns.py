@@ -280,3 +280,28 @@ def test_members_who_joined_and_did_not_act_are_reminded_once(
 
     mails = [p.read_text() for p in pathlib.Path(outbox).glob("campaign-*-reminder-*.eml")]
     assert any(idle.email in mail for mail in mails)
+
+
+def test_launch_by_email_reaches_every_member_in_their_language(
+    app: Flask, api_as: Api, organiser: Any, create_member: Any
+) -> None:
+    import pathlib
+
+    from network.tasks.campaigns import announce_launch
+
+    dutch = create_member(locale="nl")
+    draft = api_as(
+        organiser,
+        "POST",
+        "/api/v1/campaigns",
+        json=campaign_body(notify_by_email=True, title="Samen sterk"),
+    ).get_json()
+    api_as(organiser, "POST", f"/api/v1/campaigns/{draft['id']}/launch")
+    with app.test_request_context():
+        sent = announce_launch.run(draft["id"])
+    assert sent >= 2
+    outbox = pathlib.Path(app.config["MAIL_OUTBOX"])
+    mail = next(p for p in outbox.glob(f"campaign-{draft['id']}-launch-{dutch.id}_*.eml"))
+    text = mail.read_text()
+    assert "Samen sterk" in text and f"/campaigns/{draft['id']}" in text
+    assert "Nieuwe campagne" in text
