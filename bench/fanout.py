@@ -242,18 +242,19 @@ def _rounds(
                 started = time.time()
                 broadcast(origins[server], payload)
                 answered = time.time()
-            last, first = 0.0, float("inf")
+            last, first, complete = 0.0, float("inf"), True
             for generator in generators:
                 done = generator.wait_done(server, key, ROUND_TIMEOUT)
                 if done is None:
                     seen = generator.report(server, key)
                     samples.lost[server] = samples.lost.get(server, 0) + 1
                     print(f"  fan-out {server}: only {seen['count']} clients had {key}")
-                    last = float("nan")
+                    complete = False
                     break
                 last = max(last, done["last"])
                 first = min(first, done["first"])
-            if number >= WARMUP_ROUNDS:
+            # A round where some client never had the event counts as a loss, not a latency.
+            if number >= WARMUP_ROUNDS and complete:
                 samples.latency.setdefault(server, []).append(last - started * 1000)
                 samples.first.setdefault(server, []).append(first - started * 1000)
                 samples.request.setdefault(server, []).append((answered - started) * 1000)
