@@ -264,6 +264,11 @@ def _rounds(
 
 def run(topology: Topology, options: Options) -> list[Row]:
     rows: list[Row] = []
+    version = json.loads((BENCH_DIR / "node_modules/socket.io-client/package.json").read_text())
+    print(
+        f"  clients: socket.io-client {version['version']} on Node.js, "
+        f"{options.fanout_client_processes} process(es), WebSocket transport"
+    )
     with baseline_servers(topology) as origins:
         for clients in options.fanout_sizes:
             samples = measure(topology, origins, clients, options)
@@ -275,7 +280,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
                     f"{percentile(samples.first[server], 0.5):.1f} ms, last client p50 "
                     f"{percentile(samples.latency[server], 0.5):.1f} ms"
                 )
-            note = f"{len(app)} alerts, {len(topology.web)} web processes"
+            note = f"{len(app)} alerts, {len(topology.web)} web processes, Node.js clients"
             if samples.lost:
                 note += f", LOST {samples.lost}"
             for share, label in ((0.5, "p50"), (0.99, "p99")):
