@@ -91,6 +91,7 @@ def load(
         "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), False),
         "CAMPAIGN_REMINDER_DAYS": _int(env, "CAMPAIGN_REMINDER_DAYS", 3),
         # The Redis pub/sub channel of this installation (pub/sub ignores database numbers).
+        "FEED_EVENT_RETENTION_DAYS": _int(env, "FEED_EVENT_RETENTION_DAYS", 7),
         "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "upstander"),
         "SOCKETIO_MESSAGE_QUEUE": env.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
         "SOCKETIO_ASYNC_MODE": env.get("SOCKETIO_ASYNC_MODE") or socketio_async_mode(),

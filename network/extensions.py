@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -59,8 +59,8 @@ def create_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take over transaction control from pysqlite so SAVEPOINTs work and
-        # writers queue on BEGIN IMMEDIATE instead of failing with "database is locked".
+        # Take over transaction control from pysqlite so SAVEPOINTs work and writers queue on
+        # BEGIN IMMEDIATE instead of failing with "database is locked" (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -70,7 +70,10 @@ def create_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reading pages (GET) take no write lock, so they never wait behind each other;
+        # everything else takes it up front, so two writers never deadlock on an upgrade.
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -102,4 +102,10 @@ class Mailer:
         name = re.sub(r"[^A-Za-z0-9.-]+", "_", str(message["Message-ID"]).strip("<>"))
         path = self.outbox / f"{name}.eml"
         path.write_bytes(bytes(message))
-        log.info("mail to %s written to %s", message["To"], path)
+        log.info("mail %s written to %s", message["Message-ID"], path)
+
+
+def describe_failure(error: BaseException) -> str:
+    """Describe a sending failure without the addresses SMTP errors quote."""
+    code = getattr(error, "smtp_code", None)
+    return f"{type(error).__name__} {code}" if code else type(error).__name__

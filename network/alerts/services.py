@@ -330,7 +330,11 @@ def resolve_alert(actor: Member, alert_id: int, *, outcome: str) -> Alert:
     alert.status = AlertStatus.RESOLVED
     alert.outcome = Outcome(outcome)
     alert.resolved_at = utcnow()
-    audit.record(actor, "alert.resolved", "alert", alert.id, outcome=outcome)
+    if actor.is_organiser:
+        audit.record(actor, "alert.resolved", "alert", alert.id, outcome=outcome)
+    else:
+        # The reporter's id would tell organisers who reported the alert.
+        audit.record(None, "alert.resolved", "alert", alert.id, outcome=outcome, by="reporter")
     feed.announce_alert(alert)
     db.session.commit()
     return alert
@@ -339,16 +343,18 @@ def resolve_alert(actor: Member, alert_id: int, *, outcome: str) -> Alert:
 def expire_stale_alerts() -> int:
     """Expire open alerts without activity for the configured number of days."""
     cutoff = utcnow() - timedelta(days=int(current_app.config["ALERT_EXPIRY_DAYS"]))
-    stale = db.session.scalars(
-        sa.select(Alert.id).where(Alert.status == AlertStatus.OPEN, Alert.last_activity_at < cutoff)
-    ).all()
-    if not stale:
-        return 0
-    db.session.execute(
-        sa.update(Alert)
-        .where(Alert.id.in_(stale), Alert.status == AlertStatus.OPEN)
-        .values(status=AlertStatus.EXPIRED)
+    # One statement decides: an alert that got activity (or closed) meanwhile is left alone.
+    stale = list(
+        db.session.scalars(
+            sa.update(Alert)
+            .where(Alert.status == AlertStatus.OPEN, Alert.last_activity_at < cutoff)
+            .values(status=AlertStatus.EXPIRED)
+            .returning(Alert.id)
+        )
     )
+    if not stale:
+        db.session.commit()
+        return 0
     for alert_id in stale:
         audit.record(None, "alert.expired", "alert", alert_id)
         expired = db.session.get(Alert, alert_id)

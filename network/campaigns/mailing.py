@@ -16,7 +16,7 @@ from network.campaigns.models import Campaign, CampaignMember, CampaignStatus
 from network.coordination.models import Action, ActionStatus
 from network.db import utcnow
 from network.extensions import db
-from network.mail import Mailer, build_message
+from network.mail import Mailer, build_message, describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ def _send(mailer: Mailer, campaign: Campaign, member: Member, kind: str) -> int:
     try:
         mailer.send(message)
     except Exception as error:  # one bad address must not stop the rest
-        log.warning("campaign %s mail to member %s failed: %s", kind, member.id, error)
+        log.warning(
+            "campaign %s mail to member %s failed: %s", kind, member.id, describe_failure(error)
+        )
         return 0
     return 1

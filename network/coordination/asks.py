@@ -149,7 +149,7 @@ def decline_ask(actor: Member, ask_id: int) -> Ask:
     if ask.answer != AskAnswer.PENDING:
         raise Conflict(_("You already answered this ask."), code="ask_answered")
     ask.answer, ask.answered_at = AskAnswer.DECLINED, utcnow()
-    alert = db.session.get(Alert, ask.alert_id)
+    alert = _locked(ask.alert_id)
     if alert is not None:
         ask_members(alert, 1)
     db.session.commit()
@@ -171,8 +171,14 @@ def expire_asks() -> int:
         ask.answer, ask.answered_at = AskAnswer.EXPIRED, utcnow()
     db.session.flush()
     for alert_id in sorted({ask.alert_id for ask in stale}):
-        alert = db.session.get(Alert, alert_id)
+        alert = _locked(alert_id)
         if alert is not None:
             ask_members(alert, sum(1 for ask in stale if ask.alert_id == alert_id))
     db.session.commit()
     return len(stale)
+
+
+def _locked(alert_id: int) -> Alert | None:
+    # The row lock serialises asking for one alert: two declines at once never pick the same
+    # next member (PostgreSQL; SQLite writers queue anyway).
+    return db.session.scalar(sa.select(Alert).where(Alert.id == alert_id).with_for_update())

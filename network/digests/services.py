@@ -28,7 +28,7 @@ from network.digests.models import Digest, DigestStatus
 from network.digests.norm import choose_norm
 from network.digests.periods import Period, from_key, latest_due
 from network.extensions import db
-from network.mail import Mailer, unreachable
+from network.mail import Mailer, describe_failure, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -266,23 +266,28 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
                 message = compose(digest, member, translated[member.locale])
                 mailer.send(message)
             except Exception as error:  # SMTP or network: retried with backoff by the job
-                log.warning("digest %s to member %s failed: %s", digest.id, member.id, error)
+                log.warning(
+                    "digest %s to member %s failed: %s",
+                    digest.id,
+                    member.id,
+                    describe_failure(error),
+                )
                 db.session.execute(
                     sa.update(Digest)
                     .where(Digest.id == digest.id)
                     .values(
                         attempts=Digest.attempts + 1,
-                        last_error=str(error)[:500],
+                        last_error=describe_failure(error)[:500],
                         claimed_at=utcnow(),
                     )
                 )
                 db.session.commit()
-                result.failed[member.id] = str(error)
+                result.failed[member.id] = describe_failure(error)
                 if unreachable(error):
                     # No server to talk to: the rest waits for the retry instead of each
                     # message waiting for its own connection timeout.
                     for later in digests[position + 1 :]:
-                        result.failed[later.member_id] = str(error)
+                        result.failed[later.member_id] = describe_failure(error)
                     break
                 continue
             db.session.execute(

@@ -131,6 +131,14 @@ def delete_closed_alert_texts(now: datetime | None = None) -> RetentionResult:
         .where(AbuseFlag.alert_id.in_(closed_alerts), AbuseFlag.note != "")
         .values(note="")
     )
+    # Feed events carry alert summaries too; past the replay window nobody can ask for them.
+    event_days = int(current_app.config["FEED_EVENT_RETENTION_DAYS"])
+    db.session.execute(
+        sa.delete(FeedEvent).where(
+            FeedEvent.created_at < (now or utcnow()) - timedelta(days=event_days)
+        ),
+        execution_options={"synchronize_session": False},
+    )
     audit.record(
         None,
         "privacy.retention",

@@ -78,7 +78,9 @@ def leave_every_team(member: Member) -> None:
 
 
 def _leave(membership: TeamMembership) -> None:
-    team = membership.team
+    # Lock the team: two owners leaving at once must still leave it with an owner.
+    team = db.session.scalar(sa.select(Team).where(Team.id == membership.team_id).with_for_update())
+    assert team is not None
     db.session.delete(membership)
     db.session.flush()
     remaining = db.session.scalars(

@@ -412,3 +412,20 @@ def test_audit_log_refuses_changes(
             with pytest.raises(sa.exc.DBAPIError), db.session.begin_nested():
                 db.session.execute(statement)
         assert db.session.get(AuditEntry, entry_id) is not None
+
+
+def test_a_reporter_resolving_their_alert_stays_anonymous_in_the_audit_log(
+    app: Flask, api_as: Api, open_alert: Callable[..., Any]
+) -> None:
+    reporter, alert = open_alert()
+    api_as(
+        reporter, "POST", f"/api/v1/alerts/{alert['id']}/resolve", json={"outcome": "thread_calmed"}
+    )
+    with app.app_context():
+        entry = db.session.scalar(
+            sa.select(AuditEntry).where(
+                AuditEntry.action == "alert.resolved", AuditEntry.subject_id == alert["id"]
+            )
+        )
+    assert entry is not None and entry.actor_id is None
+    assert entry.details == {"outcome": "thread_calmed", "by": "reporter"}

@@ -163,3 +163,23 @@ def test_beat_runs_the_retention_job_daily() -> None:
     entry = beat_schedule()["delete-closed-alert-texts"]
     assert entry["task"] == "network.privacy.delete_closed_alert_texts"
     assert entry["schedule"].hour == {3}
+
+
+def test_feed_events_past_their_retention_are_deleted_with_the_summaries_they_carry(
+    app: Flask, api_as: Any, create_member: Any
+) -> None:
+    from network.coordination.models import FeedEvent
+
+    reporter = create_member(trust_level=1)
+    api_as(
+        reporter,
+        "POST",
+        "/api/v1/alerts",
+        json=alert_body(summary="Old summary that must not outlive retention."),
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedEvent))
+        services.delete_closed_alert_texts(now=utcnow() + timedelta(days=2))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedEvent)), "recent kept"
+        services.delete_closed_alert_texts(now=utcnow() + timedelta(days=8))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedEvent)) == 0
