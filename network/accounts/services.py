@@ -112,6 +112,13 @@ def end_sessions(member: Member) -> None:
     """Revoke every session of the member (logout, password change)."""
     member.session_version += 1
     db.session.commit()
+    _end_live_connections(member.id)
+
+
+def _end_live_connections(member_id: int) -> None:
+    from network.coordination.events import end_member_connections
+
+    end_member_connections(member_id)
 
 
 def change_password(member: Member, *, current_password: str, new_password: str) -> None:
@@ -136,6 +143,7 @@ def change_password(member: Member, *, current_password: str, new_password: str)
         .values(revoked_at=utcnow())
     )
     db.session.commit()
+    _end_live_connections(member.id)
 
 
 def update_preferences(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import current_app, request
@@ -27,6 +28,8 @@ from network.realtime import (
     team_room,
 )
 from network.teams.queries import teams_of
+
+log = logging.getLogger(__name__)
 
 # Which alerts each connection watches, for presence on disconnect (per process).
 _watching: dict[str, set[int]] = {}
@@ -120,3 +123,22 @@ def watch(message: Any) -> dict[str, Any]:
         namespace=NAMESPACE,
     )
     return {"viewers": viewers}
+
+
+def end_member_connections(member_id: int) -> None:
+    """Close a member's live connections after logout, a password change or erasure.
+
+    Every process is told through the queue ("session.ended" in the member's room, then the
+    room is closed); this process also drops the connections it holds itself."""
+    room = member_room(member_id)
+    try:
+        socketio.emit("session.ended", {}, to=room, namespace=NAMESPACE)
+        socketio.close_room(room, namespace=NAMESPACE)
+    except Exception:  # the member's session is revoked either way; sockets re-check on connect
+        log.exception("could not tell member %s's connections to close", member_id)
+    for sid in [sid for sid, owner in list(_members.items()) if owner == member_id]:
+        _members.pop(sid, None)
+        try:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        except Exception:
+            log.exception("could not drop connection %s", sid)

@@ -55,6 +55,9 @@ def erase_member(member: Member) -> None:
     for alert in released:
         feed.announce_alert(alert)  # the slots they held are open again
     db.session.commit()
+    from network.coordination.events import end_member_connections
+
+    end_member_connections(member_id)
 
 
 def _release_live_claims(member_id: int) -> list[Alert]:

@@ -19,6 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (window.io) {
     const socket = window.io("/feed", { transports: ["websocket", "polling"] });
     socket.on("campaign.updated", (event) => show(event.campaign));
+    socket.on("session.ended", () => socket.disconnect());
     socket.on("connect", poll);
     socket.on("connect_error", () => setInterval(poll, 15000));
   } else {

@@ -362,6 +362,11 @@
     });
     socket.on("alert.viewers", (message) => setViewers(message?.alert_id, message?.viewers));
     socket.on("feed.reset", () => refreshList(true));
+    // Logged out, password changed or account erased elsewhere: stop listening, reload.
+    socket.on("session.ended", () => {
+      socket.disconnect();
+      window.location.reload();
+    });
     socket.on("campaign.updated", (message) => {
       remember(message);
       showCampaign(message?.campaign, Boolean(message?.launched));

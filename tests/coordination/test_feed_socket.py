@@ -273,3 +273,29 @@ def test_watching_an_alert_counts_viewers(
     assert two.sio.call("watch", {"alert_id": alert["id"]}, namespace="/feed") == {"viewers": 2}
     assert one.sio.call("watch", {"alert_id": 999999}, namespace="/feed") == {"error": "not_found"}
     wait_until(lambda: any(v["viewers"] == 2 for v in one.named("alert.viewers")), timeout=5)
+
+
+def test_a_password_change_closes_the_members_live_connections(
+    app: Flask,
+    server: str,
+    feed_client: Callable[..., FeedClient],
+    create_member: Any,
+    create_token: Any,
+) -> None:
+    from network.accounts import services
+    from network.accounts.models import Member
+    from network.extensions import db
+
+    member = create_member()
+    other = feed_client()
+    other.connect(server, auth={"token": create_token(create_member())})
+    mine = feed_client()
+    mine.connect(server, auth={"token": create_token(member)})
+    with app.test_request_context():
+        row = db.session.get(Member, member.id)
+        assert row is not None
+        services.change_password(
+            row, current_password=member.password, new_password="another long password here"
+        )
+    wait_until(lambda: not mine.sio.connected, timeout=10, what="the member's socket to close")
+    assert other.sio.connected, "other members stay connected"
