@@ -8,6 +8,7 @@ the same world, whatever the one before it did.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from network.accounts.models import Member
+from network.accounts.models import AccessToken, Member
 from network.alerts.services import AlertDraft, post_alert
 from network.campaigns.services import (
     CampaignDraft,
@@ -153,7 +154,13 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             norm_message="7 in 10 members acted last week.",
             sent_at=now,
         )
-        db.session.add_all([ask, digest])
+        token = AccessToken(
+            member_id=owner.id,
+            name="matrix",
+            prefix="upn_matrix",
+            token_hash=hashlib.sha256(b"matrix-token").hexdigest(),
+        )
+        db.session.add_all([ask, digest, token])
         db.session.commit()
         answer = answer_scenario(owner, SCENARIO, severity=1, action_type="message_author")
         ids = {
@@ -166,6 +173,7 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             "action_id": action.id,
             "ask_id": ask.id,
             "digest_id": digest.id,
+            "token_id": token.id,
             "answer_id": answer.id,
             "member_id": members["trust0"].id,
             "token": unsubscribe_token(owner),

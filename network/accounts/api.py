@@ -98,3 +98,9 @@ def update_me(actor: Member, body: PreferencesIn) -> MemberOut:
     changes = body.model_dump(exclude_unset=True, mode="json")
     services.update_preferences(actor, **changes)
     return MemberOut.of(actor)
+
+
+@operation("/tokens/<int:token_id>", "DELETE", tag="tokens", status=204, errors=(404,))
+def revoke_token(actor: Member, token_id: int) -> None:
+    """Revoke one of your personal access tokens."""
+    services.revoke_token(actor, token_id)

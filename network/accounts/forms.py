@@ -120,3 +120,7 @@ class DeleteAccountForm(FlaskForm):
         _l("I understand that my account is erased and cannot be restored"),
         validators=[DataRequired(_l("Tick the box to confirm."))],
     )
+
+
+class RevokeTokenForm(FlaskForm):
+    """Only the CSRF token: revoking is one button per token."""

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from network.accounts import passwords
 from network.accounts.models import AccessToken, DigestFrequency, Member, Role
 from network.db import utcnow
-from network.errors import Conflict, Forbidden, Unauthorised, ValidationFailed
+from network.errors import Conflict, NotFound, Unauthorised, ValidationFailed
 from network.extensions import db
 from network.vocabulary import HELP_LANGUAGES, ActionType, Locale, Platform
 
@@ -255,8 +255,8 @@ def create_token(*, email: str, password: str, name: str) -> tuple[AccessToken, 
 def revoke_token(member: Member, token_id: int) -> None:
     """Revoke one of the member's tokens."""
     token = db.session.get(AccessToken, token_id)
-    if token is None or token.member_id != member.id:
-        raise Forbidden(_("This token is not yours."))
+    if token is None or token.member_id != member.id or token.revoked_at is not None:
+        raise NotFound(_("This token does not exist."))
     token.revoked_at = utcnow()
     db.session.commit()
 

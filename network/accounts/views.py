@@ -16,6 +16,7 @@ from network.accounts.forms import (
     LoginForm,
     PasswordForm,
     PreferencesForm,
+    RevokeTokenForm,
     SignUpForm,
 )
 from network.accounts.models import Member
@@ -203,3 +204,18 @@ def delete_account() -> str | Response:
             flash(_("Your account has been deleted. Thank you for standing up."), "info")
             return redirect(url_for("pages.home"))
     return render_template("accounts/delete.html", form=form)
+
+
+@accounts.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    """Revoke one API token from the profile page."""
+    form = RevokeTokenForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_token(_me(), token_id)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The token is revoked."), "success")
+    return redirect(url_for("accounts.profile"))

@@ -189,3 +189,32 @@ def test_cookie_session_writes_need_a_csrf_token(
     )
     assert allowed.status_code == 200
     assert allowed.get_json()["display_name"] == "Changed"
+
+
+def test_a_member_revokes_one_token_and_it_stops_working(
+    client: FlaskClient, create_member: Any, create_token: Any
+) -> None:
+    member, other = create_member(), create_member()
+    kept, revoked = create_token(member), create_token(member)
+    auth = {"Authorization": f"Bearer {kept}"}
+    listing = client.get("/api/v1/me", headers={"Authorization": f"Bearer {revoked}"})
+    assert listing.status_code == 200
+    from network.accounts.models import AccessToken
+    from network.accounts.services import token_digest
+
+    with client.application.app_context():
+        token_id = db.session.scalar(
+            sa.select(AccessToken.id).where(AccessToken.token_hash == token_digest(revoked))
+        )
+    foreign = client.delete(
+        f"/api/v1/tokens/{token_id}", headers={"Authorization": f"Bearer {create_token(other)}"}
+    )
+    assert_error(foreign, 404, "not_found")
+    assert client.delete(f"/api/v1/tokens/{token_id}", headers=auth).status_code == 204
+    assert_error(
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {revoked}"}),
+        401,
+        "unauthorised",
+    )
+    assert client.get("/api/v1/me", headers=auth).status_code == 200
+    assert_error(client.delete(f"/api/v1/tokens/{token_id}", headers=auth), 404, "not_found")
