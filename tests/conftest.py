@@ -290,3 +290,32 @@ def redis_url() -> str:
     finally:
         client.close()
     return url
+
+
+@pytest.fixture
+def own_schema() -> Iterator[str]:
+    """A PostgreSQL schema of the test's own (for several processes sharing one database);
+    yield a database URL that uses only it, and drop the schema afterwards."""
+    import uuid
+
+    from network.extensions import normalise_database_url
+
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        service_missing("PostgreSQL (TEST_DATABASE_URL)")
+    assert base is not None
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(normalise_database_url(base))
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except sa.exc.OperationalError:
+        admin.dispose()
+        service_missing("PostgreSQL")
+    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()

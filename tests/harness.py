@@ -179,3 +179,22 @@ def live_server(app: Flask, port: int) -> Iterator[str]:
         server.server_close()
         thread.join(timeout=5)
         db.engine_for(app).dispose()
+
+
+def post_json(origin: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """POST JSON with a bearer token over real HTTP; return the status and the decoded answer."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        origin + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from network.accounts import services as accounts
-from network.extensions import db, normalise_database_url
+from network.extensions import db
 from tests.alerts.conftest import alert_body
-from tests.conftest import PASSWORD, service_missing
+from tests.conftest import PASSWORD
 from tests.coordination.test_feed_socket import FeedClient
 from tests.harness import CommandProcess, free_port, standalone_app, upstander, wait_until
 
@@ -40,27 +40,9 @@ SECRET_KEY = "topology-test-secret-key-that-is-long-enough"
 
 
 @pytest.fixture
-def schema_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema of this test's own; yield a database URL that uses only it."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        service_missing("PostgreSQL (TEST_DATABASE_URL)")
-    assert base is not None
-    schema = f"topology_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(normalise_database_url(base))
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    except sa.exc.OperationalError:
-        admin.dispose()
-        service_missing("PostgreSQL")
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+def schema_url(own_schema: str) -> str:
+    """A PostgreSQL schema of this test's own."""
+    return own_schema
 
 
 def app_environment(instance: Path, database_url: str, redis_url: str) -> dict[str, str]:

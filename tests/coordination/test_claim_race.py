@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -16,23 +13,9 @@ from flask import Flask
 from network.coordination.models import Action, ActionStatus
 from network.extensions import db
 from tests.alerts.conftest import alert_body
-from tests.harness import free_port, live_server
+from tests.harness import free_port, live_server, post_json
 
 pytestmark = pytest.mark.live
-
-
-def post_json(origin: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        origin + path,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def test_twenty_simultaneous_claims_for_three_slots_give_three_successes(
