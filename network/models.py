@@ -7,6 +7,7 @@ from network.coordination.models import Action, Ask, FeedEvent
 from network.digests.models import Digest
 from network.guidance.models import PracticeAnswer
 from network.moderation.models import AuditEntry
+from network.notices.models import Notice
 from network.teams.models import Team, TeamMembership
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Digest",
     "FeedEvent",
     "Member",
+    "Notice",
     "PracticeAnswer",
     "Team",
     "TeamMembership",

@@ -69,6 +69,14 @@ class Member(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Null until the member follows the link mailed to the address; only verification and
+    # password-reset mail goes to an unverified address.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When an organiser or the daily trust batch last changed the trust level: automatic
+    # promotion counts only what happened after it.
+    trust_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Campaign launch and reminder mail; one-click unsubscribe turns it off.
+    campaign_mail: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     tokens: Mapped[list[AccessToken]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True

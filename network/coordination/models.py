@@ -13,6 +13,11 @@ from network.db import Base, UTCDateTime, enum_column_type, utcnow
 from network.vocabulary import ActionType
 
 
+PUBLIC_VOICE_CLAIM = (
+    "type IN ('counter_speech', 'support_target_public') AND status IN ('claimed', 'done')"
+)
+
+
 class ActionStatus(StrEnum):
     """Where a claimed action is."""
 
@@ -36,6 +41,15 @@ class Action(Base):
             unique=True,
             postgresql_where=sa.text("status IN ('claimed', 'done')"),
             sqlite_where=sa.text("status IN ('claimed', 'done')"),
+        ),
+        # Several distinct voices are what works: one member fills at most one public slot.
+        sa.Index(
+            "uq_action_public_voice",
+            "alert_id",
+            "member_id",
+            unique=True,
+            postgresql_where=sa.text(PUBLIC_VOICE_CLAIM),
+            sqlite_where=sa.text(PUBLIC_VOICE_CLAIM),
         ),
         sa.Index("ix_action_alert_status", "alert_id", "status"),
         sa.Index("ix_action_status_expires_at", "status", "expires_at"),
