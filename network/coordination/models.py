@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from network.db import Base, UTCDateTime, enum_column_type, utcnow
 from network.vocabulary import ActionType
 
-
 PUBLIC_VOICE_CLAIM = (
     "type IN ('counter_speech', 'support_target_public') AND status IN ('claimed', 'done')"
 )
