@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from network.accounts.models import Role
+from network.config import served_url
 
 
 def register_commands(app: Flask) -> None:
@@ -36,6 +37,9 @@ def serve(host: str, port: int) -> None:
     from network.extensions import socketio
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("SITE_URL_DERIVED"):
+        # Without SITE_URL, mail links name the address this command really listens on.
+        app.config["SITE_URL"] = served_url(host, port)
     if app.config["CELERY_EMBEDDED"]:
         embedded.start(app.extensions["celery"], schedule_filename=beat_schedule_file(app))
         click.echo("Celery worker and beat run embedded (in-memory broker).")
