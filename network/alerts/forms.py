@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from network.alerts.guide import category_label, severity_guide
 from network.alerts.models import Category, FlagReason, Outcome
-from network.vocabulary import HELP_LANGUAGES, ActionType, action_info
+from network.vocabulary import ActionType, action_info, language_choices
 from network.widgets import MultiCheckboxField
 
 
@@ -29,9 +29,7 @@ class AlertForm(FlaskForm):
             "or emails of the target."
         ),
     )
-    language = SelectField(
-        _l("Language of the thread"), choices=[(code, code.upper()) for code in HELP_LANGUAGES]
-    )
+    language = SelectField(_l("Language of the thread"), choices=language_choices())
     target_requested_help = BooleanField(_l("I am the target and I ask for help myself"))
     wanted_actions = MultiCheckboxField(
         _l("Help I welcome (only when you are the target)"), choices=[]

@@ -17,7 +17,7 @@ from network.api.pagination import decode_cursor, encode_cursor
 from network.errors import ServiceError
 from network.forms import show_service_error
 from network.teams.queries import teams_of
-from network.vocabulary import Platform, action_info
+from network.vocabulary import Platform, action_info, language_name
 
 alerts = Blueprint("alerts", __name__, url_prefix="/alerts")
 PAGE_SIZE = 20
@@ -35,6 +35,7 @@ def _alert_helpers() -> dict[str, object]:
         "action_info": action_info,
         "AlertStatus": AlertStatus,
         "platform_label": platform_label,
+        "language_name": language_name,
     }
 
 
