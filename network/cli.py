@@ -126,17 +126,60 @@ def main() -> None:
 
 
 @click.command("send-digests")
+@click.option("--member", "email", default=None, help="Only this member (their email address).")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="With --member: print their digest for the latest period; send and record nothing.",
+)
 @with_appcontext
-def send_digests() -> None:
-    """Send every digest that is due now, in this process."""
-    from network.digests import services
+def send_digests(email: str | None, preview: bool) -> None:
+    """Send every digest that is due now, in this process, and say why others are not."""
+    from network.digests import services, waiting
+    from network.errors import ServiceError
 
+    if preview:
+        if not email:
+            raise click.UsageError("--preview needs --member EMAIL.")
+        try:
+            message = waiting.preview(email)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        text = message.get_body(preferencelist=("plain",))
+        click.echo(f"Subject: {message['Subject']}")
+        click.echo(f"To: {message['To']}")
+        click.echo("")
+        click.echo(text.get_content() if text is not None else "")
+        return
+    only = _member_id(email) if email else None
     # A claim id of this run's own: two runs at once never send the same digests.
     run = f"cli-{uuid.uuid4().hex}"
     sent = 0
     for batch in services.due_batches():
+        if only is not None:
+            if only not in batch.member_ids:
+                continue
+            batch.member_ids = [only]
         result = services.send_batch(batch, claimed_by=run)
         sent += len(result.sent)
-        for member_id, error in result.failed.items():
-            click.echo(f"member {member_id}: {error}", err=True)
+        for member_id, problem in result.failed.items():
+            click.echo(f"member {member_id}: {problem}", err=True)
     click.echo(f"Sent {sent} digests.")
+    if only is None:
+        for line in waiting.not_due().lines():
+            click.echo(line)
+    elif not sent:
+        click.echo(f"No digest was due for {email}: see `send-digests` without --member for why.")
+
+
+def _member_id(email: str) -> int:
+    """Return the id of the member with this email address, or stop with a clear message."""
+    import sqlalchemy as sa
+
+    from network.accounts.models import Member
+    from network.extensions import db
+
+    member_id = db.session.scalar(sa.select(Member.id).where(Member.email == email.strip().lower()))
+    if member_id is None:
+        raise click.ClickException(f"No member has the email address {email}.")
+    return int(member_id)
