@@ -24,9 +24,10 @@ class AlertForm(FlaskForm):
     summary = TextAreaField(
         _l("Short summary"),
         validators=[DataRequired(), Length(max=500)],
+        # Say exactly what the check refuses (network/alerts/personal_data.py), and no more.
         description=_l(
-            "What is going on, in a sentence or two. No names, addresses, phone numbers "
-            "or emails of the target."
+            "What is going on, in a sentence or two. Leave out the target's name. Email "
+            "addresses, phone numbers, postcodes and street addresses are refused."
         ),
     )
     language = SelectField(_l("Language of the thread"), choices=language_choices())
