@@ -203,6 +203,10 @@ def test_the_organiser_sees_how_the_launch_mail_went(
     assert announce(app, campaign["id"]) == wanting - 1
     page = client.get(f"/campaigns/{campaign['id']}").get_data(as_text=True)
     assert f"Launch mail: sent to {wanting - 1}, failed 1." in page
+    seen = api_as(organiser, "GET", f"/api/v1/campaigns/{campaign['id']}").get_json()
+    assert seen["launch_mail"] == {"sent": wanting - 1, "failed": 1, "error": None}
+    member_view = api_as(create_member(), "GET", f"/api/v1/campaigns/{campaign['id']}").get_json()
+    assert member_view["launch_mail"] is None, "for organisers"
 
 
 def test_a_launch_with_no_mail_server_is_reported_as_failed_not_silent(
