@@ -37,9 +37,7 @@ def serve(host: str, port: int) -> None:
     from network.extensions import socketio
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("SITE_URL_DERIVED"):
-        # Without SITE_URL, mail links name the address this command really listens on.
-        app.config["SITE_URL"] = served_url(host, port)
+    follow_served_address(app, host, port)
     if app.config["CELERY_EMBEDDED"]:
         embedded.start(app.extensions["celery"], schedule_filename=beat_schedule_file(app))
         click.echo("Celery worker and beat run embedded (in-memory broker).")
@@ -47,6 +45,12 @@ def serve(host: str, port: int) -> None:
     # Flask refuses app.run() under its CLI; this command is the deliberate exception.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+def follow_served_address(app: Flask, host: str, port: int) -> None:
+    """Without SITE_URL, let mail links name the address `serve` really listens on."""
+    if app.config.get("SITE_URL_DERIVED"):
+        app.config["SITE_URL"] = served_url(host, port)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})

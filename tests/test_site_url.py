@@ -40,6 +40,30 @@ def test_site_url_is_set_or_follows_host_and_port(
     assert loaded["SITE_URL_DERIVED"] is derived
 
 
+@pytest.mark.parametrize(
+    ("derived", "host", "port", "expected"),
+    [
+        (True, "127.0.0.1", 8124, "http://127.0.0.1:8124"),
+        (True, "0.0.0.0", 9000, "http://127.0.0.1:9000"),
+        (False, "0.0.0.0", 9000, "https://up.example.org"),
+    ],
+)
+def test_serve_with_another_port_moves_the_links_unless_site_url_was_set(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    derived: bool,
+    host: str,
+    port: int,
+    expected: str,
+) -> None:
+    from network.cli import follow_served_address
+
+    monkeypatch.setitem(app.config, "SITE_URL", "https://up.example.org")
+    monkeypatch.setitem(app.config, "SITE_URL_DERIVED", derived)
+    follow_served_address(app, host, port)
+    assert app.config["SITE_URL"] == expected
+
+
 @pytest.fixture
 def app_on_port_8123(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app started as `make run PORT=8123` starts it: no SITE_URL, PORT in the environment."""
