@@ -31,6 +31,7 @@ from network.coordination.feed import campaign_payload
 from network.errors import ServiceError
 from network.extensions import csrf
 from network.forms import show_service_error
+from network.ids import is_id
 
 campaigns = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -208,13 +209,14 @@ def leave(campaign_id: int) -> Response:
 
 
 # An alert's number, or a link whose path ends in /alerts/<number> (with or without a slash).
-ALERT_REFERENCE = re.compile(r"^\s*(?:#?(\d{1,18})|\S*/alerts/(\d{1,18})/?(?:[?#]\S*)?)\s*$")
+ALERT_REFERENCE = re.compile(r"^\s*(?:#?(\d{1,10})|\S*/alerts/(\d{1,10})/?(?:[?#]\S*)?)\s*$")
 
 
 def alert_id_from(reference: str) -> int | None:
     """Return the alert id in "42", "#42" or a link to an alert's page; None otherwise."""
     match = ALERT_REFERENCE.match(reference)
-    return int(match[1] or match[2]) if match else None
+    number = int(match[1] or match[2]) if match else None
+    return number if is_id(number) else None
 
 
 @campaigns.post("/<int:campaign_id>/alerts")

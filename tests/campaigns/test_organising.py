@@ -43,6 +43,9 @@ def campaign_alert_ids(api_as: Api, member: Any, campaign_id: int) -> set[int]:
         ("alert forty-two", None),
         ("", None),
         ("4 2", None),
+        ("0", None),
+        ("9999999999", None),  # more than the database's ids hold: no alert, not an error
+        ("99999999999999999999", None),
     ],
 )
 def test_an_alert_is_named_by_its_number_or_the_link_to_its_page(
