@@ -16,14 +16,21 @@ from network.widgets import MultiCheckboxField
 class AlertForm(FlaskForm):
     url = StringField(
         _l("Link to the thread"),
-        validators=[DataRequired(), Length(max=2048)],
+        validators=[DataRequired(_l("Paste the link to the thread.")), Length(max=2048)],
         description=_l("We never open this link ourselves; members open it after a warning."),
     )
     category = SelectField(_l("What is happening?"), validators=[DataRequired()])
-    severity = RadioField(_l("How serious is it?"), validators=[InputRequired()], coerce=int)
+    severity = RadioField(
+        _l("How serious is it?"),
+        validators=[InputRequired(_l("Severity runs from 1 (unkind) to 4 (dangerous)."))],
+        coerce=int,
+    )
     summary = TextAreaField(
         _l("Short summary"),
-        validators=[DataRequired(), Length(max=500)],
+        validators=[
+            DataRequired(_l("Describe in a sentence what is happening.")),
+            Length(max=500),
+        ],
         # Say exactly what the check refuses (network/alerts/personal_data.py), and no more.
         description=_l(
             "What is going on, in a sentence or two. Leave out the target's name. Email "

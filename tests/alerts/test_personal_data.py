@@ -167,6 +167,7 @@ def test_the_alert_form_names_every_fields_problem_in_one_answer(
     assert answer.status_code == 200
     page = answer.get_data(as_text=True)
     assert "Only http and https links can be posted." in page
+    assert "Severity runs from 1 (unkind) to 4 (dangerous)." in page, "the form's own message"
     assert "Remove the postcode" in page or "Remove the street address" in page
     errors = re.findall(r'<p class="error" id="([\w-]+)-error">', page)
     assert set(errors) >= {"url", "severity", "summary", "responder_goal"}, errors
