@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -153,9 +152,9 @@ def _send(mailer: Mailer, campaign: Campaign, member: Member, kind: str) -> int:
                 "unsubscribe_url": unsubscribe_url,
             }
             if kind == "launch":
-                subject = _("New campaign: %(title)s", title=header_text(campaign.title))
+                subject = _("New campaign: %(title)s", title=campaign.title)
             else:
-                subject = _("%(title)s needs you", title=header_text(campaign.title))
+                subject = _("%(title)s needs you", title=campaign.title)
             message = build_message(
                 to=member.email,
                 subject=subject,
@@ -175,13 +174,3 @@ def _send(mailer: Mailer, campaign: Campaign, member: Member, kind: str) -> int:
         )
         return 0
     return 1
-
-
-def header_text(text: str) -> str:
-    """Fold line breaks and control characters (rows older than the check) into spaces."""
-    return " ".join("".join(" " if breaks_a_line(c) else c for c in text).split())
-
-
-def breaks_a_line(character: str) -> bool:
-    """Tell whether a character is a control character or a line or paragraph separator."""
-    return unicodedata.category(character) in {"Cc", "Zl", "Zp", "Cs"}

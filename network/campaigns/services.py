@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from network.accounts.models import Member
 from network.alerts.models import Alert, AlertStatus, Category
 from network.alerts.policy import require_organiser
-from network.campaigns.mailing import breaks_a_line, member_for_token, record_launch_mail
+from network.campaigns.mailing import member_for_token, record_launch_mail
 from network.campaigns.models import Campaign, CampaignMember, CampaignStatus, CampaignTemplate
 from network.coordination import feed
 from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
+from network.mail import breaks_a_line
 from network.moderation import audit
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
 
