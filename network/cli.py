@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from network.accounts.models import Role
+from network.config import served_url
 
 
 def register_commands(app: Flask) -> None:
@@ -36,6 +37,7 @@ def serve(host: str, port: int) -> None:
     from network.extensions import socketio
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    follow_served_address(app, host, port)
     if app.config["CELERY_EMBEDDED"]:
         embedded.start(app.extensions["celery"], schedule_filename=beat_schedule_file(app))
         click.echo("Celery worker and beat run embedded (in-memory broker).")
@@ -43,6 +45,12 @@ def serve(host: str, port: int) -> None:
     # Flask refuses app.run() under its CLI; this command is the deliberate exception.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+def follow_served_address(app: Flask, host: str, port: int) -> None:
+    """Without SITE_URL, let mail links name the address `serve` really listens on."""
+    if app.config.get("SITE_URL_DERIVED"):
+        app.config["SITE_URL"] = served_url(host, port)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -122,17 +130,60 @@ def main() -> None:
 
 
 @click.command("send-digests")
+@click.option("--member", "email", default=None, help="Only this member (their email address).")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="With --member: print their digest for the latest period; send and record nothing.",
+)
 @with_appcontext
-def send_digests() -> None:
-    """Send every digest that is due now, in this process."""
-    from network.digests import services
+def send_digests(email: str | None, preview: bool) -> None:
+    """Send every digest that is due now, in this process, and say why others are not."""
+    from network.digests import services, waiting
+    from network.errors import ServiceError
 
+    if preview:
+        if not email:
+            raise click.UsageError("--preview needs --member EMAIL.")
+        try:
+            message = waiting.preview(email)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        text = message.get_body(preferencelist=("plain",))
+        click.echo(f"Subject: {message['Subject']}")
+        click.echo(f"To: {message['To']}")
+        click.echo("")
+        click.echo(text.get_content() if text is not None else "")
+        return
+    only = _member_id(email) if email else None
     # A claim id of this run's own: two runs at once never send the same digests.
     run = f"cli-{uuid.uuid4().hex}"
     sent = 0
     for batch in services.due_batches():
+        if only is not None:
+            if only not in batch.member_ids:
+                continue
+            batch.member_ids = [only]
         result = services.send_batch(batch, claimed_by=run)
         sent += len(result.sent)
-        for member_id, error in result.failed.items():
-            click.echo(f"member {member_id}: {error}", err=True)
+        for member_id, problem in result.failed.items():
+            click.echo(f"member {member_id}: {problem}", err=True)
     click.echo(f"Sent {sent} digests.")
+    if only is None:
+        for line in waiting.not_due().lines():
+            click.echo(line)
+    elif not sent:
+        click.echo(f"No digest was due for {email}: see `send-digests` without --member for why.")
+
+
+def _member_id(email: str) -> int:
+    """Return the id of the member with this email address, or stop with a clear message."""
+    import sqlalchemy as sa
+
+    from network.accounts.models import Member
+    from network.extensions import db
+
+    member_id = db.session.scalar(sa.select(Member.id).where(Member.email == email.strip().lower()))
+    if member_id is None:
+        raise click.ClickException(f"No member has the email address {email}.")
+    return int(member_id)

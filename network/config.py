@@ -40,7 +40,9 @@ def load(
     config: dict[str, Any] = {
         "ENVIRONMENT": environment,
         "SECRET_KEY": secret,
-        "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SITE_URL": site_url(env),
+        # Links in mail follow `upstander serve --host/--port` unless SITE_URL was given.
+        "SITE_URL_DERIVED": not (env.get("SITE_URL") or "").strip(),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'network.db'}",
         "REDIS_URL": redis_url,
         # Embedded mode: worker and beat run inside the web process on an in-memory broker.
@@ -107,6 +109,25 @@ def load(
     if overrides:
         config.update(overrides)
     return config
+
+
+def site_url(env: dict[str, str]) -> str:
+    """Return SITE_URL, or the address `upstander serve` listens on (HOST and PORT)."""
+    explicit = (env.get("SITE_URL") or "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    return served_url(env.get("HOST") or "127.0.0.1", env.get("PORT") or "5000")
+
+
+def served_url(host: str, port: int | str) -> str:
+    """Return the http:// address a browser on this machine uses for a listening host and port."""
+    host = host.strip()
+    # A wildcard address listens everywhere but is no address to link to.
+    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104 (compared, not bound)
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{str(port).strip()}"
 
 
 def socketio_async_mode() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import unicodedata
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -30,14 +31,24 @@ def build_message(
     message = EmailMessage(policy=policy.default.clone(max_line_length=998))
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = single_line(subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id
     for name, value in (headers or {}).items():
-        message[name] = value
+        message[name] = single_line(value)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def single_line(text: str) -> str:
+    """Fold line breaks and control characters into spaces: a header value stays one header."""
+    return " ".join("".join(" " if breaks_a_line(c) else c for c in text).split())
+
+
+def breaks_a_line(character: str) -> bool:
+    """Tell whether a character is a control character or a line or paragraph separator."""
+    return unicodedata.category(character) in {"Cc", "Zl", "Zp", "Cs"}
 
 
 def unreachable(error: BaseException) -> bool:

@@ -45,6 +45,56 @@ class Locale(StrEnum):
 # Languages members can help in; ISO 639-1 codes of the languages most used in the Netherlands.
 HELP_LANGUAGES: tuple[str, ...] = ("nl", "en", "de", "fr", "tr", "ar", "pl", "es")
 
+# Proper names: brands as they spell themselves, languages by their own name (a Turkish speaker
+# looks for "Türkçe", whatever language the page is in). The one table every page and mail uses.
+PLATFORM_NAMES: dict[Platform, str] = {
+    Platform.INSTAGRAM: "Instagram",
+    Platform.TIKTOK: "TikTok",
+    Platform.X: "X",
+    Platform.FACEBOOK: "Facebook",
+    Platform.YOUTUBE: "YouTube",
+    Platform.REDDIT: "Reddit",
+    Platform.SNAPCHAT: "Snapchat",
+    Platform.DISCORD: "Discord",
+    Platform.TWITCH: "Twitch",
+}
+LANGUAGE_NAMES: dict[str, str] = {
+    "nl": "Nederlands",
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "pl": "Polski",
+    "es": "Español",
+}
+
+
+def platform_label(platform: object) -> str:
+    """Return a platform's proper name (YouTube, TikTok), or "Other site"."""
+    code = getattr(platform, "value", platform)
+    try:
+        known = PLATFORM_NAMES.get(Platform(str(code)))
+    except ValueError:
+        known = None
+    return known or str(_l("Other site"))
+
+
+def language_name(code: object) -> str:
+    """Return a language's own name ("Deutsch"), or its code when it is not one we know."""
+    text = str(getattr(code, "value", code) or "")
+    return LANGUAGE_NAMES.get(text.lower(), text)
+
+
+def platform_choices() -> list[tuple[str, str]]:
+    """Return (code, name) choices of every platform, "Other site" last."""
+    return [(p.value, platform_label(p)) for p in Platform]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Return (code, own name) choices of the languages members can help in."""
+    return [(code, LANGUAGE_NAMES[code]) for code in HELP_LANGUAGES]
+
 
 @dataclass(frozen=True)
 class ActionInfo:

@@ -25,7 +25,7 @@ def example_path(rule: str) -> str:
 
 # Forms whose signed link is itself the credential (mail clients post them without a session,
 # RFC 8058 one-click unsubscribe): a forged or damaged link is refused instead.
-SIGNED_LINK_ENDPOINTS = {"digests.unsubscribe"}
+SIGNED_LINK_ENDPOINTS = {"digests.unsubscribe", "campaigns.unsubscribe"}
 
 
 def page_form_rules(app: Flask) -> list[str]:

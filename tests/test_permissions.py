@@ -145,7 +145,12 @@ def the_open_alert(world: World, _role: str) -> dict[str, Any]:
     return {"alert_id": world.ids["alert_id"]}
 
 
+def the_alert_reference(world: World, _role: str) -> dict[str, Any]:
+    return {"alert": str(world.ids["alert_id"])}
+
+
 PENDING = {"alert_id": "pending_alert"}
+CAMPAIGN_MAIL_TOKEN = {"token": "campaign_mail_token"}
 DRAFT = {"campaign_id": "draft_campaign"}
 SIGN_UP = {
     "email": "newcomer@example.org",
@@ -163,6 +168,7 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/code-of-conduct"): Row(anyone()),
     ("GET", "/privacy"): Row(anyone()),
     ("GET", "/healthz"): Row(anyone()),
+    ("GET", "/favicon.ico"): Row(anyone()),
     ("GET", "/guides/"): Row(anyone()),
     ("GET", "/guides/<action>"): Row(anyone()),
     ("GET", "/digests/unsubscribe/<token>"): Row(anyone()),  # the signed link is the credential
@@ -269,6 +275,13 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("POST", "/campaigns/<int:campaign_id>/join"): Row(members(trust2=UNCHANGED)),
     ("POST", "/campaigns/<int:campaign_id>/join", "draft"): Row(only(others=UNCHANGED), ids=DRAFT),
     ("POST", "/campaigns/<int:campaign_id>/leave"): Row(only("trust2", others=UNCHANGED)),
+    ("POST", "/campaigns/<int:campaign_id>/alerts"): Row(organisers(), form=the_alert_reference),
+    ("POST", "/campaigns/<int:campaign_id>/templates"): Row(
+        organisers(), form={"action_type": "counter_speech", "language": "en", "body": "Not OK."}
+    ),
+    # the signed link is the credential (the campaign-mail link of "trust2")
+    ("GET", "/campaigns/unsubscribe/<token>"): Row(anyone(), ids=CAMPAIGN_MAIL_TOKEN),
+    ("POST", "/campaigns/unsubscribe/<token>"): Row(anyone(), ids=CAMPAIGN_MAIL_TOKEN),
     # digests and guidance
     ("GET", "/digests/"): Row(members()),
     ("GET", "/digests/<int:digest_id>"): Row(only("trust2", others=404)),

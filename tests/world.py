@@ -24,6 +24,7 @@ from werkzeug.routing import Rule
 
 from network.accounts.models import AccessToken, Member
 from network.alerts.services import AlertDraft, post_alert
+from network.campaigns.mailing import unsubscribe_token as campaign_mail_token
 from network.campaigns.services import (
     CampaignDraft,
     create_campaign,
@@ -177,6 +178,7 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             "answer_id": answer.id,
             "member_id": members["trust0"].id,
             "token": unsubscribe_token(owner),
+            "campaign_mail_token": campaign_mail_token(owner),
             "action": "report_platform",
             "code": SCENARIO,
         }

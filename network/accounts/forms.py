@@ -25,7 +25,7 @@ from wtforms.validators import (
 from network.accounts.models import DigestFrequency
 from network.accounts.passwords import password_problem
 from network.accounts.services import time_zones
-from network.vocabulary import HELP_LANGUAGES, ActionType, Platform, action_info
+from network.vocabulary import ActionType, action_info, language_choices, platform_choices
 from network.widgets import MultiCheckboxField
 
 
@@ -86,13 +86,12 @@ class PreferencesForm(FlaskForm):
             (DigestFrequency.WEEKLY.value, _l("Weekly")),
         ],
     )
+    campaign_mail = BooleanField(_l("Email me about campaigns (a launch, one reminder)"))
     platforms = MultiCheckboxField(
         _l("Platforms I can help on"),
-        choices=[(p.value, p.value.capitalize() if p != Platform.X else "X") for p in Platform],
+        choices=platform_choices(),
     )
-    languages = MultiCheckboxField(
-        _l("Languages I can help in"), choices=[(code, code.upper()) for code in HELP_LANGUAGES]
-    )
+    languages = MultiCheckboxField(_l("Languages I can help in"), choices=language_choices())
     comfortable_actions = MultiCheckboxField(_l("Actions I am comfortable with"), choices=[])
     asks_per_week = IntegerField(
         _l("Personal asks a week"),

@@ -44,6 +44,7 @@ class MemberOut(BaseModel):
     locale: str
     time_zone: str
     digest_frequency: DigestFrequency
+    campaign_mail: bool
     platforms: list[str]
     languages: list[str]
     comfortable_actions: list[str]
@@ -63,6 +64,9 @@ class PreferencesIn(Strict):
     locale: Locale | None = None
     time_zone: str | None = Field(default=None, max_length=64)
     digest_frequency: DigestFrequency | None = None
+    campaign_mail: bool | None = Field(
+        default=None, description="Email about campaigns (launches, one reminder)."
+    )
     platforms: list[Platform] | None = Field(default=None, max_length=20)
     languages: list[str] | None = Field(default=None, max_length=20)
     comfortable_actions: list[ActionType] | None = Field(default=None, max_length=7)

@@ -157,6 +157,7 @@ def update_preferences(
     languages: Iterable[str] | None = None,
     comfortable_actions: Iterable[str] | None = None,
     asks_per_week: int | None = None,
+    campaign_mail: bool | None = None,
 ) -> Member:
     """Change the member's profile and preferences; unknown codes are refused."""
     problems = _preference_problems(
@@ -181,6 +182,8 @@ def update_preferences(
         member.time_zone = time_zone
     if digest_frequency is not None:
         member.digest_frequency = DigestFrequency(digest_frequency)
+    if campaign_mail is not None:
+        member.campaign_mail = bool(campaign_mail)
     if platforms is not None:
         member.platforms = _ordered(platforms, [p.value for p in Platform])
     if languages is not None:

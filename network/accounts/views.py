@@ -149,6 +149,7 @@ def profile() -> str | Response:
                 locale=form.locale.data,
                 time_zone=form.time_zone.data,
                 digest_frequency=form.digest_frequency.data,
+                campaign_mail=bool(form.campaign_mail.data),
                 platforms=form.platforms.data or [],
                 languages=form.languages.data or [],
                 comfortable_actions=form.comfortable_actions.data or [],

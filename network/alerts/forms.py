@@ -9,29 +9,35 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from network.alerts.guide import category_label, severity_guide
 from network.alerts.models import Category, FlagReason, Outcome
-from network.vocabulary import HELP_LANGUAGES, ActionType, action_info
+from network.vocabulary import ActionType, action_info, language_choices
 from network.widgets import MultiCheckboxField
 
 
 class AlertForm(FlaskForm):
     url = StringField(
         _l("Link to the thread"),
-        validators=[DataRequired(), Length(max=2048)],
+        validators=[DataRequired(_l("Paste the link to the thread.")), Length(max=2048)],
         description=_l("We never open this link ourselves; members open it after a warning."),
     )
     category = SelectField(_l("What is happening?"), validators=[DataRequired()])
-    severity = RadioField(_l("How serious is it?"), validators=[InputRequired()], coerce=int)
+    severity = RadioField(
+        _l("How serious is it?"),
+        validators=[InputRequired(_l("Severity runs from 1 (unkind) to 4 (dangerous)."))],
+        coerce=int,
+    )
     summary = TextAreaField(
         _l("Short summary"),
-        validators=[DataRequired(), Length(max=500)],
+        validators=[
+            DataRequired(_l("Describe in a sentence what is happening.")),
+            Length(max=500),
+        ],
+        # Say exactly what the check refuses (network/alerts/personal_data.py), and no more.
         description=_l(
-            "What is going on, in a sentence or two. No names, addresses, phone numbers "
-            "or emails of the target."
+            "What is going on, in a sentence or two. Leave out the target's name. Email "
+            "addresses, phone numbers, postcodes and street addresses are refused."
         ),
     )
-    language = SelectField(
-        _l("Language of the thread"), choices=[(code, code.upper()) for code in HELP_LANGUAGES]
-    )
+    language = SelectField(_l("Language of the thread"), choices=language_choices())
     target_requested_help = BooleanField(_l("I am the target and I ask for help myself"))
     wanted_actions = MultiCheckboxField(
         _l("Help I welcome (only when you are the target)"), choices=[]

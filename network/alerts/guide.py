@@ -86,12 +86,6 @@ def category_label(category: Category) -> str:
 
 def platform_label(platform: object) -> str:
     """Return a platform's proper name (YouTube, TikTok), or "Other site"."""
-    from network.guidance.reporting import PLATFORM_NAMES
-    from network.vocabulary import Platform
+    from network.vocabulary import platform_label as proper_name
 
-    code = getattr(platform, "value", platform)
-    try:
-        known = PLATFORM_NAMES.get(Platform(str(code)))
-    except ValueError:
-        known = None
-    return known or str(_l("Other site"))
+    return proper_name(platform)

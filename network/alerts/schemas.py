@@ -23,7 +23,12 @@ class AlertIn(Strict):
     url: str = Field(max_length=2048, description="http(s) link to the thread; never fetched.")
     category: Category
     severity: int = Field(ge=1, le=4, description="1 unkind, 2 hurtful, 3 severe, 4 dangerous.")
-    summary: Summary = Field(description="What is happening; no personal data of the target.")
+    summary: Summary = Field(
+        description=(
+            "What is happening; no personal data of the target: email addresses, phone numbers, "
+            "postcodes and street addresses are refused (422)."
+        )
+    )
     language: str = Field(default="nl", max_length=8)
     target_requested_help: bool = False
     wanted_actions: list[ActionType] = Field(default_factory=list, max_length=7)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,6 +22,7 @@ from network.alerts.models import (
     FlagReason,
     Outcome,
 )
+from network.alerts.personal_data import personal_data_problem
 from network.alerts.urls import InvalidUrl, canonicalise
 from network.coordination import asks, feed
 from network.coordination import queries as coordination_queries
@@ -36,10 +36,6 @@ from network.teams.models import TeamMembership
 from network.vocabulary import HELP_LANGUAGES, ActionType
 
 log = logging.getLogger(__name__)
-
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Nine or more digits, allowing the spaces, dots, dashes and brackets people write numbers with.
-PHONE = re.compile(r"(?:\+|\b)\d(?:[\s().-]{0,2}\d){8,}\b")
 
 
 @dataclass
@@ -71,27 +67,16 @@ def url_problem(reason: str) -> str:
 
 
 def summary_problem(summary: str) -> str | None:
-    """Refuse personal data of the target in a summary."""
-    if EMAIL.search(summary):
-        return _(
-            "Remove the email address: the target's personal data does not belong in an alert."
-        )
-    if PHONE.search(summary):
-        return _("Remove the phone number: the target's personal data does not belong in an alert.")
-    return None
+    """Refuse personal data of the target in a summary (see network/alerts/personal_data.py)."""
+    return personal_data_problem(summary)
 
 
 def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
     """Post an alert, or merge into the active alert of the same thread; True when new."""
-    problems: dict[str, str] = {}
-    canonical = None
-    try:
-        canonical = canonicalise(draft.url)
-    except InvalidUrl as error:
-        problems["url"] = url_problem(str(error))
-    problems.update(_draft_problems(actor, draft))
-    if problems or canonical is None:
+    problems = draft_problems(actor, draft)
+    if problems:
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
+    canonical = canonicalise(draft.url)
 
     existing = _active_alert(canonical.digest)
     if existing is not None:
@@ -161,8 +146,13 @@ def _wanted(draft: AlertDraft) -> list[str]:
     return [action.value for action in ActionType if action.value in chosen]
 
 
-def _draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
+def draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
+    """Return every field's problem at once (field name → explanation); empty when valid."""
     problems: dict[str, str] = {}
+    try:
+        canonicalise(draft.url)
+    except InvalidUrl as error:
+        problems["url"] = url_problem(str(error))
     if draft.category not in {category.value for category in Category}:
         problems["category"] = _("Choose one of the categories.")
     if not 1 <= draft.severity <= 4:

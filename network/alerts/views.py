@@ -17,7 +17,7 @@ from network.api.pagination import decode_cursor, encode_cursor
 from network.errors import ServiceError
 from network.forms import show_service_error
 from network.teams.queries import teams_of
-from network.vocabulary import Platform, action_info
+from network.vocabulary import Platform, action_info, language_name
 
 alerts = Blueprint("alerts", __name__, url_prefix="/alerts")
 PAGE_SIZE = 20
@@ -35,6 +35,7 @@ def _alert_helpers() -> dict[str, object]:
         "action_info": action_info,
         "AlertStatus": AlertStatus,
         "platform_label": platform_label,
+        "language_name": language_name,
     }
 
 
@@ -81,18 +82,12 @@ def new() -> str | Response:
     form = AlertForm(teams=tuple(_team_choices()))
     if request.method == "GET":
         form.language.data = _me().locale
-    if form.validate_on_submit():
-        draft = services.AlertDraft(
-            url=form.url.data or "",
-            category=form.category.data or "",
-            severity=int(form.severity.data or 0),
-            summary=form.summary.data or "",
-            language=form.language.data or "nl",
-            target_requested_help=bool(form.target_requested_help.data),
-            wanted_actions=list(form.wanted_actions.data or []),
-            responder_goal=int(form.responder_goal.data or 3),
-            team_id=form.team_id.data,
-        )
+    if form.is_submitted() and not form.validate():
+        # Every problem at once: the service's checks too, for the fields the form let through.
+        if not form.csrf_token.errors:
+            show_other_problems(form, services.draft_problems(_me(), _draft(form)))
+    elif form.is_submitted():
+        draft = _draft(form)
         try:
             alert, created = services.post_alert(_me(), draft)
         except ServiceError as error:
@@ -110,6 +105,32 @@ def new() -> str | Response:
                 flash(_("Thank you. Your alert is in the feed."), "success")
             return redirect(url_for("alerts.show", alert_id=alert.id))
     return render_template("alerts/new.html", form=form, guide=severity_guide())
+
+
+def _draft(form: AlertForm) -> services.AlertDraft:
+    return services.AlertDraft(
+        url=form.url.data or "",
+        category=form.category.data or "",
+        severity=_number(form.severity.data, 0),
+        summary=form.summary.data or "",
+        language=form.language.data or "nl",
+        target_requested_help=bool(form.target_requested_help.data),
+        wanted_actions=list(form.wanted_actions.data or []),
+        responder_goal=_number(form.responder_goal.data, 3),
+        team_id=form.team_id.data if isinstance(form.team_id.data, int) else None,
+    )
+
+
+def _number(value: object, default: int) -> int:
+    return value if isinstance(value, int) else default
+
+
+def show_other_problems(form: AlertForm, problems: dict[str, str]) -> None:
+    """Add the service's problems to the fields that have none of the form's own."""
+    for name, message in problems.items():
+        field = getattr(form, name, None)
+        if field is not None and not field.errors:
+            field.errors = [message]
 
 
 @alerts.get("/<int:alert_id>")

@@ -41,6 +41,7 @@ def campaign_out(actor: Member, campaign: Campaign) -> CampaignOut:
         done=queries.progress([campaign.id]).get(campaign.id, 0),
         joined=bool(queries.joined(actor, [campaign.id])),
         member_count=queries.member_count(campaign.id),
+        launch_mail=queries.launch_mail(campaign.id) if actor.is_organiser else None,
     )
 
 

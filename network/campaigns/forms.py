@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from network.alerts.guide import category_label
 from network.alerts.models import Category
-from network.vocabulary import ActionType, Platform, action_info
+from network.vocabulary import ActionType, action_info, language_choices, platform_choices
 from network.widgets import MultiCheckboxField
 
 
@@ -40,9 +47,36 @@ class CampaignForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.focus_categories.choices = [(c.value, category_label(c)) for c in Category]
-        self.focus_platforms.choices = [(p.value, p.value.capitalize()) for p in Platform]
+        self.focus_platforms.choices = platform_choices()
         self.recommended_actions.choices = [(a.value, action_info(a).label) for a in ActionType]
 
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: launch, end, join and leave are single buttons."""
+
+
+class AddAlertForm(FlaskForm):
+    """Put an alert into the campaign, by its number or the link to its page."""
+
+    alert = StringField(
+        _l("Alert number or link"),
+        validators=[DataRequired(), Length(max=300)],
+        description=_l("For example 42, or the address of the alert's page."),
+    )
+
+
+class TemplateForm(FlaskForm):
+    """An organiser's own message template for the campaign."""
+
+    action_type = SelectField(_l("For the action"), choices=[])
+    language = SelectField(_l("Language"), choices=[])
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(), Length(max=1000)],
+        description=_l("Members copy it and make it their own. No names of real people."),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.action_type.choices = [(a.value, action_info(a).label) for a in ActionType]
+        self.language.choices = language_choices()

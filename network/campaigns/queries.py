@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from network.accounts.models import Member
@@ -10,6 +12,7 @@ from network.alerts.queries import urgency_order
 from network.campaigns.models import Campaign, CampaignMember, CampaignStatus, CampaignTemplate
 from network.coordination.models import Action, ActionStatus
 from network.extensions import db
+from network.moderation.models import AuditEntry
 
 
 def campaigns_for(
@@ -98,3 +101,37 @@ def templates_of(campaign_id: int) -> list[CampaignTemplate]:
             .order_by(CampaignTemplate.id)
         )
     )
+
+
+def suggested_alerts(campaign: Campaign, limit: int = 10) -> list[Alert]:
+    """Return open alerts in no campaign that match the campaign's focus, most urgent first."""
+    # Team alerts stay within their team: a campaign page shows its alerts to everyone.
+    query = sa.select(Alert).where(
+        Alert.campaign_id.is_(None),
+        Alert.team_id.is_(None),
+        Alert.status == AlertStatus.OPEN,
+        Alert.hidden_at.is_(None),
+    )
+    # An empty focus list means any category (or platform), as on the campaign itself.
+    if campaign.focus_categories:
+        query = query.where(Alert.category.in_(campaign.focus_categories))
+    if campaign.focus_platforms:
+        query = query.where(Alert.platform.in_(campaign.focus_platforms))
+    return list(db.session.scalars(query.order_by(*urgency_order()).limit(limit)))
+
+
+def launch_mail(campaign_id: int) -> dict[str, Any] | None:
+    """Return how the campaign's launch mail went (sent, failed, error), or None before it ran."""
+    from network.campaigns.mailing import LAUNCH_MAIL
+
+    entry = db.session.scalar(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.action == LAUNCH_MAIL,
+            AuditEntry.subject_type == "campaign",
+            AuditEntry.subject_id == campaign_id,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return dict(entry.details) if entry is not None else None

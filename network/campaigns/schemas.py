@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
@@ -31,6 +31,14 @@ class CampaignIn(Strict):
     notify_by_email: bool = False
 
 
+class LaunchMailOut(BaseModel):
+    """How a campaign's launch email went: sent, failed, and why nothing went when it could not."""
+
+    sent: int
+    failed: int
+    error: str | None = None
+
+
 class CampaignOut(BaseModel):
     """A campaign with its progress toward the goal."""
 
@@ -49,9 +57,21 @@ class CampaignOut(BaseModel):
     status: CampaignStatus
     joined: bool
     member_count: int
+    launch_mail: LaunchMailOut | None = Field(
+        default=None,
+        description="Organisers: how the launch email went (null before it ran, or for others).",
+    )
 
     @classmethod
-    def of(cls, campaign: Campaign, *, done: int, joined: bool, member_count: int) -> CampaignOut:
+    def of(
+        cls,
+        campaign: Campaign,
+        *,
+        done: int,
+        joined: bool,
+        member_count: int,
+        launch_mail: dict[str, Any] | None = None,
+    ) -> CampaignOut:
         return cls(
             id=campaign.id,
             title=campaign.title,
@@ -68,6 +88,7 @@ class CampaignOut(BaseModel):
             status=campaign.status,
             joined=joined,
             member_count=member_count,
+            launch_mail=LaunchMailOut.model_validate(launch_mail) if launch_mail else None,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,14 +13,17 @@ from flask_babel import gettext as _
 from network.accounts.models import Member
 from network.alerts.models import Alert, AlertStatus, Category
 from network.alerts.policy import require_organiser
+from network.campaigns.mailing import member_for_token, record_launch_mail
 from network.campaigns.models import Campaign, CampaignMember, CampaignStatus, CampaignTemplate
 from network.coordination import feed
 from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
+from network.mail import breaks_a_line
 from network.moderation import audit
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
 
+log = logging.getLogger(__name__)
 HASHTAG = re.compile(r"^#?[\w]{1,49}$")
 
 
@@ -43,6 +47,10 @@ def _problems(draft: CampaignDraft) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not draft.title.strip():
         problems["title"] = _("Give the campaign a title.")
+    # Title and hashtag go into mail subjects: a line break there would end the header.
+    for name, text in (("title", draft.title), ("hashtag", draft.hashtag)):
+        if any(breaks_a_line(character) for character in text):
+            problems[name] = _("Keep this to one line, without line breaks or control characters.")
     if draft.hashtag.strip() and not HASHTAG.match(draft.hashtag.strip()):
         problems["hashtag"] = _(
             "A hashtag is one word of letters, digits or _, like #DatMeenJeNiet."
@@ -136,7 +144,11 @@ def launch_campaign(actor: Member, campaign_id: int) -> Campaign:
     if campaign.notify_by_email:
         from network.tasks.campaigns import announce_launch
 
-        announce_launch.delay(campaign.id)
+        try:
+            announce_launch.delay(campaign.id)
+        except Exception as error:  # the campaign is live: the organiser must see no mail went
+            log.exception("campaign %s launch mail could not be queued", campaign.id)
+            record_launch_mail(campaign.id, sent=0, failed=0, error=type(error).__name__)
     return campaign
 
 
@@ -228,3 +240,13 @@ def add_template(
     db.session.add(template)
     db.session.commit()
     return template
+
+
+def stop_campaign_mail(token: str) -> Member | None:
+    """Stop campaign mail for the member a signed link was made for; None when it is not valid."""
+    member = member_for_token(token)
+    if member is None:
+        return None
+    member.campaign_mail = False
+    db.session.commit()
+    return member

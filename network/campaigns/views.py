@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -14,11 +25,13 @@ from werkzeug.wrappers import Response
 from network.accounts.models import Member
 from network.alerts.policy import require_organiser
 from network.campaigns import queries, services
-from network.campaigns.forms import CampaignForm, ConfirmForm
-from network.campaigns.models import Campaign
+from network.campaigns.forms import AddAlertForm, CampaignForm, ConfirmForm, TemplateForm
+from network.campaigns.models import Campaign, CampaignStatus
 from network.coordination.feed import campaign_payload
 from network.errors import ServiceError
+from network.extensions import csrf
 from network.forms import show_service_error
+from network.ids import is_id
 
 campaigns = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -106,10 +119,15 @@ def edit(campaign_id: int) -> str | Response:
 
 @campaigns.get("/<int:campaign_id>")
 @login_required
-def show(campaign_id: int) -> str:
+def show(
+    campaign_id: int,
+    add_alert_form: AddAlertForm | None = None,
+    template_form: TemplateForm | None = None,
+) -> str:
     """Show a campaign: what to do, its open alerts, progress toward the goal (live)."""
     campaign = services.visible_campaign(_me(), campaign_id)
     static = current_app.static_folder or ""
+    organiser = _me().is_organiser
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
@@ -120,6 +138,14 @@ def show(campaign_id: int) -> str:
         alerts=queries.open_alerts(campaign.id),
         templates=queries.templates_of(campaign.id),
         form=ConfirmForm(),
+        add_alert_form=add_alert_form or AddAlertForm(),
+        template_form=template_form or TemplateForm(),
+        suggestions=(
+            queries.suggested_alerts(campaign)
+            if organiser and campaign.status == CampaignStatus.LIVE
+            else []
+        ),
+        launch_mail=queries.launch_mail(campaign.id) if organiser else None,
     )
 
 
@@ -180,6 +206,78 @@ def join(campaign_id: int) -> Response:
 def leave(campaign_id: int) -> Response:
     """Leave a campaign."""
     return _button(campaign_id, "leave")
+
+
+# An alert's number, or a link whose path ends in /alerts/<number> (with or without a slash).
+ALERT_REFERENCE = re.compile(r"^\s*(?:#?(\d{1,10})|\S*/alerts/(\d{1,10})/?(?:[?#]\S*)?)\s*$")
+
+
+def alert_id_from(reference: str) -> int | None:
+    """Return the alert id in "42", "#42" or a link to an alert's page; None otherwise."""
+    match = ALERT_REFERENCE.match(reference)
+    number = int(match[1] or match[2]) if match else None
+    return number if is_id(number) else None
+
+
+@campaigns.post("/<int:campaign_id>/alerts")
+@login_required
+def add_alert(campaign_id: int) -> str | Response:
+    """Put an open alert into a live campaign (organisers)."""
+    require_organiser(_me())
+    form = AddAlertForm()
+    if form.validate_on_submit():
+        alert_id = alert_id_from(form.alert.data or "")
+        if alert_id is None:
+            form.alert.errors = [_("Give the alert's number or the link to its page.")]
+        else:
+            try:
+                services.attach_alert(_me(), campaign_id, alert_id)
+            except ServiceError as error:
+                form.alert.errors = [error.message]
+            else:
+                flash(_("The alert is part of the campaign now."), "success")
+                return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+    return show(campaign_id, add_alert_form=form)
+
+
+@campaigns.post("/<int:campaign_id>/templates")
+@login_required
+def add_template(campaign_id: int) -> str | Response:
+    """Add a message template to a campaign (organisers)."""
+    require_organiser(_me())
+    form = TemplateForm()
+    if form.validate_on_submit():
+        try:
+            services.add_template(
+                _me(),
+                campaign_id,
+                action_type=form.action_type.data or "",
+                language=form.language.data or "",
+                body=form.body.data or "",
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Message template added."), "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+    return show(campaign_id, template_form=form)
+
+
+@campaigns.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the credential; mail clients POST without a session
+def unsubscribe(token: str) -> Response:
+    """Confirm (GET) or perform (POST, also RFC 8058 one-click) stopping campaign mail."""
+    if request.method == "GET":
+        member = services.member_for_token(token)
+    else:
+        member = services.stop_campaign_mail(token)
+    page = render_template(
+        "campaigns/unsubscribe.html",
+        token=token,
+        done=request.method == "POST",
+        valid=member is not None,
+    )
+    return make_response(page, 200 if member is not None else 400)
 
 
 def progress_ratio(campaign: Campaign, done: int) -> int:

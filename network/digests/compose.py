@@ -64,7 +64,8 @@ def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
             "numbers": digest.numbers,
             "network": digest.numbers.get("network", {}),
             "site": site,
-            "archive_url": f"{site}/digests/{digest.id}",
+            # A preview (`send-digests --preview`) has no row yet: point to the archive.
+            "archive_url": f"{site}/digests/{digest.id or ''}",
             "unsubscribe_url": unsubscribe_url,
             "weekly": digest.period_key.startswith("weekly"),
             "alerts": common.alerts,

@@ -11,19 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from network.vocabulary import Platform
-
-PLATFORM_NAMES = {
-    Platform.INSTAGRAM: "Instagram",
-    Platform.TIKTOK: "TikTok",
-    Platform.X: "X",
-    Platform.FACEBOOK: "Facebook",
-    Platform.YOUTUBE: "YouTube",
-    Platform.REDDIT: "Reddit",
-    Platform.SNAPCHAT: "Snapchat",
-    Platform.DISCORD: "Discord",
-    Platform.TWITCH: "Twitch",
-}
+from network.vocabulary import PLATFORM_NAMES, Platform
 
 
 def platform_name(platform: Platform | str) -> str:

@@ -25,10 +25,9 @@ from network.guidance.notice import (
 )
 from network.guidance.reporting import country_codes, report_country, report_route
 from network.guidance.scenarios import scenario, scenarios
-from network.vocabulary import ActionType, Platform
+from network.vocabulary import LANGUAGE_NAMES, ActionType, Platform
 
 guidance = Blueprint("guidance", __name__)
-LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands"}
 
 
 def _me() -> Member:
@@ -41,7 +40,8 @@ def _guidance_helpers() -> dict[str, object]:
     return {
         "alert_help": queries.alert_help,
         "practice_record": queries.practice_record,
-        "language_names": LANGUAGE_NAMES,
+        # Only the languages the message templates are written in (the guide's language links).
+        "language_names": {code: LANGUAGE_NAMES[code] for code in TEMPLATE_LANGUAGES},
     }
 
 

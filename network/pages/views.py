@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
+from werkzeug.wrappers import Response
 
 from network.vocabulary import ActionType, action_info
 
@@ -20,3 +21,11 @@ def home() -> str:
 def code_of_conduct() -> str:
     """Show the code of conduct every member accepts."""
     return render_template("pages/code_of_conduct.html")
+
+
+@pages.get("/favicon.ico")
+def favicon() -> Response:
+    """Answer browsers that ask for /favicon.ico on their own with the site's SVG icon."""
+    return send_from_directory(
+        str(current_app.static_folder), "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
