@@ -19,6 +19,7 @@ from network.campaigns.models import Campaign
 from network.coordination.feed import campaign_payload
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.guidance.rules import restrictions
 
 campaigns = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -120,6 +121,7 @@ def show(campaign_id: int) -> str:
         alerts=queries.open_alerts(campaign.id),
         templates=queries.templates_of(campaign.id),
         form=ConfirmForm(),
+        action_restrictions=restrictions,
     )
 
 

@@ -43,9 +43,7 @@ def claim_action(
     if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
         raise Conflict(_("This alert is not open for help."), code="alert_not_open")
     if not rules.may_ask(kind, alert.category, alert.severity):
-        raise Conflict(
-            rules.refusal(kind, alert.category, alert.severity), code="against_guidance"
-        )
+        raise Conflict(rules.refusal(kind, alert.category, alert.severity), code="against_guidance")
     if kind not in welcomed(alert.target_requested_help, alert.wanted_actions):
         raise Conflict(_("The target did not ask for this kind of help."), code="not_welcome")
     if _live_claim(actor, alert.id, (kind,)):

@@ -9,6 +9,7 @@ audience); public replies are for milder cases; reports and private support are 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from babel.lists import format_list
 from flask_babel import get_locale
@@ -64,7 +65,7 @@ def never_asked(action: ActionType | str, category: Category | str) -> bool:
     return not any(may_ask(action, category, severity) for severity in SEVERITIES)
 
 
-def _kinds(categories: frozenset[Category], style: str) -> str:
+def _kinds(categories: frozenset[Category], style: Literal["standard", "or"]) -> str:
     names = [category_label(kind).lower() for kind in Category if kind in categories]
     return format_list(names, style=style, locale=get_locale() or "en")
 
@@ -94,6 +95,14 @@ def rule_lines(action: ActionType | str) -> tuple[str, ...]:
             )
         )
     return tuple(lines)
+
+
+def restrictions(action: ActionType | str) -> tuple[str, ...]:
+    """Say when the action may be asked for, or nothing when it may be asked for every alert."""
+    rule = RULES[ActionType(action)]
+    if len(rule.severities) == len(SEVERITIES) and not rule.never_for:
+        return ()
+    return rule_lines(action)
 
 
 def refusal(action: ActionType | str, category: Category | str, severity: int) -> str:
