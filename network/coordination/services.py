@@ -80,8 +80,8 @@ def claim_action(
     )
     db.session.add(action)
     alert.last_activity_at = now
-    _accept_pending_ask(actor, alert.id)
     try:
+        # Flushed on its own, before any other statement could autoflush it outside this guard.
         db.session.flush()
     except sa.exc.IntegrityError:
         # A claim of the same member that got past the checks at the same time (where the row
@@ -92,6 +92,7 @@ def claim_action(
         raise Conflict(
             _("You already took on this action for this alert."), code="already_claimed"
         ) from None
+    _accept_pending_ask(actor, alert.id)
     feed.announce_action(action, alert, actor)
     feed.announce_alert(alert)
     db.session.commit()
