@@ -84,6 +84,7 @@ def test_a_severity_four_threat_asks_for_no_public_voice_anywhere(
     alert_page = client.get(f"/alerts/{alert['id']}").get_data(as_text=True)
     assert "Respectful public reply</summary>" not in alert_page
     assert "Stand by the target in public</summary>" not in alert_page
+    assert "Public voices wanted" not in alert_page
     # A claim posted anyway (an old page, a crafted form) is refused with the guide's reason.
     response = submit(
         "/feed/",
