@@ -4,6 +4,7 @@ the needs, the feed, the claims, the asks, the digests and campaigns."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -149,3 +150,13 @@ def test_practice_answers_only_recommend_what_the_table_allows(app: Flask) -> No
     for scenario in found:
         for action in scenario.actions:
             assert may_ask(action, scenario.category, scenario.severity), (scenario.code, action)
+
+
+def test_guide_pages_offer_no_words_for_categories_they_never_ask(client: Any) -> None:
+    html = client.get("/guides/counter_speech", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    summaries = re.findall(r"<summary>([^<]+)</summary>", html)
+    assert "Hate" in summaries
+    assert not {"Threat", "Doxxing", "Sexual harassment"} & set(summaries)
+    assert "Never asked for threat, sexual harassment, or doxxing alerts" in html
