@@ -16,6 +16,7 @@ from network.alerts.models import AlertStatus, Category
 from network.api.pagination import decode_cursor, encode_cursor
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.guidance.rules import allowed_actions
 from network.teams.queries import teams_of
 from network.vocabulary import Platform, action_info, language_name
 
@@ -143,6 +144,8 @@ def show(alert_id: int) -> str:
         "alerts/show.html",
         alert=alert,
         guide=severity_guide(),
+        # What the guide allows here: no public voices are asked for a threat, whatever the goal.
+        allowed=allowed_actions(alert.category, alert.severity),
         reported_by_me=bool(queries.reported_by(member, [alert.id])),
         can_resolve=alert.status == AlertStatus.OPEN
         and (member.is_organiser or alert.reporter_id == member.id),

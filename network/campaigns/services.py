@@ -20,6 +20,7 @@ from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.mail import breaks_a_line
+from network.guidance import rules
 from network.moderation import audit
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
 
@@ -70,7 +71,20 @@ def _problems(draft: CampaignDraft) -> dict[str, str]:
         unknown = sorted(set(chosen) - allowed)
         if unknown:
             problems[name] = _("Unknown choice: %(codes)s.", codes=", ".join(unknown))
+    if "recommended_actions" not in problems and "focus_categories" not in problems:
+        unsafe = _against_guidance(draft.recommended_actions, draft.focus_categories)
+        if unsafe:
+            problems["recommended_actions"] = unsafe
     return problems
+
+
+def _against_guidance(actions: list[str], focus: list[str]) -> str | None:
+    """Say why an action may not be recommended for the focus; None when all may be."""
+    for action in actions:
+        for category in focus:
+            if rules.never_asked(action, category):
+                return rules.refusal(action, category, severity=1)
+    return None
 
 
 def _apply(campaign: Campaign, draft: CampaignDraft) -> None:
@@ -229,6 +243,10 @@ def add_template(
         problems["language"] = _("Choose one of: %(options)s.", options=", ".join(HELP_LANGUAGES))
     if not body.strip():
         problems["body"] = _("Write the message.")
+    if "action_type" not in problems:
+        unsafe = _against_guidance([action_type], list(campaign.focus_categories))
+        if unsafe:
+            problems["action_type"] = unsafe
     if problems:
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
     template = CampaignTemplate(

@@ -32,6 +32,7 @@ from network.errors import ServiceError
 from network.extensions import csrf
 from network.forms import show_service_error
 from network.ids import is_id
+from network.guidance.rules import restrictions
 
 campaigns = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -146,6 +147,7 @@ def show(
             else []
         ),
         launch_mail=queries.launch_mail(campaign.id) if organiser else None,
+        action_restrictions=restrictions,
     )
 
 

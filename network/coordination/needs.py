@@ -1,16 +1,18 @@
 """What an open alert still needs, derived from its category, severity, the target's wishes and
-the voices goal. Pure functions: the claim service and the feed both use them."""
+the voices goal. Pure functions: the claim service and the feed both use them.
+
+Which actions may be asked for at all is decided by one table, network.guidance.rules, that the
+guides follow too: here it only masks the counts, so no need ever asks for what a guide forbids."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from network.guidance.rules import allowed_actions
 from network.vocabulary import ActionType
 
 PUBLIC_VOICES = (ActionType.COUNTER_SPEECH, ActionType.SUPPORT_TARGET_PUBLIC)
-# Categories where a report to the police or a hotline is always wanted.
-AUTHORITY_CATEGORIES = frozenset({"threat", "doxxing"})
 
 
 @dataclass(frozen=True)
@@ -45,18 +47,21 @@ def wanted_counts(
     target_requested_help: bool,
     wanted_actions: Iterable[str],
 ) -> dict[ActionType, int]:
-    """Return how many of each action the alert wants; public voices share `responder_goal`."""
+    """Return how many of each action the alert wants; public voices share `responder_goal`.
+
+    Only actions the guidance allows for the category and severity, and the target welcomes,
+    are wanted at all."""
     wanted = {
         ActionType.COUNTER_SPEECH: responder_goal,
         ActionType.SUPPORT_TARGET_PUBLIC: responder_goal,
         ActionType.SUPPORT_TARGET_PRIVATE: 1 if severity <= 2 else 2,
         ActionType.ENLIST_HELP: 1,
-        # A private word works for milder cases; in severe ones the author is not engaged.
-        ActionType.MESSAGE_AUTHOR: 1 if severity <= 2 else 0,
+        ActionType.MESSAGE_AUTHOR: 1,
         ActionType.REPORT_PLATFORM: 0 if severity < 2 else (2 if severity == 2 else 3),
-        ActionType.REPORT_AUTHORITY: 1 if category in AUTHORITY_CATEGORIES or severity >= 4 else 0,
+        # Wherever the rules allow it (severity 3 and 4, all threats and doxxing).
+        ActionType.REPORT_AUTHORITY: 1,
     }
-    allowed = welcomed(target_requested_help, wanted_actions)
+    allowed = welcomed(target_requested_help, wanted_actions) & allowed_actions(category, severity)
     return {action: (count if action in allowed else 0) for action, count in wanted.items()}
 
 

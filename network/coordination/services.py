@@ -17,6 +17,7 @@ from network.coordination.needs import PUBLIC_VOICES, welcomed
 from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
+from network.guidance import rules
 from network.vocabulary import ActionType, action_info
 
 
@@ -41,23 +42,14 @@ def claim_action(
     alert = _locked_alert(actor, alert_id)
     if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
         raise Conflict(_("This alert is not open for help."), code="alert_not_open")
+    if not rules.may_ask(kind, alert.category, alert.severity):
+        raise Conflict(rules.refusal(kind, alert.category, alert.severity), code="against_guidance")
     if kind not in welcomed(alert.target_requested_help, alert.wanted_actions):
         raise Conflict(_("The target did not ask for this kind of help."), code="not_welcome")
-    if (
-        db.session.scalar(
-            sa.select(Action.id).where(
-                Action.alert_id == alert.id,
-                Action.member_id == actor.id,
-                Action.type == kind,
-                sa.or_(
-                    Action.status == ActionStatus.DONE,
-                    sa.and_(Action.status == ActionStatus.CLAIMED, Action.expires_at > utcnow()),
-                ),
-            )
-        )
-        is not None
-    ):
+    if _live_claim(actor, alert.id, (kind,)):
         raise Conflict(_("You already took on this action for this alert."), code="already_claimed")
+    if kind in PUBLIC_VOICES and _live_claim(actor, alert.id, PUBLIC_VOICES):
+        raise _public_voice_taken()
     need = queries.needs_of(alert)[kind]
     if need.wanted == 0:
         raise Conflict(
@@ -88,28 +80,63 @@ def claim_action(
     )
     db.session.add(action)
     alert.last_activity_at = now
-    _accept_pending_ask(actor, alert.id)
     try:
+        # Flushed on its own, before any other statement could autoflush it outside this guard.
         db.session.flush()
     except sa.exc.IntegrityError:
+        # A claim of the same member that got past the checks at the same time (where the row
+        # lock does not serialise): the unique indexes refuse it; say which rule it broke.
         db.session.rollback()
+        if kind in PUBLIC_VOICES and not _live_claim(actor, alert_id, (kind,)):
+            raise _public_voice_taken() from None
         raise Conflict(
             _("You already took on this action for this alert."), code="already_claimed"
         ) from None
+    _accept_pending_ask(actor, alert.id)
     feed.announce_action(action, alert, actor)
     feed.announce_alert(alert)
     db.session.commit()
     return action
 
 
+def _live_claim(actor: Member, alert_id: int, kinds: tuple[ActionType, ...]) -> bool:
+    """Tell whether the member has a live claim or a done action of these kinds on the alert."""
+    found = db.session.scalar(
+        sa.select(Action.id)
+        .where(
+            Action.alert_id == alert_id,
+            Action.member_id == actor.id,
+            Action.type.in_(kinds),
+            sa.or_(
+                Action.status == ActionStatus.DONE,
+                sa.and_(Action.status == ActionStatus.CLAIMED, Action.expires_at > utcnow()),
+            ),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _public_voice_taken() -> Conflict:
+    return Conflict(
+        _(
+            "You already are one of this alert's public voices. Several different voices are "
+            "what works: choose another way to help, such as a report."
+        ),
+        code="public_voice_taken",
+    )
+
+
 def _retire_expired_claim(actor: Member, alert_id: int, kind: ActionType) -> None:
-    # A claim past its time that the expiry job has not reached yet must not block a new one.
+    # A claim past its time that the expiry job has not reached yet must not block a new one;
+    # for a public voice that includes the other public form (one public slot per member).
+    kinds = PUBLIC_VOICES if kind in PUBLIC_VOICES else (kind,)
     db.session.execute(
         sa.update(Action)
         .where(
             Action.alert_id == alert_id,
             Action.member_id == actor.id,
-            Action.type == kind,
+            Action.type.in_(kinds),
             Action.status == ActionStatus.CLAIMED,
             Action.expires_at <= utcnow(),
         )

@@ -145,6 +145,9 @@ def build_cards(member: Member, alerts: list[Alert], asked: dict[int, Ask]) -> l
             elif action.expires_at > now:
                 card.claimed_by_me.append(action)
         taken = {action.type for action in card.claimed_by_me + card.done_by_me}
+        if taken.intersection(PUBLIC_VOICES):
+            # One public slot per member: several different voices are what works.
+            taken.update(PUBLIC_VOICES)
         card.claimable = [
             action for action in ACTION_ORDER if card.needs[action].open > 0 and action not in taken
         ]

@@ -16,6 +16,7 @@ from network.alerts.guide import category_label
 from network.alerts.models import Alert
 from network.coordination.needs import Need
 from network.digests.models import Digest
+from network.digests.wording import describe
 from network.mail import build_message
 from network.vocabulary import ActionType, action_info
 
@@ -69,8 +70,10 @@ def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
             "unsubscribe_url": unsubscribe_url,
             "weekly": digest.period_key.startswith("weekly"),
             "alerts": common.alerts,
-            "action_label": common.labels.__getitem__,
         }
+        context["body"] = describe(
+            digest.numbers, weekly=context["weekly"], label=common.labels.__getitem__
+        )
         text = render_template("email/digest.txt", **context)
         html = render_template("email/digest.html", **context)
         if context["weekly"]:

@@ -1,8 +1,9 @@
 """The norm message: true, and never telling people that most others do nothing.
 
 Descriptive when half or more of the members acted ("7 in 10 members acted this week"); dynamic
-when fewer did but more than last period ("more members act every week: 31%, up from 24%");
-otherwise built on the member's team when teammates acted, or on what members say matters.
+when fewer did but more than last period, told in members rather than as a share ("more members
+act every week: 12 this week, up from 9"), since a minority share tells readers that inaction is
+normal; otherwise built on the member's team when teammates acted, or on what members say matters.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
+
+from network.digests.wording import MAJORITY
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,13 @@ def choose_norm(
     previous_share: float | None,
     weekly: bool,
     best_team: tuple[str, int, int] | None,
+    acted: int = 0,
+    previous_acted: int | None = None,
 ) -> Norm:
-    """Choose the message for one member; `best_team` is (name, acted, members)."""
-    if share >= 0.5:
+    """Choose the message for one member; `best_team` is (name, acted, members).
+
+    `acted` and `previous_acted` count the members who acted in this period and the one before."""
+    if share >= MAJORITY:
         in_ten = _in_ten(share)
         if weekly:
             text = _("%(n)s in 10 members acted this week.", n=in_ten)
@@ -38,33 +46,47 @@ def choose_norm(
         return Norm("descriptive", text)
     now = _percent(share)
     before = _percent(previous_share) if previous_share is not None else None
-    # Compared as shown: "31%, up from 31%" would not be a rise anyone can see.
-    if before is not None and now > before:
+    # A rise in the share as shown ("31%, up from 31%" is none), and in members, since members
+    # are what the message names.
+    if (
+        before is not None
+        and now > before
+        and previous_acted is not None
+        and acted > previous_acted
+    ):
         if weekly:
             text = _(
-                "More members act every week: %(now)s%%, up from %(before)s%%.",
-                now=now,
-                before=before,
+                "More members act every week: %(now)s this week, up from %(before)s.",
+                now=format_number(acted),
+                before=format_number(previous_acted),
             )
         else:
             text = _(
-                "More members act every day: %(now)s%%, up from %(before)s%%.",
-                now=now,
-                before=before,
+                "More members act every day: %(now)s yesterday, up from %(before)s.",
+                now=format_number(acted),
+                before=format_number(previous_acted),
             )
         return Norm("dynamic", text)
     if best_team is not None and best_team[1] > 0:
-        name, acted, members = best_team
-        return Norm(
-            "team",
-            _(
+        name, teammates_acted, members = best_team
+        if teammates_acted < members and teammates_acted / members >= MAJORITY:
+            text = _(
                 "%(acted)s of your %(members)s teammates in %(team)s acted. "
                 "Join them: one report takes a minute.",
-                acted=acted,
-                members=members,
+                acted=format_number(teammates_acted),
+                members=format_number(members),
                 team=name,
-            ),
-        )
+            )
+        else:
+            # Fewer than half: say who acted, never how many of the team did not.
+            text = ngettext(
+                "%(count)s teammate in %(team)s acted. Join them: one report takes a minute.",
+                "%(count)s teammates in %(team)s acted. Join them: one report takes a minute.",
+                teammates_acted,
+                count=format_number(teammates_acted),
+                team=name,
+            )
+        return Norm("team", text)
     return Norm(
         "injunctive",
         _(

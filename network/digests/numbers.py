@@ -30,6 +30,8 @@ class NetworkNumbers:
     median_minutes_to_first_action: float | None
     goal_reached_share: float | None
     outcomes: dict[str, int]
+    # How many alerts reached their goal: what the digest states when few did.
+    goal_reached: int = 0
 
     @property
     def share(self) -> float:
@@ -44,6 +46,7 @@ class NetworkNumbers:
             "actions_by_type": self.actions_by_type,
             "median_minutes_to_first_action": self.median_minutes_to_first_action,
             "goal_reached_share": self.goal_reached_share,
+            "goal_reached": self.goal_reached,
             "outcomes": self.outcomes,
             "content_removed": self.outcomes.get(Outcome.CONTENT_REMOVED.value, 0),
         }
@@ -163,6 +166,7 @@ def network_numbers(start: datetime, end: datetime) -> NetworkNumbers:
         median_minutes_to_first_action=round(statistics.median(waits), 1) if waits else None,
         goal_reached_share=round(reached / with_goal, 4) if with_goal else None,
         outcomes=outcomes,
+        goal_reached=reached,
     )
 
 

@@ -201,6 +201,8 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
                 previous_share=previous_share,
                 weekly=period.frequency == "weekly",
                 best_team=(best.name, best.acted, best.members) if best else None,
+                acted=network.members_acted,
+                previous_acted=acted_before if active_before else None,
             )
         rows.append(
             {

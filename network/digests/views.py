@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
 from network.digests import queries, services
+from network.digests.wording import describe
 from network.extensions import csrf
 from network.vocabulary import ActionType, action_info
 
@@ -42,12 +43,11 @@ def archive() -> str:
 def show(digest_id: int) -> str:
     """Show one digest as it was sent."""
     digest = queries.digest_for(_me(), digest_id)
+    weekly = digest.period_key.startswith("weekly")
     return render_template(
         "digests/show.html",
         digest=digest,
-        numbers=digest.numbers,
-        network=digest.numbers.get("network", {}),
-        action_label=_label,
+        body=describe(digest.numbers, weekly=weekly, label=_label),
     )
 
 

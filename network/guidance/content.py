@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from network.coordination.guidance import ground_rule, guidance_for
+from network.guidance.rules import rule_lines
 from network.vocabulary import ActionInfo, ActionType, action_info
 
 # The order of the guides: lowest risk first, because fear of retaliation is the main brake.
@@ -85,12 +86,8 @@ def _specifics() -> dict[ActionType, tuple[str, tuple[str, ...], tuple[str, ...]
                 )
             ),
             _texts(
-                _l("Severity 1 or 2: unkind or hurtful remarks, or a pile-on that is starting."),
+                _l("Unkind or hurtful remarks, or a pile-on that is starting."),
                 _l("When the alert still needs public voices; the feed says how many."),
-                _l(
-                    "Not for threats, doxxing or sexual harassment (severity 3 and 4): report "
-                    "instead, and give the author no audience."
-                ),
             ),
             _texts(EMPATHY, PLAIN_OPINION, NO_TOXIC, SEVERAL_VOICES),
             _texts(
@@ -109,11 +106,6 @@ def _specifics() -> dict[ActionType, tuple[str, tuple[str, ...], tuple[str, ...]
             ),
             _texts(
                 _l("When the author seems thoughtless rather than hateful, or you know them."),
-                _l("Severity 1 or 2."),
-                _l(
-                    "Never when the author threatens people, shares private details or "
-                    "harasses someone sexually: report instead."
-                ),
             ),
             _texts(
                 EMPATHY,
@@ -137,7 +129,7 @@ def _specifics() -> dict[ActionType, tuple[str, tuple[str, ...], tuple[str, ...]
                 )
             ),
             _texts(
-                _l("Severity 1 to 3, when the target is a person in the thread."),
+                _l("When the target is a person in the thread."),
                 _l("When the target asked for help and welcomes public support."),
                 _l("Not when the target wants no attention drawn to the thread."),
             ),
@@ -163,7 +155,7 @@ def _specifics() -> dict[ActionType, tuple[str, tuple[str, ...], tuple[str, ...]
                 )
             ),
             _texts(
-                _l("At every severity, unless the target said they want no messages."),
+                _l("Unless the target said they want no messages."),
                 _l(
                     "Especially during a pile-on, when the target feels that everyone is "
                     "against them."
@@ -212,7 +204,7 @@ def _specifics() -> dict[ActionType, tuple[str, tuple[str, ...], tuple[str, ...]
                 )
             ),
             _texts(
-                _l("At every severity, when the content breaks the platform's rules or the law."),
+                _l("When the content breaks the platform's rules or the law."),
                 _l("Always for severity 3 and 4, before anything else."),
                 _l("When you want to help but do not want to be seen."),
             ),
@@ -237,7 +229,6 @@ def _specifics() -> dict[ActionType, tuple[str, tuple[str, ...], tuple[str, ...]
                 )
             ),
             _texts(
-                _l("Severity 3 and 4."),
                 _l("At once, by calling 112, when someone is in immediate danger."),
                 _l("Also when the platform does not act on a report of something illegal."),
             ),
@@ -265,7 +256,8 @@ def guide(action: ActionType | str) -> Guide:
         action=action,
         info=action_info(action),
         summary=summary,
-        when=when,
+        # Which severities and categories come from the one table the needs follow too.
+        when=(*rule_lines(action), *when),
         how=short.how,
         risks=short.risks,
         anonymity=short.anonymity,

@@ -1,9 +1,9 @@
 """Message templates per category and action, in the language of the thread or the member.
 
 Every text follows the evidence: empathy ("there is a real person reading this"), a plain opinion
-without insults, or warm support. None insults, mocks or threatens: toxic replies backfire. Where
-the guide advises against an action for a category (contacting the author of a threat), the
-template carries a caution that says so.
+without insults, or warm support. None insults, mocks or threatens: toxic replies backfire. There
+are none for what the guide never asks for a category (contacting the author of a threat): the
+table in network.guidance.rules decides, for the templates as for the needs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from network.alerts.models import Category
+from network.guidance.rules import never_asked
 from network.guidance.template_texts import ASK, EMPATHY, OPINION, SUPPORT, cautions, texts
 from network.vocabulary import ActionType
 
@@ -67,6 +68,7 @@ def templates_for(
     actions: tuple[ActionType, ...] = TEMPLATE_ACTIONS
     if action is not None:
         actions = (ActionType(action),) if ActionType(action) in TEMPLATE_ACTIONS else ()
+    actions = tuple(kind for kind in actions if not never_asked(kind, category))
     table, warnings = texts(), cautions()
     chosen = [(kind, tone, text) for kind in actions for tone, text in table[(category, kind)]]
     with force_locale(language) if language in TEMPLATE_LANGUAGES else nullcontext():

@@ -21,6 +21,7 @@ from network.guidance.message_templates import (
 )
 from network.guidance.models import PracticeAnswer
 from network.guidance.reporting import Country, ReportRoute, report_country, report_route
+from network.guidance.rules import allowed_actions
 from network.vocabulary import ActionType
 
 RECENT_ANSWERS = 5
@@ -105,10 +106,16 @@ def campaign_templates(alert: Alert) -> tuple[Campaign | None, list[CampaignTemp
 def alert_help(alert: Alert, country: str | None = None) -> AlertHelp:
     """Return the templates (in the thread's language), report route and authorities of an alert."""
     language = template_language(alert.language, str(get_locale() or "en"))
-    grouped: dict[ActionType, list[MessageTemplate]] = {action: [] for action in TEMPLATE_ACTIONS}
+    # Only words for what this alert may be asked for: no reply templates under a threat.
+    allowed = allowed_actions(alert.category, alert.severity)
+    grouped: dict[ActionType, list[MessageTemplate]] = {
+        action: [] for action in TEMPLATE_ACTIONS if action in allowed
+    }
     for template in templates_for(alert.category, language=language):
-        grouped[template.action].append(template)
+        if template.action in grouped:
+            grouped[template.action].append(template)
     campaign, own = campaign_templates(alert)
+    own = [template for template in own if template.action_type in allowed]
     return AlertHelp(
         alert=alert,
         language=language,

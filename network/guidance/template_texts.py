@@ -190,40 +190,6 @@ def texts() -> dict[tuple[Category, ActionType], tuple[tuple[str, LazyString], .
                 ),
             ),
         ),
-        (Category.THREAT, C): (
-            (
-                EMPATHY,
-                _l(
-                    "Threatening someone is never a joke: there is a real person who now "
-                    "feels unsafe. This has been reported."
-                ),
-            ),
-            (
-                OPINION,
-                _l(
-                    "Threats have no place here, whatever the disagreement. I've "
-                    "reported this, and I hope others will too."
-                ),
-            ),
-        ),
-        (Category.THREAT, M): (
-            (
-                EMPATHY,
-                _l(
-                    "Please remove your post. Whatever you meant, it reads as a threat, "
-                    "and it frightens a real person."
-                ),
-            ),
-        ),
-        (Category.THREAT, SP): (
-            (
-                SUPPORT,
-                _l(
-                    "Nobody should have to read something like this. You're not alone; "
-                    "people are reporting it."
-                ),
-            ),
-        ),
         (Category.THREAT, SQ): (
             (
                 SUPPORT,
@@ -244,35 +210,6 @@ def texts() -> dict[tuple[Category, ActionType], tuple[tuple[str, LazyString], .
                     "it is reported to the police?"
                 ),
             ),
-        ),
-        (Category.SEXUAL_HARASSMENT, C): (
-            (
-                EMPATHY,
-                _l(
-                    "Comments like these make someone feel unsafe and ashamed for "
-                    "something that is not their fault. Please stop: there is a real "
-                    "person reading this."
-                ),
-            ),
-            (
-                OPINION,
-                _l(
-                    "Sexual comments about someone who didn't ask for them are "
-                    "harassment, not a compliment. Not OK."
-                ),
-            ),
-        ),
-        (Category.SEXUAL_HARASSMENT, M): (
-            (
-                EMPATHY,
-                _l(
-                    "Hi, your comments are making someone feel unsafe. Please stop and "
-                    "take them down."
-                ),
-            ),
-        ),
-        (Category.SEXUAL_HARASSMENT, SP): (
-            (SUPPORT, _l("You don't deserve this, and it's not your fault. We're with you.")),
         ),
         (Category.SEXUAL_HARASSMENT, SQ): (
             (
@@ -338,40 +275,6 @@ def texts() -> dict[tuple[Category, ActionType], tuple[tuple[str, LazyString], .
                     "Hi, someone in our group is being shut out online and laughed at, "
                     "and it keeps happening. Could you help? I can show you what's going "
                     "on."
-                ),
-            ),
-        ),
-        (Category.DOXXING, C): (
-            (
-                EMPATHY,
-                _l(
-                    "Sharing someone's private details puts a real person in danger. "
-                    "Please don't share or repeat them; this has been reported."
-                ),
-            ),
-            (
-                OPINION,
-                _l(
-                    "Posting where someone lives or works is not OK, whatever you think "
-                    "of them. Don't share this any further."
-                ),
-            ),
-        ),
-        (Category.DOXXING, M): (
-            (
-                EMPATHY,
-                _l(
-                    "Please remove the post with their personal details. It puts a real "
-                    "person in danger."
-                ),
-            ),
-        ),
-        (Category.DOXXING, SP): (
-            (
-                SUPPORT,
-                _l(
-                    "I'm sorry this is happening to you. People are reporting it. Take "
-                    "care of yourself."
                 ),
             ),
         ),
@@ -444,26 +347,12 @@ def texts() -> dict[tuple[Category, ActionType], tuple[tuple[str, LazyString], .
 
 
 def cautions() -> dict[tuple[Category, ActionType], LazyString]:
-    """Return the cautions of templates the guide advises care with."""
-    report_first = _l(
-        "Reporting comes first here. Reply only if you feel safe, keep it short, speak to the "
-        "readers rather than the author, and never repeat the details."
+    """Return the cautions of templates the guide advises care with.
+
+    Templates for what the guide never asks (a public reply to a threat, a message to someone
+    who doxxes) do not exist at all: network.guidance.rules decides, and its tests check."""
+    no_details = _l(
+        "Never repeat the posted details in your message: messages get forwarded, and that "
+        "spreads them further."
     )
-    do_not_contact = _l(
-        "Not recommended: do not contact someone who threatens people or shares private details. "
-        "Report to the platform and the police instead."
-    )
-    only_if_known = _l(
-        "Only if you know the author and feel safe; otherwise report to the platform."
-    )
-    return {
-        (Category.THREAT, C): report_first,
-        (Category.DOXXING, C): report_first,
-        (Category.SEXUAL_HARASSMENT, C): report_first,
-        (Category.THREAT, M): do_not_contact,
-        (Category.DOXXING, M): do_not_contact,
-        (Category.SEXUAL_HARASSMENT, M): only_if_known,
-        (Category.DOXXING, SP): _l(
-            "Keep it short and never mention the details: public attention can spread them."
-        ),
-    }
+    return {(Category.DOXXING, SQ): no_details, (Category.DOXXING, E): no_details}

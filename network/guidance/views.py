@@ -67,9 +67,14 @@ def guide(action: str) -> str:
         language = str(get_locale() or "en")
     templates = []
     if kind in TEMPLATE_ACTIONS:
+        found = {
+            category: templates_for(category, kind, language=language) for category in Category
+        }
+        # Categories where the guide never asks for this action have no words for it.
         templates = [
-            (category, category_label(category), templates_for(category, kind, language=language))
+            (category, category_label(category), found[category])
             for category in Category
+            if found[category]
         ]
     return render_template(
         "guidance/guide.html",

@@ -54,8 +54,11 @@ def test_unwelcome_unneeded_and_duplicate_claims_are_refused(
     unwelcome = claim(member, wishes["id"], "counter_speech")
     assert unwelcome.status_code == 409 and error_code(unwelcome) == "not_welcome"
     mild = open_alert(severity=1)
-    unneeded = claim(member, mild["id"], "report_authority")
+    unneeded = claim(member, mild["id"], "report_platform")
     assert unneeded.status_code == 409 and error_code(unneeded) == "not_needed"
+    advised_against = claim(member, mild["id"], "report_authority")
+    assert advised_against.status_code == 409
+    assert error_code(advised_against) == "against_guidance"
     assert claim(member, mild["id"], "enlist_help").status_code == 201
     again = claim(member, mild["id"], "enlist_help")
     assert again.status_code == 409 and error_code(again) == "already_claimed"

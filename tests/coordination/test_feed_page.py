@@ -54,10 +54,14 @@ def test_feed_lists_open_alerts_most_urgent_first_with_their_needs_in_words(
         "2 reports to the platform, 1 private message to the target, 1 trusted person brought "
         "in, 1 private word with the author; 0 of 3 public voices reached"
     ) in texts(card_in(page, hurtful["id"]))
+    # A threat is never answered in the thread: no public voices, no word with the author.
+    severe_card = texts(card_in(page, severe["id"]))
     assert (
-        "3 reports to the platform, 2 private messages to the target, 1 report to the police "
-        "or a hotline, 1 trusted person brought in; 0 of 3 public voices reached"
-    ) in texts(card_in(page, severe["id"]))
+        "Still needed: 3 reports to the platform, 2 private messages to the target, 1 report to "
+        "the police or a hotline, 1 trusted person brought in "
+    ) in severe_card
+    assert "public voice" not in severe_card
+    assert "Claim: Respectful public reply" not in severe_card
     assert "0 claimed · 0 done" in texts(card_in(page, hurtful["id"]))
     nav = page[page.index('<nav aria-label="Main">') :]
     assert re.search(r'<ul class="nav-list">\s*<li><a href="/feed/"[^>]*>Feed</a>', nav)

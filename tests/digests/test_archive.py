@@ -86,7 +86,9 @@ def test_archive_page_lists_your_digests_newest_first_and_shows_each_one(
     assert shown.status_code == 200
     assert "7 of 10 members acted (70%)" in page
     assert "3 of your 5 teammates in Class 4B acted." in page
-    assert "First help arrived after 12.5 minutes (median)" in page
+    assert "First help arrived after 12.5 min. (median)" in page
+    # Kept from before the count was stored: the share, which was half.
+    assert "50% of alerts reached their goal of public voices" in page
     assert "Week against hate: 7 of 10 actions done" in page
     assert client.get(f"/digests/{theirs[0]}").status_code == 404
     assert client.get("/digests/999999").status_code == 404

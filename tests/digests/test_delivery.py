@@ -91,7 +91,11 @@ def test_digest_arrives_over_smtp_with_text_html_and_unsubscribe_headers(
     assert message.get_content_type() == "multipart/alternative"
     text, markup = parts(message)
     assert row["norm_message"] in text and html.escape(row["norm_message"]) in markup
-    assert "0 of 2 members acted (0%)" in text
+    # Nothing happened yet: said in one line, with an invitation, never "0 of 2 members acted".
+    assert "A quiet day in the network: nothing to report." in text
+    assert "Be among the first: one report or a kind private message takes a minute." in text
+    assert "members acted" not in text and "members acted" not in markup
+    assert "0%" not in text and "0%" not in markup
     # Teammates who have not acted yet are invited, never told "0 of your 1 teammates acted".
     assert "Be the first of your teammates in Class 4B to act." in text
     assert f"http://localhost/alerts/{needs_help}" in text

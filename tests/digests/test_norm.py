@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale, get_translations
+from flask_babel import force_locale, format_number, get_translations
 
 from network.digests import services
 from network.digests.norm import Norm, choose_norm
@@ -23,7 +23,11 @@ DISCOURAGING = re.compile(
     re.IGNORECASE,
 )
 
-BRANCHES: list[tuple[str, dict[str, Any], str, str]] = [
+TEAM_PLURAL = (
+    "%(count)s teammate in %(team)s acted. Join them: one report takes a minute.",
+    "%(count)s teammates in %(team)s acted. Join them: one report takes a minute.",
+)
+BRANCHES: list[tuple[str, dict[str, Any], str | tuple[str, str], str]] = [
     (
         "descriptive",
         {"share": 0.7, "previous_share": 0.8, "weekly": True, "best_team": None},
@@ -38,15 +42,29 @@ BRANCHES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "dynamic",
-        {"share": 0.31, "previous_share": 0.24, "weekly": True, "best_team": ("4B", 4, 6)},
-        "More members act every week: %(now)s%%, up from %(before)s%%.",
-        "More members act every week: 31%, up from 24%.",
+        {
+            "share": 0.31,
+            "previous_share": 0.24,
+            "weekly": True,
+            "best_team": ("4B", 4, 6),
+            "acted": 31,
+            "previous_acted": 24,
+        },
+        "More members act every week: %(now)s this week, up from %(before)s.",
+        "More members act every week: 31 this week, up from 24.",
     ),
     (
         "dynamic",
-        {"share": 0.12, "previous_share": 0.1, "weekly": False, "best_team": None},
-        "More members act every day: %(now)s%%, up from %(before)s%%.",
-        "More members act every day: 12%, up from 10%.",
+        {
+            "share": 0.12,
+            "previous_share": 0.1,
+            "weekly": False,
+            "best_team": None,
+            "acted": 1200,
+            "previous_acted": 1000,
+        },
+        "More members act every day: %(now)s yesterday, up from %(before)s.",
+        "More members act every day: 1,200 yesterday, up from 1,000.",
     ),
     (
         "team",
@@ -54,6 +72,18 @@ BRANCHES: list[tuple[str, dict[str, Any], str, str]] = [
         "%(acted)s of your %(members)s teammates in %(team)s acted. "
         "Join them: one report takes a minute.",
         "4 of your 6 teammates in Class 4B acted. Join them: one report takes a minute.",
+    ),
+    (
+        "team",
+        {"share": 0.2, "previous_share": 0.3, "weekly": True, "best_team": ("Class 4B", 2, 6)},
+        TEAM_PLURAL,
+        "2 teammates in Class 4B acted. Join them: one report takes a minute.",
+    ),
+    (
+        "team",
+        {"share": 0.2, "previous_share": 0.3, "weekly": True, "best_team": ("Class 4B", 1, 1)},
+        TEAM_PLURAL,
+        "1 teammate in Class 4B acted. Join them: one report takes a minute.",
     ),
     (
         "injunctive",
@@ -88,7 +118,7 @@ def dutch(app: Flask, msgid: str) -> str:
 
 @pytest.mark.parametrize(("kind", "numbers", "msgid", "english"), BRANCHES, ids=IDS)
 def test_each_branch_of_the_norm_message_in_english(
-    app: Flask, kind: str, numbers: dict[str, Any], msgid: str, english: str
+    app: Flask, kind: str, numbers: dict[str, Any], msgid: Any, english: str
 ) -> None:
     norm = norm_in(app, "en", **numbers)
     assert (norm.kind, norm.message) == (kind, english)
@@ -97,19 +127,33 @@ def test_each_branch_of_the_norm_message_in_english(
 
 @pytest.mark.parametrize(("kind", "numbers", "msgid", "english"), BRANCHES, ids=IDS)
 def test_each_branch_of_the_norm_message_in_dutch_goes_through_the_dutch_catalogue(
-    app: Flask, kind: str, numbers: dict[str, Any], msgid: str, english: str
+    app: Flask, kind: str, numbers: dict[str, Any], msgid: Any, english: str
 ) -> None:
     norm = norm_in(app, "nl", **numbers)
     assert norm.kind == kind, "the same numbers choose the same branch in every language"
-    arguments = {
-        "descriptive": lambda: {"n": english.split()[0]},
-        "dynamic": lambda: dict(zip(("now", "before"), re.findall(r"\d+", english), strict=True)),
-        "team": lambda: {"acted": "4", "members": "6", "team": "Class 4B"},
-        "injunctive": lambda: {},
-    }[kind]()
-    expected = dutch(app, msgid) % arguments if arguments else dutch(app, msgid)
+    with app.test_request_context(), force_locale("nl"):
+        catalogue = get_translations()
+        team = numbers["best_team"]
+        if isinstance(msgid, tuple):
+            text = catalogue.ngettext(*msgid, team[1])
+            arguments = {"count": format_number(team[1]), "team": team[0]}
+        else:
+            text = catalogue.gettext(msgid)
+            arguments = {
+                "descriptive": lambda: {"n": english.split()[0]},
+                # Numbers in the Dutch way: 1.200, not 1,200.
+                "dynamic": lambda: {
+                    "now": format_number(numbers["acted"]),
+                    "before": format_number(numbers["previous_acted"]),
+                },
+                "team": lambda: {"acted": team[1], "members": team[2], "team": team[0]},
+                "injunctive": lambda: {},
+            }[kind]()
+    expected = text % arguments if arguments else text
     assert norm.message == expected
     assert not DISCOURAGING.search(norm.message)
+    if kind == "dynamic" and numbers["acted"] >= 1000:
+        assert "1.200" in norm.message
 
 
 def test_every_branch_of_the_norm_message_is_translated_into_dutch(app: Flask) -> None:
@@ -138,9 +182,18 @@ def test_no_numbers_make_a_message_that_says_most_members_do_nothing(app: Flask)
                         previous_share=previous,
                         weekly=True,
                         best_team=team,
+                        acted=round(share * 1000),
+                        previous_acted=None if previous is None else round(previous * 1000),
                     )
                     seen.add(norm.kind)
                     assert not DISCOURAGING.search(norm.message), norm.message
+                    if share < 0.5:
+                        # Never the share of a minority: no percentage, no "1 of your 6".
+                        assert "%" not in norm.message, norm.message
+                        for acted, members in re.findall(
+                            r"(\d+) (?:of your|van je) (\d+)", norm.message
+                        ):
+                            assert int(acted) * 2 >= int(members), norm.message
                     numbers = [int(n) for n in re.findall(r"\d+", norm.message)]
                     if norm.kind == "descriptive":
                         assert share >= 0.5
@@ -153,16 +206,34 @@ def test_no_numbers_make_a_message_that_says_most_members_do_nothing(app: Flask)
 
 
 def test_rounding_is_half_up_and_never_overstates(app: Flask) -> None:
-    def told(share: float, previous: float | None = None) -> str:
+    def told(share: float, previous: float | None = None, members: int = 1000) -> str:
         return norm_in(
-            app, "en", share=share, previous_share=previous, weekly=True, best_team=None
+            app,
+            "en",
+            share=share,
+            previous_share=previous,
+            weekly=True,
+            best_team=None,
+            acted=round(share * members),
+            previous_acted=None if previous is None else round(previous * members),
         ).message
 
     assert told(0.65) == "7 in 10 members acted this week."
     assert told(0.96) == "9 in 10 members acted this week."
     assert told(1.0) == "10 in 10 members acted this week."
-    assert told(0.305, 0.24) == "More members act every week: 31%, up from 24%."
+    assert told(0.305, 0.24) == "More members act every week: 305 this week, up from 240."
     assert told(0.3101, 0.3099).startswith("Members say it matters")
+    # A higher share of a network that shrank is no rise in members: not told as one.
+    assert norm_in(
+        app,
+        "en",
+        share=0.4,
+        previous_share=0.2,
+        weekly=True,
+        best_team=None,
+        acted=4,
+        previous_acted=6,
+    ).message.startswith("Members say it matters")
 
 
 def test_each_member_gets_the_norm_in_their_own_language_from_the_same_numbers(

@@ -122,6 +122,7 @@ def test_digest_numbers_count_exactly_what_happened_in_the_period(
         "median_minutes_to_first_action": 30.0,
         # x1 (2 of 3 voices), x2 (3 of 3), x4 (0 of 3); no goal for the others.
         "goal_reached_share": round(1 / 3, 4),
+        "goal_reached": 1,
         "outcomes": {"content_removed": 1, "thread_calmed": 1},
         "content_removed": 1,
     }

@@ -16,7 +16,9 @@ from network.alerts.models import Alert, Category
 from network.campaigns.models import Campaign, CampaignStatus, CampaignTemplate
 from network.db import utcnow
 from network.extensions import db
+from network.guidance import template_texts
 from network.guidance.message_templates import TEMPLATE_ACTIONS, templates_for
+from network.guidance.rules import may_ask, never_asked
 from network.vocabulary import ActionType
 
 TEXTS = Path(__file__).resolve().parents[2] / "network" / "guidance" / "template_texts.py"
@@ -34,20 +36,50 @@ def translatable_texts() -> set[str]:
 
 
 @pytest.mark.parametrize("category", list(Category))
-def test_every_category_has_templates_for_every_action_in_both_languages(
+def test_every_category_has_templates_for_every_action_it_may_ask_in_both_languages(
     in_language: Any, category: Category
 ) -> None:
     catalogue = translatable_texts()
     for action in TEMPLATE_ACTIONS:
         for language in ("en", "nl"):
             found = in_language(language, templates_for, category, action, language=language)
+            if never_asked(action, category):
+                # No words for what the guide never asks: no reply to a threat, no message to
+                # someone who doxxes.
+                assert found == [], (category, action, language)
+                continue
             assert found, (category, action, language)
             assert all(template.text.strip() for template in found)
         english = in_language("en", templates_for, category, action, language="en")
         # Stored as translatable strings: the Dutch comes from the catalogue.
         assert {template.text for template in english} <= catalogue
-    counter_speech = in_language("en", templates_for, category, "counter_speech")
-    assert {template.tone for template in counter_speech} == {"empathy", "opinion"}
+    if not never_asked("counter_speech", category):
+        counter_speech = in_language("en", templates_for, category, "counter_speech")
+        assert {template.tone for template in counter_speech} == {"empathy", "opinion"}
+
+
+def test_the_template_texts_hold_no_words_for_what_the_guide_never_asks() -> None:
+    for table in (template_texts.texts(), template_texts.cautions()):
+        assert [pair for pair in table if never_asked(pair[1], pair[0])] == []
+
+
+@pytest.mark.parametrize("severity", [1, 2, 3, 4])
+@pytest.mark.parametrize("category", ["threat", "hate", "sexual_harassment"])
+def test_alert_page_offers_words_only_for_what_the_alert_may_be_asked(
+    open_alert: Any,
+    create_member: Any,
+    log_in: Any,
+    page: Any,
+    in_language: Any,
+    category: str,
+    severity: int,
+) -> None:
+    alert = open_alert(category=category, severity=severity, language="en")
+    log_in(create_member())
+    html = page(f"/alerts/{alert['id']}")
+    for template in in_language("en", templates_for, category, language="en"):
+        shown = f'lang="en">{escape(template.text)}</blockquote>' in html
+        assert shown == may_ask(template.action, category, severity), template.key
 
 
 def test_templates_never_insult_or_mock(in_language: Any) -> None:
@@ -56,7 +88,13 @@ def test_templates_never_insult_or_mock(in_language: Any) -> None:
         for category in Category
         for template in in_language("en", templates_for, category, language="en")
     ]
-    assert len(texts) == 6 * len(Category)
+    # Two counter-speech tones and one for every other action a category may ask.
+    assert len(texts) == sum(
+        (2 if action == ActionType.COUNTER_SPEECH else 1)
+        for category in Category
+        for action in TEMPLATE_ACTIONS
+        if not never_asked(action, category)
+    )
     for text in texts:
         for word in ("idiot", "stupid", "loser", "shut up", "pathetic"):
             assert word not in text, text

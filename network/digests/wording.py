@@ -1,0 +1,187 @@
+"""The words of a digest's body, from its stored numbers, in the member's language.
+
+One place for the email (text and HTML) and the archive page, so they never disagree. The rule
+from DESIGN.md: never tell people that most others do nothing. A share of members is stated only
+when half or more acted; below that the body says what was done (members who acted, alerts
+helped, actions) and invites; a period with nothing to report says so in one line and invites,
+without a column of zeros. Counts go through ngettext and every number through the locale's
+number format ("1,2 min." in Dutch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import format_decimal, format_number, format_percent, ngettext
+from flask_babel import gettext as _
+
+# A share below this is never stated: it would tell readers that inaction is normal.
+MAJORITY = 0.5
+
+
+@dataclass(frozen=True)
+class DigestBody:
+    """The lines of one digest, section by section; empty sections are left out."""
+
+    quiet: bool
+    network: list[str] = field(default_factory=list)
+    invite: str | None = None
+    teams: list[str] = field(default_factory=list)
+    campaigns: list[str] = field(default_factory=list)
+    own: list[str] = field(default_factory=list)
+
+
+def _count(value: Any) -> int:
+    return int(value or 0)
+
+
+def invitation(quiet: bool) -> str:
+    """Return the invitation for periods where few acted or nothing happened."""
+    if quiet:
+        return _("Be among the first: one report or a kind private message takes a minute.")
+    return _("You can add to this: one report or a kind private message takes a minute.")
+
+
+def network_lines(
+    network: Mapping[str, Any], *, weekly: bool, label: Callable[[str], str]
+) -> tuple[list[str], bool]:
+    """Return what the network did as lines, and whether there was nothing to report."""
+    acted, active = _count(network.get("members_acted")), _count(network.get("active_members"))
+    handled = _count(network.get("alerts_handled"))
+    by_type = {code: _count(n) for code, n in (network.get("actions_by_type") or {}).items() if n}
+    removed = _count(network.get("content_removed"))
+    if not (acted or handled or by_type or removed):
+        if weekly:
+            return [_("A quiet week in the network: nothing to report.")], True
+        return [_("A quiet day in the network: nothing to report.")], True
+    lines = []
+    share = acted / active if active else 0.0
+    if share >= MAJORITY:
+        lines.append(
+            _(
+                "%(acted)s of %(active)s members acted (%(share)s)",
+                acted=format_number(acted),
+                active=format_number(active),
+                share=format_percent(share),
+            )
+        )
+    elif acted:
+        lines.append(
+            ngettext(
+                "%(count)s member acted",
+                "%(count)s members acted",
+                acted,
+                count=format_number(acted),
+            )
+        )
+    if handled:
+        lines.append(
+            ngettext(
+                "%(count)s alert got help",
+                "%(count)s alerts got help",
+                handled,
+                count=format_number(handled),
+            )
+        )
+    lines += [f"{label(code)}: {format_number(n)}" for code, n in by_type.items()]
+    minutes = network.get("median_minutes_to_first_action")
+    if minutes is not None:
+        lines.append(
+            _(
+                "First help arrived after %(minutes)s min. (median)",
+                minutes=format_decimal(minutes),
+            )
+        )
+    lines += _goal_lines(network)
+    if removed:
+        lines.append(
+            ngettext(
+                "Hurtful content was removed %(count)s time",
+                "Hurtful content was removed %(count)s times",
+                removed,
+                count=format_number(removed),
+            )
+        )
+    return lines, False
+
+
+def _goal_lines(network: Mapping[str, Any]) -> list[str]:
+    reached = network.get("goal_reached")
+    if reached is not None:
+        if not reached:
+            return []
+        return [
+            ngettext(
+                "%(count)s alert reached its goal of public voices",
+                "%(count)s alerts reached their goal of public voices",
+                _count(reached),
+                count=format_number(_count(reached)),
+            )
+        ]
+    # Digests kept from before the count was stored show the share, when it was a majority.
+    share = network.get("goal_reached_share")
+    if share is not None and share >= MAJORITY:
+        return [
+            _(
+                "%(share)s of alerts reached their goal of public voices",
+                share=format_percent(share),
+            )
+        ]
+    return []
+
+
+def team_line(team: Mapping[str, Any]) -> str:
+    """Say how a team did, naming a share only when half or more of the teammates acted."""
+    name, acted, members = (
+        str(team.get("name", "")),
+        _count(team.get("acted")),
+        _count(team.get("members")),
+    )
+    if not acted:
+        return _("Be the first of your teammates in %(team)s to act.", team=name)
+    if acted < members and acted / members >= MAJORITY:
+        return _(
+            "%(acted)s of your %(members)s teammates in %(team)s acted.",
+            acted=format_number(acted),
+            members=format_number(members),
+            team=name,
+        )
+    return ngettext(
+        "%(count)s teammate in %(team)s acted. Join them!",
+        "%(count)s teammates in %(team)s acted. Join them!",
+        acted,
+        count=format_number(acted),
+        team=name,
+    )
+
+
+def describe(
+    numbers: Mapping[str, Any], *, weekly: bool, label: Callable[[str], str]
+) -> DigestBody:
+    """Return the body of a digest from its stored numbers, in the current language."""
+    network = numbers.get("network") or {}
+    lines, quiet = network_lines(network, weekly=weekly, label=label)
+    acted, active = _count(network.get("members_acted")), _count(network.get("active_members"))
+    few = not active or acted / active < MAJORITY
+    return DigestBody(
+        quiet=quiet,
+        network=lines,
+        invite=invitation(quiet) if quiet or few else None,
+        teams=[team_line(team) for team in numbers.get("teams") or []],
+        campaigns=[
+            _(
+                "%(campaign)s: %(done)s of %(goal)s actions done",
+                campaign=campaign.get("title", ""),
+                done=format_number(_count(campaign.get("done"))),
+                goal=format_number(_count(campaign.get("goal"))),
+            )
+            for campaign in numbers.get("campaigns") or []
+        ],
+        own=[
+            f"{label(code)}: {format_number(_count(n))}"
+            for code, n in (numbers.get("own_actions") or {}).items()
+            if n
+        ],
+    )
