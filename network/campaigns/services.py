@@ -19,8 +19,8 @@ from network.coordination import feed
 from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
-from network.mail import breaks_a_line
 from network.guidance import rules
+from network.mail import breaks_a_line
 from network.moderation import audit
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
 

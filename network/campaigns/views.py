@@ -31,8 +31,8 @@ from network.coordination.feed import campaign_payload
 from network.errors import ServiceError
 from network.extensions import csrf
 from network.forms import show_service_error
-from network.ids import is_id
 from network.guidance.rules import restrictions
+from network.ids import is_id
 
 campaigns = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
