@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from flask import Flask, request
@@ -11,11 +12,13 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 
 from network.errors import ValidationFailed
+from network.ids import MAX_ID
 from network.text import unstorable_problem
 
 # No request body of the API nests deeper than a few levels; this leaves room and stops
 # bodies that exhaust the parser's (or a later walker's) recursion long before they do.
 MAX_JSON_DEPTH = 32
+NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 class JSONTooDeep(ValueError):
@@ -82,6 +85,20 @@ def refuse_unstorable_text() -> None:
                 fields.setdefault(name, problem)
     if fields:
         raise ValidationFailed(_("Some fields are not valid."), fields=fields)
+
+
+def int_arg(name: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
+    """Return a whole-number query parameter (None when absent); anything else is refused."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    # Compare lengths before converting: a number of thousands of digits is simply out of range.
+    if not NUMBER.fullmatch(raw) or len(raw.lstrip("+-")) > 12 or not low <= int(raw) <= high:
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            fields={name: _("Use a whole number from %(low)s to %(high)s.", low=low, high=high)},
+        )
+    return int(raw)
 
 
 def init_app(app: Flask) -> None:

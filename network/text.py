@@ -45,6 +45,11 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     return None
 
 
+def moment_problem() -> str:
+    """Say which dates and times are accepted."""
+    return str(_l("Choose a date between the years 2000 and 2099."))
+
+
 def unstorable_problem(value: str) -> str | None:
     """Return why a text can never be accepted anywhere (the rule for raw query and form data)."""
     if SURROGATE.search(value):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from network.alerts.guide import category_label
 from network.alerts.models import Category
+from network.forms import Form
 from network.vocabulary import ActionType, Platform, action_info
 from network.widgets import MultiCheckboxField
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     hashtag = StringField(
         _l("Hashtag"), validators=[Length(max=50)], description=_l("For example #DatMeenJeNiet")
@@ -44,5 +44,5 @@ class CampaignForm(FlaskForm):
         self.recommended_actions.choices = [(a.value, action_info(a).label) for a in ActionType]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Only the CSRF token: launch, end, join and leave are single buttons."""
