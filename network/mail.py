@@ -6,6 +6,7 @@ import logging
 import re
 import smtplib
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -13,7 +14,10 @@ from types import TracebackType
 
 from flask import current_app
 
+from network.text import header_text
+
 log = logging.getLogger(__name__)
+NAMED_ADDRESS = re.compile(r"(.*?)\s*<([^<>]+)>")
 
 
 def build_message(
@@ -25,19 +29,35 @@ def build_message(
     message_id: str,
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """Build a text + HTML email."""
+    """Build a text + HTML email; every header is folded onto one line here, whatever it holds."""
     # Long header lines (the unsubscribe link) must stay plain, not RFC 2047-encoded.
     message = EmailMessage(policy=policy.default.clone(max_line_length=998))
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    message["From"] = sender(str(current_app.config["MAIL_FROM"]))
+    message["To"] = one_address(to)
+    message["Subject"] = header_text(subject)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id
+    message["Message-ID"] = header_text(message_id)
     for name, value in (headers or {}).items():
-        message[name] = value
+        message[header_text(name)] = header_text(value)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def sender(configured: str) -> Address:
+    """Return MAIL_FROM as one address, its display name folded and quoted as needed."""
+    folded = header_text(configured)
+    named = NAMED_ADDRESS.fullmatch(folded)
+    name, address = (named[1].strip('"'), named[2]) if named else ("", folded)
+    return Address(display_name=name, addr_spec=address.strip())
+
+
+def one_address(to: str, display_name: str = "") -> Address:
+    """Return a single recipient address; anything that would name several is refused."""
+    addressed = header_text(to)
+    if not addressed or any(mark in addressed for mark in ',;<>"()'):
+        raise ValueError("a recipient is one bare address")
+    return Address(display_name=header_text(display_name), addr_spec=addressed)
 
 
 def unreachable(error: BaseException) -> bool:
