@@ -178,3 +178,18 @@ def test_with_the_limit_store_down_other_limits_let_requests_through_and_say_so(
     assert response.status_code == 201, response.get_data(as_text=True)
     logged = [r.getMessage() for r in caplog.records]
     assert any("rate limit could not be checked" in m and "let through" in m for m in logged)
+
+
+def test_with_the_limit_store_down_socket_events_still_answer(
+    dead_storage_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    from network.realtime import NAMESPACE
+    from tests.sockets import socket_clients
+
+    token = make_member(dead_storage_app, "watcher@example.org")
+    with socket_clients(dead_storage_app) as connect, caplog.at_level(logging.ERROR):
+        client = connect(auth={"token": token})
+        assert client.is_connected(NAMESPACE)
+        answer = client.emit("watch", {"alert_id": 12345}, namespace=NAMESPACE, callback=True)
+    assert answer == {"error": "not_found"}
+    assert any("rate limit could not be counted" in r.getMessage() for r in caplog.records)
