@@ -146,8 +146,8 @@ class Limiter(flask_limiter.Limiter):
     ) -> None:
         try:
             super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
-        except RateLimitExceeded:
-            raise
+        except (RateLimitExceeded, sa.exc.OperationalError):
+            raise  # a refusal, or a database that is down: the request cannot be served at all
         except Exception:
             # Nothing was counted: deduct nothing after the view either.
             self.context.conditional_deductions.clear()
@@ -203,6 +203,8 @@ def total_key(key_func: Callable[[], str]) -> Callable[[], str]:
     def key() -> str:
         try:
             return str(key_func()) or f"unkeyed:{get_remote_address()}"
+        except sa.exc.OperationalError:
+            raise  # the database is down: the whole request fails (503), no limit is skipped
         except Exception:
             log.warning(
                 "limit key unreadable on %s %s", request.method, request.path, exc_info=True

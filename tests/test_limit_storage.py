@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from network.extensions import activate
+from network.extensions import activate, socketio
 from tests.alerts.conftest import alert_body
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.harness import free_port, standalone_app
@@ -111,6 +111,9 @@ def test_a_body_nested_too_deeply_is_refused_as_invalid_json(app: Flask) -> None
 @pytest.fixture
 def dead_storage_app(tmp_path: Path, memory_limiter_afterwards: None) -> Flask:
     """An app whose limits live in a Redis that does not answer (nothing listens there)."""
+    # Flask-SocketIO keeps the queue manager of an app built earlier with a message queue
+    # (tests/test_faults.py) for every later app; this one has none.
+    socketio.server_options.pop("client_manager", None)
     app = standalone_app(
         tmp_path / "app", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0"
     )
