@@ -196,3 +196,22 @@ def test_with_the_limit_store_down_socket_events_still_answer(
         answer = client.emit("watch", {"alert_id": 12345}, namespace=NAMESPACE, callback=True)
     assert answer == {"error": "not_found"}
     assert any("rate limit could not be counted" in r.getMessage() for r in caplog.records)
+
+
+def test_a_key_function_that_fails_counts_against_the_address_instead(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    from network.extensions import total_key
+
+    def unreadable() -> str:
+        raise RecursionError("a body no one can read")
+
+    def database_down() -> str:
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("gone"))
+
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        assert total_key(unreadable)() == "unkeyed:10.1.2.3"
+        assert total_key(lambda: "")() == "unkeyed:10.1.2.3"
+        assert total_key(lambda: "member:7")() == "member:7"
+        with pytest.raises(sa.exc.OperationalError):
+            total_key(database_down)()  # the request fails as a whole (503), nothing is skipped
