@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Socket.IO handlers register on the extension before it builds this app's server.
     import network.coordination.events  # noqa: F401
-    from network import extensions, i18n, security
+    from network import edge, extensions, i18n, security
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
     from network.privacy import redaction
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     redaction.install()
     register_error_handlers(app)
+    edge.init_app(app)
     extensions.socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],

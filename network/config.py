@@ -63,8 +63,9 @@ def load(
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        # When Redis is down, limits fall back to this process's memory instead of failing.
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # No fallback to this process's memory when Redis is down: it would start every count
+        # from zero. A failed check is logged; log-in is refused, the rest goes on unlimited.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "upstander"),
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "25 per 5 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "25 per hour"),

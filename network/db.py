@@ -29,6 +29,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The years a member's dates may name: far enough either way for any campaign or query, and
+# safe to convert between time zones and to add days to.
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def storable_moment(value: datetime) -> bool:
+    """Tell whether a date and time sent by a member lies within the years the network handles."""
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    try:
+        return EARLIEST_MOMENT <= moment.astimezone(UTC) < LATEST_MOMENT
+    except OverflowError:
+        return False
+
+
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Store aware datetimes as UTC and always read them back aware (SQLite forgets the zone)."""
 

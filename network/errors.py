@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from network.extensions import db, limiter
+from network.extensions import LimitUnavailable, db, limiter
 
 
 class ServiceError(Exception):
@@ -153,6 +153,17 @@ def register_error_handlers(app: Flask) -> None:
         response.headers["Retry-After"] = str(wait)
         return response
 
+    @app.errorhandler(LimitUnavailable)
+    def _limit_unavailable(error: LimitUnavailable) -> Response:
+        # The attempt could not be counted, so it is not made: fail closed, and say when to retry.
+        response = respond(
+            503,
+            "service_unavailable",
+            _("Logging in is paused for a moment. Please try again in a minute."),
+        )
+        response.headers["Retry-After"] = "60"
+        return response
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
@@ -176,4 +187,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return respond(500, "server_error", _http_message(500))
+        # The failed statement may have left the transaction unusable; the error page itself
+        # reads the database (who is logged in), so start clean.
+        db.session.rollback()
+        try:
+            return respond(500, "server_error", _http_message(500))
+        except Exception:
+            app.logger.exception("the error page failed too on %s", request.path)
+            response = jsonify(error_body("server_error", _http_message(500)))
+            response.status_code = 500
+            return response

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from functools import partial, wraps
 from typing import Any
 
+import flask_limiter
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel
-from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -100,6 +104,117 @@ def activate(app: Flask) -> None:
     db.session.configure(bind=db.engine_for(app))
 
 
+class LimitUnavailable(Exception):
+    """A limit that fails closed could not be checked: its storage failed."""
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter that never trades a limit for an empty store when its storage fails.
+
+    Flask-Limiter's own fallback switches every limit to fresh in-memory counts after any error,
+    even one in a key function: that resets every allowance (and doubles password guesses).
+    Here the fallback is off; a failed check is logged, and then the request goes on without
+    that limit, unless the limit fails closed (log-in): then it is refused."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fail_closed_scopes: set[Any] = set()
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        # After the view, Flask-Limiter writes headers and conditional deductions; a storage
+        # failure there must not turn a finished request into a server error.
+        inject = flask_limiter.Limiter._Limiter__inject_headers  # type: ignore[attr-defined]
+        hooks = app.after_request_funcs.setdefault(None, [])
+        for index, hook in enumerate(hooks):
+            if isinstance(hook, partial) and hook.func is inject and hook.args == (self,):
+                hooks[index] = self._logging_failures(hook)
+
+    def _logging_failures(self, hook: Callable[[Response], Response]) -> Callable[..., Response]:
+        @wraps(hook)
+        def safe(response: Response) -> Response:
+            try:
+                return hook(response)
+            except Exception:
+                log.exception("rate limit storage failed after %s %s", request.method, request.path)
+                return response
+
+        return safe
+
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        try:
+            super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+        except (RateLimitExceeded, sa.exc.OperationalError):
+            raise  # a refusal, or a database that is down: the request cannot be served at all
+        except Exception:
+            # Nothing was counted: deduct nothing after the view either.
+            self.context.conditional_deductions.clear()
+            closed = self._fails_closed(callable_name)
+            log.exception(
+                "rate limit could not be checked on %s %s (%s)",
+                request.method,
+                request.path,
+                "refused" if closed else "let through",
+            )
+            if closed:
+                raise LimitUnavailable() from None
+
+    def shared_limit(self, *args: Any, fail_closed: bool = False, **kwargs: Any) -> Any:
+        """Flask-Limiter's shared limit; `fail_closed` refuses requests it cannot check."""
+        if fail_closed:
+            self.fail_closed_scopes.add(kwargs["scope"] if "scope" in kwargs else args[1])
+        if kwargs.get("key_func") is not None:
+            kwargs["key_func"] = total_key(kwargs["key_func"])
+        return super().shared_limit(*args, **kwargs)
+
+    def limit(self, *args: Any, **kwargs: Any) -> Any:
+        """Flask-Limiter's limit, with a key function that cannot raise."""
+        if kwargs.get("key_func") is not None:
+            kwargs["key_func"] = total_key(kwargs["key_func"])
+        return super().limit(*args, **kwargs)
+
+    def _fails_closed(self, callable_name: str | None) -> bool:
+        if callable_name is None:
+            return False
+        try:
+            limits = self.limit_manager.decorated_limits(callable_name)
+        except Exception:
+            return True  # cannot tell which limits these are: assume the strict one
+        return any(limit.scope in self.fail_closed_scopes for limit in limits)
+
+    def hit_or_log(self, limit: Any, *identifiers: str) -> bool:
+        """Count one hit outside a request (sockets); a storage failure lets it through, logged."""
+        try:
+            return bool(self.limiter.hit(limit, *identifiers))
+        except Exception:
+            log.exception("rate limit could not be counted for %s", identifiers[:1])
+            return True
+
+
+def total_key(key_func: Callable[[], str]) -> Callable[[], str]:
+    """Make a limit's key function total: a request it cannot key counts against its address.
+
+    A key function that raises would skip the limit (or, in Flask-Limiter's fallback, reset
+    them all); keyed by address instead, an unreadable request still uses up an allowance."""
+
+    @wraps(key_func)
+    def key() -> str:
+        try:
+            return str(key_func()) or f"unkeyed:{get_remote_address()}"
+        except sa.exc.OperationalError:
+            raise  # the database is down: the whole request fails (503), no limit is skipped
+        except Exception:
+            log.warning(
+                "limit key unreadable on %s %s", request.method, request.path, exc_info=True
+            )
+            return f"unkeyed:{get_remote_address()}"
+
+    return key
+
+
+log = logging.getLogger(__name__)
 db = Database()
 migrate = Migrate()
 login_manager = LoginManager()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
-import unicodedata
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -14,7 +14,10 @@ from types import TracebackType
 
 from flask import current_app
 
+from network.text import header_text
+
 log = logging.getLogger(__name__)
+NAMED_ADDRESS = re.compile(r"(.*?)\s*<([^<>]+)>")
 
 
 def build_message(
@@ -26,29 +29,35 @@ def build_message(
     message_id: str,
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """Build a text + HTML email."""
+    """Build a text + HTML email; every header is folded onto one line here, whatever it holds."""
     # Long header lines (the unsubscribe link) must stay plain, not RFC 2047-encoded.
     message = EmailMessage(policy=policy.default.clone(max_line_length=998))
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = single_line(subject)
+    message["From"] = sender(str(current_app.config["MAIL_FROM"]))
+    message["To"] = one_address(to)
+    message["Subject"] = header_text(subject)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id
+    message["Message-ID"] = header_text(message_id)
     for name, value in (headers or {}).items():
-        message[name] = single_line(value)
+        message[header_text(name)] = header_text(value)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
 
 
-def single_line(text: str) -> str:
-    """Fold line breaks and control characters into spaces: a header value stays one header."""
-    return " ".join("".join(" " if breaks_a_line(c) else c for c in text).split())
+def sender(configured: str) -> Address:
+    """Return MAIL_FROM as one address, its display name folded and quoted as needed."""
+    folded = header_text(configured)
+    named = NAMED_ADDRESS.fullmatch(folded)
+    name, address = (named[1].strip('"'), named[2]) if named else ("", folded)
+    return Address(display_name=name, addr_spec=address.strip())
 
 
-def breaks_a_line(character: str) -> bool:
-    """Tell whether a character is a control character or a line or paragraph separator."""
-    return unicodedata.category(character) in {"Cc", "Zl", "Zp", "Cs"}
+def one_address(to: str, display_name: str = "") -> Address:
+    """Return a single recipient address; anything that would name several is refused."""
+    addressed = header_text(to)
+    if not addressed or any(mark in addressed for mark in ',;<>"()'):
+        raise ValueError("a recipient is one bare address")
+    return Address(display_name=header_text(display_name), addr_spec=addressed)
 
 
 def unreachable(error: BaseException) -> bool:

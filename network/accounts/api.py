@@ -40,10 +40,14 @@ def login_account_key() -> str:
 # Shared limits: the page form and the API are two doors to the same room, so attempts
 # through either count against one allowance (per address, and per account across addresses).
 SIGNUP_LIMIT = limiter.shared_limit(_signup_limit, scope="signup", methods=["POST"])
+# Log-in limits fail closed: while their storage is down, no password is checked at all.
 LOGIN_LIMIT_PER_ACCOUNT = limiter.shared_limit(
-    _login_limit_account, key_func=login_account_key, scope="login-account"
+    _login_limit_account, key_func=login_account_key, scope="login-account", fail_closed=True
 )
-LOGIN_LIMITS = (limiter.shared_limit(_login_limit_ip, scope="login-ip"), LOGIN_LIMIT_PER_ACCOUNT)
+LOGIN_LIMITS = (
+    limiter.shared_limit(_login_limit_ip, scope="login-ip", fail_closed=True),
+    LOGIN_LIMIT_PER_ACCOUNT,
+)
 
 
 @operation(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
 from network.accounts.models import DigestFrequency
 from network.accounts.passwords import password_problem
 from network.accounts.services import time_zones
+from network.forms import Form
 from network.vocabulary import ActionType, action_info, language_choices, platform_choices
 from network.widgets import MultiCheckboxField
 
@@ -33,7 +33,7 @@ def locale_choices() -> list[tuple[str, str]]:
     return [("en", "English"), ("nl", "Nederlands")]
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Password"),
@@ -69,12 +69,12 @@ class SignUpForm(FlaskForm):
             raise ValidationError(_l("Choose a time zone such as Europe/Amsterdam."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=60)])
     locale = SelectField(_l("Language"), choices=locale_choices())
     time_zone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
@@ -104,7 +104,7 @@ class PreferencesForm(FlaskForm):
         self.comfortable_actions.choices = [(a.value, action_info(a).label) for a in ActionType]
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
         _l("New password"),
@@ -113,7 +113,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
     confirm = BooleanField(
         _l("I understand that my account is erased and cannot be restored"),
@@ -121,5 +121,5 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(Form):
     """Only the CSRF token: revoking is one button per token."""

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from network.accounts.models import DigestFrequency, Member, Role
+from network.db import storable_moment
+from network.text import MULTI_LINE, moment_problem, text_problem, texts_in
 from network.vocabulary import ActionType, Locale, Platform
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -18,6 +29,25 @@ class Strict(BaseModel):
     """Schemas refuse unknown fields, so typos are reported instead of ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+    # One rule for every text of every request schema: fields added later get it too.
+    @field_validator("*", mode="before")
+    @classmethod
+    def _acceptable_text(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        multiline = field is not None and MULTI_LINE in field.metadata
+        for _where, text in texts_in(value):
+            problem = text_problem(text, multiline=multiline)
+            if problem:
+                raise PydanticCustomError("text_refused", problem)
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_moment(cls, value: Any) -> Any:
+        if isinstance(value, datetime) and not storable_moment(value):
+            raise PydanticCustomError("moment_out_of_range", moment_problem())
+        return value
 
 
 class SignUpIn(Strict):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from network.alerts.guide import category_label, severity_guide
 from network.alerts.models import Category, FlagReason, Outcome
+from network.forms import Form
 from network.vocabulary import ActionType, action_info, language_choices
 from network.widgets import MultiCheckboxField
 
 
-class AlertForm(FlaskForm):
+class AlertForm(Form):
     url = StringField(
         _l("Link to the thread"),
         validators=[DataRequired(_l("Paste the link to the thread.")), Length(max=2048)],
@@ -64,7 +64,7 @@ class AlertForm(FlaskForm):
         self.team_id.choices = [("", str(_l("No team")))] + [(str(i), n) for i, n in teams]
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
@@ -77,7 +77,7 @@ class ReviewForm(FlaskForm):
     )
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = RadioField(
         _l("Why should organisers look at this alert?"),
         choices=[
@@ -89,7 +89,7 @@ class FlagForm(FlaskForm):
     note = StringField(_l("Note (optional)"), validators=[Length(max=500)])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     outcome = SelectField(
         _l("What happened?"),
         choices=[
@@ -101,7 +101,7 @@ class ResolveForm(FlaskForm):
     )
 
 
-class TrustForm(FlaskForm):
+class TrustForm(Form):
     trust_level = SelectField(
         _l("Trust level"), choices=[(str(n), str(n)) for n in range(4)], coerce=int
     )

@@ -12,9 +12,13 @@ from network.accounts.schemas import Strict
 from network.alerts.models import Alert, AlertStatus, Category, FlagReason, Outcome
 from network.coordination.needs import Need
 from network.ids import Id
+from network.text import MULTI_LINE
 from network.vocabulary import ActionType, Platform
 
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Summary = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), MULTI_LINE
+]
+Remark = Annotated[str, Field(max_length=500), MULTI_LINE]
 
 
 class AlertIn(Strict):
@@ -126,14 +130,14 @@ class ReviewIn(Strict):
     """An organiser's decision on a pending or hidden alert."""
 
     decision: Literal["approve", "reject"]
-    reason: str = Field(default="", max_length=500)
+    reason: Remark = ""
 
 
 class FlagIn(Strict):
     """Flag an alert as misleading or abusive."""
 
     reason: FlagReason
-    note: str = Field(default="", max_length=500)
+    note: Remark = ""
 
 
 class ResolveIn(Strict):
@@ -146,7 +150,7 @@ class TrustIn(Strict):
     """Set a member's trust level (organisers)."""
 
     trust_level: int = Field(ge=0, le=3)
-    reason: str = Field(default="", max_length=500)
+    reason: Remark = ""
 
 
 class TrustOut(BaseModel):

@@ -14,6 +14,7 @@ from network.alerts.forms import AlertForm, FlagForm, ResolveForm
 from network.alerts.guide import category_label, platform_label, severity_guide
 from network.alerts.models import AlertStatus, Category
 from network.api.pagination import decode_cursor, encode_cursor
+from network.edge import int_arg
 from network.errors import ServiceError
 from network.forms import show_service_error
 from network.guidance.rules import allowed_actions
@@ -47,7 +48,7 @@ def index() -> str:
     filters = queries.AlertFilters(
         category=request.args.get("category") or None,
         platform=request.args.get("platform") or None,
-        min_severity=request.args.get("min_severity", type=int),
+        min_severity=int_arg("min_severity", low=1, high=4),
         mine=request.args.get("mine") == "1",
     )
     if filters.category not in {None, *(c.value for c in Category)}:

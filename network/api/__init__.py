@@ -14,6 +14,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
 from network.accounts.models import Member
+from network.edge import MAX_JSON_DEPTH, JSONTooDeep, loads_bounded
 from network.errors import ServiceError, Unauthorised, ValidationFailed
 from network.extensions import csrf
 
@@ -129,13 +130,21 @@ def authenticated_member() -> Member | None:
 
 
 def json_body() -> Any:
-    """Return the parsed JSON body, refusing anything that is not JSON."""
+    """Return the parsed JSON body, refusing anything that is not JSON or nests too deeply."""
     if not request.is_json:
         raise ServiceError(
             _("Send the request body as JSON (Content-Type: application/json)."),
             code="invalid_json",
         )
-    payload = request.get_json(silent=True)
+    try:
+        payload = loads_bounded(request.get_data(cache=True))
+    except JSONTooDeep:
+        raise ServiceError(
+            _("The request body nests too deeply (at most %(n)s levels).", n=MAX_JSON_DEPTH),
+            code="invalid_json",
+        ) from None
+    except ValueError:
+        payload = None
     if payload is None:
         raise ServiceError(_("The request body is not valid JSON."), code="invalid_json")
     return payload

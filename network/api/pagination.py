@@ -8,7 +8,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from network.edge import loads_bounded
 from network.errors import ValidationFailed
+from network.ids import MAX_ID
+from network.text import unstorable_problem
 
 
 def encode_cursor(position: dict[str, Any]) -> str:
@@ -23,11 +26,20 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        position = loads_bounded(raw)
+    except ValueError:  # UnicodeDecodeError and binascii.Error are ValueErrors too
         position = None
-    if not isinstance(position, dict):
+    if not isinstance(position, dict) or not all(map(_plain, position.values())):
         raise ValidationFailed(
             _("Some fields are not valid."), fields={"cursor": _("This cursor is not valid.")}
         )
     return position
+
+
+def _plain(value: Any) -> bool:
+    """Tell whether a cursor value is one the queries can bind: a small number or a short text."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return abs(value) <= MAX_ID
+    return isinstance(value, str) and len(value) <= 64 and unstorable_problem(value) is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -16,11 +15,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from network.alerts.guide import category_label
 from network.alerts.models import Category
+from network.forms import Form
 from network.vocabulary import ActionType, action_info, language_choices, platform_choices
 from network.widgets import MultiCheckboxField
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     hashtag = StringField(
         _l("Hashtag"), validators=[Length(max=50)], description=_l("For example #DatMeenJeNiet")
@@ -51,11 +51,11 @@ class CampaignForm(FlaskForm):
         self.recommended_actions.choices = [(a.value, action_info(a).label) for a in ActionType]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Only the CSRF token: launch, end, join and leave are single buttons."""
 
 
-class AddAlertForm(FlaskForm):
+class AddAlertForm(Form):
     """Put an alert into the campaign, by its number or the link to its page."""
 
     alert = StringField(
@@ -65,7 +65,7 @@ class AddAlertForm(FlaskForm):
     )
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     """An organiser's own message template for the campaign."""
 
     action_type = SelectField(_l("For the action"), choices=[])

@@ -11,6 +11,7 @@ from network.accounts.schemas import Strict
 from network.alerts.models import Category
 from network.campaigns.models import Campaign, CampaignStatus, CampaignTemplate
 from network.ids import Id
+from network.text import MULTI_LINE
 from network.vocabulary import ActionType, Platform
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -21,7 +22,7 @@ class CampaignIn(Strict):
 
     title: Title
     hashtag: str = Field(default="", max_length=50)
-    description: str = Field(default="", max_length=4000)
+    description: Annotated[str, MULTI_LINE] = Field(default="", max_length=4000)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     goal: int = Field(ge=1, le=1_000_000, description="Completed actions to reach.")
@@ -118,7 +119,7 @@ class TemplateIn(Strict):
 
     action_type: ActionType
     language: str = Field(max_length=8)
-    body: str = Field(min_length=1, max_length=1000)
+    body: Annotated[str, MULTI_LINE] = Field(min_length=1, max_length=1000)
 
 
 class TemplateOut(BaseModel):

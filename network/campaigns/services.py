@@ -20,8 +20,8 @@ from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
-from network.mail import breaks_a_line
 from network.moderation import audit
+from network.text import text_problem
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _problems(draft: CampaignDraft) -> dict[str, str]:
         problems["title"] = _("Give the campaign a title.")
     # Title and hashtag go into mail subjects: a line break there would end the header.
     for name, text in (("title", draft.title), ("hashtag", draft.hashtag)):
-        if any(breaks_a_line(character) for character in text):
+        if text_problem(text) is not None:
             problems[name] = _("Keep this to one line, without line breaks or control characters.")
     if draft.hashtag.strip() and not HASHTAG.match(draft.hashtag.strip()):
         problems["hashtag"] = _(

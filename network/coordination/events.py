@@ -57,7 +57,7 @@ def rooms_of(member: Member) -> set[str]:
 def _allowed(member_id: int) -> bool:
     """Limit how many events one member may send over sockets."""
     limit = parse(str(current_app.config["SOCKET_EVENT_LIMIT"]))
-    return bool(limiter.limiter.hit(limit, "socket", str(member_id)))
+    return limiter.hit_or_log(limit, "socket", str(member_id))
 
 
 @socketio.on("connect", namespace=NAMESPACE)

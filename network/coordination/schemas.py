@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from network.accounts.schemas import Strict
 from network.coordination.models import Action, ActionStatus, AskAnswer
+from network.text import MULTI_LINE
 from network.vocabulary import ActionType
 
 
@@ -23,7 +24,9 @@ class ActionUpdateIn(Strict):
     """Finish or give back a claimed action."""
 
     status: Literal["done", "released"]
-    note: str | None = Field(default=None, max_length=1000, description="Private; for done.")
+    note: Annotated[str | None, MULTI_LINE] = Field(
+        default=None, max_length=1000, description="Private; for done."
+    )
 
 
 class ActionOut(BaseModel):

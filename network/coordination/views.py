@@ -32,6 +32,7 @@ from network.coordination.needs import PUBLIC_VOICES, Need
 from network.db import utcnow
 from network.errors import ServiceError
 from network.extensions import db
+from network.forms import form_text
 from network.vocabulary import ActionType, action_info
 
 coordination = Blueprint("coordination", __name__, url_prefix="/feed")
@@ -294,7 +295,7 @@ def update(action_id: int) -> BaseResponse:
     status = request.form.get("status", "")
     try:
         action = services.update_action(
-            _me(), action_id, status=status, note=request.form.get("note")
+            _me(), action_id, status=status, note=form_text("note", multiline=True)
         )
     except ServiceError as error:
         _refused(error)

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from network.accounts.models import Member
 from network.digests import queries, services
 from network.digests.wording import describe
+from network.edge import int_arg
 from network.extensions import csrf
 from network.vocabulary import ActionType, action_info
 
@@ -28,7 +29,7 @@ def _label(code: str) -> str:
 @login_required
 def archive() -> str:
     """List the member's digests."""
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     found = queries.digests_of(_me(), before_id=before, limit=21)
     return render_template(
         "digests/archive.html",

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from network.alerts.guide import severity_guide
+from network.forms import Form
 from network.guidance.notice import EMAIL_MAX, EXPLANATION_MAX, NAME_MAX
 from network.vocabulary import ActionType, action_info
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     explanation = TextAreaField(
         _l("Why is this content illegal, or against the platform's rules?"),
         validators=[
@@ -38,7 +38,7 @@ class NoticeForm(FlaskForm):
     )
 
 
-class PracticeForm(FlaskForm):
+class PracticeForm(Form):
     severity = RadioField(
         _l("How serious is it?"),
         coerce=int,

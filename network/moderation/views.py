@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -17,6 +17,7 @@ from network.alerts import services as alert_services
 from network.alerts.forms import ReviewForm, TrustForm
 from network.alerts.guide import severity_guide
 from network.alerts.policy import require_organiser
+from network.edge import int_arg
 from network.errors import ServiceError
 from network.extensions import db
 from network.moderation import queries
@@ -86,7 +87,7 @@ def review(alert_id: int) -> Response:
 @organisers_only
 def members() -> str:
     """List members with their trust levels (no email addresses)."""
-    page = max(1, request.args.get("page", 1, type=int))
+    page = int_arg("page", high=100_000) or 1
     rows = list(
         db.session.scalars(sa.select(Member).order_by(Member.id).offset((page - 1) * 50).limit(51))
     )
@@ -123,7 +124,7 @@ def trust(member_id: int) -> Response:
 @organisers_only
 def audit_log() -> str:
     """Show the append-only audit log, newest first."""
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     entries = queries.audit_log(before_id=before, limit=51)
     return render_template(
         "moderation/audit.html",

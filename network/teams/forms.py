@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from network.forms import Form
 
-class TeamForm(FlaskForm):
+
+class TeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(
         _l("What is this team?"),
@@ -17,7 +18,7 @@ class TeamForm(FlaskForm):
     )
 
 
-class JoinTeamForm(FlaskForm):
+class JoinTeamForm(Form):
     invite_code = StringField(
         _l("Invite code"),
         validators=[DataRequired(), Length(max=32)],
@@ -25,5 +26,5 @@ class JoinTeamForm(FlaskForm):
     )
 
 
-class LeaveTeamForm(FlaskForm):
+class LeaveTeamForm(Form):
     """Only the CSRF token: leaving is confirmed on its own page."""

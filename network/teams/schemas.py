@@ -8,13 +8,14 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from network.accounts.schemas import Strict
+from network.text import MULTI_LINE
 
 
 class TeamIn(Strict):
     """Create a team."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    description: str = Field(default="", max_length=500)
+    description: Annotated[str, MULTI_LINE] = Field(default="", max_length=500)
 
 
 class JoinTeamIn(Strict):

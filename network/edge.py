@@ -1,0 +1,107 @@
+"""What a request may bring: JSON of bounded depth, and no text that cannot be stored anywhere."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext as _
+
+from network.errors import ValidationFailed
+from network.ids import MAX_ID
+from network.text import unstorable_problem
+
+# No request body of the API nests deeper than a few levels; this leaves room and stops
+# bodies that exhaust the parser's (or a later walker's) recursion long before they do.
+MAX_JSON_DEPTH = 32
+NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+class JSONTooDeep(ValueError):
+    """A JSON document nests deeper than MAX_JSON_DEPTH."""
+
+
+class JSONNotFinite(ValueError):
+    """A JSON document holds NaN or Infinity, which JSON itself does not allow."""
+
+
+def _not_finite(constant: str) -> Any:
+    raise JSONNotFinite(constant)
+
+
+def nesting_depth(value: Any) -> int:
+    """Return how deeply lists and objects nest in a parsed JSON value (without recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend(
+                (inner, depth) for inner in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
+
+
+def loads_bounded(data: str | bytes) -> Any:
+    """Parse JSON, refusing documents nested too deeply, NaN and Infinity (all as ValueError)."""
+    try:
+        value = json.loads(data, parse_constant=_not_finite)
+    except RecursionError:
+        raise JSONTooDeep(f"nested deeper than {MAX_JSON_DEPTH}") from None
+    if nesting_depth(value) > MAX_JSON_DEPTH:
+        raise JSONTooDeep(f"nested deeper than {MAX_JSON_DEPTH}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise JSONNotFinite(str(value))
+    return value
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with request bodies parsed by loads_bounded (a ValueError when refused)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads_bounded(s)
+
+
+def refuse_unstorable_text() -> None:
+    """Refuse any query, form or path value that no field may hold, before a view sees it."""
+    pairs: list[tuple[str, Any]] = list(request.args.items(multi=True))
+    pairs.extend((request.view_args or {}).items())
+    if request.method not in ("GET", "HEAD") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        pairs.extend(request.form.items(multi=True))
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        for text in (name, value) if isinstance(value, str) else (name,):
+            problem = unstorable_problem(text)
+            if problem:
+                fields.setdefault(name, problem)
+    if fields:
+        raise ValidationFailed(_("Some fields are not valid."), fields=fields)
+
+
+def int_arg(name: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
+    """Return a whole-number query parameter (None when absent); anything else is refused."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    # Compare lengths before converting: a number of thousands of digits is simply out of range.
+    if not NUMBER.fullmatch(raw) or len(raw.lstrip("+-")) > 12 or not low <= int(raw) <= high:
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            fields={name: _("Use a whole number from %(low)s to %(high)s.", low=low, high=high)},
+        )
+    return int(raw)
+
+
+def init_app(app: Flask) -> None:
+    """Parse JSON bodies within bounds and refuse unstorable text at the edge."""
+    app.json = BoundedJSONProvider(app)
+    app.before_request(refuse_unstorable_text)
