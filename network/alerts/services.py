@@ -30,6 +30,7 @@ from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
+from network.ids import is_id
 from network.moderation import audit
 from network.moderation.services import promote_if_trusted
 from network.teams.models import TeamMembership
@@ -172,15 +173,15 @@ def draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
         problems["wanted_actions"] = _("Unknown choice: %(codes)s.", codes=codes)
     if not 1 <= draft.responder_goal <= 10:
         problems["responder_goal"] = _("Ask for between 1 and 10 public voices.")
-    if (
-        draft.team_id is not None
-        and db.session.get(TeamMembership, (draft.team_id, actor.id)) is None
+    if draft.team_id is not None and (
+        not is_id(draft.team_id)
+        or db.session.get(TeamMembership, (draft.team_id, actor.id)) is None
     ):
         problems["team_id"] = _("You can only post alerts for a team you belong to.")
     if draft.campaign_id is not None:
         from network.campaigns.models import Campaign, CampaignStatus
 
-        campaign = db.session.get(Campaign, draft.campaign_id)
+        campaign = db.session.get(Campaign, draft.campaign_id) if is_id(draft.campaign_id) else None
         if campaign is None or campaign.status != CampaignStatus.LIVE:
             problems["campaign_id"] = _("This campaign does not exist or is not live.")
     return problems

@@ -97,7 +97,7 @@ def test_the_campaign_form_refuses_a_title_with_a_line_break(
         },
     )
     assert answer.status_code == 200
-    assert "Keep this to one line" in answer.get_data(as_text=True)
+    assert "Use a single line here" in answer.get_data(as_text=True)
 
 
 def test_launch_and_reminder_mail_carry_a_one_click_unsubscribe_that_works(
