@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_login import current_user
 
-from network.accounts import services
+from network.accounts import recovery, services
 from network.accounts.models import Member
-from network.accounts.schemas import MemberOut, PreferencesIn, SignUpIn, TokenIn, TokenOut
+from network.accounts.schemas import (
+    MemberOut,
+    PreferencesIn,
+    SignUpAccepted,
+    SignUpIn,
+    TokenIn,
+    TokenOut,
+)
 from network.api import operation
 from network.extensions import limiter
 
@@ -24,24 +31,61 @@ def _login_limit_account() -> str:
     return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
 
 
+def _reset_limit_ip() -> str:
+    return str(current_app.config["PASSWORD_RESET_LIMIT_PER_IP"])
+
+
+def _reset_limit_address() -> str:
+    return str(current_app.config["PASSWORD_RESET_LIMIT_PER_ADDRESS"])
+
+
+def _email_in_request() -> str:
+    try:
+        if request.is_json:
+            payload = request.get_json(silent=True)
+            email = payload.get("email", "") if isinstance(payload, dict) else ""
+        else:
+            email = request.form.get("email", "")
+        return services.normalise_email(str(email))[:254]
+    except Exception:  # a key function must never raise: one key for every odd body
+        return "?"
+
+
 def login_account_key() -> str:
     """Key password attempts by the account they target, whatever IP they come from."""
-    if request.is_json:
-        payload = request.get_json(silent=True)
-        email = payload.get("email", "") if isinstance(payload, dict) else ""
-    else:
-        email = request.form.get("email", "")
+    email = _email_in_request()
     if not email and current_user.is_authenticated:
         # Re-entering the password (to change it, to delete the account) counts as well.
         email = current_user.email
-    return "account:" + services.normalise_email(str(email))
+    return "account:" + email
+
+
+def reset_address_key() -> str:
+    """Key reset requests by the address they are for, whatever IP they come from."""
+    return "reset:" + _email_in_request()
+
+
+def failed_attempt(response: Response) -> bool:
+    """Tell whether a password attempt failed: only failures use up an account's allowance."""
+    # Success is a redirect (pages) or a created token (API); anything else is a failure,
+    # including a form shown again with an error.
+    return response.status_code not in (201, 302, 303)
 
 
 # Shared limits: the page form and the API are two doors to the same room, so attempts
 # through either count against one allowance (per address, and per account across addresses).
 SIGNUP_LIMIT = limiter.shared_limit(_signup_limit, scope="signup", methods=["POST"])
 LOGIN_LIMIT_PER_ACCOUNT = limiter.shared_limit(
-    _login_limit_account, key_func=login_account_key, scope="login-account"
+    _login_limit_account,
+    key_func=login_account_key,
+    scope="login-account",
+    deduct_when=failed_attempt,
+)
+RESET_LIMITS = (
+    limiter.shared_limit(_reset_limit_ip, scope="reset-ip", methods=["POST"]),
+    limiter.shared_limit(
+        _reset_limit_address, key_func=reset_address_key, scope="reset-address", methods=["POST"]
+    ),
 )
 LOGIN_LIMITS = (limiter.shared_limit(_login_limit_ip, scope="login-ip"), LOGIN_LIMIT_PER_ACCOUNT)
 
@@ -51,15 +95,17 @@ LOGIN_LIMITS = (limiter.shared_limit(_login_limit_ip, scope="login-ip"), LOGIN_L
     "POST",
     tag="members",
     body=SignUpIn,
-    response=MemberOut,
-    status=201,
+    response=SignUpAccepted,
+    status=202,
     auth=False,
-    errors=(409,),
     decorators=(SIGNUP_LIMIT,),
 )
-def create_member(body: SignUpIn) -> MemberOut:
-    """Sign up to the movement (the code of conduct must be accepted)."""
-    member = services.sign_up(
+def create_member(body: SignUpIn) -> SignUpAccepted:
+    """Sign up to the movement; the answer is the same whether or not the address is registered.
+
+    A new address gets an account and a mail to confirm the address; the owner of a registered
+    address gets a mail instead. Log in (POST /tokens) with the password to use the account."""
+    recovery.join(
         email=str(body.email),
         password=body.password,
         display_name=body.display_name,
@@ -67,7 +113,7 @@ def create_member(body: SignUpIn) -> MemberOut:
         time_zone=body.time_zone,
         pledge_accepted=body.pledge_accepted,
     )
-    return MemberOut.of(member)
+    return SignUpAccepted.sent()
 
 
 @operation(

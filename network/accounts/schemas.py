@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from network.accounts.models import DigestFrequency, Member, Role
@@ -33,12 +34,30 @@ class SignUpIn(Strict):
     )
 
 
+class SignUpAccepted(BaseModel):
+    """The same answer for every valid sign-up: look in your mailbox."""
+
+    status: str = Field(description='Always "check_email".')
+    message: str
+
+    @classmethod
+    def sent(cls) -> SignUpAccepted:
+        return cls(status="check_email", message=str(JOIN_SENT))
+
+
+JOIN_SENT = _l(
+    "Thank you for joining! We sent a message to your email address. Follow its link to "
+    "confirm your address; you can log in right away."
+)
+
+
 class MemberOut(BaseModel):
     """A member as they see themselves."""
 
     id: int
     email: str
     display_name: str
+    email_verified: bool = Field(description="Whether the member confirmed their address.")
     role: Role
     trust_level: int
     locale: str
@@ -53,7 +72,12 @@ class MemberOut(BaseModel):
 
     @classmethod
     def of(cls, member: Member) -> MemberOut:
-        return cls.model_validate(member, from_attributes=True)
+        fields = {
+            name: getattr(member, name) for name in cls.model_fields if name != "email_verified"
+        }
+        return cls.model_validate(
+            {**fields, "email_verified": member.email_verified_at is not None}
+        )
 
 
 class PreferencesIn(Strict):

@@ -16,7 +16,7 @@ from network.campaigns.models import Campaign, CampaignMember, CampaignStatus
 from network.coordination.models import Action, ActionStatus
 from network.db import utcnow
 from network.extensions import db
-from network.mail import Mailer, build_message, describe_failure
+from network.mail import Mailer, build_message, describe_failure, verified_address
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ def announce_launch(campaign_id: int) -> int:
         return 0
     members = list(
         db.session.scalars(
-            sa.select(Member).where(Member.status == MemberStatus.ACTIVE).order_by(Member.id)
+            sa.select(Member)
+            .where(Member.status == MemberStatus.ACTIVE, verified_address())
+            .order_by(Member.id)
         )
     )
     sent = 0
@@ -61,8 +63,10 @@ def send_reminders() -> int:
     due = db.session.execute(
         sa.select(CampaignMember.campaign_id, CampaignMember.member_id)
         .join(Campaign, Campaign.id == CampaignMember.campaign_id)
+        .join(Member, Member.id == CampaignMember.member_id)
         .where(
             Campaign.status == CampaignStatus.LIVE,
+            verified_address(),
             CampaignMember.joined_at <= cutoff,
             CampaignMember.reminded_at.is_(None),
             ~acted,
