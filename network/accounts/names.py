@@ -82,21 +82,27 @@ _INNOCENT_WORDS = ("badminton",)
 
 def clean(name: str) -> str:
     """Return the name without invisible characters and with plain spaces, trimmed."""
-    kept = []
-    for character in unicodedata.normalize("NFC", name):
+    kept: list[str] = []
+    marks = 0
+    for character in unicodedata.normalize("NFD", name):
         category = unicodedata.category(character)
+        if category in {"Mn", "Me"}:
+            # Two marks per letter are enough for any language (Vietnamese "ệ"); piles of
+            # them ("Zalgo") overflow the line into other people's text.
+            marks += 1
+            if marks <= 2 and kept:
+                kept.append(character)
+            continue
+        marks = 0
         if category in {"Zs", "Zl", "Zp"} or character in "\t\n\r":
             kept.append(" ")
         elif category in {"Cf", "Cc", "Co", "Cn", "Cs"} or character in _BLANK_LETTERS:
             # Format characters (bidi overrides and isolates, zero-width joiners, tags), control
             # characters and unassigned or private code points render as nothing or reorder text.
             continue
-        elif category in {"Mn", "Me"} and kept and unicodedata.category(kept[-1]) in {"Mn", "Me"}:
-            # Stacks of combining marks ("Zalgo") overflow the line; one mark per letter is enough.
-            continue
         else:
             kept.append(character)
-    return " ".join("".join(kept).split())
+    return unicodedata.normalize("NFC", " ".join("".join(kept).split()))
 
 
 def skeleton(name: str) -> str:
