@@ -21,7 +21,7 @@ SUBJECTS = {
     "verify": _l("Confirm your email address"),
     "change": _l("Confirm your new email address"),
     "reset": _l("Reset your password"),
-    "taken": _l("Someone tried to join with your email address"),
+    "taken": _l("Someone tried to use your email address"),
 }
 
 

@@ -100,7 +100,7 @@ def test_the_owner_of_a_registered_address_is_told_by_email(
     owner = create_member(email="owner@example.org", verified=False)
     page_probe(app, "OWNER@example.org", "10.31.0.1")
     [mail] = mails_to(sink, owner.email)
-    assert mail["Subject"] == "Someone tried to join with your email address"
+    assert mail["Subject"] == "Someone tried to use your email address"
     text = body_of(mail)
     assert "http://localhost/login" in text
     # The notice carries a reset link (so it may reach an address not yet verified).

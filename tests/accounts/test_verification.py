@@ -235,7 +235,7 @@ def test_changing_to_a_taken_address_answers_alike_and_tells_its_owner(
         answers.append((answer.status_code, answer.headers.get("Location")))
     assert answers[0] == answers[1]
     [notice] = mails_to(sink, owner.email)
-    assert "Someone just tried to join" in body_of(notice)
+    assert "Someone just tried to use your email address" in body_of(notice)
     mails_to(sink, "free@example.org")
     with app.app_context():
         row = db.session.get(Member, member.id)
@@ -261,3 +261,25 @@ def test_a_change_link_dies_when_the_password_changes(
         )
     app.test_client().get(link_in(mail, "/profile/email/"))
     assert verified_at(app, "later@example.org") is None
+
+
+def test_staff_made_with_the_cli_and_demo_members_count_as_verified(app: Flask) -> None:
+    from network.accounts import services
+    from network.accounts.models import Role
+    from network.demo import DEMO_PEOPLE, seed_demo_data
+
+    with app.test_request_context():
+        services.create_staff(
+            email="cli-staff@example.org",
+            password="organise the upstanders",
+            display_name="Chris",
+            role=Role.ORGANISER,
+        )
+        list(seed_demo_data())
+    for email in ["cli-staff@example.org", *(person[0] for person in DEMO_PEOPLE)]:
+        assert verified_at(app, email) is not None, email
+
+
+def test_test_members_are_verified_unless_asked_otherwise(app: Flask, create_member: Any) -> None:
+    assert verified_at(app, create_member().email) is not None
+    assert verified_at(app, create_member(verified=False).email) is None
