@@ -70,10 +70,9 @@ def load(
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "25 per 5 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "25 per hour"),
         "SIGNUP_LIMIT_PER_IP": env.get("SIGNUP_LIMIT_PER_IP", "5 per 30 minutes"),
-        "PASSWORD_RESET_LIMIT_PER_IP": env.get("PASSWORD_RESET_LIMIT_PER_IP", "10 per hour"),
-        "PASSWORD_RESET_LIMIT_PER_ADDRESS": env.get(
-            "PASSWORD_RESET_LIMIT_PER_ADDRESS", "3 per hour"
-        ),
+        # Account mail (reset links, sign-up notices, address checks) per client and per address.
+        "ACCOUNT_MAIL_LIMIT_PER_IP": env.get("ACCOUNT_MAIL_LIMIT_PER_IP", "10 per hour"),
+        "ACCOUNT_MAIL_LIMIT_PER_ADDRESS": env.get("ACCOUNT_MAIL_LIMIT_PER_ADDRESS", "3 per hour"),
         # How long the links mailed to members work (seconds): password reset, address check.
         "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
         "EMAIL_VERIFICATION_MAX_AGE": _int(env, "EMAIL_VERIFICATION_MAX_AGE", 7 * 24 * 3600),

@@ -31,21 +31,21 @@ def _login_limit_account() -> str:
     return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
 
 
-def _reset_limit_ip() -> str:
-    return str(current_app.config["PASSWORD_RESET_LIMIT_PER_IP"])
+def _mail_limit_ip() -> str:
+    return str(current_app.config["ACCOUNT_MAIL_LIMIT_PER_IP"])
 
 
-def _reset_limit_address() -> str:
-    return str(current_app.config["PASSWORD_RESET_LIMIT_PER_ADDRESS"])
+def _mail_limit_address() -> str:
+    return str(current_app.config["ACCOUNT_MAIL_LIMIT_PER_ADDRESS"])
 
 
-def _email_in_request() -> str:
+def _email_in_request(field: str = "email") -> str:
     try:
         if request.is_json:
             payload = request.get_json(silent=True)
-            email = payload.get("email", "") if isinstance(payload, dict) else ""
+            email = payload.get(field, "") if isinstance(payload, dict) else ""
         else:
-            email = request.form.get("email", "")
+            email = request.form.get(field, "")
         return services.normalise_email(str(email))[:254]
     except Exception:  # a key function must never raise: one key for every odd body
         return "?"
@@ -60,9 +60,12 @@ def login_account_key() -> str:
     return "account:" + email
 
 
-def reset_address_key() -> str:
-    """Key reset requests by the address they are for, whatever IP they come from."""
-    return "reset:" + _email_in_request()
+def mail_address_key() -> str:
+    """Key requests that mail an address by that address, whatever IP they come from."""
+    email = _email_in_request() or _email_in_request("new_email")
+    if not email and current_user.is_authenticated:
+        email = current_user.email  # "send the link again" mails the member's own address
+    return "mail:" + email
 
 
 def failed_attempt(response: Response) -> bool:
@@ -70,6 +73,11 @@ def failed_attempt(response: Response) -> bool:
     # Success is a redirect (pages) or a created token (API); anything else is a failure,
     # including a form shown again with an error.
     return response.status_code not in (201, 302, 303)
+
+
+def mail_accepted(response: Response) -> bool:
+    """Tell whether a request was accepted (and so may have mailed): refusals mail nobody."""
+    return response.status_code in (202, 302, 303)
 
 
 # Shared limits: the page form and the API are two doors to the same room, so attempts
@@ -81,12 +89,16 @@ LOGIN_LIMIT_PER_ACCOUNT = limiter.shared_limit(
     scope="login-account",
     deduct_when=failed_attempt,
 )
-RESET_LIMITS = (
-    limiter.shared_limit(_reset_limit_ip, scope="reset-ip", methods=["POST"]),
-    limiter.shared_limit(
-        _reset_limit_address, key_func=reset_address_key, scope="reset-address", methods=["POST"]
-    ),
+# Every request that mails an address (reset link, sign-up, new address, link sent again)
+# counts against that address's allowance, so nobody can flood someone's mailbox from many IPs.
+MAIL_LIMIT_PER_ADDRESS = limiter.shared_limit(
+    _mail_limit_address,
+    key_func=mail_address_key,
+    scope="mail-address",
+    methods=["POST"],
+    deduct_when=mail_accepted,
 )
+MAIL_LIMIT_PER_IP = limiter.shared_limit(_mail_limit_ip, scope="mail-ip", methods=["POST"])
 LOGIN_LIMITS = (limiter.shared_limit(_login_limit_ip, scope="login-ip"), LOGIN_LIMIT_PER_ACCOUNT)
 
 
@@ -98,7 +110,7 @@ LOGIN_LIMITS = (limiter.shared_limit(_login_limit_ip, scope="login-ip"), LOGIN_L
     response=SignUpAccepted,
     status=202,
     auth=False,
-    decorators=(SIGNUP_LIMIT,),
+    decorators=(SIGNUP_LIMIT, MAIL_LIMIT_PER_ADDRESS),
 )
 def create_member(body: SignUpIn) -> SignUpAccepted:
     """Sign up to the movement; the answer is the same whether or not the address is registered.

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts import links, recovery, services
-from network.accounts.api import RESET_LIMITS
+from network.accounts.api import MAIL_LIMIT_PER_ADDRESS, MAIL_LIMIT_PER_IP
 from network.accounts.forms import (
     EmailChangeForm,
     ForgotPasswordForm,
@@ -29,8 +29,8 @@ def _me() -> Member:
 
 
 @accounts.route("/password/forgot", methods=["GET", "POST"])
-@RESET_LIMITS[0]
-@RESET_LIMITS[1]
+@MAIL_LIMIT_PER_IP
+@MAIL_LIMIT_PER_ADDRESS
 def forgot_password() -> str | Response:
     """Ask for a password-reset link; the answer never tells whether the address is known."""
     form = ForgotPasswordForm()
@@ -84,6 +84,8 @@ def verify_email(token: str) -> Response:
 
 @accounts.post("/profile/verify-email")
 @login_required
+@MAIL_LIMIT_PER_IP
+@MAIL_LIMIT_PER_ADDRESS
 def resend_verification() -> Response:
     """Mail the link that confirms the address again."""
     if ResendVerificationForm().validate_on_submit():
@@ -94,6 +96,8 @@ def resend_verification() -> Response:
 
 @accounts.route("/profile/email", methods=["GET", "POST"])
 @login_required
+@MAIL_LIMIT_PER_IP
+@MAIL_LIMIT_PER_ADDRESS
 def change_email() -> str | Response:
     """Ask to change the address; it changes once the link mailed to the new one is followed."""
     form = EmailChangeForm()

@@ -10,7 +10,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from network.accounts import recovery, services
-from network.accounts.api import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMITS, SIGNUP_LIMIT
+from network.accounts.api import (
+    LOGIN_LIMIT_PER_ACCOUNT,
+    LOGIN_LIMITS,
+    MAIL_LIMIT_PER_ADDRESS,
+    SIGNUP_LIMIT,
+)
 from network.accounts.forms import (
     DeleteAccountForm,
     LoginForm,
@@ -48,6 +53,7 @@ def local_target(target: str) -> str | None:
 
 @accounts.route("/join", methods=["GET", "POST"])
 @SIGNUP_LIMIT  # counts sign-ups (POST) only; showing the form is free
+@MAIL_LIMIT_PER_ADDRESS  # a sign-up mails the address (a link, or a notice to its owner)
 def join() -> str | Response:
     """Sign up to the movement."""
     if current_user.is_authenticated:

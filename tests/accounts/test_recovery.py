@@ -197,7 +197,7 @@ def test_reset_requests_are_limited_per_address_from_any_client(
     app: Flask, create_member: Any
 ) -> None:
     member = create_member()
-    limit = 3  # PASSWORD_RESET_LIMIT_PER_ADDRESS: 3 per hour
+    limit = 3  # ACCOUNT_MAIL_LIMIT_PER_ADDRESS: 3 per hour
     for n in range(limit):
         browser = app.test_client()
         browser.environ_base["REMOTE_ADDR"] = f"10.20.{n}.1"
@@ -211,7 +211,7 @@ def test_reset_requests_are_limited_per_address_from_any_client(
 def test_reset_requests_are_limited_per_client_whatever_the_address(app: Flask) -> None:
     browser = app.test_client()
     browser.environ_base["REMOTE_ADDR"] = "10.21.0.1"
-    limit = 10  # PASSWORD_RESET_LIMIT_PER_IP: 10 per hour
+    limit = 10  # ACCOUNT_MAIL_LIMIT_PER_IP: 10 per hour
     for n in range(limit):
         assert ask_for_reset(browser, f"person{n}@example.org").status_code == 302
     assert ask_for_reset(browser, "one-more@example.org").status_code == 429
@@ -228,3 +228,34 @@ def test_the_reset_mail_says_how_long_the_link_works(
     [mail] = mails_to(sink, member.email)
     assert "The link works once, for 60 minutes." in body_of(mail)
     assert mail["Auto-Submitted"] == "auto-generated"
+
+
+def test_one_address_cannot_be_flooded_through_sign_up_reset_and_address_changes(
+    app: Flask, create_member: Any, log_in: Any, client: FlaskClient
+) -> None:
+    target = create_member()
+    member = create_member()
+    log_in(member)
+
+    def browser(n: int) -> FlaskClient:
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = f"10.22.{n}.1"
+        return other
+
+    sign_up = browser(1).post(
+        "/api/v1/members",
+        json={
+            "email": target.email,
+            "password": "stand up for each other",
+            "display_name": "Someone",
+            "pledge_accepted": True,
+        },
+    )
+    assert sign_up.status_code == 202
+    assert ask_for_reset(browser(2), target.email).status_code == 302
+    csrf = csrf_token_from(client.get("/profile/email").get_data(as_text=True))
+    change = {"csrf_token": csrf, "new_email": target.email, "password": member.password}
+    assert client.post("/profile/email", data=change).status_code == 302
+    # Three mails to the address within the hour, through three doors: the fourth is refused.
+    assert ask_for_reset(browser(3), target.email).status_code == 429
+    assert client.post("/profile/email", data=change).status_code == 429
