@@ -308,6 +308,9 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/api/v1/openapi.json"): Row(anyone()),
     ("POST", "/api/v1/members"): Row(anyone(), json=SIGN_UP),
     ("POST", "/api/v1/tokens"): Row(anyone(), json=credentials),
+    ("POST", "/api/v1/password-resets"): Row(
+        anyone(), json={"email": "someone@example.org"}, changes=False
+    ),
     ("DELETE", "/api/v1/tokens/<int:token_id>"): Row(only("trust2", others=404)),
     ("GET", "/api/v1/me"): Row(members()),
     ("PATCH", "/api/v1/me"): Row(members(), json={"display_name": "A new name"}),

@@ -8,9 +8,10 @@ from flask_login import current_user
 from network.accounts import recovery, services
 from network.accounts.models import Member
 from network.accounts.schemas import (
+    CheckEmail,
     MemberOut,
+    PasswordResetIn,
     PreferencesIn,
-    SignUpAccepted,
     SignUpIn,
     TokenIn,
     TokenOut,
@@ -107,12 +108,12 @@ LOGIN_LIMITS = (limiter.shared_limit(_login_limit_ip, scope="login-ip"), LOGIN_L
     "POST",
     tag="members",
     body=SignUpIn,
-    response=SignUpAccepted,
+    response=CheckEmail,
     status=202,
     auth=False,
     decorators=(SIGNUP_LIMIT, MAIL_LIMIT_PER_ADDRESS),
 )
-def create_member(body: SignUpIn) -> SignUpAccepted:
+def create_member(body: SignUpIn) -> CheckEmail:
     """Sign up to the movement; the answer is the same whether or not the address is registered.
 
     A new address gets an account and a mail to confirm the address; the owner of a registered
@@ -125,7 +126,26 @@ def create_member(body: SignUpIn) -> SignUpAccepted:
         time_zone=body.time_zone,
         pledge_accepted=body.pledge_accepted,
     )
-    return SignUpAccepted.sent()
+    return CheckEmail.after_sign_up()
+
+
+@operation(
+    "/password-resets",
+    "POST",
+    tag="members",
+    body=PasswordResetIn,
+    response=CheckEmail,
+    status=202,
+    auth=False,
+    decorators=(MAIL_LIMIT_PER_IP, MAIL_LIMIT_PER_ADDRESS),
+)
+def request_password_reset(body: PasswordResetIn) -> CheckEmail:
+    """Mail a link to choose a new password; the answer is the same for unknown addresses.
+
+    The link opens the site's page for the new password; it works once, for
+    PASSWORD_RESET_MAX_AGE seconds."""
+    recovery.request_password_reset(str(body.email))
+    return CheckEmail.after_reset_request()
 
 
 @operation(

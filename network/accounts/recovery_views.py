@@ -17,7 +17,7 @@ from network.accounts.forms import (
     TokenForm,
 )
 from network.accounts.models import Member
-from network.accounts.queries import tokens_of
+from network.accounts.schemas import RESET_SENT
 from network.accounts.views import _count_password_attempt, accounts
 from network.errors import ServiceError
 from network.forms import show_service_error
@@ -36,13 +36,7 @@ def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         recovery.request_password_reset(form.email.data or "")
-        flash(
-            _(
-                "If an account uses this address, we have sent it a link to choose a new "
-                "password. Look in your mailbox (and the spam folder)."
-            ),
-            "info",
-        )
+        flash(str(RESET_SENT), "info")
         return redirect(url_for("accounts.forgot_password"))
     return render_template("accounts/forgot.html", form=form)
 
@@ -149,4 +143,4 @@ def create_token() -> str | Response | tuple[str, int]:
             # Rendered, not redirected: a flashed secret would travel in the session cookie.
             # 201: a token was created (and a success, which uses up no log-in allowance).
             return render_template("accounts/token.html", token=token, secret=secret), 201
-    return render_template("accounts/profile_token.html", token_form=form, tokens=tokens_of(member))
+    return render_template("accounts/profile_token.html", token_form=form)

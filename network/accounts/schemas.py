@@ -34,17 +34,31 @@ class SignUpIn(Strict):
     )
 
 
-class SignUpAccepted(BaseModel):
-    """The same answer for every valid sign-up: look in your mailbox."""
+class CheckEmail(BaseModel):
+    """The same answer whether or not the address is registered: look in your mailbox."""
 
     status: str = Field(description='Always "check_email".')
     message: str
 
     @classmethod
-    def sent(cls) -> SignUpAccepted:
+    def after_sign_up(cls) -> CheckEmail:
         return cls(status="check_email", message=str(JOIN_SENT))
 
+    @classmethod
+    def after_reset_request(cls) -> CheckEmail:
+        return cls(status="check_email", message=str(RESET_SENT))
 
+
+class PasswordResetIn(Strict):
+    """Ask for a link to choose a new password."""
+
+    email: EmailStr = Field(max_length=254)
+
+
+RESET_SENT = _l(
+    "If an account uses this address, we have sent it a link to choose a new password. "
+    "Look in your mailbox (and the spam folder)."
+)
 JOIN_SENT = _l(
     "Thank you for joining! We sent a message to your email address. Follow its link to "
     "confirm your address; you can log in right away."

@@ -259,3 +259,41 @@ def test_one_address_cannot_be_flooded_through_sign_up_reset_and_address_changes
     # Three mails to the address within the hour, through three doors: the fourth is refused.
     assert ask_for_reset(browser(3), target.email).status_code == 429
     assert client.post("/profile/email", data=change).status_code == 429
+
+
+# --- the API door --------------------------------------------------------------------------------
+
+
+def api_reset(app: Flask, email: str, ip: str = "10.23.0.1") -> Any:
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = ip
+    return browser.post("/api/v1/password-resets", json={"email": email})
+
+
+def test_the_api_asks_for_a_reset_with_the_same_answer_for_any_address(
+    app: Flask, create_member: Any, smtp_sink: Any, mail_to: Any
+) -> None:
+    sink = smtp_sink()
+    mail_to(sink)
+    member = create_member()
+    known = api_reset(app, member.email, "10.23.0.1")
+    unknown = api_reset(app, "nobody-here@example.org", "10.23.0.2")
+    assert (known.status_code, known.get_json()) == (unknown.status_code, unknown.get_json())
+    assert known.status_code == 202 and known.get_json()["status"] == "check_email"
+    [mail] = mails_to(sink, member.email)
+    assert set_password(app.test_client(), link_in(mail, "/password/reset/"), NEW_PASSWORD)
+    assert can_log_in(app, member.email, NEW_PASSWORD)
+
+
+def test_the_page_and_the_api_share_the_reset_allowance_of_an_address(
+    app: Flask, create_member: Any
+) -> None:
+    member = create_member()
+    assert api_reset(app, member.email, "10.24.0.1").status_code == 202
+    assert ask_for_reset(app.test_client(), member.email).status_code == 302
+    assert api_reset(app, member.email, "10.24.0.2").status_code == 202
+    refused = api_reset(app, member.email, "10.24.0.3")
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = "10.24.0.4"
+    assert ask_for_reset(browser, member.email).status_code == 429
