@@ -136,10 +136,13 @@ def create_token() -> str | Response | tuple[str, int]:
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
         _count_password_attempt()
-        if not services.passwords.verify_password(member.password_hash, form.password.data or ""):
-            form.password.errors = [_("Your password is incorrect.")]
+        try:
+            token, secret = services.create_own_token(
+                member, password=form.password.data or "", name=form.name.data or ""
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
         else:
-            token, secret = services.issue_token(member, name=form.name.data or "")
             # Rendered, not redirected: a flashed secret would travel in the session cookie.
             # 201: a token was created (and a success, which uses up no log-in allowance).
             return render_template("accounts/token.html", token=token, secret=secret), 201

@@ -259,6 +259,17 @@ def create_token(*, email: str, password: str, name: str) -> tuple[AccessToken, 
     return issue_token(authenticate(email, password), name=name)
 
 
+def create_own_token(member: Member, *, password: str, name: str) -> tuple[AccessToken, str]:
+    """Issue a token to a logged-in member who entered their password again; return it once."""
+    # A session alone is not enough: a borrowed or stolen session must not mint a credential
+    # that outlives it.
+    if not passwords.verify_password(member.password_hash, password):
+        raise ValidationFailed(
+            _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
+        )
+    return issue_token(member, name=name)
+
+
 def issue_token(member: Member, *, name: str) -> tuple[AccessToken, str]:
     """Issue a personal access token to a member who proved who they are; return it once."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
