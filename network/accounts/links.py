@@ -9,9 +9,11 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from network.accounts.models import Member
+from network.extensions import db
 
 RESET = "password-reset"
 VERIFY = "email-verification"
+CHANGE = "email-change"
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -45,40 +47,62 @@ def verification_token(member: Member) -> str:
     return _serializer(VERIFY).dumps({"m": member.id, "e": _fingerprint(VERIFY, member.email)})
 
 
-def _load(purpose: str, token: str, max_age: int) -> dict[str, object] | None:
+def _member_in(purpose: str, token: str, max_age: int) -> tuple[Member, dict[str, object]] | None:
+    """Return the member a valid, unexpired token of this purpose names, with its payload."""
     if not token or len(token) > 500:
         return None
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except BadData:
         return None
-    return payload if isinstance(payload, dict) else None
+    member_id = payload.get("m") if isinstance(payload, dict) else None
+    if not isinstance(member_id, int) or member_id <= 0:
+        return None
+    member = db.session.get(Member, member_id)
+    return (member, payload) if member is not None else None
 
 
 def member_for_reset(token: str) -> Member | None:
     """Return the member of a valid, unused, unexpired reset token."""
-    from network.extensions import db
-
-    payload = _load(RESET, token, int(current_app.config["PASSWORD_RESET_MAX_AGE"]))
-    member_id = payload.get("m") if payload else None
-    if not isinstance(member_id, int) or member_id <= 0 or payload is None:
+    found = _member_in(RESET, token, int(current_app.config["PASSWORD_RESET_MAX_AGE"]))
+    if found is None:
         return None
-    member = db.session.get(Member, member_id)
-    if member is None or not hmac.compare_digest(str(payload.get("f")), reset_fingerprint(member)):
+    member, payload = found
+    # Bound to the password hash and address: a used link (the hash changed) no longer matches.
+    if not hmac.compare_digest(str(payload.get("f")), reset_fingerprint(member)):
         return None
     return member
 
 
 def member_for_verification(token: str) -> Member | None:
     """Return the member whose current address this verification token proves."""
-    from network.extensions import db
-
-    payload = _load(VERIFY, token, int(current_app.config["EMAIL_VERIFICATION_MAX_AGE"]))
-    member_id = payload.get("m") if payload else None
-    if not isinstance(member_id, int) or member_id <= 0 or payload is None:
+    found = _member_in(VERIFY, token, int(current_app.config["EMAIL_VERIFICATION_MAX_AGE"]))
+    if found is None:
         return None
-    member = db.session.get(Member, member_id)
-    expected = _fingerprint(VERIFY, member.email) if member else ""
-    if member is None or not hmac.compare_digest(str(payload.get("e")), expected):
+    member, payload = found
+    if not hmac.compare_digest(str(payload.get("e")), _fingerprint(VERIFY, member.email)):
         return None
     return member
+
+
+def email_change_token(member: Member, new_email: str) -> str:
+    """Return a token that gives the member a new address, mailed to that address."""
+    return _serializer(CHANGE).dumps(
+        {"m": member.id, "e": new_email, "f": reset_fingerprint(member)}
+    )
+
+
+def email_change(token: str) -> tuple[Member, str] | None:
+    """Return the member and new address of a valid change token.
+
+    Bound like a reset link to the password and old address: it dies when either changes."""
+    found = _member_in(CHANGE, token, int(current_app.config["EMAIL_VERIFICATION_MAX_AGE"]))
+    if found is None:
+        return None
+    member, payload = found
+    address = payload.get("e")
+    if not isinstance(address, str) or not address:
+        return None
+    if not hmac.compare_digest(str(payload.get("f")), reset_fingerprint(member)):
+        return None
+    return member, address
