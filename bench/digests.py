@@ -179,6 +179,7 @@ def seed(app: Any, members: int, rng: random.Random) -> None:
                 "digest_frequency": "daily" if rng.random() < 0.2 else "weekly",
                 "pledge_accepted_at": joined,
                 "created_at": joined,
+                "email_verified_at": joined,  # only confirmed addresses get digests
                 "platforms": [],
                 "languages": [],
                 "comfortable_actions": [],

@@ -233,6 +233,7 @@ class Topology:
                 "asks_per_week": 3,
                 "session_version": 1,
                 "created_at": now,
+                "email_verified_at": now,
             }
             for number in range(count)
         ]

@@ -52,7 +52,10 @@ def load(
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), not development),
         "SESSION_COOKIE_NAME": "upstander_session",
+        # A log-in lasts this long after the last visit: the permanent session cookie is renewed
+        # on every request, and an older signature is refused. No remember-me cookie is used.
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_SECONDS", 14 * 24 * 3600),
+        "SESSION_REFRESH_EACH_REQUEST": True,
         "WTF_CSRF_TIME_LIMIT": None,
         # No Referer check: the Referrer-Policy (no-referrer) keeps browsers from sending one,
         # so it would refuse every form over HTTPS. The session-bound token is the defence.
@@ -70,6 +73,12 @@ def load(
         "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "25 per 5 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "25 per hour"),
         "SIGNUP_LIMIT_PER_IP": env.get("SIGNUP_LIMIT_PER_IP", "5 per 30 minutes"),
+        # Account mail (reset links, sign-up notices, address checks) per client and per address.
+        "ACCOUNT_MAIL_LIMIT_PER_IP": env.get("ACCOUNT_MAIL_LIMIT_PER_IP", "10 per hour"),
+        "ACCOUNT_MAIL_LIMIT_PER_ADDRESS": env.get("ACCOUNT_MAIL_LIMIT_PER_ADDRESS", "3 per hour"),
+        # How long the links mailed to members work (seconds): password reset, address check.
+        "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
+        "EMAIL_VERIFICATION_MAX_AGE": _int(env, "EMAIL_VERIFICATION_MAX_AGE", 7 * 24 * 3600),
         "ALERT_LIMIT_NEW_MEMBER": env.get("ALERT_LIMIT_NEW_MEMBER", "3 per day"),
         "ALERT_LIMIT_TRUSTED": env.get("ALERT_LIMIT_TRUSTED", "20 per day"),
         "FLAG_LIMIT": env.get("FLAG_LIMIT", "30 per day"),

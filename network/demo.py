@@ -36,6 +36,7 @@ def seed_demo_data() -> Iterator[str]:
                 time_zone="Europe/Amsterdam",
                 pledge_accepted=True,
                 role=role,
+                verified=True,  # demo addresses receive no real mail; digests go to the outbox
             )
             accounts.update_preferences(
                 member,

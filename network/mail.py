@@ -8,16 +8,46 @@ import smtplib
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, getaddresses
 from pathlib import Path
 from types import TracebackType
 
+import sqlalchemy as sa
 from flask import current_app
 
 from network.text import header_text
 
 log = logging.getLogger(__name__)
 NAMED_ADDRESS = re.compile(r"(.*?)\s*<([^<>]+)>")
+
+
+class UnverifiedRecipient(Exception):
+    """Mail other than verification and password reset for an address not yet verified."""
+
+
+def verified_address() -> sa.ColumnElement[bool]:
+    """Return the condition a member must meet to receive mail other than account mail.
+
+    Senders select their recipients with it (so they do no work for them); Mailer.send checks
+    every message again, so no sender can mail an unverified address by forgetting it."""
+    from network.accounts.models import Member  # members build on mail, not back
+
+    return Member.email_verified_at.is_not(None)
+
+
+def _check_verified(message: EmailMessage) -> None:
+    from network.accounts.models import Member
+    from network.extensions import db
+
+    addresses = {address.strip().lower() for _name, address in getaddresses([str(message["To"])])}
+    addresses.discard("")
+    verified = set(
+        db.session.scalars(
+            sa.select(Member.email).where(Member.email.in_(addresses), verified_address())
+        )
+    )
+    if not addresses or addresses - verified:
+        raise UnverifiedRecipient("recipient address not verified")
 
 
 def build_message(
@@ -97,8 +127,13 @@ class Mailer:
                 self._smtp.close()
             self._smtp = None
 
-    def send(self, message: EmailMessage) -> None:
-        """Send one message; SMTP errors propagate so the caller can retry."""
+    def send(self, message: EmailMessage, *, account_mail: bool = False) -> None:
+        """Send one message; SMTP errors propagate so the caller can retry.
+
+        Only account mail (email verification, password reset) may go to an address that no
+        member has verified; anything else raises UnverifiedRecipient."""
+        if not account_mail:
+            _check_verified(message)
         if not self.host:
             self._write_to_outbox(message)
             return

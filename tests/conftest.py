@@ -182,8 +182,10 @@ def create_member(app: Flask) -> Callable[..., MemberHandle]:
         locale: str = "en",
         email: str | None = None,
         display_name: str | None = None,
+        verified: bool = True,
         **preferences: Any,
     ) -> MemberHandle:
+        """Create a member; verified (their address confirmed) unless verified=False."""
         n = next(_sequence)
         email = email or f"member{n}@example.org"
         display_name = display_name or f"Member {n}"
@@ -196,6 +198,7 @@ def create_member(app: Flask) -> Callable[..., MemberHandle]:
                 time_zone="Europe/Amsterdam",
                 pledge_accepted=True,
                 role=Role(role),
+                verified=verified,
             )
             if trust_level is not None:
                 member.trust_level = trust_level

@@ -129,6 +129,16 @@ def password_change(world: World, role: str) -> dict[str, Any]:
     return {"current_password": current, "new_password": "a brand new passphrase 42"}
 
 
+def email_change(world: World, role: str) -> dict[str, Any]:
+    member = world.members.get(role)
+    return {"new_email": f"new-{role}@example.org", "password": member.password if member else ""}
+
+
+def token_create(world: World, role: str) -> dict[str, Any]:
+    member = world.members.get(role)
+    return {"token-name": "script", "token-password": member.password if member else ""}
+
+
 def credentials(world: World, _role: str) -> dict[str, Any]:
     return {"email": world.members["trust2"].email, "password": world.members["trust2"].password}
 
@@ -200,6 +210,22 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/profile/delete"): Row(members()),
     ("POST", "/profile/delete"): Row(members(), form=own_password),
     ("POST", "/profile/export"): Row(members(), changes=False),
+    ("POST", "/profile/tokens"): Row(members(), form=token_create),
+    ("POST", "/profile/verify-email"): Row(members(), changes=False),  # mails only
+    ("GET", "/profile/email"): Row(members()),
+    ("POST", "/profile/email"): Row(members(), form=email_change, changes=False),  # mails only
+    # the signed link is the credential: a forged one changes nothing, for anyone
+    ("GET", "/profile/email/<token>"): Row(anyone(visitor=LOGIN)),
+    ("GET", "/verify-email/<token>"): Row(anyone(visitor=LOGIN)),
+    ("GET", "/join/sent"): Row(anyone()),
+    ("GET", "/password/forgot"): Row(anyone()),
+    ("POST", "/password/forgot"): Row(
+        anyone(), form={"email": "someone@example.org"}, changes=False
+    ),
+    ("GET", "/password/reset/<token>"): Row(anyone()),
+    ("POST", "/password/reset/<token>"): Row(
+        {role: UNCHANGED for role in ROLES}, form={"password": "a brand new passphrase 42"}
+    ),
     # teams
     ("GET", "/teams/"): Row(members()),
     ("POST", "/teams/"): Row(members(), form={"create-name": "Book club"}),
@@ -295,6 +321,9 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/api/v1/openapi.json"): Row(anyone()),
     ("POST", "/api/v1/members"): Row(anyone(), json=SIGN_UP),
     ("POST", "/api/v1/tokens"): Row(anyone(), json=credentials),
+    ("POST", "/api/v1/password-resets"): Row(
+        anyone(), json={"email": "someone@example.org"}, changes=False
+    ),
     ("DELETE", "/api/v1/tokens/<int:token_id>"): Row(only("trust2", others=404)),
     ("GET", "/api/v1/me"): Row(members()),
     ("PATCH", "/api/v1/me"): Row(members(), json={"display_name": "A new name"}),
@@ -391,7 +420,7 @@ def observe(
         not api and seen.status == 302 and seen.location.startswith("/login")
     ):
         return LOGIN, seen.writes
-    if seen.status in (200, 201, 204, 302) and (seen.writes or not changes):
+    if seen.status in (200, 201, 202, 204, 302) and (seen.writes or not changes):
         return OK, seen.writes
     if not api and seen.status in (200, 302) and not seen.writes:
         return UNCHANGED, seen.writes

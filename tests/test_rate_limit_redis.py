@@ -35,7 +35,7 @@ def test_sign_up_limit_holds_across_two_apps_sharing_redis(tmp_path: Path, redis
     first = standalone_app(tmp_path / "first", RATELIMIT_STORAGE_URI=redis_url)
     for number in range(5):
         response = first.test_client().post("/api/v1/members", json=sign_up(number))
-        assert response.status_code == 201, response.get_data(as_text=True)
+        assert response.status_code == 202, response.get_data(as_text=True)
 
     # Built after the five sign-ups on purpose: creating an app gives the limiter fresh storage,
     # so the sixth request is refused only if the count really lives in Redis.

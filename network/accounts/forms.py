@@ -21,6 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from network.accounts import names
 from network.accounts.models import DigestFrequency
 from network.accounts.passwords import password_problem
 from network.accounts.services import time_zones
@@ -38,7 +39,10 @@ class SignUpForm(Form):
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(max=256)],
-        description=_l("At least 10 characters. Common passwords are refused."),
+        description=_l(
+            "At least 10 characters and hard to guess: a few uncommon words work well. "
+            "Common words with digits or symbols are refused."
+        ),
     )
     display_name = StringField(
         _l("Display name"),
@@ -67,6 +71,11 @@ class SignUpForm(Form):
     def validate_time_zone(self, field: Field) -> None:
         if (field.data or "") not in time_zones():
             raise ValidationError(_l("Choose a time zone such as Europe/Amsterdam."))
+
+    def validate_display_name(self, field: Field) -> None:
+        problem = names.display_name_problem(names.clean(field.data or ""))
+        if problem:
+            raise ValidationError(problem)
 
 
 class LoginForm(Form):
@@ -123,3 +132,38 @@ class DeleteAccountForm(Form):
 
 class RevokeTokenForm(Form):
     """Only the CSRF token: revoking is one button per token."""
+
+
+class ResendVerificationForm(FlaskForm):
+    """Only the CSRF token: one button on the profile."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=256)],
+        description=_l(
+            "At least 10 characters and hard to guess: a few uncommon words work well. "
+            "You will be logged out everywhere."
+        ),
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = EmailField(
+        _l("New email address"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("So you can tell your tokens apart, e.g. the app or script that uses it."),
+    )
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)])

@@ -99,6 +99,10 @@ class Member(Base):
         return f"{self.id}:{self.session_version}"
 
     @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
     def is_organiser(self) -> bool:
         return self.role in (Role.ORGANISER, Role.ADMIN)
 

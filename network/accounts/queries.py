@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from network.accounts.models import AccessToken, Member
 from network.accounts.services import TOKEN_PREFIX, token_digest
@@ -22,14 +23,21 @@ def member_for_session(session_id: str) -> Member | None:
 
 def member_for_token(secret: str) -> Member | None:
     """Return the active member owning a valid, unrevoked token."""
+    token = token_for_secret(secret)
+    return token.member if token is not None else None
+
+
+def token_for_secret(secret: str) -> AccessToken | None:
+    """Return the valid, unrevoked token of an active member with this secret."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    member = db.session.scalar(
-        sa.select(Member)
-        .join(AccessToken, AccessToken.member_id == Member.id)
+    token = db.session.scalar(
+        sa.select(AccessToken)
+        .join(Member, AccessToken.member_id == Member.id)
         .where(AccessToken.token_hash == token_digest(secret), AccessToken.revoked_at.is_(None))
+        .options(contains_eager(AccessToken.member))
     )
-    return member if member is not None and member.is_active else None
+    return token if token is not None and token.member.is_active else None
 
 
 def tokens_of(member: Member) -> list[AccessToken]:

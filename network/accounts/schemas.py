@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from flask_babel import lazy_gettext as _l
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -63,12 +64,44 @@ class SignUpIn(Strict):
     )
 
 
+class CheckEmail(BaseModel):
+    """The same answer whether or not the address is registered: look in your mailbox."""
+
+    status: str = Field(description='Always "check_email".')
+    message: str
+
+    @classmethod
+    def after_sign_up(cls) -> CheckEmail:
+        return cls(status="check_email", message=str(JOIN_SENT))
+
+    @classmethod
+    def after_reset_request(cls) -> CheckEmail:
+        return cls(status="check_email", message=str(RESET_SENT))
+
+
+class PasswordResetIn(Strict):
+    """Ask for a link to choose a new password."""
+
+    email: EmailStr = Field(max_length=254)
+
+
+RESET_SENT = _l(
+    "If an account uses this address, we have sent it a link to choose a new password. "
+    "Look in your mailbox (and the spam folder)."
+)
+JOIN_SENT = _l(
+    "Thank you for joining! We sent a message to your email address. Follow its link to "
+    "confirm your address; you can log in right away."
+)
+
+
 class MemberOut(BaseModel):
     """A member as they see themselves."""
 
     id: int
     email: str
     display_name: str
+    email_verified: bool = Field(description="Whether the member confirmed their address.")
     role: Role
     trust_level: int
     locale: str
@@ -84,7 +117,12 @@ class MemberOut(BaseModel):
 
     @classmethod
     def of(cls, member: Member) -> MemberOut:
-        return cls.model_validate(member, from_attributes=True)
+        fields = {
+            name: getattr(member, name) for name in cls.model_fields if name != "email_verified"
+        }
+        return cls.model_validate(
+            {**fields, "email_verified": member.email_verified_at is not None}
+        )
 
 
 class PreferencesIn(Strict):

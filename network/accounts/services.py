@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from network.accounts import passwords
+from network.accounts import names, passwords
 from network.accounts.models import AccessToken, DigestFrequency, Member, Role
 from network.db import utcnow
 from network.errors import Conflict, NotFound, Unauthorised, ValidationFailed
@@ -41,26 +41,33 @@ def sign_up(
     time_zone: str,
     pledge_accepted: bool,
     role: Role = Role.MEMBER,
+    verified: bool = False,
 ) -> Member:
-    """Create a member who accepted the code of conduct."""
+    """Create a member who accepted the code of conduct; Conflict if the address is taken.
+
+    Only for callers that may tell (the CLI, seeding); the public door is join()."""
     email = normalise_email(email)
-    display_name = display_name.strip()
+    display_name = names.clean(display_name)
     problems: dict[str, str] = {}
     if not pledge_accepted:
         problems["pledge_accepted"] = _("You can only join after accepting the code of conduct.")
-    if not display_name:
-        problems["display_name"] = _("Choose a display name; a pseudonym is fine.")
+    name_problem = names.display_name_problem(display_name, role=role)
+    if name_problem:
+        problems["display_name"] = name_problem
     problem = passwords.password_problem(password, email=email, display_name=display_name)
     if problem:
         problems["password"] = problem
     problems.update(_preference_problems(locale=locale, time_zone=time_zone))
     if problems:
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
+    # Hashed before looking the address up, so a taken address costs the same time.
+    password_hash = passwords.hash_password(password)
     if db.session.scalar(sa.select(Member.id).where(Member.email == email)) is not None:
         raise _email_taken()
     member = Member(
         email=email,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
+        email_verified_at=utcnow() if verified else None,
         display_name=display_name,
         locale=locale,
         time_zone=time_zone,
@@ -134,9 +141,14 @@ def change_password(member: Member, *, current_password: str, new_password: str)
     if problem:
         raise ValidationFailed(problem, fields={"new_password": problem})
     member.password_hash = passwords.hash_password(new_password)
+    revoke_access(member)
+
+
+def revoke_access(member: Member) -> None:
+    """End every session, API token and live connection of the member (and commit)."""
     member.session_version += 1
-    # A token minted with a leaked password must not outlive the change ("logged out
-    # everywhere else"); the member creates new ones with the new password.
+    # A token minted with a leaked password must not outlive a password change or reset
+    # ("logged out everywhere else"); the member creates new ones with the new password.
     db.session.execute(
         sa.update(AccessToken)
         .where(AccessToken.member_id == member.id, AccessToken.revoked_at.is_(None))
@@ -168,14 +180,19 @@ def update_preferences(
         languages=languages,
         comfortable_actions=comfortable_actions,
     )
-    if display_name is not None and not display_name.strip():
-        problems["display_name"] = _("Choose a display name; a pseudonym is fine.")
+    if display_name is not None:
+        display_name = names.clean(display_name)
+        name_problem = names.display_name_problem(
+            display_name, role=member.role, member_id=member.id
+        )
+        if name_problem:
+            problems["display_name"] = name_problem
     if asks_per_week is not None and not 0 <= asks_per_week <= 50:
         problems["asks_per_week"] = _("Choose between 0 and 50 asks a week.")
     if problems:
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
     if display_name is not None:
-        member.display_name = display_name.strip()
+        member.display_name = display_name
     if locale is not None:
         member.locale = locale
     if time_zone is not None:
@@ -242,11 +259,26 @@ def delete_account(member: Member, *, password: str) -> None:
 
 def create_token(*, email: str, password: str, name: str) -> tuple[AccessToken, str]:
     """Issue a personal access token to the member with these credentials; return it once."""
-    member = authenticate(email, password)
+    return issue_token(authenticate(email, password), name=name)
+
+
+def create_own_token(member: Member, *, password: str, name: str) -> tuple[AccessToken, str]:
+    """Issue a token to a logged-in member who entered their password again; return it once."""
+    # A session alone is not enough: a borrowed or stolen session must not mint a credential
+    # that outlives it.
+    if not passwords.verify_password(member.password_hash, password):
+        raise ValidationFailed(
+            _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
+        )
+    return issue_token(member, name=name)
+
+
+def issue_token(member: Member, *, name: str) -> tuple[AccessToken, str]:
+    """Issue a personal access token to a member who proved who they are; return it once."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = AccessToken(
         member_id=member.id,
-        name=name.strip() or "API",
+        name=names.clean(name)[:80] or "API",
         token_hash=token_digest(secret),
         prefix=secret[:12],
     )
@@ -262,6 +294,9 @@ def revoke_token(member: Member, token_id: int) -> None:
         raise NotFound(_("This token does not exist."))
     token.revoked_at = utcnow()
     db.session.commit()
+    from network.coordination.events import end_token_connections
+
+    end_token_connections(token.id)
 
 
 def token_digest(secret: str) -> str:
@@ -279,4 +314,5 @@ def create_staff(*, email: str, password: str, display_name: str, role: Role) ->
         time_zone="Europe/Amsterdam",
         pledge_accepted=True,
         role=role,
+        verified=True,  # the person running the CLI vouches for the address
     )

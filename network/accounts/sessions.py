@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import Flask, Request, request
+from flask import Flask, Request, Response, flash, redirect, request, session
 from flask_babel import lazy_gettext as _l
+from flask_login.utils import login_url
 
 from network.accounts import queries
 from network.accounts.models import Member
@@ -20,6 +21,19 @@ def init_login(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+
+@login_manager.unauthorized_handler
+def _unauthorised() -> Response:
+    """Send a visitor to the log-in page, with one message at most."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        # A page's script refreshing part of itself: no page, and no flashed message used up
+        # or added (the feed refreshes as the member logs out, which would show two or none).
+        return Response(status=401)
+    if not session.get("_flashes"):
+        # A message already waiting ("You are logged out.") says enough.
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(login_url("accounts.login", request.url))  # type: ignore[return-value]
 
 
 def _loading(load: Callable[[], Member | None]) -> Member | None:

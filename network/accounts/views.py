@@ -9,8 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from network.accounts import services
-from network.accounts.api import LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMITS, SIGNUP_LIMIT
+from network.accounts import recovery, services
+from network.accounts.api import (
+    LOGIN_LIMIT_PER_ACCOUNT,
+    LOGIN_LIMITS,
+    MAIL_LIMIT_PER_ADDRESS,
+    SIGNUP_LIMIT,
+)
 from network.accounts.forms import (
     DeleteAccountForm,
     LoginForm,
@@ -18,9 +23,11 @@ from network.accounts.forms import (
     PreferencesForm,
     RevokeTokenForm,
     SignUpForm,
+    TokenForm,
 )
 from network.accounts.models import Member
 from network.accounts.queries import tokens_of
+from network.accounts.schemas import JOIN_SENT
 from network.errors import ServiceError
 from network.forms import show_service_error
 
@@ -46,6 +53,7 @@ def local_target(target: str) -> str | None:
 
 @accounts.route("/join", methods=["GET", "POST"])
 @SIGNUP_LIMIT  # counts sign-ups (POST) only; showing the form is free
+@MAIL_LIMIT_PER_ADDRESS  # a sign-up mails the address (a link, or a notice to its owner)
 def join() -> str | Response:
     """Sign up to the movement."""
     if current_user.is_authenticated:
@@ -57,7 +65,7 @@ def join() -> str | Response:
         )
     if form.validate_on_submit():
         try:
-            member = services.sign_up(
+            recovery.join(
                 email=form.email.data or "",
                 password=form.password.data or "",
                 display_name=form.display_name.data or "",
@@ -68,18 +76,16 @@ def join() -> str | Response:
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            session.clear()
-            session.permanent = True  # lives PERMANENT_SESSION_LIFETIME (SESSION_LIFETIME_SECONDS)
-            login_user(member)
-            flash(
-                _(
-                    "Welcome to the network, %(name)s! Tell us how you can help.",
-                    name=member.display_name,
-                ),
-                "success",
-            )
-            return redirect(url_for("accounts.profile"))
+            # The same answer for a new and a registered address: nobody is logged in here
+            # (that would tell the two apart); the new member logs in with their password.
+            return redirect(url_for("accounts.join_sent"))
     return render_template("accounts/join.html", form=form)
+
+
+@accounts.get("/join/sent")
+def join_sent() -> str:
+    """Tell a new member to look in their mailbox, and that they can log in right away."""
+    return render_template("accounts/join_sent.html", message=JOIN_SENT)
 
 
 @accounts.route("/login", methods=["GET", "POST"])
@@ -161,7 +167,11 @@ def profile() -> str | Response:
             flash(_("Your preferences are saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template(
-        "accounts/profile.html", form=form, member=member, tokens=tokens_of(member)
+        "accounts/profile.html",
+        form=form,
+        member=member,
+        tokens=tokens_of(member),
+        token_form=TokenForm(formdata=None, prefix="token"),
     )
 
 
@@ -220,3 +230,7 @@ def revoke_token(token_id: int) -> Response:
         else:
             flash(_("The token is revoked."), "success")
     return redirect(url_for("accounts.profile"))
+
+
+# The pages of the account's address and password recovery register on this blueprint too.
+from network.accounts import recovery_views  # noqa: E402,F401

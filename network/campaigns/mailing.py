@@ -17,7 +17,7 @@ from network.campaigns.models import Campaign, CampaignMember, CampaignStatus
 from network.coordination.models import Action, ActionStatus
 from network.db import utcnow
 from network.extensions import db
-from network.mail import Mailer, build_message, describe_failure
+from network.mail import Mailer, build_message, describe_failure, verified_address
 from network.moderation import audit
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,9 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _wants_campaign_mail() -> sa.ColumnElement[bool]:
-    return sa.and_(Member.status == MemberStatus.ACTIVE, Member.campaign_mail.is_(True))
+    return sa.and_(
+        Member.status == MemberStatus.ACTIVE, Member.campaign_mail.is_(True), verified_address()
+    )
 
 
 def announce_launch(campaign_id: int) -> int:

@@ -11,7 +11,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from limits import parse
 
 from network.accounts.models import Member
-from network.accounts.queries import member_for_token
+from network.accounts.queries import token_for_secret
 from network.alerts import policy
 from network.alerts.models import Alert
 from network.campaigns.queries import joined_campaign_ids
@@ -34,16 +34,25 @@ log = logging.getLogger(__name__)
 # Which alerts each connection watches, for presence on disconnect (per process).
 _watching: dict[str, set[int]] = {}
 _members: dict[str, int] = {}
+# Which API token each connection authenticated with, so revoking one token closes them.
+_tokens: dict[str, int] = {}
 
 
-def _authenticate(auth: Any) -> Member | None:
+def token_room(token_id: int) -> str:
+    """Return the room of the connections opened with one API token."""
+    return f"token:{token_id}"
+
+
+def _authenticate(auth: Any) -> tuple[Member | None, int | None]:
     if current_user.is_authenticated:
         member: Member = current_user._get_current_object()
-        return member
-    token = auth.get("token") if isinstance(auth, dict) else None
-    if isinstance(token, str) and token:
-        return member_for_token(token)
-    return None
+        return member, None
+    secret = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(secret, str) and secret:
+        token = token_for_secret(secret)
+        if token is not None:
+            return token.member, token.id
+    return None, None
 
 
 def rooms_of(member: Member) -> set[str]:
@@ -63,13 +72,16 @@ def _allowed(member_id: int) -> bool:
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth: Any = None) -> None:
     """Accept logged-in members (session or token), join their rooms, replay missed events."""
-    member = _authenticate(auth)
+    member, token_id = _authenticate(auth)
     if member is None:
         raise ConnectionRefusedError("unauthorised")
     rooms = rooms_of(member)
     for room in rooms:
         join_room(room)
     _members[request.sid] = member.id  # type: ignore[attr-defined]
+    if token_id is not None:
+        join_room(token_room(token_id))
+        _tokens[request.sid] = token_id  # type: ignore[attr-defined]
     since = auth.get("since") if isinstance(auth, dict) else None
     if isinstance(since, int) and since >= 0:
         limit = int(current_app.config["FEED_REPLAY_LIMIT"])
@@ -87,6 +99,7 @@ def disconnect(*_args: Any) -> None:
     """Forget the connection's presence."""
     sid = request.sid  # type: ignore[attr-defined]
     _members.pop(sid, None)
+    _tokens.pop(sid, None)
     for alert_id in _watching.pop(sid, set()):
         viewers = presence.unwatch(alert_id, sid)
         socketio.emit(
@@ -137,6 +150,24 @@ def end_member_connections(member_id: int) -> None:
     except Exception:  # the member's session is revoked either way; sockets re-check on connect
         log.exception("could not tell member %s's connections to close", member_id)
     for sid in [sid for sid, owner in list(_members.items()) if owner == member_id]:
+        _members.pop(sid, None)
+        _tokens.pop(sid, None)
+        try:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        except Exception:
+            log.exception("could not drop connection %s", sid)
+
+
+def end_token_connections(token_id: int) -> None:
+    """Close the live connections opened with one API token after it was revoked."""
+    room = token_room(token_id)
+    try:
+        socketio.emit("session.ended", {}, to=room, namespace=NAMESPACE)
+        socketio.close_room(room, namespace=NAMESPACE)
+    except Exception:  # the token is revoked either way; sockets re-check on connect
+        log.exception("could not tell token %s's connections to close", token_id)
+    for sid in [sid for sid, token in list(_tokens.items()) if token == token_id]:
+        _tokens.pop(sid, None)
         _members.pop(sid, None)
         try:
             socketio.server.disconnect(sid, namespace=NAMESPACE)

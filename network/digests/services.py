@@ -28,7 +28,7 @@ from network.digests.models import Digest, DigestStatus
 from network.digests.norm import choose_norm
 from network.digests.periods import Period, from_key, latest_due
 from network.extensions import db
-from network.mail import Mailer, describe_failure, unreachable
+from network.mail import Mailer, describe_failure, unreachable, verified_address
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,11 @@ def due_batches() -> list[Batch]:
     batch_size = max(1, int(current_app.config["DIGEST_BATCH_SIZE"]))
     groups = db.session.execute(
         sa.select(Member.digest_frequency, Member.time_zone)
-        .where(Member.status == MemberStatus.ACTIVE, Member.digest_frequency != DigestFrequency.OFF)
+        .where(
+            Member.status == MemberStatus.ACTIVE,
+            Member.digest_frequency != DigestFrequency.OFF,
+            verified_address(),
+        )
         .group_by(Member.digest_frequency, Member.time_zone)
     ).all()
     batches: list[Batch] = []
@@ -99,6 +103,7 @@ def due_batches() -> list[Batch]:
                     Member.status == MemberStatus.ACTIVE,
                     Member.digest_frequency == frequency,
                     Member.time_zone == time_zone,
+                    verified_address(),
                     Member.created_at < period.end,
                     ~has_digest,
                 )
@@ -124,6 +129,7 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
                 Member.id.in_(batch.member_ids),
                 Member.status == MemberStatus.ACTIVE,
                 Member.digest_frequency == batch.frequency,
+                verified_address(),
             )
         )
     )

@@ -12,7 +12,11 @@ document.addEventListener("DOMContentLoaded", () => {
     bar.value = Math.min(campaign.done, campaign.goal);
     text.textContent = template.replace(/\d+(?=\D+\d+\D*$)/, String(campaign.done));
   };
-  const poll = () => fetch(page.dataset.progressUrl, { credentials: "same-origin" })
+  const poll = () => fetch(page.dataset.progressUrl, {
+    credentials: "same-origin",
+    // Marks a script's request: logged out, it gets a 401 instead of the login page.
+    headers: { "X-Requested-With": "fetch" },
+  })
     .then((response) => (response.ok ? response.json() : null))
     .then((body) => body && show(body.campaign))
     .catch(() => {});

@@ -14,6 +14,7 @@
   let lastId = Number.parseInt(root.dataset.lastEventId || "0", 10) || 0;
   let socket = null;
   let pollTimer = null;
+  let leaving = false; // the page is being left (e.g. its "Log out" form was submitted)
   const viewers = new Map(); // alert id -> members looking now
   const watched = new Set(); // alert ids announced with "watch" on this connection
   const requests = new Map(); // alert id -> number of the newest card request
@@ -41,8 +42,8 @@
       credentials: "same-origin",
       headers: { Accept: "text/html", "X-Requested-With": "fetch" },
     });
-    // A redirect means the session ended (the login page): keep what is shown.
-    if (response.redirected) throw new Error("not logged in");
+    // A 401 (or a redirect to the login page) means the session ended: keep what is shown.
+    if (response.redirected || response.status === 401) throw new Error("not logged in");
     return response;
   }
 
@@ -365,7 +366,9 @@
     // Logged out, password changed or account erased elsewhere: stop listening, reload.
     socket.on("session.ended", () => {
       socket.disconnect();
-      window.location.reload();
+      // This tab is already leaving (its own "Log out" was submitted): a reload would race
+      // that page and show its message twice or not at all.
+      if (!leaving) window.location.reload();
     });
     socket.on("campaign.updated", (message) => {
       remember(message);
@@ -373,6 +376,9 @@
     });
   }
 
+  window.addEventListener("beforeunload", () => {
+    leaving = true;
+  });
   root.addEventListener("focusout", () => setTimeout(flushDeferred, 0));
   root.addEventListener("input", () => setTimeout(flushDeferred, 0));
   connect();

@@ -124,6 +124,7 @@ def add_members(app: Flask) -> Callable[..., list[int]]:
                     status=MemberStatus(status),
                     pledge_accepted_at=created_at,
                     created_at=created_at,
+                    email_verified_at=created_at,
                     platforms=[],
                     languages=[locale],
                     comfortable_actions=[],

@@ -177,6 +177,7 @@ def test_without_smtp_the_embedded_mode_writes_each_digest_to_the_outbox(
                     display_name=f"Outbox {n}",
                     pledge_accepted_at=utcnow() - timedelta(days=30),
                     created_at=utcnow() - timedelta(days=30),
+                    email_verified_at=utcnow() - timedelta(days=30),
                     digest_frequency=DigestFrequency.DAILY,
                     platforms=[],
                     languages=["en"],

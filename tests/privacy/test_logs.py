@@ -59,7 +59,7 @@ def test_sign_up_tokens_failed_logins_and_alerts_leave_no_secret_in_the_logs(
             "pledge_accepted": True,
         },
     )
-    assert api_member.status_code == 201
+    assert api_member.status_code == 202
     wrong = api.post(
         "/api/v1/tokens",
         json={"email": "second.fan@example.org", "password": PASSWORD + "-typo", "name": "cli"},
