@@ -134,15 +134,15 @@ class RevokeTokenForm(Form):
     """Only the CSRF token: revoking is one button per token."""
 
 
-class ResendVerificationForm(FlaskForm):
+class ResendVerificationForm(Form):
     """Only the CSRF token: one button on the profile."""
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=256)],
@@ -153,14 +153,14 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     new_email = EmailField(
         _l("New email address"), validators=[DataRequired(), Email(), Length(max=254)]
     )
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Token name"),
         validators=[DataRequired(), Length(max=80)],
