@@ -62,7 +62,9 @@ def send(app: Flask, **fields: Any) -> None:
                 html="<p>Body</p>",
                 message_id=fields.get("message_id", "<one@localhost>"),
                 headers=fields.get("headers"),
-            )
+            ),
+            # No member holds the address: this is about headers, not about who may get mail.
+            account_mail=True,
         )
 
 

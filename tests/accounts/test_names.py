@@ -117,7 +117,10 @@ def test_the_same_rule_holds_on_sign_up_profile_and_api(
     member = create_member()
     patched = api_as(member, "PATCH", "/api/v1/me", json={"display_name": "a\u202edmin"})
     assert patched.status_code == 422
-    renamed = api_as(member, "PATCH", "/api/v1/me", json={"display_name": "Sam\u200b\u202e"})
+    # Text-direction overrides are refused everywhere (network/text.py); invisible ones stripped.
+    refused = api_as(member, "PATCH", "/api/v1/me", json={"display_name": "Sam\u202e"})
+    assert refused.status_code == 422
+    renamed = api_as(member, "PATCH", "/api/v1/me", json={"display_name": "Sam\u200b\u2060"})
     assert renamed.status_code == 200 and renamed.get_json()["display_name"] == "Sam"
     log_in(member)
     form = {"display_name": "Admin", "locale": "en", "time_zone": "Europe/Amsterdam"}
