@@ -78,6 +78,7 @@ def create_member(body: SignUpIn) -> MemberOut:
     response=TokenOut,
     status=201,
     auth=False,
+    errors=(403,),
     decorators=LOGIN_LIMITS,
 )
 def create_token(body: TokenIn) -> TokenOut:

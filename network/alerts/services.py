@@ -31,13 +31,16 @@ from network.db import utcnow
 from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
 from network.moderation import audit
-from network.moderation.services import promote_if_trusted
+from network.moderation.trust import flag_weight_sql
+from network.notices import services as notices
 from network.teams.models import TeamMembership
 from network.vocabulary import HELP_LANGUAGES, ActionType
 
 log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A team alert with fewer members would tell each of them who posted it.
+TEAM_ALERT_MIN_MEMBERS = 3
 # Nine or more digits, allowing the spaces, dots, dashes and brackets people write numbers with.
 PHONE = re.compile(r"(?:\+|\b)\d(?:[\s().-]{0,2}\d){8,}\b")
 
@@ -182,11 +185,11 @@ def _draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
         problems["wanted_actions"] = _("Unknown choice: %(codes)s.", codes=codes)
     if not 1 <= draft.responder_goal <= 10:
         problems["responder_goal"] = _("Ask for between 1 and 10 public voices.")
-    if (
-        draft.team_id is not None
-        and db.session.get(TeamMembership, (draft.team_id, actor.id)) is None
-    ):
-        problems["team_id"] = _("You can only post alerts for a team you belong to.")
+    if draft.team_id is not None:
+        if db.session.get(TeamMembership, (draft.team_id, actor.id)) is None:
+            problems["team_id"] = _("You can only post alerts for a team you belong to.")
+        elif team_size(draft.team_id) < TEAM_ALERT_MIN_MEMBERS:
+            problems["team_id"] = team_too_small()
     if draft.campaign_id is not None:
         from network.campaigns.models import Campaign, CampaignStatus
 
@@ -194,6 +197,27 @@ def _draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
         if campaign is None or campaign.status != CampaignStatus.LIVE:
             problems["campaign_id"] = _("This campaign does not exist or is not live.")
     return problems
+
+
+def team_size(team_id: int) -> int:
+    """Return how many members a team has."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TeamMembership)
+            .where(TeamMembership.team_id == team_id)
+        )
+        or 0
+    )
+
+
+def team_too_small() -> str:
+    """Explain why a small team cannot have team alerts."""
+    return _(
+        "Team alerts need a team of at least %(n)s members: in a smaller team the others "
+        "could tell who posted it. Post it without the team instead.",
+        n=TEAM_ALERT_MIN_MEMBERS,
+    )
 
 
 def _active_alert(digest: str) -> Alert | None:
@@ -231,8 +255,8 @@ def _alert_for(actor: Member, alert_id: int, *, lock: bool = False) -> Alert:
 
 
 def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "") -> Alert:
-    """Approve or reject a pending or hidden alert (organisers); audited."""
-    policy.require_organiser(actor)
+    """Approve or reject a pending or hidden alert (reviewers); audited, the reporter told."""
+    policy.require_reviewer(actor)
     alert = _alert_for(actor, alert_id, lock=True)
     reason = reason.strip()
     if decision not in {"approve", "reject"}:
@@ -245,6 +269,8 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
         )
     if alert.status != AlertStatus.PENDING_REVIEW and alert.hidden_at is None:
         raise Conflict(_("This alert is not waiting for review."), code="not_reviewable")
+    if policy.is_reporter(actor, alert):
+        raise Conflict(_("You cannot review an alert you reported."), code="own_alert")
     was_hidden = alert.hidden_at is not None
     needs = None
     alert.reviewed_at = utcnow()
@@ -261,15 +287,23 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
         audit.record(
             actor, "alert.approved", "alert", alert.id, reason=reason, was_hidden=was_hidden
         )
-        if alert.reporter_id is not None:
-            db.session.flush()
-            promote_if_trusted(alert.reporter_id)
     else:
         alert.status = AlertStatus.REJECTED
         audit.record(
             actor, "alert.rejected", "alert", alert.id, reason=reason, was_hidden=was_hidden
         )
+    # Trust changes wait for the daily batch: one here would name the reporter in the audit log.
+    notice = None
+    if alert.reporter_id is not None:
+        notice = notices.notify(
+            alert.reporter_id,
+            "alert_approved" if decision == "approve" else "alert_rejected",
+            alert_id=alert.id,
+            body=reason,
+        )
     db.session.commit()
+    if notice is not None:
+        notices.mail_later(notice)
     if needs is not None:
         _ask_members(alert, needs)
     return alert
@@ -298,10 +332,11 @@ def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> 
         )
     )
     db.session.flush()
+    # Flags of new members inform reviewers but weigh nothing; experienced members' weigh double.
     trusted_flags = (
-        sa.select(sa.func.count())
+        sa.select(sa.func.coalesce(sa.func.sum(flag_weight_sql(AbuseFlag.trust_level)), 0))
         .select_from(AbuseFlag)
-        .where(AbuseFlag.alert_id == alert.id, AbuseFlag.trust_level >= 1)
+        .where(AbuseFlag.alert_id == alert.id)
     )
     if alert.reviewed_at is not None:
         # Flags an organiser already weighed do not hide the alert a second time.

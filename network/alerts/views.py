@@ -70,7 +70,13 @@ def index() -> str:
 
 
 def _team_choices() -> list[tuple[int, str]]:
-    return [(team.id, team.name) for team in teams_of(_me(), limit=200)]
+    choices = []
+    for team in teams_of(_me(), limit=200):
+        name = team.name
+        if services.team_size(team.id) < services.TEAM_ALERT_MIN_MEMBERS:
+            name = _("%(team)s (too small for team alerts)", team=team.name)
+        choices.append((team.id, name))
+    return choices
 
 
 @alerts.route("/new", methods=["GET", "POST"])
