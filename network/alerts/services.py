@@ -267,7 +267,7 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
         raise ValidationFailed(
             _("Some fields are not valid."), fields={"reason": _("Say why the alert is rejected.")}
         )
-    if alert.status != AlertStatus.PENDING_REVIEW and alert.hidden_at is None:
+    if not _waits_for_review(alert):
         raise Conflict(_("This alert is not waiting for review."), code="not_reviewable")
     if policy.is_reporter(actor, alert):
         raise Conflict(_("You cannot review an alert you reported."), code="own_alert")
@@ -283,15 +283,19 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
             db.session.flush()
             needs = _went_live(alert)
         else:
-            feed.announce_alert(alert)  # back in the feed after unfounded flags
+            if was_hidden:
+                feed.announce_alert(alert)  # back in the feed after unfounded flags
         audit.record(
             actor, "alert.approved", "alert", alert.id, reason=reason, was_hidden=was_hidden
         )
     else:
+        was_live = alert.status == AlertStatus.OPEN and not was_hidden
         alert.status = AlertStatus.REJECTED
         audit.record(
             actor, "alert.rejected", "alert", alert.id, reason=reason, was_hidden=was_hidden
         )
+        if was_live:
+            feed.announce_alert(alert)  # flagged but still in the feed: it leaves it now
     # Trust changes wait for the daily batch: one here would name the reporter in the audit log.
     notice = None
     if alert.reporter_id is not None:
@@ -307,6 +311,15 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
     if needs is not None:
         _ask_members(alert, needs)
     return alert
+
+
+def _waits_for_review(alert: Alert) -> bool:
+    """Pending, hidden, or open with flags (even new members') that no reviewer weighed yet."""
+    from network.moderation.queries import is_flagged
+
+    if alert.status == AlertStatus.PENDING_REVIEW:
+        return True
+    return alert.status == AlertStatus.OPEN and (alert.hidden_at is not None or is_flagged(alert))
 
 
 def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> tuple[Alert, bool]:

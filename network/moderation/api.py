@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from network.accounts.models import Member
-from network.alerts.models import AlertStatus
 from network.alerts.policy import require_reviewer
 from network.alerts.schemas import AlertOut
 from network.api import operation
@@ -32,7 +31,7 @@ def review_queue(actor: Member) -> ReviewQueueOut:
         items=[
             ReviewItemOut(
                 alert=AlertOut.of(alert, reported_by_me=False, needs=needs[alert.id]),
-                waiting="pending" if alert.status == AlertStatus.PENDING_REVIEW else "hidden",
+                waiting=queries.waiting_because(alert),
                 reporter_trust_level=trust.get(alert.reporter_id)
                 if alert.reporter_id is not None
                 else None,

@@ -10,11 +10,9 @@ import sqlalchemy as sa
 from network.accounts.models import Member
 from network.alerts.models import AbuseFlag, Alert, AlertStatus, FlagReason
 from network.extensions import db
+from network.ids import MAX_ID
 from network.moderation.models import AuditEntry
 from network.moderation.trust import flag_weight
-
-# Ids beyond this do not exist (PostgreSQL's bigint); a larger cursor would make the query fail.
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -33,21 +31,56 @@ class FlagView:
         return self.weight > 0
 
 
+def unweighed_flags() -> sa.Exists:
+    """An alert has flags no reviewer has weighed yet (from anyone, new members included)."""
+    return (
+        sa.select(AbuseFlag.alert_id)
+        .where(
+            AbuseFlag.alert_id == Alert.id,
+            sa.or_(Alert.reviewed_at.is_(None), AbuseFlag.created_at > Alert.reviewed_at),
+        )
+        .exists()
+    )
+
+
 def review_queue(limit: int = 100) -> list[Alert]:
-    """Return alerts waiting for a reviewer: pending ones and hidden ones, most severe first."""
+    """Return alerts waiting for a reviewer: pending, hidden and flagged ones, most severe first."""
     return list(
         db.session.scalars(
             sa.select(Alert)
             .where(
                 sa.or_(
                     Alert.status == AlertStatus.PENDING_REVIEW,
-                    sa.and_(Alert.hidden_at.is_not(None), Alert.status == AlertStatus.OPEN),
+                    sa.and_(
+                        Alert.status == AlertStatus.OPEN,
+                        sa.or_(Alert.hidden_at.is_not(None), unweighed_flags()),
+                    ),
                 )
             )
             .order_by(Alert.severity.desc(), Alert.created_at)
             .limit(limit)
         )
     )
+
+
+def waiting_because(alert: Alert) -> str:
+    """Say why an alert is in the queue: "pending", "hidden" or "flagged" (still visible)."""
+    if alert.status == AlertStatus.PENDING_REVIEW:
+        return "pending"
+    return "hidden" if alert.hidden_at is not None else "flagged"
+
+
+def is_flagged(alert: Alert) -> bool:
+    """Tell whether an open alert has flags no reviewer has weighed yet."""
+    return bool(db.session.scalar(sa.select(sa.literal(True)).where(unweighed_flags_of(alert))))
+
+
+def unweighed_flags_of(alert: Alert) -> sa.Exists:
+    """The same test for one loaded alert."""
+    query = sa.select(AbuseFlag.alert_id).where(AbuseFlag.alert_id == alert.id)
+    if alert.reviewed_at is not None:
+        query = query.where(AbuseFlag.created_at > alert.reviewed_at)
+    return query.exists()
 
 
 def flags_of(alert_ids: list[int]) -> dict[int, list[FlagView]]:

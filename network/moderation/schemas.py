@@ -30,7 +30,10 @@ class ReviewItemOut(BaseModel):
     """An alert waiting for review, with the reporter's trust level (not their name) and flags."""
 
     alert: AlertOut
-    waiting: Literal["pending", "hidden"]
+    waiting: Literal["pending", "hidden", "flagged"] = Field(
+        description="pending: a new member's alert; hidden: by flags; flagged: flags not yet "
+        "weighed, the alert is still in the feed."
+    )
     reporter_trust_level: int | None
     flags: list[FlagOut]
 

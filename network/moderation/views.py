@@ -20,6 +20,7 @@ from network.alerts.policy import require_organiser, require_reviewer
 from network.errors import NotFound, ServiceError
 from network.extensions import db
 from network.forms import show_service_error
+from network.ids import is_id
 from network.moderation import audit_text, queries
 from network.moderation.forms import ReinstateForm, SuspendForm
 from network.moderation.services import set_trust_level
@@ -183,7 +184,7 @@ def reinstate(member_id: int) -> str | Response:
 def audit_log() -> str:
     """Show the append-only audit log, newest first, with names and readable details."""
     before = request.args.get("before", type=int)
-    if before is not None and before < 1:
+    if before is not None and not is_id(before):
         raise NotFound(_("This page does not exist."))
     entries = queries.audit_log(before_id=before, limit=51)[:51]
     shown = entries[:50]

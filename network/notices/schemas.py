@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from network.ids import Id
 from network.notices.models import Notice
 
 
@@ -45,4 +46,4 @@ class NoticePage(BaseModel):
 class NoticesReadIn(BaseModel):
     """Mark your notices read up to and including this id (the newest one you saw)."""
 
-    up_to: int = Field(ge=1, le=2**63 - 1)
+    up_to: Id

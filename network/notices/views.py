@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
+from network.ids import is_id
 from network.notices import queries, services
 
 notices = Blueprint("notices", __name__, url_prefix="/notices")
@@ -49,7 +50,7 @@ def index() -> str:
 def read() -> Response:
     """Mark the notices the member saw as read (up to the newest one shown)."""
     up_to = request.form.get("up_to", type=int)
-    if up_to is not None and up_to >= 1:
+    if is_id(up_to):
         services.mark_read(_me(), up_to=up_to)
     return redirect(url_for("notices.index"))
 
