@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from network.accounts.models import Member, MemberStatus
+from network.accounts.models import Member, MemberStatus, Role
 from network.alerts.models import Alert, AlertStatus
 from network.db import utcnow
 from network.extensions import db
@@ -101,7 +101,12 @@ def apply_trust_changes(now: datetime | None = None) -> dict[str, int]:
     candidates = list(
         db.session.scalars(
             sa.select(Member)
-            .where(Member.id.in_(reviewed), Member.status == MemberStatus.ACTIVE)
+            .where(
+                Member.id.in_(reviewed),
+                Member.status == MemberStatus.ACTIVE,
+                # Staff review by their role; their trust is theirs to set.
+                Member.role == Role.MEMBER,
+            )
             .order_by(Member.id)
         )
     )
