@@ -297,20 +297,29 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
         if was_live:
             feed.announce_alert(alert)  # flagged but still in the feed: it leaves it now
     # Trust changes wait for the daily batch: one here would name the reporter in the audit log.
-    notice = None
-    if alert.reporter_id is not None:
-        notice = notices.notify(
-            alert.reporter_id,
-            "alert_approved" if decision == "approve" else "alert_rejected",
-            alert_id=alert.id,
-            body=reason,
-        )
+    # Everyone who reported the thread hears the outcome; only they see their own notice.
+    kind = "alert_approved" if decision == "approve" else "alert_rejected"
+    told = [
+        notices.notify(member_id, kind, alert_id=alert.id, body=reason)
+        for member_id in _reporters_of(alert)
+    ]
     db.session.commit()
-    if notice is not None:
+    for notice in told:
         notices.mail_later(notice)
     if needs is not None:
         _ask_members(alert, needs)
     return alert
+
+
+def _reporters_of(alert: Alert) -> list[int]:
+    """Return the ids of the members who reported the thread, the first reporter first."""
+    later = db.session.scalars(
+        sa.select(AlertReport.member_id)
+        .where(AlertReport.alert_id == alert.id)
+        .order_by(AlertReport.reported_at, AlertReport.member_id)
+    )
+    ids = [alert.reporter_id] if alert.reporter_id is not None else []
+    return ids + [member_id for member_id in later if member_id not in ids]
 
 
 def _waits_for_review(alert: Alert) -> bool:

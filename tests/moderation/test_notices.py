@@ -172,3 +172,16 @@ def test_export_has_notices_and_erasure_removes_them(
         erase_member(row)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
+
+
+def test_everyone_who_reported_the_thread_is_told(
+    app: Flask, post_alert: Api, review: Api, create_member: Any, organiser: Any
+) -> None:
+    first, second = create_member(), create_member()
+    alert = post_alert(first, url="https://www.instagram.com/p/told-twice/").get_json()
+    merged = post_alert(second, url="https://instagram.com/p/told-twice").get_json()
+    assert merged["id"] == alert["id"]
+    review(organiser, alert["id"], "approve", "Clear case")
+    for reporter in (first, second):
+        [notice] = notices_of(app, reporter)
+        assert (notice.kind, notice.alert_id) == ("alert_approved", alert["id"])
