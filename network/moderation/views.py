@@ -186,7 +186,7 @@ def audit_log() -> str:
     before = request.args.get("before", type=int)
     if before is not None and not is_id(before):
         raise NotFound(_("This page does not exist."))
-    entries = queries.audit_log(before_id=before, limit=51)[:51]
+    entries = queries.audit_log(before_id=before, limit=51)
     shown = entries[:50]
     names, alerts = queries.names_for(shown)
     return render_template(

@@ -10,6 +10,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from network.accounts.models import Member
+from network.alerts.models import Alert
+from network.extensions import db
 from network.moderation.trust import flag_weight
 
 # Flaggers' trust levels → whether the alert is hidden (ABUSE_FLAGS_TO_HIDE = 3).
@@ -38,12 +41,32 @@ def test_flags_weigh_by_the_flaggers_trust_level(
     assert (seen.status_code == 404) == hidden, levels
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.integers(min_value=0, max_value=3), max_size=12))
-def test_flag_weights_are_zero_for_new_members_and_double_from_level_two(levels: list[int]) -> None:
-    total = sum(flag_weight(level) for level in levels)
-    assert total == sum({0: 0, 1: 1, 2: 2, 3: 2}[level] for level in levels)
-    assert all(flag_weight(level) == 0 for level in levels if level == 0)
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(levels=st.lists(st.integers(min_value=0, max_value=3), max_size=6))
+def test_an_alert_hides_exactly_when_the_flags_weigh_enough(
+    app: Flask, open_alert: Any, create_member: Any, levels: list[int]
+) -> None:
+    from network.alerts.services import flag_alert
+
+    _reporter, alert = open_alert()
+    flaggers = [create_member(trust_level=level) for level in levels]
+    with app.test_request_context():
+        for handle in flaggers:
+            member = db.session.get(Member, handle.id)
+            shown = db.session.get(Alert, alert["id"])
+            assert member is not None and shown is not None
+            if shown.hidden_at is not None:
+                break  # hidden: members cannot see it, let alone flag it
+            flag_alert(member, alert["id"], reason="misleading")
+        hidden = db.session.get(Alert, alert["id"])
+        assert hidden is not None
+        weight = sum(flag_weight(level) for level in levels)
+        assert (hidden.hidden_at is not None) == (weight >= app.config["ABUSE_FLAGS_TO_HIDE"])
+        assert weight == sum({0: 0, 1: 1, 2: 2, 3: 2}[level] for level in levels)
 
 
 def test_reviewers_see_reasons_and_notes_and_new_members_flags_marked(
