@@ -27,11 +27,11 @@ def notices_of(app: Flask, member: Any) -> list[Notice]:
         )
 
 
-def verify(app: Flask, member: Any) -> None:
+def set_verified(app: Flask, member: Any, verified: bool) -> None:
     with app.app_context():
         row = db.session.get(Member, member.id)
         assert row is not None
-        row.email_verified_at = utcnow()
+        row.email_verified_at = utcnow() if verified else None
         db.session.commit()
 
 
@@ -138,7 +138,8 @@ def test_verified_reporters_get_the_outcome_by_mail_and_unverified_do_not(
     sink = smtp_sink()
     mail_to(sink)
     verified, unverified = create_member(locale="nl"), create_member()
-    verify(app, verified)
+    set_verified(app, verified, True)
+    set_verified(app, unverified, False)
     alerts = {}
     for reporter in (verified, unverified):
         alert = post_alert(reporter).get_json()
