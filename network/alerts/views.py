@@ -16,6 +16,7 @@ from network.alerts.models import AlertStatus, Category
 from network.api.pagination import decode_cursor, encode_cursor
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.moderation.queries import flags_of
 from network.teams.queries import teams_of
 from network.vocabulary import Platform, action_info
 
@@ -134,6 +135,8 @@ def show(alert_id: int) -> str:
         can_flag=alert.status == AlertStatus.OPEN and not policy.is_reporter(member, alert),
         flag_form=FlagForm(),
         resolve_form=ResolveForm(),
+        # Reviewers see why members flagged it, on the alert page as in the review queue.
+        alert_flags=flags_of([alert.id])[alert.id] if policy.can_review(member) else [],
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.accounts.test_sessions import logged_in_client
 
 Api = Callable[..., Any]
 
@@ -70,3 +73,16 @@ def test_trust_three_members_find_and_use_the_review_page(
     done = submit("/review/", {"decision": "approve"}, action=f"/review/{alert['id']}")
     assert done.status_code == 302
     assert alert["summary"] not in client.get("/review/").get_data(as_text=True)
+
+
+def test_reviewers_see_the_flags_on_the_alert_page_and_members_do_not(
+    app: Flask, open_alert: Any, create_member: Any, flag: Any
+) -> None:
+    _reporter, alert = open_alert()
+    flag(create_member(trust_level=0), alert["id"], "misleading", "The screenshot is edited.")
+    path = f"/alerts/{alert['id']}"
+    member = logged_in_client(app, create_member(trust_level=1))
+    assert "The screenshot is edited." not in member.get(path).get_data(as_text=True)
+    reviewer = logged_in_client(app, create_member(trust_level=3))
+    page = reviewer.get(path).get_data(as_text=True)
+    assert "The screenshot is edited." in page and "new member: does not count" in page
