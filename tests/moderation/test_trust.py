@@ -70,6 +70,16 @@ def test_approval_is_not_followed_by_a_trust_entry_that_names_the_reporter(
     assert entry.details == {"old": 0, "new": 1, "reason": "approved alerts"}
 
 
+def test_a_recent_rejection_holds_a_promotion_back(
+    app: Flask, post_alert: Api, review: Api, create_member: Any, organiser: Any
+) -> None:
+    newcomer = create_member()
+    reviewed_alerts(post_alert, review, newcomer, organiser, "approve", 3)
+    reviewed_alerts(post_alert, review, newcomer, organiser, "reject", 1)
+    assert run_batch(app) == {"promoted": 0, "demoted": 0}
+    assert trust_of(app, newcomer) == 0
+
+
 def test_rejections_lower_trust_once_a_level_and_never_below_zero(
     app: Flask, post_alert: Api, review: Api, create_member: Any, organiser: Any, audit_entries: Any
 ) -> None:
