@@ -71,10 +71,16 @@ def test_approval_is_not_followed_by_a_trust_entry_that_names_the_reporter(
 
 
 def test_a_recent_rejection_holds_a_promotion_back(
-    app: Flask, post_alert: Api, review: Api, create_member: Any, organiser: Any
+    app: Flask,
+    post_alert: Api,
+    review: Api,
+    create_member: Any,
+    organiser: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setitem(app.config, "TRUST_PROMOTION_APPROVED_ALERTS", 2)
     newcomer = create_member()
-    reviewed_alerts(post_alert, review, newcomer, organiser, "approve", 3)
+    reviewed_alerts(post_alert, review, newcomer, organiser, "approve", 2)
     reviewed_alerts(post_alert, review, newcomer, organiser, "reject", 1)
     assert run_batch(app) == {"promoted": 0, "demoted": 0}
     assert trust_of(app, newcomer) == 0
