@@ -23,6 +23,7 @@ from network.alerts.models import (
     FlagReason,
     Outcome,
 )
+from network.alerts.queries import reporters_of
 from network.alerts.urls import InvalidUrl, canonicalise
 from network.coordination import asks, feed
 from network.coordination import queries as coordination_queries
@@ -34,6 +35,7 @@ from network.moderation import audit
 from network.moderation.trust import flag_weight_sql
 from network.notices import services as notices
 from network.teams.models import TeamMembership
+from network.teams.queries import team_size
 from network.vocabulary import HELP_LANGUAGES, ActionType
 
 log = logging.getLogger(__name__)
@@ -189,7 +191,11 @@ def _draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
         if db.session.get(TeamMembership, (draft.team_id, actor.id)) is None:
             problems["team_id"] = _("You can only post alerts for a team you belong to.")
         elif team_size(draft.team_id) < TEAM_ALERT_MIN_MEMBERS:
-            problems["team_id"] = team_too_small()
+            problems["team_id"] = _(
+                "Team alerts need a team of at least %(n)s members: in a smaller team the others "
+                "could tell who posted it. Post it without the team instead.",
+                n=TEAM_ALERT_MIN_MEMBERS,
+            )
     if draft.campaign_id is not None:
         from network.campaigns.models import Campaign, CampaignStatus
 
@@ -197,27 +203,6 @@ def _draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
         if campaign is None or campaign.status != CampaignStatus.LIVE:
             problems["campaign_id"] = _("This campaign does not exist or is not live.")
     return problems
-
-
-def team_size(team_id: int) -> int:
-    """Return how many members a team has."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(TeamMembership)
-            .where(TeamMembership.team_id == team_id)
-        )
-        or 0
-    )
-
-
-def team_too_small() -> str:
-    """Explain why a small team cannot have team alerts."""
-    return _(
-        "Team alerts need a team of at least %(n)s members: in a smaller team the others "
-        "could tell who posted it. Post it without the team instead.",
-        n=TEAM_ALERT_MIN_MEMBERS,
-    )
 
 
 def _active_alert(digest: str) -> Alert | None:
@@ -301,7 +286,7 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
     kind = "alert_approved" if decision == "approve" else "alert_rejected"
     told = [
         notices.notify(member_id, kind, alert_id=alert.id, body=reason)
-        for member_id in _reporters_of(alert)
+        for member_id in reporters_of(alert)
     ]
     db.session.commit()
     for notice in told:
@@ -309,17 +294,6 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
     if needs is not None:
         _ask_members(alert, needs)
     return alert
-
-
-def _reporters_of(alert: Alert) -> list[int]:
-    """Return the ids of the members who reported the thread, the first reporter first."""
-    later = db.session.scalars(
-        sa.select(AlertReport.member_id)
-        .where(AlertReport.alert_id == alert.id)
-        .order_by(AlertReport.reported_at, AlertReport.member_id)
-    )
-    ids = [alert.reporter_id] if alert.reporter_id is not None else []
-    return ids + [member_id for member_id in later if member_id not in ids]
 
 
 def _waits_for_review(alert: Alert) -> bool:

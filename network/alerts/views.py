@@ -17,7 +17,7 @@ from network.api.pagination import decode_cursor, encode_cursor
 from network.errors import ServiceError
 from network.forms import show_service_error
 from network.moderation.queries import flags_of
-from network.teams.queries import teams_of
+from network.teams.queries import team_size, teams_of
 from network.vocabulary import Platform, action_info
 
 alerts = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -74,7 +74,7 @@ def _team_choices() -> list[tuple[int, str]]:
     choices = []
     for team in teams_of(_me(), limit=200):
         name = team.name
-        if services.team_size(team.id) < services.TEAM_ALERT_MIN_MEMBERS:
+        if team_size(team.id) < services.TEAM_ALERT_MIN_MEMBERS:
             name = _("%(team)s (too small for team alerts)", team=team.name)
         choices.append((team.id, name))
     return choices
