@@ -61,11 +61,11 @@ def suspend_member(actor: Member, member_id: int, *, reason: str) -> Member:
         .values(revoked_at=now),
         execution_options={"synchronize_session": False},
     )
-    # Asks waiting for them go unanswered: others are asked when the slots stay open.
+    # Asks waiting for them run out now: the expiry job asks the next member in their place.
     db.session.execute(
         sa.update(Ask)
         .where(Ask.member_id == member.id, Ask.answer == AskAnswer.PENDING)
-        .values(answer=AskAnswer.EXPIRED, answered_at=now),
+        .values(expires_at=now),
         execution_options={"synchronize_session": False},
     )
     released = _release_claims(member, now)

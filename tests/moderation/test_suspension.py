@@ -162,3 +162,32 @@ def test_organisers_suspend_from_the_members_page_after_confirming(
     assert "Suspended" in listed and f"/review/members/{member.id}/reinstate" in listed
     back = submit(f"/review/members/{member.id}/reinstate", {"reason": "Apologised"})
     assert back.status_code == 302 and status_of(app, member) == MemberStatus.ACTIVE
+
+
+def test_a_suspended_members_asks_pass_to_someone_else(
+    app: Flask, api_as: Api, create_member: Any, organiser: Any, open_alert: Any
+) -> None:
+    from datetime import timedelta
+
+    from network.coordination.asks import expire_asks
+    from network.coordination.models import Ask, AskAnswer
+    from network.db import utcnow
+
+    member = create_member(trust_level=1)
+    _reporter, alert = open_alert()
+    with app.app_context():
+        ask = Ask(
+            alert_id=alert["id"], member_id=member.id, expires_at=utcnow() + timedelta(days=1)
+        )
+        db.session.add(ask)
+        db.session.commit()
+        ask_id = ask.id
+    api_as(organiser, "POST", f"/api/v1/members/{member.id}/suspend", json=REASON)
+    with app.app_context():
+        expire_asks()
+        ask = db.session.get(Ask, ask_id)
+        assert ask is not None and ask.answer == AskAnswer.EXPIRED
+        asked_again = db.session.scalars(
+            sa.select(Ask.member_id).where(Ask.alert_id == alert["id"], Ask.id != ask_id)
+        ).all()
+    assert member.id not in asked_again
