@@ -36,6 +36,7 @@ def _alert_helpers() -> dict[str, object]:
         "action_info": action_info,
         "AlertStatus": AlertStatus,
         "platform_label": platform_label,
+        "can_review": policy.can_review,
     }
 
 
