@@ -69,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
     import network.campaigns.api
     import network.coordination.api
     import network.digests.api
+    import network.moderation.api
+    import network.notices.api
     import network.privacy.api
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
@@ -80,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.guidance.views import guidance
     from network.health import health
     from network.moderation.views import moderation
+    from network.notices.views import notices
     from network.pages.views import pages
     from network.privacy.views import privacy
     from network.teams.views import teams
@@ -92,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         campaigns,
         coordination,
         moderation,
+        notices,
         digests,
         guidance,
         privacy,

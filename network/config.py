@@ -84,6 +84,9 @@ def load(
         "FLAG_LIMIT": env.get("FLAG_LIMIT", "30 per day"),
         "TRUST_PROMOTION_APPROVED_ALERTS": _int(env, "TRUST_PROMOTION_APPROVED_ALERTS", 3),
         "ABUSE_FLAGS_TO_HIDE": _int(env, "ABUSE_FLAGS_TO_HIDE", 3),
+        "TRUST_DEMOTION_REJECTED_ALERTS": _int(env, "TRUST_DEMOTION_REJECTED_ALERTS", 2),
+        "TRUST_DEMOTION_DAYS": _int(env, "TRUST_DEMOTION_DAYS", 30),
+        "TRUST_BATCH_HOUR": _int(env, "TRUST_BATCH_HOUR", 3),
         "ALERT_EXPIRY_DAYS": _int(env, "ALERT_EXPIRY_DAYS", 7),
         # Summaries of closed alerts and private action notes are deleted this many days later.
         "SUMMARY_RETENTION_DAYS": _int(env, "SUMMARY_RETENTION_DAYS", 90),

@@ -149,7 +149,7 @@ def test_seed_prints_the_demo_logins_that_work(app: Flask, submit: Any) -> None:
             .join(TeamMembership, TeamMembership.member_id == Member.id)
             .where(TeamMembership.team_id == team.id)
         ).all()
-    assert sorted(members) == ["noor@example.org", "sam@example.org"]
+    assert sorted(members) == ["kai@example.org", "noor@example.org", "sam@example.org"]
     organiser = stored(app, "organiser@example.org")
     assert organiser is not None and organiser.is_organiser and organiser.trust_level == 3
     login = submit("/login", {"email": "sam@example.org", "password": DEMO_PASSWORD})
@@ -161,7 +161,7 @@ def test_seed_twice_changes_nothing_and_prints_the_same(app: Flask) -> None:
     after_first = counts(app)
     second = run(app, "seed")
     assert second.exit_code == 0, second.output
-    assert counts(app) == after_first == (len(DEMO_PEOPLE), 1, 2)
+    assert counts(app) == after_first == (len(DEMO_PEOPLE), 1, 3)
     assert second.output == first.output
 
 

@@ -269,6 +269,19 @@ MATRIX: dict[tuple[str, ...], Row] = {
         organisers(), form={"trust_level": "1", "reason": "Knows the ropes"}
     ),
     ("GET", "/review/audit"): Row(organisers()),
+    ("GET", "/review/members/<int:member_id>/suspend"): Row(organisers()),
+    ("POST", "/review/members/<int:member_id>/suspend"): Row(
+        organisers(), form={"reason": "Harassed other members", "confirm": "y"}
+    ),
+    ("GET", "/review/members/<int:member_id>/reinstate"): Row(organisers()),
+    ("POST", "/review/members/<int:member_id>/reinstate"): Row(
+        organisers(organiser=UNCHANGED, admin=UNCHANGED),  # the member is not suspended
+        form={"reason": "Apologised"},
+    ),
+    # notices
+    ("GET", "/notices/"): Row(members()),
+    ("POST", "/notices/read"): Row(members(), form={"up_to": "9"}, changes=False),
+    ("POST", "/notices/<int:notice_id>/open"): Row(only("trust2", others=404)),
     # the feed
     ("GET", "/feed/"): Row(members()),
     ("GET", "/feed/list"): Row(members()),
@@ -331,6 +344,16 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/api/v1/me/digests"): Row(members()),
     ("GET", "/api/v1/me/export"): Row(members()),
     ("PUT", "/api/v1/members/<int:member_id>/trust"): Row(organisers(), json={"trust_level": 1}),
+    ("POST", "/api/v1/members/<int:member_id>/suspend"): Row(
+        organisers(), json={"reason": "Harassed other members"}
+    ),
+    ("POST", "/api/v1/members/<int:member_id>/reinstate"): Row(
+        organisers(organiser=409, admin=409),  # the member is not suspended
+        json={"reason": "Apologised"},
+    ),
+    ("GET", "/api/v1/review/alerts"): Row(organisers()),
+    ("GET", "/api/v1/me/notices"): Row(members()),
+    ("POST", "/api/v1/me/notices/read"): Row(members(), json={"up_to": 9}, changes=False),
     ("GET", "/api/v1/teams"): Row(members()),
     ("POST", "/api/v1/teams"): Row(members(), json={"name": "Book club"}),
     ("GET", "/api/v1/teams/<int:team_id>"): Row(only("team_member", others=404)),

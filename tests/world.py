@@ -38,6 +38,7 @@ from network.digests.models import Digest, DigestStatus
 from network.digests.services import unsubscribe_token
 from network.extensions import db, limiter
 from network.guidance.services import answer_scenario
+from network.notices.models import Notice
 from network.teams.services import create_team, join_team
 from tests.conftest import MemberHandle, csrf_token_from
 
@@ -73,8 +74,8 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
     - a team, joined by "team_member" (a member of no other team founded it);
     - an open alert reported by "reporter", a pending one reported by "trust0";
     - a live and a draft campaign by "organiser";
-    - "trust2" joined the live campaign and has a claimed action, an ask, a digest and a
-      practice answer.
+    - "trust2" joined the live campaign and has a claimed action, an ask, a digest, a
+      practice answer and an unread notice.
     """
     members = {
         "trust0": create_member(trust_level=0),
@@ -164,6 +165,11 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
         db.session.add_all([ask, digest, token])
         db.session.commit()
         answer = answer_scenario(owner, SCENARIO, severity=1, action_type="message_author")
+        notice = Notice(
+            member_id=owner.id, kind="alert_approved", alert_id=open_alert.id, body="Well spotted"
+        )
+        db.session.add(notice)
+        db.session.commit()
         ids = {
             "alert_id": open_alert.id,
             "pending_alert": pending_alert.id,
@@ -176,6 +182,7 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             "digest_id": digest.id,
             "token_id": token.id,
             "answer_id": answer.id,
+            "notice_id": notice.id,
             "member_id": members["trust0"].id,
             "token": unsubscribe_token(owner),
             "campaign_mail_token": campaign_mail_token(owner),

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from network.accounts import names, passwords
-from network.accounts.models import AccessToken, DigestFrequency, Member, Role
+from network.accounts.models import AccessToken, DigestFrequency, Member, MemberStatus, Role
 from network.db import utcnow
-from network.errors import Conflict, NotFound, Unauthorised, ValidationFailed
+from network.errors import Conflict, Forbidden, NotFound, Unauthorised, ValidationFailed
 from network.extensions import db
 from network.vocabulary import HELP_LANGUAGES, ActionType, Locale, Platform
 
@@ -102,7 +102,15 @@ def authenticate(email: str, password: str) -> Member:
     if member is None:
         passwords.burn_verification_time(password)
         raise _bad_credentials()
-    if not passwords.verify_password(member.password_hash, password) or not member.is_active:
+    if not passwords.verify_password(member.password_hash, password):
+        raise _bad_credentials()
+    if member.status == MemberStatus.SUSPENDED:
+        # Told only to whoever knows the password, so it reveals nothing to a guesser.
+        raise Forbidden(
+            _("Your account is suspended. Write to the organisers if you think this is a mistake."),
+            code="account_suspended",
+        )
+    if not member.is_active:
         raise _bad_credentials()
     if passwords.needs_rehash(member.password_hash):
         member.password_hash = passwords.hash_password(password)

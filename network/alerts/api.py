@@ -137,7 +137,7 @@ def get_alert(actor: Member, alert_id: int) -> AlertOut:
     errors=(403, 404, 409),
 )
 def review_alert(actor: Member, alert_id: int, body: ReviewIn) -> AlertOut:
-    """Approve or reject a pending or hidden alert (organisers)."""
+    """Approve or reject a pending or hidden alert (organisers and trust-3 members)."""
     alert = services.review_alert(actor, alert_id, decision=body.decision, reason=body.reason)
     return _out(actor, alert)
 

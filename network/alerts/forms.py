@@ -49,7 +49,13 @@ class AlertForm(Form):
         description=_l("Public replies stop at this number, so nobody gets piled on."),
     )
     team_id = SelectField(
-        _l("Team (optional)"), coerce=lambda v: int(v) if v else None, validators=[Optional()]
+        _l("Team (optional)"),
+        coerce=lambda v: int(v) if v else None,
+        validators=[Optional()],
+        description=_l(
+            "Only teams of at least three members can have team alerts: in a smaller team the "
+            "others could tell who posted it."
+        ),
     )
 
     def __init__(

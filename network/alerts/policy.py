@@ -11,6 +11,8 @@ from network.errors import Forbidden
 from network.extensions import db
 
 PUBLIC_STATUSES = (AlertStatus.OPEN, AlertStatus.RESOLVED, AlertStatus.EXPIRED)
+# Members at this trust level review alerts alongside organisers (docs: "Trust levels").
+REVIEWER_TRUST_LEVEL = 3
 
 
 def is_reporter(member: Member, alert: Alert) -> bool:
@@ -32,12 +34,23 @@ def is_public(alert: Alert) -> bool:
     return alert.status in PUBLIC_STATUSES and alert.hidden_at is None
 
 
+def can_review(member: Member) -> bool:
+    """Tell whether the member reviews alerts: organisers, admins and trust-3 members."""
+    return member.is_organiser or member.trust_level >= REVIEWER_TRUST_LEVEL
+
+
 def can_see(member: Member, alert: Alert) -> bool:
-    """Pending, rejected and hidden alerts exist only for their reporters and organisers."""
-    return member.is_organiser or is_public(alert) or is_reporter(member, alert)
+    """Pending, rejected and hidden alerts exist only for their reporters and reviewers."""
+    return can_review(member) or is_public(alert) or is_reporter(member, alert)
 
 
 def require_organiser(member: Member) -> None:
     """Refuse anyone who is not an organiser or admin."""
     if not member.is_organiser:
         raise Forbidden(_("Only organisers can do this."))
+
+
+def require_reviewer(member: Member) -> None:
+    """Refuse anyone who may not review alerts."""
+    if not can_review(member):
+        raise Forbidden(_("Only organisers and members at trust level 3 can review alerts."))

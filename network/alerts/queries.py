@@ -50,6 +50,17 @@ def reported_by(member: Member, alert_ids: list[int]) -> set[int]:
     )
 
 
+def reporters_of(alert: Alert) -> list[int]:
+    """Return the ids of the members who reported the thread, the first reporter first."""
+    later = db.session.scalars(
+        sa.select(AlertReport.member_id)
+        .where(AlertReport.alert_id == alert.id)
+        .order_by(AlertReport.reported_at, AlertReport.member_id)
+    )
+    ids = [alert.reporter_id] if alert.reporter_id is not None else []
+    return ids + [member_id for member_id in later if member_id not in ids]
+
+
 def urgency_order() -> list[Any]:
     """Most severe first, then targets who asked for help, then those waiting longest."""
     return [

@@ -38,7 +38,11 @@ class AlertIn(Strict):
     wanted_actions: list[ActionType] = Field(default_factory=list, max_length=7)
     responder_goal: int = Field(default=3, ge=1, le=10, description="Public voices wanted.")
     campaign_id: Id | None = None
-    team_id: Id | None = None
+    team_id: Id | None = Field(
+        default=None,
+        description="A team you belong to with at least three members; smaller teams are "
+        "refused (422), as the others could tell who posted it.",
+    )
 
 
 class NeedOut(BaseModel):

@@ -23,6 +23,7 @@ from network.alerts.models import (
     Outcome,
 )
 from network.alerts.personal_data import personal_data_problem
+from network.alerts.queries import reporters_of
 from network.alerts.urls import InvalidUrl, canonicalise
 from network.coordination import asks, feed
 from network.coordination import queries as coordination_queries
@@ -32,11 +33,16 @@ from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
 from network.ids import is_id
 from network.moderation import audit
-from network.moderation.services import promote_if_trusted
+from network.moderation.trust import flag_weight_sql
+from network.notices import services as notices
 from network.teams.models import TeamMembership
+from network.teams.queries import team_size
 from network.vocabulary import HELP_LANGUAGES, ActionType
 
 log = logging.getLogger(__name__)
+
+# A team alert with fewer members would tell each of them who posted it.
+TEAM_ALERT_MIN_MEMBERS = 3
 
 
 @dataclass
@@ -173,11 +179,17 @@ def draft_problems(actor: Member, draft: AlertDraft) -> dict[str, str]:
         problems["wanted_actions"] = _("Unknown choice: %(codes)s.", codes=codes)
     if not 1 <= draft.responder_goal <= 10:
         problems["responder_goal"] = _("Ask for between 1 and 10 public voices.")
-    if draft.team_id is not None and (
-        not is_id(draft.team_id)
-        or db.session.get(TeamMembership, (draft.team_id, actor.id)) is None
-    ):
-        problems["team_id"] = _("You can only post alerts for a team you belong to.")
+    if draft.team_id is not None:
+        if not is_id(draft.team_id) or (
+            db.session.get(TeamMembership, (draft.team_id, actor.id)) is None
+        ):
+            problems["team_id"] = _("You can only post alerts for a team you belong to.")
+        elif team_size(draft.team_id) < TEAM_ALERT_MIN_MEMBERS:
+            problems["team_id"] = _(
+                "Team alerts need a team of at least %(n)s members: in a smaller team the others "
+                "could tell who posted it. Post it without the team instead.",
+                n=TEAM_ALERT_MIN_MEMBERS,
+            )
     if draft.campaign_id is not None:
         from network.campaigns.models import Campaign, CampaignStatus
 
@@ -222,8 +234,8 @@ def _alert_for(actor: Member, alert_id: int, *, lock: bool = False) -> Alert:
 
 
 def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "") -> Alert:
-    """Approve or reject a pending or hidden alert (organisers); audited."""
-    policy.require_organiser(actor)
+    """Approve or reject a pending or hidden alert (reviewers); audited, the reporter told."""
+    policy.require_reviewer(actor)
     alert = _alert_for(actor, alert_id, lock=True)
     reason = reason.strip()
     if decision not in {"approve", "reject"}:
@@ -234,8 +246,10 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
         raise ValidationFailed(
             _("Some fields are not valid."), fields={"reason": _("Say why the alert is rejected.")}
         )
-    if alert.status != AlertStatus.PENDING_REVIEW and alert.hidden_at is None:
+    if not _waits_for_review(alert):
         raise Conflict(_("This alert is not waiting for review."), code="not_reviewable")
+    if policy.is_reporter(actor, alert):
+        raise Conflict(_("You cannot review an alert you reported."), code="own_alert")
     was_hidden = alert.hidden_at is not None
     needs = None
     alert.reviewed_at = utcnow()
@@ -248,22 +262,41 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
             db.session.flush()
             needs = _went_live(alert)
         else:
-            feed.announce_alert(alert)  # back in the feed after unfounded flags
+            if was_hidden:
+                feed.announce_alert(alert)  # back in the feed after unfounded flags
         audit.record(
             actor, "alert.approved", "alert", alert.id, reason=reason, was_hidden=was_hidden
         )
-        if alert.reporter_id is not None:
-            db.session.flush()
-            promote_if_trusted(alert.reporter_id)
     else:
+        was_live = alert.status == AlertStatus.OPEN and not was_hidden
         alert.status = AlertStatus.REJECTED
         audit.record(
             actor, "alert.rejected", "alert", alert.id, reason=reason, was_hidden=was_hidden
         )
+        if was_live:
+            feed.announce_alert(alert)  # flagged but still in the feed: it leaves it now
+    # Trust changes wait for the daily batch: one here would name the reporter in the audit log.
+    # Everyone who reported the thread hears the outcome; only they see their own notice.
+    kind = "alert_approved" if decision == "approve" else "alert_rejected"
+    told = [
+        notices.notify(member_id, kind, alert_id=alert.id, body=reason)
+        for member_id in reporters_of(alert)
+    ]
     db.session.commit()
+    for notice in told:
+        notices.mail_later(notice)
     if needs is not None:
         _ask_members(alert, needs)
     return alert
+
+
+def _waits_for_review(alert: Alert) -> bool:
+    """Pending, hidden, or open with flags (even new members') that no reviewer weighed yet."""
+    from network.moderation.queries import is_flagged
+
+    if alert.status == AlertStatus.PENDING_REVIEW:
+        return True
+    return alert.status == AlertStatus.OPEN and (alert.hidden_at is not None or is_flagged(alert))
 
 
 def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> tuple[Alert, bool]:
@@ -289,10 +322,11 @@ def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> 
         )
     )
     db.session.flush()
+    # Flags of new members inform reviewers but weigh nothing; experienced members' weigh double.
     trusted_flags = (
-        sa.select(sa.func.count())
+        sa.select(sa.func.coalesce(sa.func.sum(flag_weight_sql(AbuseFlag.trust_level)), 0))
         .select_from(AbuseFlag)
-        .where(AbuseFlag.alert_id == alert.id, AbuseFlag.trust_level >= 1)
+        .where(AbuseFlag.alert_id == alert.id)
     )
     if alert.reviewed_at is not None:
         # Flags an organiser already weighed do not hide the alert a second time.

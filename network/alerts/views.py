@@ -18,7 +18,8 @@ from network.edge import int_arg
 from network.errors import ServiceError
 from network.forms import show_service_error
 from network.guidance.rules import allowed_actions
-from network.teams.queries import teams_of
+from network.moderation.queries import flags_of
+from network.teams.queries import team_size, teams_of
 from network.vocabulary import Platform, action_info, language_name
 
 alerts = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -38,6 +39,7 @@ def _alert_helpers() -> dict[str, object]:
         "AlertStatus": AlertStatus,
         "platform_label": platform_label,
         "language_name": language_name,
+        "can_review": policy.can_review,
     }
 
 
@@ -73,7 +75,13 @@ def index() -> str:
 
 
 def _team_choices() -> list[tuple[int, str]]:
-    return [(team.id, team.name) for team in teams_of(_me(), limit=200)]
+    choices = []
+    for team in teams_of(_me(), limit=200):
+        name = team.name
+        if team_size(team.id) < services.TEAM_ALERT_MIN_MEMBERS:
+            name = _("%(team)s (too small for team alerts)", team=team.name)
+        choices.append((team.id, name))
+    return choices
 
 
 @alerts.route("/new", methods=["GET", "POST"])
@@ -153,6 +161,8 @@ def show(alert_id: int) -> str:
         can_flag=alert.status == AlertStatus.OPEN and not policy.is_reporter(member, alert),
         flag_form=FlagForm(),
         resolve_form=ResolveForm(),
+        # Reviewers see why members flagged it, on the alert page as in the review queue.
+        alert_flags=flags_of([alert.id])[alert.id] if policy.can_review(member) else [],
     )
 
 

@@ -1,47 +1,18 @@
-"""Use cases of moderation: trust levels, set by organisers or earned by approved alerts."""
+"""Use cases of moderation: trust levels set by organisers (automatic ones: moderation.trust)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from network.accounts.models import Member
-from network.alerts.models import Alert
+from network.db import utcnow
 from network.errors import NotFound, ValidationFailed
 from network.extensions import db
 from network.moderation import audit
 
 
-def promote_if_trusted(member_id: int) -> bool:
-    """Raise a trust-0 member to 1 once enough of their alerts were approved (in the caller's
-    transaction)."""
-    member = db.session.get(Member, member_id)
-    if member is None or member.trust_level != 0:
-        return False
-    approved = (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Alert)
-            .where(
-                Alert.reporter_id == member_id,
-                Alert.reviewed_at.is_not(None),
-                Alert.status.in_(["open", "resolved", "expired"]),
-            )
-        )
-        or 0
-    )
-    if approved < int(current_app.config["TRUST_PROMOTION_APPROVED_ALERTS"]):
-        return False
-    member.trust_level = 1
-    audit.record(
-        None, "member.trust_changed", "member", member.id, old=0, new=1, reason="approved alerts"
-    )
-    return True
-
-
 def set_trust_level(actor: Member, member_id: int, *, trust_level: int, reason: str = "") -> Member:
-    """Set a member's trust level (organisers); audited."""
+    """Set a member's trust level, up or down (organisers); audited."""
     from network.alerts.policy import require_organiser
 
     require_organiser(actor)
@@ -56,6 +27,8 @@ def set_trust_level(actor: Member, member_id: int, *, trust_level: int, reason: 
     old = member.trust_level
     if old != trust_level:
         member.trust_level = trust_level
+        # The daily batch counts only reviews after this: the organiser's decision stands.
+        member.trust_changed_at = utcnow()
         audit.record(
             actor,
             "member.trust_changed",

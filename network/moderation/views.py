@@ -1,4 +1,4 @@
-"""Pages for organisers: the review queue, member trust, the audit log."""
+"""Pages for reviewers and organisers: the review queue, members, suspension, the audit log."""
 
 from __future__ import annotations
 
@@ -7,21 +7,24 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from network.accounts.models import Member
+from network.accounts.models import Member, Role
 from network.alerts import services as alert_services
 from network.alerts.forms import ReviewForm, TrustForm
 from network.alerts.guide import severity_guide
-from network.alerts.policy import require_organiser
+from network.alerts.policy import require_organiser, require_reviewer
 from network.edge import int_arg
-from network.errors import ServiceError
+from network.errors import NotFound, ServiceError
 from network.extensions import db
-from network.moderation import queries
+from network.forms import show_service_error
+from network.moderation import audit_text, queries
+from network.moderation.forms import ReinstateForm, SuspendForm
 from network.moderation.services import set_trust_level
+from network.moderation.suspension import reinstate_member, suspend_member
 
 moderation = Blueprint("moderation", __name__, url_prefix="/review")
 
@@ -43,29 +46,36 @@ def organisers_only(view: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
+def reviewers_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse the page to anyone who does not review alerts (the services check again)."""
+
+    @wraps(view)
+    @login_required
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        require_reviewer(_me())
+        return view(*args, **kwargs)
+
+    return guarded
+
+
 @moderation.get("/")
-@organisers_only
+@reviewers_only
 def queue() -> str:
-    """List alerts waiting for review: new members' alerts and hidden ones."""
+    """List alerts waiting for review, with the flags' reasons and notes."""
     waiting = queries.review_queue()
-    trust = dict(
-        db.session.execute(
-            sa.select(Member.id, Member.trust_level).where(
-                Member.id.in_([a.reporter_id for a in waiting if a.reporter_id])
-            )
-        ).all()
-    )
     return render_template(
         "moderation/queue.html",
         alerts=waiting,
         form=ReviewForm(),
-        reporter_trust=trust,
+        reporter_trust=queries.reporter_trust(waiting),
+        flags=queries.flags_of([alert.id for alert in waiting]),
+        hide_at=int(current_app.config["ABUSE_FLAGS_TO_HIDE"]),
         guide=severity_guide(),
     )
 
 
 @moderation.post("/<int:alert_id>")
-@organisers_only
+@reviewers_only
 def review(alert_id: int) -> Response:
     """Approve or reject one alert."""
     form = ReviewForm()
@@ -97,6 +107,7 @@ def members() -> str:
         page=page,
         has_next=len(rows) > 50,
         form=TrustForm(),
+        can_suspend=lambda member: may_suspend(_me(), member),
     )
 
 
@@ -120,14 +131,70 @@ def trust(member_id: int) -> Response:
     return redirect(url_for("moderation.members"))
 
 
+def may_suspend(actor: Member, member: Member) -> bool:
+    """Tell whether to offer suspending or reinstating this member (the service decides)."""
+    if member.id == actor.id or member.role == Role.ADMIN:
+        return False
+    return member.role != Role.ORGANISER or actor.role == Role.ADMIN
+
+
+def _member_or_404(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise NotFound(_("This member does not exist."))
+    return member
+
+
+@moderation.route("/members/<int:member_id>/suspend", methods=["GET", "POST"])
+@organisers_only
+def suspend(member_id: int) -> str | Response:
+    """Suspend a member, after a confirmation with a reason."""
+    member = _member_or_404(member_id)
+    form = SuspendForm()
+    if form.validate_on_submit():
+        try:
+            suspend_member(_me(), member_id, reason=form.reason.data or "")
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("%(name)s is suspended.", name=member.display_name), "success")
+            return redirect(url_for("moderation.members"))
+    return render_template("moderation/suspend.html", member=member, form=form, suspending=True)
+
+
+@moderation.route("/members/<int:member_id>/reinstate", methods=["GET", "POST"])
+@organisers_only
+def reinstate(member_id: int) -> str | Response:
+    """Let a suspended member log in again."""
+    member = _member_or_404(member_id)
+    form = ReinstateForm()
+    if form.validate_on_submit():
+        try:
+            reinstate_member(_me(), member_id, reason=form.reason.data or "")
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("%(name)s can log in again.", name=member.display_name), "success")
+            return redirect(url_for("moderation.members"))
+    return render_template("moderation/suspend.html", member=member, form=form, suspending=False)
+
+
 @moderation.get("/audit")
 @organisers_only
 def audit_log() -> str:
-    """Show the append-only audit log, newest first."""
+    """Show the append-only audit log, newest first, with names and readable details."""
     before = int_arg("before")
     entries = queries.audit_log(before_id=before, limit=51)
+    shown = entries[:50]
+    names, alerts = queries.names_for(shown)
     return render_template(
         "moderation/audit.html",
-        entries=entries[:50],
-        next_before=entries[49].id if len(entries) > 50 else None,
+        entries=shown,
+        names=names,
+        alerts=alerts,
+        action_name=audit_text.action_name,
+        alert_title=audit_text.alert_title,
+        details_of=audit_text.details_of,
+        next_before=shown[-1].id if len(entries) > 50 else None,
+        first_page=before is None,
     )

@@ -14,6 +14,7 @@ from network.db import utcnow
 from network.digests.models import Digest
 from network.extensions import db
 from network.guidance.models import PracticeAnswer
+from network.notices.models import Notice
 from network.privacy.schemas import (
     ActionExport,
     AskExport,
@@ -21,6 +22,7 @@ from network.privacy.schemas import (
     DigestExport,
     FlagExport,
     MemberExport,
+    NoticeExport,
     PracticeAnswerExport,
     ProfileExport,
     ReportedAlertExport,
@@ -65,6 +67,10 @@ def export_of(member: Member) -> MemberExport:
         tokens=[
             TokenExport.model_validate(token, from_attributes=True)
             for token in _rows(AccessToken, AccessToken.member_id == member.id, AccessToken.id)
+        ],
+        notices=[
+            NoticeExport.model_validate(notice, from_attributes=True)
+            for notice in _rows(Notice, Notice.member_id == member.id, Notice.id)
         ],
     )
 

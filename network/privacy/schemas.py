@@ -123,6 +123,17 @@ class TokenExport(BaseModel):
     revoked_at: datetime | None
 
 
+class NoticeExport(BaseModel):
+    """Something the network told you in the app, e.g. how your alert was reviewed."""
+
+    id: int
+    kind: str
+    alert_id: int | None
+    body: str
+    created_at: datetime
+    read_at: datetime | None
+
+
 class MemberExport(BaseModel):
     """Everything the network stores about you."""
 
@@ -137,3 +148,4 @@ class MemberExport(BaseModel):
     campaigns: list[CampaignMembershipExport]
     practice_answers: list[PracticeAnswerExport]
     tokens: list[TokenExport]
+    notices: list[NoticeExport]

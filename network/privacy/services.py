@@ -18,6 +18,7 @@ from network.digests.models import Digest
 from network.extensions import db
 from network.guidance.models import PracticeAnswer
 from network.moderation import audit
+from network.notices.models import Notice
 from network.teams.models import Team
 
 
@@ -44,7 +45,7 @@ def erase_member(member: Member) -> None:
         db.session.execute(
             sa.update(model).where(model.created_by_id == member_id).values(created_by_id=None)
         )
-    for owned in (AlertReport, AbuseFlag, Ask, Digest, CampaignMember, PracticeAnswer):
+    for owned in (AlertReport, AbuseFlag, Ask, Digest, CampaignMember, PracticeAnswer, Notice):
         db.session.execute(
             sa.delete(owned).where(owned.member_id == member_id),
             execution_options={"synchronize_session": False},

@@ -16,6 +16,8 @@ TASK_MODULES = [
     "network.tasks.digests",
     "network.tasks.campaigns",
     "network.tasks.privacy",
+    "network.tasks.moderation",
+    "network.tasks.notices",
 ]
 
 
@@ -50,18 +52,19 @@ def celery_init_app(app: Flask) -> Celery:
         timezone="UTC",
         enable_utc=True,
         imports=TASK_MODULES,
-        beat_schedule=beat_schedule(),
+        beat_schedule=beat_schedule(app.config.get("TRUST_BATCH_HOUR", 3)),
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
 
 
-def beat_schedule() -> dict[str, dict[str, Any]]:
+def beat_schedule(trust_batch_hour: int = 3) -> dict[str, dict[str, Any]]:
     """Collect the schedules that sit next to their tasks."""
-    from network.tasks import alerts, campaigns, coordination, digests, health, privacy
+    from network.tasks import alerts, campaigns, coordination, digests, health, moderation, privacy
 
     schedule: dict[str, dict[str, Any]] = {}
     for module in (health, alerts, coordination, digests, campaigns, privacy):
         schedule.update(getattr(module, "SCHEDULE", {}))
+    schedule.update(moderation.schedule(int(trust_batch_hour)))
     return schedule

@@ -54,3 +54,9 @@ def member_counts(team_ids: list[int]) -> dict[int, int]:
         .group_by(TeamMembership.team_id)
     )
     return {team_id: count for team_id, count in rows}
+
+
+def team_size(team_id: int) -> int:
+    """Return how many members a team has."""
+    query = sa.select(sa.func.count()).select_from(TeamMembership)
+    return db.session.scalar(query.where(TeamMembership.team_id == team_id)) or 0

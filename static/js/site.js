@@ -16,6 +16,12 @@ document.addEventListener("DOMContentLoaded", () => {
       button.textContent = button.dataset.copied || "✓";
     });
   });
+  // Notices the member has now seen are marked read (the form's button does the same by hand);
+  // the page itself stays a plain read, so links that prefetch it change nothing.
+  document.querySelectorAll("form[data-mark-seen]").forEach((form) => {
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .catch(() => { /* they stay unread; the button still works */ });
+  });
   // Move focus to an error summary so keyboard and screen-reader users hear it first.
   const summary = document.querySelector(".error-summary");
   if (summary) summary.focus();

@@ -238,6 +238,7 @@ def test_suspended_member_cannot_log_in_or_use_a_token(
 
     refused = submit("/login", {"email": member.email, "password": member.password})
     assert refused.status_code == 200
+    assert "Your account is suspended" in refused.get_data(as_text=True)
     assert not is_logged_in(client)
     assert not is_logged_in(browser), "an open session ends with the suspension"
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -245,7 +246,10 @@ def test_suspended_member_cannot_log_in_or_use_a_token(
     new_token = client.post(
         "/api/v1/tokens", json={"email": member.email, "password": member.password}
     )
-    assert new_token.status_code == 401
+    assert new_token.status_code == 403
+    assert new_token.get_json()["error"]["code"] == "account_suspended"
+    guess = client.post("/api/v1/tokens", json={"email": member.email, "password": "wrong guess!"})
+    assert guess.status_code == 401, "only the password's owner learns of the suspension"
 
 
 def test_a_bad_bearer_token_is_refused_even_beside_a_valid_session(

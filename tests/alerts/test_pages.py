@@ -83,7 +83,7 @@ def test_organiser_approves_from_the_queue_and_it_is_audited(
     assert done.status_code == 302
     assert stored(app)[0].status == AlertStatus.OPEN
     log_page = client.get("/review/audit").get_data(as_text=True)
-    assert "alert.approved" in log_page
+    assert "Alert approved" in log_page and organiser.display_name in log_page
     with app.app_context():
         assert (
             db.session.scalar(
@@ -93,11 +93,16 @@ def test_organiser_approves_from_the_queue_and_it_is_audited(
         )
 
 
-def test_review_pages_are_for_organisers_only(
+def test_review_queue_is_for_reviewers_and_the_rest_for_organisers(
     client: FlaskClient, create_member: Any, log_in: Any
 ) -> None:
-    log_in(create_member(trust_level=3))
+    log_in(create_member(trust_level=2))
     for path in ("/review/", "/review/audit", "/review/members"):
+        assert client.get(path).status_code == 403
+    client.post("/logout", data={"csrf_token": _token(client, "/alerts/")})
+    log_in(create_member(trust_level=3))
+    assert client.get("/review/").status_code == 200
+    for path in ("/review/audit", "/review/members"):
         assert client.get(path).status_code == 403
 
 

@@ -65,17 +65,19 @@ def test_the_alerts_team_is_asked_first(app: Flask, api_as: Api, create_member: 
     create_member()  # older member, would come first without the team
     reporter = create_member(trust_level=1)
     team = api_as(reporter, "POST", "/api/v1/teams", json={"name": "4B"}).get_json()
-    classmate = create_member()
-    api_as(
-        classmate,
-        "POST",
-        f"/api/v1/teams/{team['id']}/members",
-        json={"invite_code": team["invite_code"]},
-    )
+    classmates = [create_member(), create_member()]  # team alerts need three members
+    for classmate in classmates:
+        api_as(
+            classmate,
+            "POST",
+            f"/api/v1/teams/{team['id']}/members",
+            json={"invite_code": team["invite_code"]},
+        )
     alert = api_as(
         reporter, "POST", "/api/v1/alerts", json=alert_body(team_id=team["id"], language="en")
     ).get_json()
-    assert asked(app, alert["id"]) == [(classmate.id, "pending")]
+    first, *_rest = asked(app, alert["id"])
+    assert first[0] in {classmate.id for classmate in classmates} and first[1] == "pending"
 
 
 def test_members_who_allow_no_asks_are_never_asked(

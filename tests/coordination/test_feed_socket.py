@@ -299,3 +299,28 @@ def test_a_password_change_closes_the_members_live_connections(
         )
     wait_until(lambda: not mine.sio.connected, timeout=10, what="the member's socket to close")
     assert other.sio.connected, "other members stay connected"
+
+
+def test_a_suspension_closes_the_members_live_connections(
+    app: Flask,
+    server: str,
+    feed_client: Callable[..., FeedClient],
+    create_member: Any,
+    create_token: Any,
+) -> None:
+    from network.accounts.models import Member
+    from network.extensions import db
+    from network.moderation.suspension import suspend_member
+
+    member = create_member()
+    organiser = create_member(role="organiser")
+    other = feed_client()
+    other.connect(server, auth={"token": create_token(create_member())})
+    mine = feed_client()
+    mine.connect(server, auth={"token": create_token(member)})
+    with app.test_request_context():
+        actor = db.session.get(Member, organiser.id)
+        assert actor is not None
+        suspend_member(actor, member.id, reason="Harassed members")
+    wait_until(lambda: not mine.sio.connected, timeout=10, what="the member's socket to close")
+    assert other.sio.connected, "other members stay connected"

@@ -1,0 +1,26 @@
+"""Page forms of moderation: suspending and reinstating a member."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Give a reason; it is audited.")), Length(max=500)],
+        description=_l("Kept in the audit log. The member is not shown this text."),
+    )
+    confirm = BooleanField(
+        _l("I understand that the member is logged out everywhere and their claims are released."),
+        validators=[DataRequired(message=_l("Confirm that you want to suspend this member."))],
+    )
+
+
+class ReinstateForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"), validators=[Length(max=500)], description=_l("Kept in the audit log.")
+    )
