@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from network.forms import Form
 
-class SuspendForm(FlaskForm):
+
+class SuspendForm(Form):
     reason = TextAreaField(
         _l("Reason"),
         validators=[DataRequired(message=_l("Give a reason; it is audited.")), Length(max=500)],
@@ -20,7 +21,7 @@ class SuspendForm(FlaskForm):
     )
 
 
-class ReinstateForm(FlaskForm):
+class ReinstateForm(Form):
     reason = TextAreaField(
         _l("Reason"), validators=[Length(max=500)], description=_l("Kept in the audit log.")
     )
