@@ -97,6 +97,8 @@ def test_embedded_worker_runs_sent_tasks_inside_the_app(
         return [current_app.config["DATABASE_URL"], count]
 
     schedule = str(tmp_path / "instance" / "celerybeat-schedule")
+    # The in-memory broker is one per process: drop what earlier tests queued without a worker.
+    celery_app.control.purge()
     threads = embedded.start(celery_app, schedule_filename=schedule)
     try:
         heartbeat.delay()

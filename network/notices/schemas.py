@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from network.accounts.schemas import Strict
 from network.ids import Id
 from network.notices.models import Notice
 
@@ -43,7 +44,7 @@ class NoticePage(BaseModel):
     unread: int
 
 
-class NoticesReadIn(BaseModel):
+class NoticesReadIn(Strict):
     """Mark your notices read up to and including this id (the newest one you saw)."""
 
     up_to: Id

@@ -186,6 +186,8 @@ def test_without_smtp_the_embedded_mode_writes_each_digest_to_the_outbox(
             )
         db.session.commit()
     caplog.set_level(logging.INFO, logger="network.mail")
+    # The in-memory broker is one per process: drop what earlier tests queued without a worker.
+    site.extensions["celery"].control.purge()
     threads = embedded.start(
         site.extensions["celery"], schedule_filename=str(tmp_path / "instance" / "beat")
     )
