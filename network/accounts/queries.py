@@ -22,7 +22,8 @@ def member_for_session(session_id: str) -> Member | None:
 
 def member_for_token(secret: str) -> Member | None:
     """Return the active member owning a valid, unrevoked token."""
-    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+    # Tokens are ASCII; other text (a lone surrogate from JSON, say) cannot even be hashed.
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100 or not secret.isascii():
         return None
     member = db.session.scalar(
         sa.select(Member)

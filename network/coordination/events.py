@@ -16,17 +16,11 @@ from network.alerts import policy
 from network.alerts.models import Alert
 from network.campaigns.queries import joined_campaign_ids
 from network.coordination import presence
+from network.coordination.replay import replay_for
 from network.extensions import db, limiter, socketio
 from network.ids import is_id
-from network.realtime import (
-    NAMESPACE,
-    NETWORK_ROOM,
-    as_message,
-    campaign_room,
-    member_room,
-    missed_events,
-    team_room,
-)
+from network.realtime import NAMESPACE, NETWORK_ROOM, campaign_room, member_room, team_room
+from network.security import is_own_origin
 from network.teams.queries import teams_of
 
 log = logging.getLogger(__name__)
@@ -37,13 +31,37 @@ _members: dict[str, int] = {}
 
 
 def _authenticate(auth: Any) -> Member | None:
-    if current_user.is_authenticated:
+    """Return the member of the session cookie (sent from the site itself) or of the token."""
+    if current_user.is_authenticated and _from_own_page():
         member: Member = current_user._get_current_object()
         return member
     token = auth.get("token") if isinstance(auth, dict) else None
     if isinstance(token, str) and token:
         return member_for_token(token)
     return None
+
+
+def _from_own_page() -> bool:
+    """Tell whether the browser says the connection comes from a page of this site.
+
+    A cookie rides along with any request, so only the site's own pages may use it; programs
+    authenticate with a token. Browsers send Origin on a WebSocket and on cross-origin requests,
+    but not on a same-origin GET such as the long-polling handshake: there they send
+    Sec-Fetch-Site, which no page can set."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return is_own_origin(origin, request.environ, str(current_app.config["SITE_URL"]))
+    return request.headers.get("Sec-Fetch-Site") == "same-origin"
+
+
+def _since(auth: Any) -> int | None:
+    """Return the event id the client has handled, None for live events only; refuse others."""
+    since = auth.get("since") if isinstance(auth, dict) else None
+    if since is None:
+        return None
+    if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+        raise ConnectionRefusedError("invalid_since")
+    return since
 
 
 def rooms_of(member: Member) -> set[str]:
@@ -66,19 +84,17 @@ def connect(auth: Any = None) -> None:
     member = _authenticate(auth)
     if member is None:
         raise ConnectionRefusedError("unauthorised")
+    since = _since(auth)
     rooms = rooms_of(member)
     for room in rooms:
         join_room(room)
     _members[request.sid] = member.id  # type: ignore[attr-defined]
-    since = auth.get("since") if isinstance(auth, dict) else None
-    if isinstance(since, int) and since >= 0:
-        limit = int(current_app.config["FEED_REPLAY_LIMIT"])
-        events, overflow = missed_events(since, rooms, limit)
-        if overflow:
-            emit("feed.reset", {"reason": "too_many_missed_events"})
-        else:
-            for record in events:
-                emit(record.event, as_message(record))
+    if since is not None:
+        replay = replay_for(member, since, rooms, int(current_app.config["FEED_REPLAY_LIMIT"]))
+        if replay.reset is not None:
+            emit("feed.reset", {"reason": replay.reset})
+        for event, message in replay.messages:
+            emit(event, message)
     db.session.remove()
 
 
@@ -98,7 +114,7 @@ def disconnect(*_args: Any) -> None:
 
 
 @socketio.on("watch", namespace=NAMESPACE)
-def watch(message: Any) -> dict[str, Any]:
+def watch(message: Any = None, *_extra: Any) -> dict[str, Any]:
     """Count the member as looking at an alert they may see; answer with the viewer count."""
     sid = request.sid  # type: ignore[attr-defined]
     member_id = _members.get(sid)
@@ -123,6 +139,19 @@ def watch(message: Any) -> dict[str, Any]:
         namespace=NAMESPACE,
     )
     return {"viewers": viewers}
+
+
+@socketio.on_error(NAMESPACE)
+def failed(error: Exception) -> dict[str, str]:
+    """Answer an event that failed unexpectedly with an error; refuse a failed connection."""
+    log.error("socket event failed", exc_info=error)
+    db.session.rollback()
+    db.session.remove()
+    event = getattr(request, "event", None) or {}
+    if event.get("message") == "connect":
+        _members.pop(request.sid, None)  # type: ignore[attr-defined]
+        raise ConnectionRefusedError("unavailable")
+    return {"error": "internal"}
 
 
 def end_member_connections(member_id: int) -> None:
