@@ -81,6 +81,8 @@ def _allowed(member_id: int) -> bool:
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth: Any = None) -> None:
     """Accept logged-in members (session or token), join their rooms, replay missed events."""
+    if auth is not None and not isinstance(auth, dict):
+        raise ConnectionRefusedError("invalid")  # auth data is an object (or unreadable)
     member = _authenticate(auth)
     if member is None:
         raise ConnectionRefusedError("unauthorised")

@@ -4,6 +4,7 @@ And the session cookie counts only on a connection from the site's own pages."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from network.realtime import NAMESPACE
-from tests.harness import free_port, live_server
+from tests.harness import free_port, live_server, wait_until
 from tests.sockets import socket_clients
 
 ODD_SINCE = [
@@ -275,6 +276,52 @@ def test_a_real_client_hears_why_it_was_refused(
                 "message": "invalid_since"
             }, since
         assert refusal(origin, {"token": token, "since": 0}) is None
+        assert refusal(origin, [token]) == {"message": "invalid"}, "auth data is an object"
         session = {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie.value}"}
         assert refusal(origin, {}, session) == {"message": "unauthorised"}, "cookie, no Origin"
         assert refusal(origin, {}, {**session, "Origin": origin}) is None
+
+
+# --- packets the JSON decoder cannot read ---------------------------------------------------------
+
+UNREADABLE_EVENTS = [
+    '["watch",' + "[" * 5000 + "]" * 5000 + "]",  # deeper than the JSON decoder goes
+    '["watch",{"alert_id":1]',
+    '["watch",NaN]',
+    '["watch",{"alert_id":1e400}]',
+    '["watch"]',
+    '["watch",{"alert_id":123456789012345678901234567890}]',
+]
+NAMELESS_EVENTS = ["[]", "{}", '"watch"', "[1]", "[null]", "", '["nope",1]']
+
+
+@pytest.mark.live
+def test_unreadable_packets_get_an_error_and_the_connection_goes_on(
+    app: Flask, create_member: Any, create_token: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import engineio
+
+    caplog.set_level(logging.ERROR)
+    token = create_token(create_member())
+    with live_server(app, free_port()) as origin:
+        raw = engineio.Client()
+        packets: list[str] = []
+        raw.on("message", packets.append)
+        raw.connect(origin, transports=["polling"], engineio_path="socket.io")
+        try:
+            raw.send("0/feed," + json.dumps({"token": token}))
+            wait_until(lambda: any(p.startswith("0/feed,") for p in packets), timeout=10)
+            for number, event in enumerate(UNREADABLE_EVENTS + NAMELESS_EVENTS, start=10):
+                raw.send(f"2/feed,{number}{event}")
+            raw.send("4/feed,{}")  # only servers send CONNECT_ERROR
+            raw.send("9junk")
+            raw.send('2/feed,99["watch",{"alert_id":1}]')
+            wait_until(lambda: any(p.startswith("3/feed,99") for p in packets), timeout=10)
+        finally:
+            raw.disconnect()
+    answers = {p.split("[", 1)[0]: p for p in packets if p.startswith("3/feed,")}
+    for number in range(10, 10 + len(UNREADABLE_EVENTS)):
+        assert answers[f"3/feed,{number}"] == f'3/feed,{number}[{{"error":"invalid"}}]'
+    assert answers["3/feed,99"] == '3/feed,99[{"error":"not_found"}]', "still connected"
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]
