@@ -96,7 +96,9 @@ TRACKING_PREFIXES = ("utm_", "__cft__", "__tn__")
 # Facebook names a post, photo or video by these; every other parameter is interface or tracking.
 FACEBOOK_IDENTITY = frozenset({"story_fbid", "id", "fbid", "v"})
 DIGITS = re.compile(r"^[0-9]{1,25}$")
-YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+# Eleven characters too, but a playlist and a channel's live stream: no video id.
+YOUTUBE_NOT_VIDEOS = frozenset({"videoseries", "live_stream"})
 REDDIT_ID = re.compile(r"^[A-Za-z0-9]{1,12}$")
 SHORTCODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 X_USER = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -242,7 +244,7 @@ def _youtube(page: Page) -> Page | None:
         video = next((value for name, value in page.query if name == "v"), None)
     elif len(segments) > 1 and segments[0].lower() in ("shorts", "embed", "live", "v", "e"):
         video = segments[1]
-    if video is not None and YOUTUBE_ID.match(video):
+    if video is not None and YOUTUBE_ID.match(video) and video not in YOUTUBE_NOT_VIDEOS:
         return replace(page, host="youtube.com", path="/watch", query=[("v", video)])
     if segments and segments[0].startswith("@"):
         rest = "/".join(segments[1:])
@@ -304,6 +306,9 @@ def _facebook(page: Page) -> Page | None:
         return _thread(page, "/watch", [("v", segments[-1])])
     if len(segments) > 3 and lowered[0] == "groups" and lowered[2] in ("posts", "permalink"):
         return _thread(page, f"/groups/{lowered[1]}/posts/{segments[3]}")
+    shown = next((v for k, v in page.query if k == "multi_permalinks" and DIGITS.match(v)), None)
+    if len(segments) == 2 and lowered[0] == "groups" and shown is not None:
+        return _thread(page, f"/groups/{lowered[1]}/posts/{shown}")  # a post shown in its group
     if len(segments) > 2 and lowered[1] == "posts":
         return _thread(page, f"/{lowered[0]}/posts/{segments[2]}")
     return _thread(page, page.path, query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 from urllib.parse import quote
 
@@ -34,13 +35,13 @@ from network.vocabulary import Platform
             Platform.X,
         ),
         (
-            "https://youtu.be/abc123?si=track&t=42",
-            "https://youtube.com/watch?v=abc123",
+            "https://youtu.be/abc123defgh?si=track&t=42",
+            "https://youtube.com/watch?v=abc123defgh",
             Platform.YOUTUBE,
         ),
         (
-            "https://m.youtube.com/watch?v=abc123&feature=share",
-            "https://youtube.com/watch?v=abc123",
+            "https://m.youtube.com/watch?v=abc123defgh&feature=share",
+            "https://youtube.com/watch?v=abc123defgh",
             Platform.YOUTUBE,
         ),
         (
@@ -236,6 +237,11 @@ SAME_THREAD = {
         "&__cft__[0]=AZX&__tn__=%2CO%2CP-R&fbclid=IwAR",
         "https://fb.com/story.php?story_fbid=987654321&id=100012345&sfnsn=mo",
     ],
+    "https://facebook.com/groups/someclub/posts/5551234": [
+        "https://www.facebook.com/groups/someclub/posts/5551234/?comment_id=1&notif_id=2",
+        "https://m.facebook.com/groups/SomeClub/permalink/5551234/",
+        "https://www.facebook.com/groups/someclub/?multi_permalinks=5551234&ref=share",
+    ],
 }
 
 
@@ -258,6 +264,18 @@ def test_every_link_to_a_thread_gives_its_canonical_url(variant: str, canonical:
         ("https://reddit.com/r/a/s/AbCd", "https://reddit.com/r/a/s/abcd"),
         ("https://youtu.be/dQw4w9WgXcQ", "https://youtu.be/dqw4w9wgxcq"),
         ("https://youtube.com/watch?v=aaaaaaaaaaa", "https://youtube.com/watch?v=aaaaaaaaaab"),
+        (
+            "https://youtube.com/embed/videoseries?list=PL1",
+            "https://youtube.com/embed/videoseries?list=PL2",
+        ),
+        (
+            "https://youtube.com/embed/live_stream?channel=UC1",
+            "https://youtube.com/embed/live_stream?channel=UC2",
+        ),
+        (
+            "https://facebook.com/groups/9/?multi_permalinks=1",
+            "https://facebook.com/groups/9/?multi_permalinks=2",
+        ),
         ("https://instagram.com/p/AbC", "https://instagram.com/p/abc"),
         ("https://tiktok.com/@a/video/1", "https://tiktok.com/@a/video/2"),
         ("https://vm.tiktok.com/ZMabc/", "https://vm.tiktok.com/ZMabC/"),
@@ -317,6 +335,17 @@ def test_different_threads_never_merge(one: str, other: str) -> None:
 )
 def test_rfc_3986_normalisation_of_every_url(variant: str, canonical: str) -> None:
     assert canonicalise(variant).url == canonical
+
+
+def test_no_link_is_ever_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("canonicalising must not touch the network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    links = [link for variants in SAME_THREAD.values() for link in variants]
+    for link in [*links, "https://vm.tiktok.com/ZMabc/", "https://fb.watch/x/"]:
+        assert canonicalise(link).url
 
 
 def test_short_links_only_the_platform_can_resolve_are_kept_as_they_are() -> None:
@@ -423,7 +452,9 @@ def reddit_links(draw: st.DrawFn, post: str) -> str:
     return draw(decorated(host, path, ["context=3", "share_id=Ab1", "utm_medium=ios", "rdt=1"]))
 
 
-youtube_ids = st.from_regex(r"[A-Za-z0-9_-]{11}", fullmatch=True)
+youtube_ids = st.from_regex(r"[A-Za-z0-9_-]{11}", fullmatch=True).filter(
+    lambda video: video not in threads.YOUTUBE_NOT_VIDEOS
+)
 
 
 @st.composite
