@@ -97,10 +97,10 @@ def canonicalise(raw: str) -> CanonicalUrl:
 
 def route_of(fragment: str) -> str:
     """Keep a fragment only where it names the page on a single-page site (#/… or #!/…)."""
-    if fragment.startswith("/"):
-        return normalise_path(fragment)
-    if fragment.startswith("!/"):
-        return "!" + normalise_path(fragment[1:])
+    if fragment.startswith(("/", "!/")):
+        route = normalise_path(fragment.removeprefix("!"))
+        if route != "/":  # the start page: as good as no fragment
+            return ("!" if fragment.startswith("!") else "") + route
     return ""
 
 
