@@ -25,8 +25,9 @@ from network.teams.queries import teams_of
 
 log = logging.getLogger(__name__)
 
-# Which alerts each connection watches, for presence on disconnect (per process).
-_watching: dict[str, set[int]] = {}
+# Which alerts each connection watches, and whether the network hears of it, for presence on
+# disconnect (per process).
+_watching: dict[str, dict[int, bool]] = {}
 _members: dict[str, int] = {}
 
 
@@ -105,8 +106,10 @@ def disconnect(*_args: Any) -> None:
     """Forget the connection's presence."""
     sid = request.sid  # type: ignore[attr-defined]
     _members.pop(sid, None)
-    for alert_id in _watching.pop(sid, set()):
+    for alert_id, announced in _watching.pop(sid, {}).items():
         viewers = presence.unwatch(alert_id, sid)
+        if not announced:
+            continue
         socketio.emit(
             "alert.viewers",
             {"alert_id": alert_id, "viewers": viewers},
@@ -130,10 +133,15 @@ def watch(message: Any = None, *_extra: Any) -> dict[str, Any]:
     try:
         if member is None or alert is None or not policy.can_see(member, alert):
             return {"error": "not_found"}
+        # Pending, rejected and hidden alerts exist for their reporters and organisers alone:
+        # the network does not even hear their ids through the viewer counts.
+        announced = policy.is_public(alert)
     finally:
         db.session.remove()
-    _watching.setdefault(sid, set()).add(alert_id)
+    _watching.setdefault(sid, {})[alert_id] = announced
     viewers = presence.watch(alert_id, sid)
+    if not announced:
+        return {"viewers": viewers}
     socketio.emit(
         "alert.viewers",
         {"alert_id": alert_id, "viewers": viewers},

@@ -323,3 +323,33 @@ def test_replay_reads_visibility_in_a_fixed_number_of_queries(
 
     assert len(many) == len(few), many
     assert len([s for s in many if "FROM alert " in s or "FROM alert\n" in s]) == 1, many
+
+
+def test_watching_an_alert_outside_the_feed_tells_the_network_nothing(
+    app: Flask,
+    create_member: Any,
+    create_token: Any,
+    api_as: Any,
+    post: Any,
+) -> None:
+    organiser, member = create_member(role="organiser"), create_member()
+    pending = api_as(create_member(), "POST", "/api/v1/alerts", json=alert_body()).get_json()
+    assert pending["status"] == "pending_review"
+    _reporter, hidden = post()
+    hide_by_flags(app, api_as, create_member, hidden["id"])
+    _reporter, public = post()
+    with socket_clients(app) as connect:
+        reviewer = connect(auth={"token": create_token(organiser)})
+        bystander = connect(auth={"token": create_token(member)})
+        bystander.get_received(NAMESPACE)
+        for alert in (pending, hidden):
+            answer = reviewer.emit(
+                "watch", {"alert_id": alert["id"]}, namespace=NAMESPACE, callback=True
+            )
+            assert answer == {"viewers": 1}
+        reviewer.disconnect(namespace=NAMESPACE)
+        heard = [sent["args"][0] for sent in bystander.get_received(NAMESPACE)]
+        assert heard == [], "no id of a pending or hidden alert reaches the network"
+        bystander.emit("watch", {"alert_id": public["id"]}, namespace=NAMESPACE, callback=True)
+        viewers = [s["args"][0] for s in bystander.get_received(NAMESPACE)]
+        assert viewers == [{"alert_id": public["id"], "viewers": 1}]
