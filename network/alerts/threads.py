@@ -95,6 +95,29 @@ TRACKING_PARAMETERS = frozenset(
 TRACKING_PREFIXES = ("utm_", "__cft__", "__tn__")
 # Facebook names a post, photo or video by these; every other parameter is interface or tracking.
 FACEBOOK_IDENTITY = frozenset({"story_fbid", "id", "fbid", "v"})
+# What Facebook adds to links of its other pages: interface state and tracking.
+FACEBOOK_INTERFACE = frozenset(
+    {
+        "rdid",
+        "sfnsn",
+        "refid",
+        "refsrc",
+        "notif_id",
+        "notif_t",
+        "paipv",
+        "eav",
+        "fref",
+        "hc_ref",
+        "rdc",
+        "_rdc",
+        "wtsid",
+        "comment_id",
+        "reply_comment_id",
+        "comment_tracking",
+    }
+)
+# Link shims: they lead off the platform, to the address in their parameters.
+LINK_SHIMS = frozenset({"l.facebook.com", "lm.facebook.com", "l.instagram.com"})
 DIGITS = re.compile(r"^[0-9]{1,25}$")
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 # Eleven characters too, but a playlist and a channel's live stream: no video id.
@@ -122,6 +145,8 @@ class Page:
 
 def platform_of(host: str) -> Platform:
     """Return the platform a host belongs to (other when unknown)."""
+    if host in LINK_SHIMS:
+        return Platform.OTHER
     for domain, platform in PLATFORM_DOMAINS.items():
         if host == domain or host.endswith("." + domain):
             return platform
@@ -203,7 +228,7 @@ def _x(page: Page) -> Page | None:
     elif len(segments) > 2 and lowered[1] in ("status", "statuses"):
         status = segments[2]
     if status is not None and DIGITS.match(status):
-        return _thread(page, f"/i/status/{int(status)}")
+        return replace(page, host="x.com", path=f"/i/status/{int(status)}", query=[])
     if segments and X_USER.match(segments[0]) and lowered[0] != "i":
         # User names are not case-sensitive: @Someone and @someone are one profile.
         rest = "/".join(segments[1:])
@@ -263,7 +288,7 @@ def _instagram(page: Page) -> Page | None:
     elif len(segments) > 2 and lowered[1] in kinds:
         code = segments[2]  # instagram.com/{user}/p/{code}
     if code is not None and SHORTCODE.match(code):
-        return _thread(page, f"/p/{code}")
+        return replace(page, host="instagram.com", path=f"/p/{code}", query=[])
     if len(segments) > 2 and lowered[0] == "stories":
         return _thread(page, f"/stories/{lowered[1]}/{segments[2]}")
     if len(segments) == 1:
@@ -311,7 +336,9 @@ def _facebook(page: Page) -> Page | None:
         return _thread(page, f"/groups/{lowered[1]}/posts/{shown}")  # a post shown in its group
     if len(segments) > 2 and lowered[1] == "posts":
         return _thread(page, f"/{lowered[0]}/posts/{segments[2]}")
-    return _thread(page, page.path, query)
+    # Other pages (profile.php?id=…&sk=…, events, reels): what names them stays.
+    kept = [(k, v) for k, v in _shared(page) if k.lower() not in FACEBOOK_INTERFACE]
+    return _thread(page, page.path, kept)
 
 
 SHARE_PARAMETERS = frozenset(

@@ -274,6 +274,15 @@ def test_every_link_to_a_thread_gives_its_canonical_url(variant: str, canonical:
             "https://youtube.com/embed/live_stream?channel=UC2",
         ),
         (
+            "https://l.facebook.com/l.php?u=https%3A%2F%2Fa.example%2F1&h=AT0",
+            "https://l.facebook.com/l.php?u=https%3A%2F%2Fa.example%2F2&h=AT0",
+        ),
+        ("https://facebook.com/events/1?ref=x", "https://facebook.com/events/2?ref=x"),
+        (
+            "https://facebook.com/profile.php?id=1&sk=photos",
+            "https://facebook.com/profile.php?id=1&sk=videos",
+        ),
+        (
             "https://facebook.com/groups/9/?multi_permalinks=1",
             "https://facebook.com/groups/9/?multi_permalinks=2",
         ),
