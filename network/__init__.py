@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Socket.IO handlers register on the extension before it builds this app's server.
     import network.coordination.events  # noqa: F401
-    from network import edge, extensions, i18n, security
+    from network import edge, extensions, i18n, realtime, security
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
     from network.privacy import redaction
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         cors_allowed_origins=security.origin_checker(app),
         max_http_buffer_size=16 * 1024,
+        serializer=realtime.FeedPacket,
     )
     celery_init_app(app)
     _register_blueprints(app)

@@ -32,12 +32,15 @@ def origin_checker(app: Flask) -> Callable[[str | None, dict[str, Any]], bool]:
     with a token instead."""
 
     def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
-        if origin is None:
-            return True
-        same_origin = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin in {str(app.config["SITE_URL"]), same_origin}
+        return origin is None or is_own_origin(origin, environ, str(app.config["SITE_URL"]))
 
     return allowed
+
+
+def is_own_origin(origin: str, environ: dict[str, Any], site_url: str) -> bool:
+    """Tell whether an Origin header names this site: SITE_URL or the host the request came to."""
+    same_origin = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+    return origin in {site_url, same_origin}
 
 
 def init_app(app: Flask) -> None:

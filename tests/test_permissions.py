@@ -453,7 +453,11 @@ def observe(
 def observe_socket(app: Flask, world: World, role: str, event: str, row: Row) -> Expect:
     """Connect to /feed as the role (its session cookie) and, for "watch", watch an alert."""
     with rolled_back(app), socket_clients(app) as connect:
-        client = connect(flask_test_client=browser_of(app, world, role))
+        # A browser on the site sends its Origin; without it the cookie does not count.
+        client = connect(
+            flask_test_client=browser_of(app, world, role),
+            headers={"Origin": app.config["SITE_URL"]},
+        )
         if not client.is_connected(NAMESPACE):
             return REFUSED
         if event == "connect":

@@ -29,7 +29,8 @@ def member_for_token(secret: str) -> Member | None:
 
 def token_for_secret(secret: str) -> AccessToken | None:
     """Return the valid, unrevoked token of an active member with this secret."""
-    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+    # Tokens are ASCII; other text (a lone surrogate from JSON, say) cannot even be hashed.
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100 or not secret.isascii():
         return None
     token = db.session.scalar(
         sa.select(AccessToken)

@@ -1,6 +1,13 @@
 """Canonical, safe URLs: one form per thread, whatever variant a member pasted.
 
-The server never fetches these URLs; everything here is string work.
+Every URL gets RFC 3986 normalisation (scheme and host case, IDNA, percent-encoding, dot and empty
+path segments, default ports), plus what shows the same page on the web: http and https, `www.`,
+a trailing dot, fragments and tracking parameters, the order of parameters. On the platforms the
+network knows, a thread is then named by the platform's own identity of it (threads.py): an X
+status by its id, a Reddit post by its id, a YouTube video by its id, and so on.
+
+The server never fetches these URLs; everything here is string work. Short links that only the
+platform can resolve (vm.tiktok.com, fb.watch, reddit.com/r/…/s/…) are kept as they are.
 """
 
 from __future__ import annotations
@@ -8,64 +15,23 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit
 
+import idna
+
+from network.alerts import threads
 from network.vocabulary import Platform
 
 MAX_LENGTH = 2048
 DEFAULT_PORTS = {"http": 80, "https": 443}
-# Tracking parameters removed on every site.
-TRACKING_PARAMETERS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "igshid", "igsh", "mibextid", "si", "_rdr", "yclid"}
-)
-# Share and tracking parameters that only the known platforms use; elsewhere they may matter.
-PLATFORM_SHARE_PARAMETERS = frozenset(
-    {
-        "s",
-        "t",
-        "ref",
-        "ref_src",
-        "ref_url",
-        "feature",
-        "is_from_webapp",
-        "sender_device",
-        "share_id",
-        "share_app_id",
-        "rdt",
-        "context",
-        "xmt",
-        "_t",
-        "_r",
-        "app",
-        "utm",
-        "sh",
-    }
-)
-TRACKING_PREFIXES = ("utm_", "__cft__", "__tn__")
-# Sub-domains that show the same thread as the main site.
-MIRROR_SUBDOMAINS = ("www.", "m.", "mobile.", "mbasic.", "web.", "old.", "new.", "touch.")
-HOST_ALIASES = {
-    "twitter.com": "x.com",
-    "fb.com": "facebook.com",
-    "discordapp.com": "discord.com",
-    "instagr.am": "instagram.com",
-}
-PLATFORM_DOMAINS: dict[str, Platform] = {
-    "instagram.com": Platform.INSTAGRAM,
-    "tiktok.com": Platform.TIKTOK,
-    "x.com": Platform.X,
-    "facebook.com": Platform.FACEBOOK,
-    "fb.watch": Platform.FACEBOOK,
-    "youtube.com": Platform.YOUTUBE,
-    "reddit.com": Platform.REDDIT,
-    "snapchat.com": Platform.SNAPCHAT,
-    "discord.com": Platform.DISCORD,
-    "discord.gg": Platform.DISCORD,
-    "twitch.tv": Platform.TWITCH,
-}
-LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 HOST_PATTERN = re.compile(rf"^(?=.{{1,253}}$){LABEL}(?:\.{LABEL})*$")
-PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# What a path segment may hold unencoded (RFC 3986 pchar, less the percent sign).
+PCHAR = UNRESERVED | frozenset("!$&'()*+,;=:@")
+# What a query name or value keeps unencoded; `&`, `=`, `+` and `#` would change its meaning.
+QUERY_SAFE = "-._~!$'()*,;:@/?"
+PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
 class InvalidUrl(ValueError):
@@ -95,6 +61,10 @@ def canonicalise(raw: str) -> CanonicalUrl:
     if any(ord(char) < 33 or ord(char) == 127 for char in text):
         raise InvalidUrl("whitespace")
     try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: no URL can hold it
+        raise InvalidUrl("malformed") from None
+    try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
@@ -104,65 +74,118 @@ def canonicalise(raw: str) -> CanonicalUrl:
         raise InvalidUrl("scheme")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise InvalidUrl("credentials")
-    host = _host(parts.hostname or "")
-    platform = platform_of(host)
-    path, query = _path(parts.path), _query(parts.query, platform)
-    if host == "youtu.be" and path.strip("/"):
-        host, path = "youtube.com", "/watch"
-        query = _query(urlencode([("v", parts.path.strip("/").split("/")[0])]), platform)
-        platform = Platform.YOUTUBE
-    if platform != Platform.OTHER:
-        scheme, port = "https", None  # http and https show the same thread on every platform
-    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    canonical = urlunsplit((scheme, netloc, path, query, ""))
+    page = threads.Page(
+        host=_host(parts.hostname or ""),
+        path=normalise_path(parts.path),
+        query=query_pairs(parts.query),
+        fragment=route_of(parts.fragment),
+    )
+    page = threads.identify(page)
+    # http and https show the same page, so the canonical scheme is https: its default port
+    # goes too (http://host:443 is https://host), other ports stay.
+    default = port in (None, DEFAULT_PORTS[scheme], DEFAULT_PORTS["https"])
+    netloc = page.host if default else f"{page.host}:{port}"
+    canonical = f"https://{netloc}{page.path}"
+    if page.query:
+        canonical += "?" + encode_query(page.query)
+    if page.fragment:
+        canonical += "#" + page.fragment
     if len(canonical) > MAX_LENGTH:
         raise InvalidUrl("too_long")
-    return CanonicalUrl(canonical, platform)
+    return CanonicalUrl(canonical, page.platform)
+
+
+def route_of(fragment: str) -> str:
+    """Keep a fragment only where it names the page on a single-page site (#/… or #!/…)."""
+    if fragment.startswith(("/", "!/")):
+        route = normalise_path(fragment.removeprefix("!"))
+        if route != "/":  # the start page: as good as no fragment
+            return ("!" if fragment.startswith("!") else "") + route
+    return ""
 
 
 def _host(hostname: str) -> str:
-    host = hostname.lower().rstrip(".")
+    """Return the host in lower case, IDNA-encoded, without a trailing dot."""
     try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
+        host = unquote(hostname, errors="strict").lower().rstrip(".")
+    except UnicodeDecodeError:
         raise InvalidUrl("host") from None
+    if not host.isascii() or "xn--" in host:
+        try:
+            # UTS #46 without the transitional mapping: faß.de stays apart from fass.de.
+            host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError):
+            raise InvalidUrl("host") from None
     if not HOST_PATTERN.match(host) or "." not in host:
         raise InvalidUrl("host")
-    base = _strip_mirror(host)
-    base = HOST_ALIASES.get(base, base)
-    return base if platform_of(base) != Platform.OTHER or base == "youtu.be" else host
-
-
-def _strip_mirror(host: str) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for prefix in MIRROR_SUBDOMAINS:
-            if host.startswith(prefix) and host.count(".") > 1:
-                host, changed = host[len(prefix) :], True
     return host
+
+
+def normalise_path(path: str) -> str:
+    """Return the path with RFC 3986 normalisation, no empty segments and no trailing slash."""
+    segments: list[str] = []
+    for raw in path.split("/"):
+        segment = normalise_segment(raw)
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    return "/" + "/".join(segments)
+
+
+def normalise_segment(segment: str) -> str:
+    """Decode escaped unreserved characters, upper-case other escapes, encode the rest."""
+    out: list[str] = []
+    index = 0
+    while index < len(segment):
+        char = segment[index]
+        match = PERCENT.match(segment, index) if char == "%" else None
+        if match:
+            decoded = chr(int(match.group(1), 16))
+            out.append(decoded if decoded in UNRESERVED else "%" + match.group(1).upper())
+            index += 3
+            continue
+        if char in PCHAR:
+            out.append(char)
+        else:
+            out.append(quote(char, safe="", errors="surrogateescape"))
+        index += 1
+    return "".join(out)
+
+
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """Return the query's names and values, decoded (`+` is a space, as in forms)."""
+    pairs = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append((_decode(name), _decode(value)))
+    return pairs
+
+
+def _decode(text: str) -> str:
+    return unquote(text.replace("+", " "), errors="surrogateescape")
+
+
+def encode_query(pairs: list[tuple[str, str]]) -> str:
+    """Return the pairs as a query, sorted, each name and value encoded one way."""
+    return "&".join(
+        f"{_encode(name)}={_encode(value)}" for name, value in sorted(set(pairs), key=_order)
+    )
+
+
+def _order(pair: tuple[str, str]) -> tuple[str, str]:
+    return _encode(pair[0]), _encode(pair[1])
+
+
+def _encode(text: str) -> str:
+    return quote(text, safe=QUERY_SAFE, errors="surrogateescape")
 
 
 def platform_of(host: str) -> Platform:
     """Return the platform a host belongs to (other when unknown)."""
-    for domain, platform in PLATFORM_DOMAINS.items():
-        if host == domain or host.endswith("." + domain):
-            return platform
-    return Platform.OTHER
-
-
-def _path(path: str) -> str:
-    path = quote(path, safe=PATH_SAFE).rstrip("/")
-    return path or "/"
-
-
-def _query(query: str, platform: Platform) -> str:
-    dropped = TRACKING_PARAMETERS
-    if platform != Platform.OTHER:
-        dropped = dropped | PLATFORM_SHARE_PARAMETERS
-    pairs = [
-        (key, value)
-        for key, value in parse_qsl(query, keep_blank_values=True)
-        if key.lower() not in dropped and not key.lower().startswith(TRACKING_PREFIXES)
-    ]
-    return urlencode(sorted(pairs), quote_via=quote)
+    return threads.platform_of(host)

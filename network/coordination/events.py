@@ -16,23 +16,18 @@ from network.alerts import policy
 from network.alerts.models import Alert
 from network.campaigns.queries import joined_campaign_ids
 from network.coordination import presence
+from network.coordination.replay import replay_for
 from network.extensions import db, limiter, socketio
 from network.ids import is_id
-from network.realtime import (
-    NAMESPACE,
-    NETWORK_ROOM,
-    as_message,
-    campaign_room,
-    member_room,
-    missed_events,
-    team_room,
-)
+from network.realtime import NAMESPACE, NETWORK_ROOM, campaign_room, member_room, team_room
+from network.security import is_own_origin
 from network.teams.queries import teams_of
 
 log = logging.getLogger(__name__)
 
-# Which alerts each connection watches, for presence on disconnect (per process).
-_watching: dict[str, set[int]] = {}
+# Which alerts each connection watches, and whether the network hears of it, for presence on
+# disconnect (per process).
+_watching: dict[str, dict[int, bool]] = {}
 _members: dict[str, int] = {}
 # Which API token each connection authenticated with, so revoking one token closes them.
 _tokens: dict[str, int] = {}
@@ -44,7 +39,9 @@ def token_room(token_id: int) -> str:
 
 
 def _authenticate(auth: Any) -> tuple[Member | None, int | None]:
-    if current_user.is_authenticated:
+    """Return the member of the session cookie (sent from the site itself) or of the token, and
+    the token's id when a token was used."""
+    if current_user.is_authenticated and _from_own_page():
         member: Member = current_user._get_current_object()
         return member, None
     secret = auth.get("token") if isinstance(auth, dict) else None
@@ -53,6 +50,29 @@ def _authenticate(auth: Any) -> tuple[Member | None, int | None]:
         if token is not None:
             return token.member, token.id
     return None, None
+
+
+def _from_own_page() -> bool:
+    """Tell whether the browser says the connection comes from a page of this site.
+
+    A cookie rides along with any request, so only the site's own pages may use it; programs
+    authenticate with a token. Browsers send Origin on a WebSocket and on cross-origin requests,
+    but not on a same-origin GET such as the long-polling handshake: there they send
+    Sec-Fetch-Site, which no page can set."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return is_own_origin(origin, request.environ, str(current_app.config["SITE_URL"]))
+    return request.headers.get("Sec-Fetch-Site") == "same-origin"
+
+
+def _since(auth: Any) -> int | None:
+    """Return the event id the client has handled, None for live events only; refuse others."""
+    since = auth.get("since") if isinstance(auth, dict) else None
+    if since is None:
+        return None
+    if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+        raise ConnectionRefusedError("invalid_since")
+    return since
 
 
 def rooms_of(member: Member) -> set[str]:
@@ -72,9 +92,12 @@ def _allowed(member_id: int) -> bool:
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth: Any = None) -> None:
     """Accept logged-in members (session or token), join their rooms, replay missed events."""
+    if auth is not None and not isinstance(auth, dict):
+        raise ConnectionRefusedError("invalid")  # auth data is an object (or unreadable)
     member, token_id = _authenticate(auth)
     if member is None:
         raise ConnectionRefusedError("unauthorised")
+    since = _since(auth)
     rooms = rooms_of(member)
     for room in rooms:
         join_room(room)
@@ -82,15 +105,12 @@ def connect(auth: Any = None) -> None:
     if token_id is not None:
         join_room(token_room(token_id))
         _tokens[request.sid] = token_id  # type: ignore[attr-defined]
-    since = auth.get("since") if isinstance(auth, dict) else None
-    if isinstance(since, int) and since >= 0:
-        limit = int(current_app.config["FEED_REPLAY_LIMIT"])
-        events, overflow = missed_events(since, rooms, limit)
-        if overflow:
-            emit("feed.reset", {"reason": "too_many_missed_events"})
-        else:
-            for record in events:
-                emit(record.event, as_message(record))
+    if since is not None:
+        replay = replay_for(member, since, rooms, int(current_app.config["FEED_REPLAY_LIMIT"]))
+        if replay.reset is not None:
+            emit("feed.reset", {"reason": replay.reset})
+        for event, message in replay.messages:
+            emit(event, message)
     db.session.remove()
 
 
@@ -100,8 +120,10 @@ def disconnect(*_args: Any) -> None:
     sid = request.sid  # type: ignore[attr-defined]
     _members.pop(sid, None)
     _tokens.pop(sid, None)
-    for alert_id in _watching.pop(sid, set()):
+    for alert_id, announced in _watching.pop(sid, {}).items():
         viewers = presence.unwatch(alert_id, sid)
+        if not announced:
+            continue
         socketio.emit(
             "alert.viewers",
             {"alert_id": alert_id, "viewers": viewers},
@@ -111,7 +133,7 @@ def disconnect(*_args: Any) -> None:
 
 
 @socketio.on("watch", namespace=NAMESPACE)
-def watch(message: Any) -> dict[str, Any]:
+def watch(message: Any = None, *_extra: Any) -> dict[str, Any]:
     """Count the member as looking at an alert they may see; answer with the viewer count."""
     sid = request.sid  # type: ignore[attr-defined]
     member_id = _members.get(sid)
@@ -125,10 +147,15 @@ def watch(message: Any) -> dict[str, Any]:
     try:
         if member is None or alert is None or not policy.can_see(member, alert):
             return {"error": "not_found"}
+        # Pending, rejected and hidden alerts exist for their reporters and organisers alone:
+        # the network does not even hear their ids through the viewer counts.
+        announced = policy.is_public(alert)
     finally:
         db.session.remove()
-    _watching.setdefault(sid, set()).add(alert_id)
+    _watching.setdefault(sid, {})[alert_id] = announced
     viewers = presence.watch(alert_id, sid)
+    if not announced:
+        return {"viewers": viewers}
     socketio.emit(
         "alert.viewers",
         {"alert_id": alert_id, "viewers": viewers},
@@ -136,6 +163,19 @@ def watch(message: Any) -> dict[str, Any]:
         namespace=NAMESPACE,
     )
     return {"viewers": viewers}
+
+
+@socketio.on_error(NAMESPACE)
+def failed(error: Exception) -> dict[str, str]:
+    """Answer an event that failed unexpectedly with an error; refuse a failed connection."""
+    log.error("socket event failed", exc_info=error)
+    db.session.rollback()
+    db.session.remove()
+    event = getattr(request, "event", None) or {}
+    if event.get("message") == "connect":
+        _members.pop(request.sid, None)  # type: ignore[attr-defined]
+        raise ConnectionRefusedError("unavailable")
+    return {"error": "internal"}
 
 
 def end_member_connections(member_id: int) -> None:

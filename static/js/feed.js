@@ -361,6 +361,11 @@
       remember(message);
       refreshCard(message?.ask?.alert_id);
     });
+    // Replayed for an alert that left the feed while this page was away: only its id comes.
+    socket.on("alert.removed", (message) => {
+      remember(message);
+      if (Number.isInteger(message?.alert_id)) drop(message.alert_id);
+    });
     socket.on("alert.viewers", (message) => setViewers(message?.alert_id, message?.viewers));
     socket.on("feed.reset", () => refreshList(true));
     // Logged out, password changed or account erased elsewhere: stop listening, reload.

@@ -47,7 +47,7 @@ def test_new_member_posts_an_alert_that_waits_for_review(
     assert response.status_code == 302
     [alert] = stored(app)
     assert alert.status == AlertStatus.PENDING_REVIEW
-    assert alert.canonical_url == "https://tiktok.com/@someone/video/123"
+    assert alert.canonical_url == "https://tiktok.com/@/video/123"  # the video id names it
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Waiting for review" in page
 
