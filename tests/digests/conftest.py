@@ -111,6 +111,7 @@ def add_members(app: Flask) -> Callable[..., list[int]]:
         locale: str = "en",
         created_at: datetime = LONG_AGO,
         status: str = "active",
+        verified: bool = True,
     ) -> list[int]:
         with app.app_context():
             members = [
@@ -124,7 +125,7 @@ def add_members(app: Flask) -> Callable[..., list[int]]:
                     status=MemberStatus(status),
                     pledge_accepted_at=created_at,
                     created_at=created_at,
-                    email_verified_at=created_at,
+                    email_verified_at=created_at if verified else None,
                     platforms=[],
                     languages=[locale],
                     comfortable_actions=[],
