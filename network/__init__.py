@@ -32,9 +32,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
     from network.privacy import redaction
+    from network.realtime.packet import FeedPacket
     from network.tasks import celery_init_app
 
     extensions.db.init_app(app)
+    realtime.init_app(app)
     extensions.migrate.init_app(app, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
@@ -51,13 +53,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         cors_allowed_origins=security.origin_checker(app),
         max_http_buffer_size=16 * 1024,
-        serializer=realtime.FeedPacket,
+        serializer=FeedPacket,
     )
     celery_init_app(app)
     _register_blueprints(app)
     extensions.remember_runtime(app)
 
-    from network.cli import register_commands
+    from network.commands import register_commands
 
     register_commands(app)
     return app
@@ -66,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     # Importing the API modules registers their operations on the blueprint.
     import network.accounts.api
+    import network.accounts.recovery_views  # registers on the accounts blueprint
     import network.alerts.api
     import network.campaigns.api
     import network.coordination.api
@@ -76,7 +79,10 @@ def _register_blueprints(app: Flask) -> None:
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts
-    from network.api import api
+    from network.api import (
+        api,
+        openapi,  # noqa: F401  (registers /openapi.json)
+    )
     from network.campaigns.views import campaigns
     from network.coordination.views import coordination
     from network.digests.views import digests

@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "network"
 
@@ -166,13 +164,11 @@ def test_the_graph_sees_imports_inside_functions() -> None:
     assert "network.coordination.events" in GRAPH["network"]
 
 
-@pytest.mark.xfail(strict=True, reason="being untangled (issue 12)")
 def test_no_import_circles() -> None:
     found = circles()
     assert not found, "import circles:\n\n" + "\n\n".join(_chain(c) for c in found)
 
 
-@pytest.mark.xfail(strict=True, reason="being untangled (issue 12)")
 def test_services_and_queries_stay_off_the_edge() -> None:
     problems = []
     for name in MODULES:

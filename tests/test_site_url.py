@@ -56,7 +56,7 @@ def test_serve_with_another_port_moves_the_links_unless_site_url_was_set(
     port: int,
     expected: str,
 ) -> None:
-    from network.cli import follow_served_address
+    from network.commands import follow_served_address
 
     monkeypatch.setitem(app.config, "SITE_URL", "https://up.example.org")
     monkeypatch.setitem(app.config, "SITE_URL_DERIVED", derived)

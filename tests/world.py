@@ -35,7 +35,7 @@ from network.coordination.models import Ask, AskAnswer
 from network.coordination.services import claim_action
 from network.db import utcnow
 from network.digests.models import Digest, DigestStatus
-from network.digests.services import unsubscribe_token
+from network.digests.unsubscribe import unsubscribe_token
 from network.extensions import db, limiter
 from network.guidance.services import answer_scenario
 from network.notices.models import Notice

@@ -1,15 +1,18 @@
-"""Request and response schemas of alerts, reviews, flags and trust."""
+"""Request and response schemas of alerts and their flags."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from network.accounts.models import Member
 from network.accounts.schemas import Strict
+from network.alerts import queries as alert_queries
 from network.alerts.models import Alert, AlertStatus, Category, FlagReason, Outcome
+from network.coordination import queries as coordination
 from network.coordination.needs import Need
 from network.ids import Id
 from network.text import MULTI_LINE
@@ -130,13 +133,6 @@ class AlertListQuery(Strict):
     limit: int = Field(default=25, ge=1, le=100)
 
 
-class ReviewIn(Strict):
-    """An organiser's decision on a pending or hidden alert."""
-
-    decision: Literal["approve", "reject"]
-    reason: Remark = ""
-
-
 class FlagIn(Strict):
     """Flag an alert as misleading or abusive."""
 
@@ -150,15 +146,10 @@ class ResolveIn(Strict):
     outcome: Outcome
 
 
-class TrustIn(Strict):
-    """Set a member's trust level (organisers)."""
-
-    trust_level: int = Field(ge=0, le=3)
-    reason: Remark = ""
-
-
-class TrustOut(BaseModel):
-    """A member's trust level after a change."""
-
-    id: int
-    trust_level: int
+def alert_out(actor: Member, alert: Alert) -> AlertOut:
+    """Return one alert as the API shows it to this member, with its live needs."""
+    return AlertOut.of(
+        alert,
+        reported_by_me=bool(alert_queries.reported_by(actor, [alert.id])),
+        needs=coordination.needs_of(alert),
+    )

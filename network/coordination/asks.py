@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from network.accounts.models import Member, MemberStatus
 from network.alerts.models import Alert, AlertReport, AlertStatus
 from network.coordination import feed, queries
-from network.coordination.models import Ask, AskAnswer
+from network.coordination import services as claims
+from network.coordination.models import Action, Ask, AskAnswer
 from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, NotFound
@@ -154,6 +155,19 @@ def decline_ask(actor: Member, ask_id: int) -> Ask:
         ask_members(alert, 1)
     db.session.commit()
     return ask
+
+
+def accept_ask(actor: Member, ask_id: int, *, action_type: str, anonymous: bool) -> Action:
+    """Accept a personal ask by claiming one of the actions the alert needs.
+
+    The ask is locked as declining locks it, so an accept and a decline (or two accepts) of
+    one ask never both go through; the claim answers the ask in the same transaction."""
+    ask = db.session.scalar(sa.select(Ask).where(Ask.id == ask_id).with_for_update())
+    if ask is None or ask.member_id != actor.id:
+        raise NotFound(_("This ask does not exist."))
+    if ask.answer != AskAnswer.PENDING:
+        raise Conflict(_("You already answered this ask."), code="ask_answered")
+    return claims.claim_action(actor, ask.alert_id, action_type=action_type, anonymous=anonymous)
 
 
 def expire_asks() -> int:

@@ -16,6 +16,7 @@ from network.alerts.guide import category_label
 from network.alerts.models import Alert
 from network.coordination.needs import Need
 from network.digests.models import Digest
+from network.digests.unsubscribe import unsubscribe_token
 from network.digests.wording import describe
 from network.mail import build_message
 from network.vocabulary import ActionType, action_info
@@ -54,8 +55,6 @@ def message_id(digest: Digest) -> str:
 
 def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
     """Build the digest email with its unsubscribe link and headers."""
-    from network.digests.services import unsubscribe_token
-
     site = str(current_app.config["SITE_URL"])
     unsubscribe_url = f"{site}/digests/unsubscribe/{unsubscribe_token(member)}"
     with force_locale(member.locale):

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from network.accounts.models import DigestFrequency, Member, MemberStatus
 from network.db import utcnow
@@ -27,6 +26,7 @@ from network.digests.compose import Shared, compose, shared
 from network.digests.models import Digest, DigestStatus
 from network.digests.norm import choose_norm
 from network.digests.periods import Period, from_key, latest_due
+from network.digests.unsubscribe import member_for_token
 from network.extensions import db
 from network.mail import Mailer, describe_failure, unreachable, verified_address
 
@@ -356,25 +356,6 @@ def give_up(batch: Batch, claimed_by: str) -> int:
     if count:
         log.error("gave up sending %s digests for %s after retries", count, batch.period_key)
     return count
-
-
-def unsubscribe_token(member: Member) -> str:
-    """Return the signed token of the one-click unsubscribe link."""
-    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="digest-unsubscribe")
-    return str(serializer.dumps({"m": member.id}))
-
-
-def member_for_token(token: str) -> Member | None:
-    """Return the member an unsubscribe token was made for; None when it is not valid."""
-    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="digest-unsubscribe")
-    try:
-        payload = serializer.loads(token)
-    except BadSignature:
-        return None
-    member_id = payload.get("m") if isinstance(payload, dict) else None
-    if not isinstance(member_id, int):
-        return None
-    return db.session.get(Member, member_id)
 
 
 def unsubscribe(token: str) -> Member | None:

@@ -12,13 +12,15 @@ from network.accounts.models import Member
 from network.alerts.models import AbuseFlag, Alert, AlertReport, AlertStatus
 from network.campaigns.models import Campaign, CampaignMember
 from network.coordination import feed
-from network.coordination.models import Action, ActionStatus, Ask, FeedEvent
+from network.coordination.models import Action, ActionStatus, Ask
 from network.db import utcnow
 from network.digests.models import Digest
 from network.extensions import db
 from network.guidance.models import PracticeAnswer
 from network.moderation import audit
 from network.notices.models import Notice
+from network.realtime import connections
+from network.realtime.models import FeedEvent
 from network.teams.models import Team
 
 
@@ -56,9 +58,7 @@ def erase_member(member: Member) -> None:
     for alert in released:
         feed.announce_alert(alert)  # the slots they held are open again
     db.session.commit()
-    from network.coordination.events import end_member_connections
-
-    end_member_connections(member_id)
+    connections.end_member_connections(member_id)
 
 
 def _release_live_claims(member_id: int) -> list[Alert]:

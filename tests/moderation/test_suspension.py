@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from network.accounts.models import AccessToken, Member, MemberStatus
-from network.coordination.models import Action, ActionStatus, FeedEvent
+from network.coordination.models import Action, ActionStatus
 from network.extensions import db
+from network.realtime.models import FeedEvent
 from tests.accounts.test_sessions import is_logged_in, logged_in_client
 
 Api = Callable[..., Any]

@@ -18,11 +18,12 @@ from flask.testing import FlaskClient
 from network.accounts.models import AccessToken, Member
 from network.alerts.models import AbuseFlag, Alert, AlertReport
 from network.campaigns.models import CampaignMember
-from network.coordination.models import Action, ActionStatus, Ask, FeedEvent
+from network.coordination.models import Action, ActionStatus, Ask
 from network.digests.models import Digest
 from network.extensions import db
 from network.guidance.models import PracticeAnswer
 from network.moderation.models import AuditEntry
+from network.realtime.models import FeedEvent
 from network.teams.models import Team, TeamMembership
 from tests.privacy.conftest import History
 

@@ -168,7 +168,7 @@ def test_beat_runs_the_retention_job_daily() -> None:
 def test_feed_events_past_their_retention_are_deleted_with_the_summaries_they_carry(
     app: Flask, api_as: Any, create_member: Any
 ) -> None:
-    from network.coordination.models import FeedEvent
+    from network.realtime.models import FeedEvent
 
     reporter = create_member(trust_level=1)
     api_as(
