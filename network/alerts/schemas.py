@@ -76,7 +76,12 @@ class AlertOut(BaseModel):
     responder_goal: int
     status: AlertStatus
     hidden: bool
-    flag_count: int
+    reporter_count: int = Field(description="How many members reported the thread.")
+    flag_count: int = Field(
+        description="Deprecated: the same number as reporter_count (it never counted abuse "
+        "flags), served until the next release.",
+        json_schema_extra={"deprecated": True},
+    )
     outcome: Outcome | None
     campaign_id: int | None
     team_id: int | None
@@ -101,7 +106,8 @@ class AlertOut(BaseModel):
             responder_goal=alert.responder_goal,
             status=alert.status,
             hidden=alert.hidden_at is not None,
-            flag_count=alert.flag_count,
+            reporter_count=alert.reporter_count,
+            flag_count=alert.reporter_count,
             outcome=alert.outcome,
             campaign_id=alert.campaign_id,
             team_id=alert.team_id,

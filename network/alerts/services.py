@@ -102,7 +102,7 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         reporter_id=actor.id,
         campaign_id=draft.campaign_id,
         team_id=draft.team_id,
-        flag_count=1,
+        reporter_count=1,
     )
     db.session.add(alert)
     try:
@@ -214,7 +214,7 @@ def _merge(alert: Alert, actor: Member) -> Alert:
     db.session.execute(
         sa.update(Alert)
         .where(Alert.id == alert.id)
-        .values(flag_count=Alert.flag_count + 1, last_activity_at=utcnow())
+        .values(reporter_count=Alert.reporter_count + 1, last_activity_at=utcnow())
     )
     db.session.commit()
     db.session.refresh(alert)
