@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from network.accounts.models import Role
 from network.config import served_url
+from network.settings import replace_settings, settings, settings_of
 
 
 def register_commands(app: Flask) -> None:
@@ -38,7 +39,7 @@ def serve(host: str, port: int) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     follow_served_address(app, host, port)
-    if app.config["CELERY_EMBEDDED"]:
+    if settings_of(app).celery_embedded:
         embedded.start(app.extensions["celery"], schedule_filename=beat_schedule_file(app))
         click.echo("Celery worker and beat run embedded (in-memory broker).")
     click.echo(f"Upstander Network on http://{host}:{port}")
@@ -49,8 +50,8 @@ def serve(host: str, port: int) -> None:
 
 def follow_served_address(app: Flask, host: str, port: int) -> None:
     """Without SITE_URL, let mail links name the address `serve` really listens on."""
-    if app.config.get("SITE_URL_DERIVED"):
-        app.config["SITE_URL"] = served_url(host, port)
+    if settings_of(app).site_url_derived:
+        replace_settings(app, site_url=served_url(host, port))
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -111,7 +112,7 @@ def seed() -> None:
     """Add demo data (an organiser, members, a team) unless it is there already."""
     from network.demo import seed_demo_data
 
-    environment = current_app.config["ENVIRONMENT"]
+    environment = settings().environment
     if environment not in {"development", "test"}:
         # The demo logins share a published password: on a real site anyone could use them.
         raise click.ClickException(

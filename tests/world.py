@@ -307,3 +307,13 @@ def visit(
         response = browser.open(path, method=method, **kwargs)
         body = response.get_data(as_text=True)
     return Visit(response.status_code, response.headers.get("Location", ""), writes, body)
+
+
+def change_settings(monkeypatch: Any, app: Flask, **changes: Any) -> None:
+    """Change some of the app's settings for one test (monkeypatch puts them back)."""
+    import dataclasses
+
+    changed = dataclasses.replace(app.extensions["settings"], **changes)
+    monkeypatch.setitem(app.extensions, "settings", changed)
+    for name, value in changes.items():
+        monkeypatch.setitem(app.config, name.upper(), value)

@@ -5,31 +5,32 @@ attempts through either count against one allowance."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_login import current_user
 
 from network.accounts.services import normalise_email
 from network.extensions import limiter
+from network.settings import settings
 
 
 def _signup_limit() -> str:
-    return str(current_app.config["SIGNUP_LIMIT_PER_IP"])
+    return settings().signup_limit_per_ip
 
 
 def _login_limit_ip() -> str:
-    return str(current_app.config["LOGIN_LIMIT_PER_IP"])
+    return settings().login_limit_per_ip
 
 
 def _login_limit_account() -> str:
-    return str(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+    return settings().login_limit_per_account
 
 
 def _mail_limit_ip() -> str:
-    return str(current_app.config["ACCOUNT_MAIL_LIMIT_PER_IP"])
+    return settings().account_mail_limit_per_ip
 
 
 def _mail_limit_address() -> str:
-    return str(current_app.config["ACCOUNT_MAIL_LIMIT_PER_ADDRESS"])
+    return settings().account_mail_limit_per_address
 
 
 def _email_in_request(field: str = "email") -> str:

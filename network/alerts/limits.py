@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, g
+from flask import Response, g
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from network.extensions import limiter
+from network.settings import settings
 
 
 def alert_post_limit() -> str:
     """New members may post a few alerts a day; trusted members more."""
     trusted = current_user.is_authenticated and current_user.trust_level >= 1
-    key = "ALERT_LIMIT_TRUSTED" if trusted else "ALERT_LIMIT_NEW_MEMBER"
-    return str(current_app.config[key])
+    config = settings()
+    return config.alert_limit_trusted if trusted else config.alert_limit_new_member
 
 
 def member_key() -> str:
@@ -37,7 +38,7 @@ POST_LIMIT = limiter.shared_limit(
     alert_post_limit, scope="alert-post", key_func=member_key, deduct_when=_counted
 )
 FLAG_LIMIT = limiter.shared_limit(
-    lambda: str(current_app.config["FLAG_LIMIT"]),
+    lambda: settings().flag_limit,
     scope="alert-flag",
     key_func=member_key,
     deduct_when=_counted,

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from network.accounts.models import Member
@@ -33,6 +32,7 @@ from network.extensions import db
 from network.ids import is_id
 from network.moderation import audit
 from network.moderation.trust import flag_weight_sql
+from network.settings import settings
 from network.teams.models import TeamMembership
 from network.teams.queries import team_size
 from network.vocabulary import HELP_LANGUAGES, ActionType
@@ -263,7 +263,7 @@ def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> 
     if alert.reviewed_at is not None:
         # Flags an organiser already weighed do not hide the alert a second time.
         trusted_flags = trusted_flags.where(AbuseFlag.created_at > alert.reviewed_at)
-    threshold = int(current_app.config["ABUSE_FLAGS_TO_HIDE"])
+    threshold = settings().abuse_flags_to_hide
     if alert.hidden_at is None and (db.session.scalar(trusted_flags) or 0) >= threshold:
         alert.hidden_at = utcnow()
         audit.record(None, "alert.hidden", "alert", alert.id, flags=threshold)
@@ -299,7 +299,7 @@ def resolve_alert(actor: Member, alert_id: int, *, outcome: str) -> Alert:
 
 def expire_stale_alerts() -> int:
     """Expire open alerts without activity for the configured number of days."""
-    cutoff = utcnow() - timedelta(days=int(current_app.config["ALERT_EXPIRY_DAYS"]))
+    cutoff = utcnow() - timedelta(days=settings().alert_expiry_days)
     # One statement decides: an alert that got activity (or closed) meanwhile is left alone.
     stale = list(
         db.session.scalars(

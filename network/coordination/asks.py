@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from network.accounts.models import Member, MemberStatus
@@ -18,6 +17,7 @@ from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, NotFound
 from network.extensions import db
+from network.settings import settings
 from network.teams.models import TeamMembership
 from network.vocabulary import ActionType
 
@@ -32,14 +32,14 @@ def ask_members(
     """Ask up to `count` suitable members to help (in the caller's transaction)."""
     if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
         return []
-    wanted = count if count is not None else int(current_app.config["ASKS_PER_ALERT"])
+    wanted = count if count is not None else settings().asks_per_alert
     if needs is None:
         needs = queries.needs_of(alert)
     needed = {action.value for action, need in needs.items() if need.open > 0}
     if wanted <= 0 or not needed:
         return []
     now = utcnow()
-    expires = now + timedelta(minutes=int(current_app.config["ASK_MINUTES"]))
+    expires = now + timedelta(minutes=settings().ask_minutes)
     asks = []
     for member_id in _candidates(alert, needed, wanted):
         ask = Ask(alert_id=alert.id, member_id=member_id, asked_at=now, expires_at=expires)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
@@ -26,6 +26,7 @@ from network.realtime.rooms import (
     token_room,
 )
 from network.security import is_own_origin
+from network.settings import settings
 from network.teams.queries import teams_of
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def _from_own_page() -> bool:
     Sec-Fetch-Site, which no page can set."""
     origin = request.headers.get("Origin")
     if origin is not None:
-        return is_own_origin(origin, request.environ, str(current_app.config["SITE_URL"]))
+        return is_own_origin(origin, request.environ, settings().site_url)
     return request.headers.get("Sec-Fetch-Site") == "same-origin"
 
 
@@ -96,7 +97,7 @@ def connect(auth: Any = None) -> None:
         join_room(token_room(token_id))
     connections.register(request.sid, member.id, token_id)  # type: ignore[attr-defined]
     if since is not None:
-        replay = replay_for(member, since, rooms, int(current_app.config["FEED_REPLAY_LIMIT"]))
+        replay = replay_for(member, since, rooms, settings().feed_replay_limit)
         if replay.reset is not None:
             emit("feed.reset", {"reason": replay.reset})
         for event, message in replay.messages:

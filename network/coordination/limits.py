@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from limits import parse
 
 from network.alerts.limits import member_key
 from network.extensions import limiter
+from network.settings import settings
 
 CLAIM_LIMIT = limiter.shared_limit(
-    lambda: str(current_app.config["CLAIM_LIMIT"]), scope="claim", key_func=member_key
+    lambda: settings().claim_limit, scope="claim", key_func=member_key
 )
 
 
 def socket_event_allowed(member_id: int) -> bool:
     """Limit how many events one member may send over sockets."""
-    limit = parse(str(current_app.config["SOCKET_EVENT_LIMIT"]))
+    limit = parse(settings().socket_event_limit)
     return limiter.hit_or_log(limit, "socket", str(member_id))

@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import current_app
 
 from network.accounts.models import DigestFrequency, Member, MemberStatus
 from network.db import utcnow
@@ -29,6 +28,7 @@ from network.digests.periods import Period, from_key, latest_due
 from network.digests.unsubscribe import member_for_token
 from network.extensions import db
 from network.mail import Mailer, describe_failure, unreachable, verified_address
+from network.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +53,12 @@ class BatchResult:
 
 
 def _send_hour() -> int:
-    return int(current_app.config["DIGEST_SEND_HOUR"])
+    return settings().digest_send_hour
 
 
 def _lease_start() -> datetime:
     """Return the moment before which a claim counts as abandoned by its job."""
-    return utcnow() - timedelta(minutes=int(current_app.config["DIGEST_CLAIM_LEASE_MINUTES"]))
+    return utcnow() - timedelta(minutes=settings().digest_claim_lease_minutes)
 
 
 def due_batches() -> list[Batch]:
@@ -68,7 +68,7 @@ def due_batches() -> list[Batch]:
     died and was not redelivered, so a new batch takes the row over (see build_batch)."""
     now = utcnow()
     lease = _lease_start()
-    batch_size = max(1, int(current_app.config["DIGEST_BATCH_SIZE"]))
+    batch_size = max(1, settings().digest_batch_size)
     groups = db.session.execute(
         sa.select(Member.digest_frequency, Member.time_zone)
         .where(
@@ -86,7 +86,7 @@ def due_batches() -> list[Batch]:
                 time_zone,
                 now,
                 send_hour=_send_hour(),
-                weekday=int(current_app.config["DIGEST_WEEKDAY"]),
+                weekday=settings().digest_weekday,
             )
         except (ZoneInfoNotFoundError, ValueError):
             log.error("no digests for members in unknown time zone %r", time_zone)
@@ -253,7 +253,7 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
     # commit (three extra queries per member otherwise).
     for loaded in [*digests, *members.values(), *(alert for alert, _needs in open_alerts)]:
         db.session.expunge(loaded)
-    lease = timedelta(minutes=int(current_app.config["DIGEST_CLAIM_LEASE_MINUTES"]))
+    lease = timedelta(minutes=settings().digest_claim_lease_minutes)
     renewed_at = utcnow()
     ours = {digest.id for digest in digests}
     translated: dict[str, Shared] = {}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -22,6 +22,7 @@ from network.moderation import audit_text, queries
 from network.moderation.forms import ReinstateForm, ReviewForm, SuspendForm, TrustForm
 from network.moderation.services import review_alert, set_trust_level
 from network.moderation.suspension import reinstate_member, suspend_member
+from network.settings import settings
 
 moderation = Blueprint("moderation", __name__, url_prefix="/review")
 
@@ -66,7 +67,7 @@ def queue() -> str:
         form=ReviewForm(),
         reporter_trust=queries.reporter_trust(waiting),
         flags=queries.flags_of([alert.id for alert in waiting]),
-        hide_at=int(current_app.config["ABUSE_FLAGS_TO_HIDE"]),
+        hide_at=settings().abuse_flags_to_hide,
         guide=severity_guide(),
     )
 

@@ -12,6 +12,7 @@ from flask import Flask
 from network.alerts.models import Alert
 from network.extensions import db
 from network.moderation.models import AuditEntry
+from network.settings import replace_settings
 
 Api = Callable[..., Any]
 
@@ -117,7 +118,7 @@ def test_trust_rises_after_enough_approved_alerts_in_the_daily_batch(
 ) -> None:
     from network.moderation.trust import apply_trust_changes
 
-    app.config["TRUST_PROMOTION_APPROVED_ALERTS"] = 2
+    replace_settings(app, trust_promotion_approved_alerts=2)
     try:
         newcomer = create_member()
         for _ in range(2):
@@ -136,7 +137,7 @@ def test_trust_rises_after_enough_approved_alerts_in_the_daily_batch(
         assert api_as(newcomer, "GET", "/api/v1/me").get_json()["trust_level"] == 1
         assert post_alert(newcomer).get_json()["status"] == "open"
     finally:
-        app.config["TRUST_PROMOTION_APPROVED_ALERTS"] = 3
+        replace_settings(app, trust_promotion_approved_alerts=3)
     with app.app_context():
         changes = db.session.scalars(
             sa.select(AuditEntry).where(

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from network.coordination import views
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.extensions import db
+from network.settings import replace_settings
 from tests.coordination.conftest import alert_body
 
 
@@ -210,11 +211,11 @@ def asked_member(app: Flask, create_member: Any, open_alert: Any) -> Callable[[]
 
     def make() -> tuple[Any, dict[str, Any]]:
         member = create_member(languages=["en", "nl"])  # the alert is in Dutch
-        app.config["ASKS_PER_ALERT"] = 10
+        replace_settings(app, asks_per_alert=10)
         try:
             alert = open_alert(severity=2)
         finally:
-            app.config["ASKS_PER_ALERT"] = 3
+            replace_settings(app, asks_per_alert=3)
         return member, alert
 
     return make

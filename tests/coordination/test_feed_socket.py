@@ -13,6 +13,7 @@ import pytest
 import socketio
 from flask import Flask
 
+from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
 from tests.harness import free_port, live_server, wait_until
 
@@ -217,7 +218,7 @@ def test_past_the_replay_bound_the_client_is_told_to_refetch(
     create_member: Any,
     create_token: Any,
 ) -> None:
-    app.config["FEED_REPLAY_LIMIT"] = 2
+    replace_settings(app, feed_replay_limit=2)
     try:
         member = create_token(create_member())  # a member before the events: they may see them
         poster = create_token(create_member(trust_level=1))
@@ -228,7 +229,7 @@ def test_past_the_replay_bound_the_client_is_told_to_refetch(
         late.wait_for("feed.reset")
         assert late.named("alert.created") == []
     finally:
-        app.config["FEED_REPLAY_LIMIT"] = 500
+        replace_settings(app, feed_replay_limit=500)
 
 
 def test_a_personal_ask_arrives_only_in_the_members_own_room(
@@ -238,7 +239,7 @@ def test_a_personal_ask_arrives_only_in_the_members_own_room(
     create_token: Any,
     app: Flask,
 ) -> None:
-    app.config["ASKS_PER_ALERT"] = 1
+    replace_settings(app, asks_per_alert=1)
     try:
         helper = create_member(
             platforms=["instagram"], languages=["nl"], comfortable_actions=["report_platform"]
@@ -259,7 +260,7 @@ def test_a_personal_ask_arrives_only_in_the_members_own_room(
         bystander_feed.wait_for("alert.created")
         assert bystander_feed.named("ask.created") == []
     finally:
-        app.config["ASKS_PER_ALERT"] = 3
+        replace_settings(app, asks_per_alert=3)
 
 
 def test_watching_an_alert_counts_viewers(
