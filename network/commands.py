@@ -153,15 +153,15 @@ def send_digests(email: str | None, preview: bool) -> None:
     # A claim id of this run's own: two runs at once never send the same digests.
     run = f"cli-{uuid.uuid4().hex}"
     sent = 0
-    for batch in services.due_batches():
-        if only is not None:
-            if only not in batch.member_ids:
-                continue
-            batch.member_ids = [only]
+
+    def send_now(batch: services.Batch) -> None:
+        nonlocal sent
         result = services.send_batch(batch, claimed_by=run)
         sent += len(result.sent)
         for member_id, problem in result.failed.items():
             click.echo(f"member {member_id}: {problem}", err=True)
+
+    services.send_due_digests(send_now, member_id=only)
     click.echo(f"Sent {sent} digests.")
     if only is None:
         for line in waiting.not_due().lines():
