@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import request
@@ -81,7 +83,20 @@ def rooms_of(member: Member) -> set[str]:
     return rooms
 
 
+def _reading(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a socket handler as a read use case (authenticating, replaying, checking an alert):
+    on SQLite it takes no write lock."""
+
+    @wraps(handler)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with db.reading():
+            return handler(*args, **kwargs)
+
+    return run
+
+
 @socketio.on("connect", namespace=NAMESPACE)
+@_reading
 def connect(auth: Any = None) -> None:
     """Accept logged-in members (session or token), join their rooms, replay missed events."""
     if auth is not None and not isinstance(auth, dict):
@@ -123,6 +138,7 @@ def disconnect(*_args: Any) -> None:
 
 
 @socketio.on("watch", namespace=NAMESPACE)
+@_reading
 def watch(message: Any = None, *_extra: Any) -> dict[str, Any]:
     """Count the member as looking at an alert they may see; answer with the viewer count."""
     sid = request.sid  # type: ignore[attr-defined]
