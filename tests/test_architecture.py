@@ -7,6 +7,7 @@ module: an import moved into a function to dodge a circle is still a circle.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -192,3 +193,19 @@ def test_extension_modules_import_nothing_of_the_app() -> None:
         for target, line in GRAPH[name].items()
     ]
     assert not problems, "extension modules importing the app:\n" + "\n".join(problems)
+
+
+FILE_NAME = re.compile(r"[\w./-]+\.(?:py|md|html|txt)\b")
+
+
+def test_code_cites_only_files_the_repository_has() -> None:
+    missing = []
+    for path in MODULES.values():
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for cited in FILE_NAME.findall(line):
+                cited = cited.removeprefix("./")
+                bases = (ROOT, PACKAGE, path.parent, ROOT / "docs", ROOT / "templates")
+                if cited.startswith(".") or any((base / cited).exists() for base in bases):
+                    continue
+                missing.append(f"{path.relative_to(ROOT)}:{number} cites {cited}")
+    assert not missing, "files cited in the code that do not exist:\n" + "\n".join(missing)

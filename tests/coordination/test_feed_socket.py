@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +13,7 @@ from flask import Flask
 
 from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
-from tests.harness import free_port, live_server, wait_until
+from tests.harness import free_port, live_server, request_json, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -89,17 +87,7 @@ def feed_client() -> Iterator[Callable[..., FeedClient]]:
 def call(
     origin: str, method: str, path: str, token: str, body: dict[str, Any] | None = None
 ) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        origin + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return request_json(origin, method, path, body, token, timeout=30)
 
 
 def test_a_connection_without_login_or_with_a_bad_token_is_refused(

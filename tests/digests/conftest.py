@@ -24,11 +24,8 @@ from network.digests.models import Digest
 from network.extensions import db
 from network.teams.models import Team, TeamMembership
 from network.vocabulary import ActionType, Platform
-from tests.coordination.conftest import open_alert
 from tests.harness import free_port
 from tests.world import change_settings
-
-__all__ = ["open_alert"]
 
 LONG_AGO = datetime(2025, 1, 1, tzinfo=UTC)
 _number = count(1)
