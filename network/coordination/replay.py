@@ -21,12 +21,11 @@ import sqlalchemy as sa
 from network.accounts.models import Member
 from network.alerts.models import Alert, AlertStatus
 from network.campaigns.models import Campaign, CampaignStatus
+from network.coordination.feed import REMOVED
 from network.coordination.models import FeedEvent
 from network.extensions import db
 from network.ids import is_id
 from network.realtime import as_message, missed_events
-
-REMOVED = "alert.removed"
 
 
 @dataclass
@@ -38,7 +37,9 @@ class Replay:
 
 
 def alert_id_of(payload: dict[str, Any]) -> int | None:
-    """Return the id of the alert an event is about (alert, action or ask events)."""
+    """Return the id of the alert an event is about (alert, action, ask or removal events)."""
+    if is_id(payload.get("alert_id")):
+        return int(payload["alert_id"])
     for key, name in (("alert", "id"), ("action", "alert_id"), ("ask", "alert_id")):
         part = payload.get(key)
         if isinstance(part, dict) and is_id(part.get(name)):
@@ -95,6 +96,8 @@ def _visible(events: list[FeedEvent]) -> list[tuple[str, dict[str, Any]]]:
         if alert_id is not None and alert_id not in in_feed:
             if last_event_of[alert_id] == event.id:
                 messages.append((REMOVED, {"event_id": event.id, "alert_id": alert_id}))
+        elif alert_id is not None and event.event == REMOVED:
+            continue  # it left the feed and is back: its later events show it as it is now
         elif campaign_id is not None and campaign_id not in launched:
             continue
         else:
