@@ -13,7 +13,8 @@ from network.accounts.schemas import Strict
 from network.alerts import queries as alert_queries
 from network.alerts.models import Alert, AlertStatus, Category, FlagReason, Outcome
 from network.coordination import queries as coordination
-from network.coordination.needs import Need
+from network.coordination.needs import PUBLIC_VOICES, Need
+from network.guidance.rules import allowed_actions
 from network.ids import Id
 from network.text import MULTI_LINE
 from network.vocabulary import ActionType, Platform
@@ -72,8 +73,12 @@ class AlertOut(BaseModel):
     summary: str
     language: str
     target_requested_help: bool
-    wanted_actions: list[str]
-    responder_goal: int
+    wanted_actions: list[str] = Field(
+        description="The actions the target welcomes that the guidance allows on this alert."
+    )
+    responder_goal: int = Field(
+        description="Public voices wanted; 0 when the guidance allows no public voice here."
+    )
     status: AlertStatus
     hidden: bool
     reporter_count: int = Field(description="How many members reported the thread.")
@@ -92,6 +97,9 @@ class AlertOut(BaseModel):
 
     @classmethod
     def of(cls, alert: Alert, *, reported_by_me: bool, needs: Mapping[Any, Need]) -> AlertOut:
+        # Never advertise what the guide forbids: no public voices under a threat.
+        allowed = allowed_actions(alert.category, alert.severity)
+        public = any(action in allowed for action in PUBLIC_VOICES)
         return cls(
             id=alert.id,
             url=alert.url,
@@ -102,8 +110,8 @@ class AlertOut(BaseModel):
             summary=alert.summary,
             language=alert.language,
             target_requested_help=alert.target_requested_help,
-            wanted_actions=list(alert.wanted_actions),
-            responder_goal=alert.responder_goal,
+            wanted_actions=[code for code in alert.wanted_actions if code in allowed],
+            responder_goal=alert.responder_goal if public else 0,
             status=alert.status,
             hidden=alert.hidden_at is not None,
             reporter_count=alert.reporter_count,

@@ -20,7 +20,7 @@ from network.forms import show_service_error
 from network.guidance.queries import alert_help
 from network.guidance.rules import allowed_actions
 from network.moderation.queries import flags_of
-from network.teams.queries import team_size, teams_of
+from network.teams.queries import member_counts, teams_of
 from network.vocabulary import Platform, action_info, language_name
 
 alerts = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -77,9 +77,11 @@ def index() -> str:
 
 def _team_choices() -> list[tuple[int, str]]:
     choices = []
-    for team in teams_of(_me(), limit=200):
+    teams = teams_of(_me(), limit=200)
+    sizes = member_counts([team.id for team in teams])  # one query for every team
+    for team in teams:
         name = team.name
-        if team_size(team.id) < services.TEAM_ALERT_MIN_MEMBERS:
+        if sizes.get(team.id, 0) < services.TEAM_ALERT_MIN_MEMBERS:
             name = _("%(team)s (too small for team alerts)", team=team.name)
         choices.append((team.id, name))
     return choices

@@ -120,6 +120,28 @@ def _campaign_templates_of(
     return found
 
 
+@dataclass(frozen=True)
+class CampaignHelp:
+    """What of a campaign's own suggestions the guide allows on one of its alerts."""
+
+    actions: list[ActionType]
+    templates: list[CampaignTemplate]
+    withheld: list[ActionType]  # suggested by the campaign, forbidden here by the guide
+
+
+def campaign_help(
+    alert: Alert, recommended: list[str], templates: list[CampaignTemplate]
+) -> CampaignHelp:
+    """Filter a campaign's recommended actions and templates by the guide for one alert."""
+    allowed = allowed_actions(alert.category, alert.severity)
+    suggested = {ActionType(code) for code in recommended} | {t.action_type for t in templates}
+    return CampaignHelp(
+        actions=[action for action in map(ActionType, recommended) if action in allowed],
+        templates=[template for template in templates if template.action_type in allowed],
+        withheld=[action for action in ActionType if action in suggested and action not in allowed],
+    )
+
+
 def alert_help(alert: Alert, country: str | None = None) -> AlertHelp:
     """Return the templates (in the thread's language), report route and authorities of an alert."""
     return alert_help_for([alert], country)[alert.id]
@@ -141,7 +163,7 @@ def alert_help_for(alerts: list[Alert], country: str | None = None) -> dict[int,
             if template.action in grouped:
                 grouped[template.action].append(template)
         campaign, own = campaign_templates_of.get(alert.id, (None, []))
-        own = [template for template in own if template.action_type in allowed]
+        own = campaign_help(alert, [], own).templates
         helps[alert.id] = AlertHelp(
             alert=alert,
             language=language,

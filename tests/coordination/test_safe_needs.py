@@ -158,7 +158,8 @@ def test_an_alert_made_worse_stops_asking_for_public_voices(
         (["sexual_harassment"], ["message_author"], True),
         (["threat", "doxxing"], ["report_platform", "report_authority"], False),
         (["shaming"], ["counter_speech", "support_target_public"], False),
-        ([], ["counter_speech"], False),
+        ([], ["counter_speech"], True),  # no focus is every category, threats included
+        (["hate"], ["counter_speech"], False),
     ],
 )
 def test_campaigns_cannot_recommend_what_the_guide_forbids_for_their_focus(
@@ -194,7 +195,7 @@ def test_a_campaign_page_says_when_a_recommended_action_is_asked(
     from tests.campaigns.test_campaigns import campaign_body
 
     organiser = create_member(role="organiser")
-    body = campaign_body(focus_categories=[], recommended_actions=["counter_speech"])
+    body = campaign_body(focus_categories=["hate"], recommended_actions=["counter_speech"])
     created = api_as(organiser, "POST", "/api/v1/campaigns", json=body).get_json()
     api_as(organiser, "POST", f"/api/v1/campaigns/{created['id']}/launch")
     log_in(create_member())
