@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     import network.moderation.api
     import network.notices.api
     import network.privacy.api
+    import network.reach.api
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts

@@ -8,6 +8,7 @@ from network.digests.models import Digest
 from network.guidance.models import PracticeAnswer
 from network.moderation.models import AuditEntry
 from network.notices.models import Notice
+from network.reach.models import GroupChat, PushSubscription, ReachSettings
 from network.teams.models import Team, TeamMembership
 
 __all__ = [
@@ -23,9 +24,12 @@ __all__ = [
     "CampaignTemplate",
     "Digest",
     "FeedEvent",
+    "GroupChat",
     "Member",
     "Notice",
     "PracticeAnswer",
+    "PushSubscription",
+    "ReachSettings",
     "Team",
     "TeamMembership",
 ]

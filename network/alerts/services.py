@@ -35,6 +35,7 @@ from network.ids import is_id
 from network.moderation import audit
 from network.moderation.trust import flag_weight_sql
 from network.notices import services as notices
+from network.reach import later
 from network.teams.models import TeamMembership
 from network.teams.queries import team_size
 from network.vocabulary import HELP_LANGUAGES, ActionType
@@ -111,6 +112,8 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         db.session.flush()
         db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
         needs = _went_live(alert) if alert.status == AlertStatus.OPEN else None
+        if needs is None:
+            later.after_commit("network.reach.review_waiting", alert.id)
         db.session.commit()
     except sa.exc.IntegrityError:
         # Someone posted the same thread at the same instant: their alert won; join it.
@@ -130,6 +133,9 @@ def _went_live(alert: Alert) -> dict[ActionType, Need]:
     Return its needs, for the personal asks that follow the commit."""
     needs = coordination_queries.needs_of(alert)
     feed.announce_alert(alert, "alert.created", needs)
+    alert.live_at = utcnow()
+    # Its team, members who chose severe alerts, and group chats hear of it by a job.
+    later.after_commit("network.reach.alert_live", alert.id)
     return needs
 
 

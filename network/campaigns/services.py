@@ -21,6 +21,7 @@ from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
 from network.moderation import audit
+from network.reach import later
 from network.text import text_problem
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
 
@@ -154,6 +155,7 @@ def launch_campaign(actor: Member, campaign_id: int) -> Campaign:
     campaign.status, campaign.launched_at = CampaignStatus.LIVE, utcnow()
     audit.record(actor, "campaign.launched", "campaign", campaign.id)
     feed.announce_campaign(campaign, launched=True)
+    later.after_commit("network.reach.campaign_launched", campaign.id)
     db.session.commit()
     if campaign.notify_by_email:
         from network.tasks.campaigns import announce_launch

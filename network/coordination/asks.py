@@ -17,6 +17,7 @@ from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, NotFound
 from network.extensions import db
+from network.reach import later, quiet
 from network.teams.models import TeamMembership
 from network.vocabulary import ActionType
 
@@ -48,6 +49,8 @@ def ask_members(
     payload = feed.alert_payload(alert, needs) if asks else {}
     for ask in asks:
         feed.announce_ask(ask, alert, payload)
+        # Push, else email, else the feed: the ask's waiting time starts once it arrived.
+        later.after_commit("network.reach.deliver_ask", ask.id)
     return asks
 
 
@@ -126,7 +129,11 @@ def _choose(
     # database sort every member, and a server-side cursor costs three round trips.
     for offset in range(0, CANDIDATE_POOL, CANDIDATE_PAGE):
         page = db.session.execute(search.offset(offset).limit(CANDIDATE_PAGE)).all()
+        # Members in their quiet hours are not woken: someone awake is asked instead.
+        sleeping = quiet.asleep(row[0] for row in page)
         for member_id, platforms, languages, comfortable in page:
+            if member_id in sleeping:
+                continue
             # Lists are JSON, compared here rather than in dialect-specific SQL.
             if platforms and alert.platform.value not in platforms:
                 continue

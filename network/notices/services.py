@@ -27,11 +27,13 @@ def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str 
 
 
 def mail_later(notice: Notice) -> None:
-    """Queue the notice's email after the commit; the notice in the app stands either way."""
+    """Queue the notice's email and push after the commit; the notice stands either way."""
     from network.tasks.notices import mail_notice
+    from network.tasks.reach import notice as push_notice
 
     try:
         mail_notice.delay(notice.id)
+        push_notice.delay(notice.id)
     except Exception:  # a broker outage must not undo the review that was already saved
         log.exception("could not queue the mail for notice %s", notice.id)
 
