@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.notices.views import notices
     from network.pages.views import pages
     from network.privacy.views import privacy
+    from network.reach.views import reach
     from network.teams.views import teams
 
     for blueprint in (
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
         digests,
         guidance,
         privacy,
+        reach,
         health,
         api,
     ):

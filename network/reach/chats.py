@@ -77,6 +77,11 @@ def chats() -> list[GroupChat]:
     return list(db.session.scalars(sa.select(GroupChat).order_by(GroupChat.id)))
 
 
+def all_teams() -> list[Team]:
+    """Return every team, by name (the teams a chat can be connected to)."""
+    return list(db.session.scalars(sa.select(Team).order_by(Team.name, Team.id).limit(500)))
+
+
 def disconnect_chat(actor: Member, chat_id: int) -> None:
     """Disconnect a group chat (organisers); audited."""
     require_organiser(actor)
