@@ -105,7 +105,8 @@ def notice_text(alert: Alert) -> tuple[str, str]:
     lines = []
     if alert.severity < SEVERE and alert.summary:
         lines.append(alert.summary)
-    lines.append(_("Can you help? %(url)s", url=f"{site}/alerts/{alert.id}"))
+    link = f"{site}/alerts/{alert.id}"
+    lines.append(_("Can you help? %(url)s", url=link))
     return title, "\n".join(lines)
 
 
