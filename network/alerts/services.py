@@ -134,8 +134,6 @@ def _went_live(alert: Alert) -> dict[ActionType, Need]:
     needs = coordination_queries.needs_of(alert)
     feed.announce_alert(alert, "alert.created", needs)
     alert.live_at = utcnow()
-    # Its team, members who chose severe alerts, and group chats hear of it by a job.
-    later.after_commit("network.reach.alert_live", alert.id)
     return needs
 
 
@@ -146,10 +144,14 @@ def _ask_members(alert: Alert, needs: dict[ActionType, Need]) -> None:
     and the feed should not wait for it. An alert whose asks fail stays live without them."""
     try:
         asks.ask_members(alert, needs=needs)
+        # Then its team, members who chose severe alerts, and group chats hear of it (after the
+        # asks, so nobody asked by name also gets the general push).
+        later.after_commit("network.reach.alert_live", alert.id)
         db.session.commit()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         log.exception("could not ask members about alert %s", alert.id)
+        later.send("network.reach.alert_live", alert.id)
 
 
 def _wanted(draft: AlertDraft) -> list[str]:

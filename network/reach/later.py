@@ -20,17 +20,19 @@ def after_commit(task_name: str, *args: Any) -> None:
     db.session.info.setdefault(KEY, []).append((task_name, args))
 
 
+def send(task_name: str, *args: Any) -> None:
+    """Queue a Celery task by name now (nothing to wait for); a broker outage is logged."""
+    try:
+        current_app.extensions["celery"].send_task(task_name, args=list(args))
+    except Exception:  # a broker outage must not undo what was saved
+        log.exception("could not queue %s", task_name)
+
+
 @sa.event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
     jobs: list[tuple[str, tuple[Any, ...]]] = session.info.pop(KEY, [])
-    if not jobs:
-        return
-    celery_app = current_app.extensions["celery"]
     for name, args in jobs:
-        try:
-            celery_app.send_task(name, args=list(args))
-        except Exception:  # a broker outage must not undo what was saved
-            log.exception("could not queue %s", name)
+        send(name, *args)
 
 
 @sa.event.listens_for(Session, "after_rollback")
