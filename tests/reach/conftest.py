@@ -29,6 +29,14 @@ from tests.harness import free_port
 __all__ = ["Sink", "alert_body", "mail_to", "organiser", "post_alert", "smtp_sink"]
 
 
+def run(task: Any, *args: Any) -> Any:
+    """Run a Celery task as a worker does (inside the app, its own session); return its result.
+
+    An embedded worker started earlier in this process makes Celery refuse to wait on a result
+    "within a task"; this is the test, not a task."""
+    return task.apply(args=args).get(disable_sync_subtasks=False)
+
+
 def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 

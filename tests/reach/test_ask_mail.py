@@ -17,7 +17,7 @@ from network.db import utcnow
 from network.extensions import db
 from network.tasks.coordination import expire_asks
 from network.tasks.reach import deliver_ask
-from tests.reach.conftest import Sink
+from tests.reach.conftest import Sink, run
 
 Api = Callable[..., Any]
 LINK = re.compile(r"http://localhost(/asks/help/\S+)")
@@ -54,7 +54,7 @@ def test_the_emailed_link_accepts_the_ask_once_and_opens_the_alert(
     alert = post_alert(reporter, severity=2, summary=summary, language="en").get_json()
     ask = ask_of(app, volunteer)
 
-    assert deliver_ask.apply(args=(ask.id,)).get() == "email"
+    assert run(deliver_ask, ask.id) == "email"
 
     [message] = sink.to(volunteer.email)
     assert message["Subject"] == "You are asked to help with an alert"
@@ -92,7 +92,7 @@ def test_the_link_expires_with_the_ask_and_works_only_for_its_member(
         volunteer, other = create_member(trust_level=2), create_member(trust_level=2)
         post_alert(create_member(trust_level=1), language="en")
         ask = ask_of(app, volunteer)
-        deliver_ask.apply(args=(ask.id,)).get()
+        run(deliver_ask, ask.id)
         link = mailed_link(sink, volunteer)
 
         log_in(other)
@@ -125,7 +125,7 @@ def test_members_who_switched_ask_mail_off_find_the_ask_in_the_feed(
     api_as(volunteer, "PATCH", "/api/v1/me/reach-settings", json={"ask_mail": False})
     post_alert(create_member(trust_level=1), language="en")
     ask = ask_of(app, volunteer)
-    assert deliver_ask.apply(args=(ask.id,)).get() == "feed"
+    assert run(deliver_ask, ask.id) == "feed"
     assert sink.to(volunteer.email) == []
     assert ask_of(app, volunteer).channel == AskChannel.FEED
 
@@ -142,5 +142,5 @@ def test_unverified_members_get_no_ask_by_mail(
     volunteer = create_member(trust_level=2, verified=False)
     post_alert(create_member(trust_level=1), language="en")
     ask = ask_of(app, volunteer)
-    assert deliver_ask.apply(args=(ask.id,)).get() == "feed"
+    assert run(deliver_ask, ask.id) == "feed"
     assert sink.per_recipient() == {}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from celery import Celery
+from celery._state import _set_task_join_will_block
 from flask import Flask
 
 from network import embedded
@@ -63,6 +64,9 @@ def test_the_embedded_worker_pushes_an_ask_after_the_alert_is_committed(
             thread.stop()  # type: ignore[attr-defined]
         for thread in threads:
             thread.join(timeout=10)
+        # A worker's pool marks the process as one where waiting on results would block; the
+        # worker is gone, so later tests may wait on their own tasks' results again.
+        _set_task_join_will_block(False)
 
     message = phone.read(pushed.body)
     assert message["kind"] == "ask" and message["path"] == f"/alerts/{alert['id']}"

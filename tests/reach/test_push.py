@@ -22,7 +22,7 @@ from network.db import utcnow
 from network.extensions import db
 from network.reach.models import PushSubscription
 from network.tasks.reach import alert_live, deliver_ask
-from tests.reach.conftest import Browser, Server, unb64url
+from tests.reach.conftest import Browser, Server, run, unb64url
 
 Api = Callable[..., Any]
 
@@ -30,11 +30,6 @@ Api = Callable[..., Any]
 def asks_of(app: Flask, member: Any) -> list[Ask]:
     with app.app_context():
         return list(db.session.scalars(sa.select(Ask).where(Ask.member_id == member.id)))
-
-
-def run(task: Any, *args: Any) -> Any:
-    """Run a Celery task's body as a worker does (inside the app, its own session)."""
-    return task.apply(args=args).get()
 
 
 def subscribe(api_as: Api, member: Any, browser: Browser, endpoint: str) -> Any:

@@ -11,7 +11,7 @@ from flask import Flask
 
 from network.db import utcnow
 from network.tasks.reach import alert_live, campaign_launched, notice, review_waiting
-from tests.reach.conftest import Browser, Server
+from tests.reach.conftest import Browser, Server, run
 
 Api = Callable[..., Any]
 
@@ -42,7 +42,7 @@ def test_a_reporter_hears_the_review_and_organisers_who_chose_it_hear_of_the_wai
     api_as(organiser, "PATCH", "/api/v1/me/reach-settings", json={"reviews": True})
 
     pending = post_alert(newcomer, language="en").get_json()
-    review_waiting.apply(args=(pending["id"],)).get()
+    run(review_waiting, pending["id"])
     [waiting] = push_service.requests()
     assert waiting.path == "/push/organiser"
     assert organiser_phone.read(waiting.body)["body"] == "An alert is waiting for review."
@@ -54,7 +54,7 @@ def test_a_reporter_hears_the_review_and_organisers_who_chose_it_hear_of_the_wai
         json={"decision": "reject", "reason": "Not about a person."},
     )
     [told] = api_as(newcomer, "GET", "/api/v1/me/notices").get_json()["items"]
-    notice.apply(args=(told["id"],)).get()
+    run(notice, told["id"])
     outcome = push_service.requests()[-1]
     assert outcome.path == "/push/newcomer"
     message = newcomer_phone.read(outcome.body)
@@ -85,7 +85,7 @@ def test_team_alerts_reach_the_team_and_launches_reach_who_chose_them(
         subscribe(api_as, mate, mate_phone, push_service, "mate")
         subscribe(api_as, reporter, reporter_phone, push_service, "reporter")
         alert = post_alert(reporter, team_id=team["id"], language="en").get_json()
-        alert_live.apply(args=(alert["id"],)).get()
+        run(alert_live, alert["id"])
         # The team hears of it; its reporter does not.
         assert [request.path for request in push_service.requests()] == ["/push/mate"]
         assert mate_phone.read(push_service.requests()[0].body)["kind"] == "alert"
@@ -104,7 +104,7 @@ def test_team_alerts_reach_the_team_and_launches_reach_who_chose_them(
             },
         ).get_json()
         api_as(organiser, "POST", f"/api/v1/campaigns/{campaign['id']}/launch")
-        campaign_launched.apply(args=(campaign["id"],)).get()
+        run(campaign_launched, campaign["id"])
     finally:
         app.config["ASKS_PER_ALERT"] = saved
     launched = push_service.requests()[-1]
