@@ -93,7 +93,12 @@ def deliver_ask(ask_id: int, *, last_try: bool = True) -> str:
         elif Sent.FAILED in results and not last_try:
             db.session.commit()  # gone subscriptions stay removed
             return "retry"
-    if channel == AskChannel.FEED and settings.ask_mail and member.email_verified_at is not None:
+        subscriptions = [
+            s for s, sent in zip(subscriptions, results, strict=True) if sent != Sent.GONE
+        ]
+    # A member with push who fell asleep meanwhile finds it in the feed, not in their mail.
+    mail = not subscriptions or awake
+    if channel == AskChannel.FEED and mail and settings.ask_mail and member.email_verified_at:
         from network.reach.ask_mail import mail_ask
 
         if mail_ask(ask, member, alert):
