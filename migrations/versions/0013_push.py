@@ -2,7 +2,7 @@
 how each ask was delivered; when an alert went live and was first claimed
 
 Revision ID: 0013_push
-Revises: 0010_realtime
+Revises: 0011_refactor
 Create Date: 2026-11-28 09:06:54.258630
 
 """
@@ -14,7 +14,7 @@ import network.db
 
 # revision identifiers, used by Alembic.
 revision = '0013_push'
-down_revision = '0010_realtime'
+down_revision = '0011_refactor'
 branch_labels = None
 depends_on = None
 

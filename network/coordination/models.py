@@ -1,10 +1,9 @@
-"""Actions volunteers claim, personal asks, and the persisted feed-event log."""
+"""Actions volunteers claim and personal asks."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -113,15 +112,3 @@ class Ask(Base):
     # then. Kept, with the answer, so a report can compare channels.
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     channel: Mapped[AskChannel | None] = mapped_column(enum_column_type(AskChannel, "ask_channel"))
-
-
-class FeedEvent(Base):
-    """Every real-time event, kept so a reconnecting client gets what it missed."""
-
-    __tablename__ = "feed_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    event: Mapped[str] = mapped_column(sa.String(40))
-    rooms: Mapped[list[str]] = mapped_column(sa.JSON())
-    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON())

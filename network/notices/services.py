@@ -7,6 +7,7 @@ import logging
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from network import jobs
 from network.accounts.models import Member
 from network.db import utcnow
 from network.errors import NotFound
@@ -28,12 +29,9 @@ def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str 
 
 def mail_later(notice: Notice) -> None:
     """Queue the notice's email and push after the commit; the notice stands either way."""
-    from network.tasks.notices import mail_notice
-    from network.tasks.reach import notice as push_notice
-
     try:
-        mail_notice.delay(notice.id)
-        push_notice.delay(notice.id)
+        jobs.enqueue(jobs.MAIL_NOTICE, notice.id)
+        jobs.enqueue(jobs.PUSH_NOTICE, notice.id)
     except Exception:  # a broker outage must not undo the review that was already saved
         log.exception("could not queue the mail for notice %s", notice.id)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
@@ -12,12 +11,13 @@ from network.coordination.models import Ask, AskAnswer
 from network.db import utcnow
 from network.errors import Conflict, NotFound
 from network.extensions import db
+from network.settings import settings
 
 PURPOSE = "ask-help"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(str(current_app.config["SECRET_KEY"]), salt=PURPOSE)
+    return URLSafeTimedSerializer(settings().secret_key, salt=PURPOSE)
 
 
 def help_token(ask: Ask) -> str:
@@ -27,7 +27,7 @@ def help_token(ask: Ask) -> str:
 
 def max_age() -> int:
     """How long a link works: the ask's waiting time, with a little slack for slow mail."""
-    return int(current_app.config["ASK_MINUTES"]) * 60 + 300
+    return settings().ask_minutes * 60 + 300
 
 
 def accept_by_link(actor: Member, token: str) -> Ask:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -15,13 +15,14 @@ from network.alerts.models import Alert
 from network.coordination.models import Ask
 from network.mail import Mailer, build_message, describe_failure
 from network.reach.ask_links import help_token
+from network.settings import settings
 
 log = logging.getLogger(__name__)
 
 
 def mail_ask(ask: Ask, member: Member, alert: Alert) -> bool:
     """Mail the ask with its "I'll help" link; True when the mail went out."""
-    site = str(current_app.config["SITE_URL"]).rstrip("/")
+    site = settings().site_url.rstrip("/")
     host = urlsplit(site).hostname or "localhost"
     with force_locale(member.locale):
         context = {
@@ -32,7 +33,7 @@ def mail_ask(ask: Ask, member: Member, alert: Alert) -> bool:
                 platform=platform_label(alert.platform),
                 n=alert.severity,
             ),
-            "minutes": int(current_app.config["ASK_MINUTES"]),
+            "minutes": settings().ask_minutes,
             "help_url": f"{site}/asks/help/{help_token(ask)}",
             "settings_url": f"{site}/profile/reach",
         }

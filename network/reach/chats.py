@@ -14,18 +14,18 @@ from urllib.parse import urlsplit
 
 import apprise
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from network.accounts.models import Member
+from network.accounts.policy import require_organiser
 from network.alerts.guide import category_label, platform_label
 from network.alerts.models import Alert, AlertStatus
-from network.alerts.policy import require_organiser
 from network.errors import NotFound, ValidationFailed
 from network.extensions import db
 from network.moderation import audit
 from network.reach.models import GroupChat
+from network.settings import settings
 from network.teams.models import Team
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def disconnect_chat(actor: Member, chat_id: int) -> None:
 
 def notice_text(alert: Alert) -> tuple[str, str]:
     """Return the title and body a chat gets for a new alert (in the site's language)."""
-    site = str(current_app.config["SITE_URL"]).rstrip("/")
+    site = settings().site_url.rstrip("/")
     title = _(
         "New alert: %(category)s on %(platform)s, severity %(n)s",
         category=category_label(alert.category),
@@ -121,7 +121,7 @@ def post_new_alert(alert_id: int) -> int:
     targets = list(db.session.scalars(sa.select(GroupChat).where(where).order_by(GroupChat.id)))
     if not targets:
         return 0
-    with force_locale(str(current_app.config["BABEL_DEFAULT_LOCALE"])):
+    with force_locale(settings().default_locale):
         title, body = notice_text(alert)
     posted = 0
     for chat in targets:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -25,6 +24,7 @@ from network.reach import quiet
 from network.reach.models import PushSubscription, ReachSettings
 from network.reach.push import Message, Sent, send
 from network.reach.services import settings_of
+from network.settings import settings
 from network.teams.models import TeamMembership
 
 log = logging.getLogger(__name__)
@@ -68,11 +68,11 @@ def deliver_ask(ask_id: int, *, last_try: bool = True) -> str:
     alert = db.session.get(Alert, ask.alert_id)
     if member is None or alert is None or not member.is_active:
         return "none"
-    settings = settings_of(member.id)
+    chosen = settings_of(member.id)
     channel = AskChannel.FEED
     subscriptions = _subscriptions(member.id)
     now = utcnow()
-    awake = not quiet.is_quiet(settings.quiet_from, settings.quiet_until, member.time_zone, now)
+    awake = not quiet.is_quiet(chosen.quiet_from, chosen.quiet_until, member.time_zone, now)
     if subscriptions and awake:
         with force_locale(member.locale):
             message = Message(
@@ -80,11 +80,11 @@ def deliver_ask(ask_id: int, *, last_try: bool = True) -> str:
                 title=_("Upstander Network"),
                 body=_(
                     "You are asked to help with an alert — %(alert)s",
-                    alert=_alert_words(alert, settings.detailed),
+                    alert=_alert_words(alert, chosen.detailed),
                 ),
                 path=f"/alerts/{alert.id}",
                 tag=f"ask-{ask.id}",
-                ttl=int(current_app.config["ASK_MINUTES"]) * 60,
+                ttl=settings().ask_minutes * 60,
                 urgency="high",
             )
         results = _push_all(subscriptions, message)
@@ -98,13 +98,13 @@ def deliver_ask(ask_id: int, *, last_try: bool = True) -> str:
         ]
     # A member with push who fell asleep meanwhile finds it in the feed, not in their mail.
     mail = not subscriptions or awake
-    if channel == AskChannel.FEED and mail and settings.ask_mail and member.email_verified_at:
+    if channel == AskChannel.FEED and mail and chosen.ask_mail and member.email_verified_at:
         from network.reach.ask_mail import mail_ask
 
         if mail_ask(ask, member, alert):
             channel = AskChannel.EMAIL
     ask.channel, ask.delivered_at = channel, utcnow()
-    ask.expires_at = ask.delivered_at + timedelta(minutes=int(current_app.config["ASK_MINUTES"]))
+    ask.expires_at = ask.delivered_at + timedelta(minutes=settings().ask_minutes)
     db.session.commit()
     return channel.value
 
@@ -133,14 +133,15 @@ class Fanout:
 
 
 def _push_to_members(members: Iterable[Member], build: object) -> Fanout:
-    """Push to each awake member the message `build(member, settings)` makes."""
+    """Push to each awake member the message `build(member, chosen)` makes
+    (`chosen`: their reach settings)."""
     now, fanout = utcnow(), Fanout()
     for member in members:
-        settings = settings_of(member.id)
-        if quiet.is_quiet(settings.quiet_from, settings.quiet_until, member.time_zone, now):
+        chosen = settings_of(member.id)
+        if quiet.is_quiet(chosen.quiet_from, chosen.quiet_until, member.time_zone, now):
             continue  # nothing is pushed in quiet hours
         with force_locale(member.locale):
-            message = build(member, settings)  # type: ignore[operator]
+            message = build(member, chosen)  # type: ignore[operator]
         for subscription in _subscriptions(member.id):
             sent = send(subscription, message)
             if sent == Sent.SENT and member.id not in fanout.reached:
@@ -187,17 +188,17 @@ def alert_went_live(alert_id: int) -> Fanout:
             ):
                 chosen.setdefault(member.id, member)
 
-    def build(member: Member, settings: ReachSettings) -> Message:
+    def build(member: Member, chosen: ReachSettings) -> Message:
         return Message(
             kind="alert",
             title=_("Upstander Network"),
             body=_(
                 "A new alert needs help — %(alert)s",
-                alert=_alert_words(alert, settings.detailed),
+                alert=_alert_words(alert, chosen.detailed),
             ),
             path=f"/alerts/{alert.id}",
             tag=f"alert-{alert.id}",
-            ttl=int(current_app.config["PUSH_TTL_SECONDS"]),
+            ttl=settings().push_ttl_seconds,
             urgency="high" if alert.severity >= SEVERE else "normal",
         )
 
@@ -218,14 +219,14 @@ def review_waiting(alert_id: int) -> Fanout:
         )
     ).all()
 
-    def build(member: Member, settings: ReachSettings) -> Message:
+    def build(member: Member, chosen: ReachSettings) -> Message:
         return Message(
             kind="review",
             title=_("Upstander Network"),
             body=_("An alert is waiting for review."),
             path="/review/",
             tag="review",
-            ttl=int(current_app.config["PUSH_TTL_SECONDS"]),
+            ttl=settings().push_ttl_seconds,
         )
 
     return _push_to_members(organisers, build)
@@ -242,14 +243,14 @@ def campaign_launched(campaign_id: int) -> Fanout:
         _audience(sa.func.coalesce(ReachSettings.campaign_launches, sa.false()))
     ).all()
 
-    def build(member: Member, settings: ReachSettings) -> Message:
+    def build(member: Member, chosen: ReachSettings) -> Message:
         return Message(
             kind="campaign",
             title=_("Upstander Network"),
             body=_("A new campaign has started: %(title)s", title=campaign.title[:60]),
             path=f"/campaigns/{campaign.id}",
             tag=f"campaign-{campaign.id}",
-            ttl=int(current_app.config["PUSH_TTL_SECONDS"]),
+            ttl=settings().push_ttl_seconds,
         )
 
     return _push_to_members(members, build)
@@ -266,7 +267,7 @@ def notice_pushed(notice_id: int) -> Fanout:
     if member is None or not member.is_active or not _subscriptions(member.id):
         return Fanout()
 
-    def build(member: Member, settings: ReachSettings) -> Message:
+    def build(member: Member, chosen: ReachSettings) -> Message:
         if notice.kind == "alert_approved":
             body = _("Your alert was approved and is in the feed.")
         else:
@@ -279,7 +280,7 @@ def notice_pushed(notice_id: int) -> Fanout:
             body=body,
             path="/notices/",
             tag=f"notice-{notice.id}",
-            ttl=int(current_app.config["PUSH_TTL_SECONDS"]),
+            ttl=settings().push_ttl_seconds,
         )
 
     return _push_to_members([member], build)

@@ -9,13 +9,13 @@ from enum import StrEnum
 
 import requests
 import sqlalchemy as sa
-from flask import current_app
 from pywebpush import WebPushException, webpush
 
 from network.db import utcnow
 from network.extensions import db
 from network.reach import vapid
 from network.reach.models import PushSubscription
+from network.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def send(subscription: PushSubscription, message: Message) -> Sent:
             content_encoding="aes128gcm",
             ttl=message.ttl,
             headers={"Urgency": message.urgency, "Topic": message.tag[:32]},
-            timeout=float(current_app.config["PUSH_TIMEOUT_SECONDS"]),
+            timeout=float(settings().push_timeout_seconds),
         )
     except WebPushException as error:
         status = error.response.status_code if error.response is not None else None

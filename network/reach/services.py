@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import current_app
 from flask_babel import gettext as _
 
 from network.accounts.models import Member
@@ -18,6 +17,7 @@ from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.reach import quiet
 from network.reach.models import QUIET_FROM, QUIET_UNTIL, PushSubscription, ReachSettings
+from network.settings import settings
 
 MAX_SUBSCRIPTIONS = 20
 
@@ -25,9 +25,7 @@ MAX_SUBSCRIPTIONS = 20
 def allowed_push_hosts() -> list[str]:
     """Return the host patterns of the push services we send to (PUSH_SERVICE_HOSTS)."""
     return [
-        host.strip().lower()
-        for host in str(current_app.config["PUSH_SERVICE_HOSTS"]).split(",")
-        if host.strip()
+        host.strip().lower() for host in settings().push_service_hosts.split(",") if host.strip()
     ]
 
 
@@ -120,9 +118,9 @@ def unsubscribe(actor: Member, subscription_id: int) -> None:
 
 def settings_of(member_id: int) -> ReachSettings:
     """Return the member's reach settings (the defaults when never changed; not added)."""
-    settings = db.session.get(ReachSettings, member_id)
-    if settings is not None:
-        return settings
+    chosen = db.session.get(ReachSettings, member_id)
+    if chosen is not None:
+        return chosen
     return ReachSettings(
         member_id=member_id,
         team_alerts=True,
@@ -149,22 +147,22 @@ SETTING_FIELDS = (
 def update_settings(actor: Member, **changes: Any) -> ReachSettings:
     """Change what is pushed or mailed to the member, and their quiet hours ("HH:MM")."""
     problems = {}
-    settings = db.session.get(ReachSettings, actor.id)
-    if settings is None:
-        settings = settings_of(actor.id)
-        db.session.add(settings)
+    chosen = db.session.get(ReachSettings, actor.id)
+    if chosen is None:
+        chosen = settings_of(actor.id)
+        db.session.add(chosen)
     for name in SETTING_FIELDS:
         if changes.get(name) is not None:
-            setattr(settings, name, bool(changes[name]))
+            setattr(chosen, name, bool(changes[name]))
     for name in ("quiet_from", "quiet_until"):
         if changes.get(name) is None:
             continue
         try:
-            setattr(settings, name, quiet.minutes(str(changes[name])))
+            setattr(chosen, name, quiet.minutes(str(changes[name])))
         except ValueError:
             problems[name] = _("Give a time as HH:MM, e.g. 22:00.")
     if problems:
         db.session.rollback()
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
     db.session.commit()
-    return settings
+    return chosen

@@ -11,6 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from py_vapid import Vapid
 
+from network.settings import settings
+
 KEY_FILE = "vapid_private.pem"
 
 
@@ -19,15 +21,15 @@ def vapid() -> Vapid | None:
     cached = current_app.extensions.get("vapid")
     if cached is not None:
         return cached
-    configured = str(current_app.config.get("VAPID_PRIVATE_KEY") or "").strip()
+    configured = (settings().vapid_private_key or "").strip()
     if configured:
         key = (
             Vapid.from_pem(configured.encode())
             if configured.startswith("-----BEGIN")
             else Vapid.from_string(configured)
         )
-    elif current_app.config.get("CELERY_EMBEDDED"):
-        key = Vapid.from_pem(_instance_key(Path(current_app.config["INSTANCE_PATH"])))
+    elif settings().celery_embedded:
+        key = Vapid.from_pem(_instance_key(Path(settings().instance_path)))
     else:
         return None  # push is off until an operator sets the keys
     current_app.extensions["vapid"] = key
@@ -68,8 +70,8 @@ def application_server_key() -> str | None:
 
 def subject() -> str:
     """Return the contact push services may use (a mailto: or https: URL)."""
-    configured = str(current_app.config.get("VAPID_SUBJECT") or "").strip()
+    configured = (settings().vapid_subject or "").strip()
     if configured:
         return configured
-    site = str(current_app.config["SITE_URL"])
+    site = settings().site_url
     return site if site.startswith("https://") else "mailto:noreply@localhost"

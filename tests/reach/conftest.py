@@ -25,6 +25,7 @@ from flask import Flask
 from tests.alerts.conftest import alert_body, organiser, post_alert
 from tests.digests.conftest import Sink, mail_to, smtp_sink
 from tests.harness import free_port
+from tests.world import change_settings
 
 __all__ = ["Sink", "alert_body", "mail_to", "organiser", "post_alert", "smtp_sink"]
 
@@ -130,7 +131,7 @@ def push_service(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     server = Server(origin=f"https://localhost:{port}")
     httpd = _serve(server, port, context)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))
-    monkeypatch.setitem(app.config, "PUSH_SERVICE_HOSTS", "localhost")
+    change_settings(monkeypatch, app, push_service_hosts="localhost")
     yield server
     httpd.shutdown()
     httpd.server_close()

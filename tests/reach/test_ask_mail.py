@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -18,6 +19,7 @@ from network.extensions import db
 from network.tasks.coordination import expire_asks
 from network.tasks.reach import deliver_ask
 from tests.reach.conftest import Sink, run
+from tests.world import change_settings
 
 Api = Callable[..., Any]
 LINK = re.compile(r"http://localhost(/asks/help/\S+)")
@@ -84,31 +86,29 @@ def test_the_link_expires_with_the_ask_and_works_only_for_its_member(
     smtp_sink: Callable[..., Sink],
     mail_to: Callable[[Sink], None],
     log_in: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sink = smtp_sink()
     mail_to(sink)
-    app.config["ASKS_PER_ALERT"], saved = 1, app.config["ASKS_PER_ALERT"]
-    try:
-        volunteer, other = create_member(trust_level=2), create_member(trust_level=2)
-        post_alert(create_member(trust_level=1), language="en")
-        ask = ask_of(app, volunteer)
-        run(deliver_ask, ask.id)
-        link = mailed_link(sink, volunteer)
+    change_settings(monkeypatch, app, asks_per_alert=1)
+    volunteer, other = create_member(trust_level=2), create_member(trust_level=2)
+    post_alert(create_member(trust_level=1), language="en")
+    ask = ask_of(app, volunteer)
+    run(deliver_ask, ask.id)
+    link = mailed_link(sink, volunteer)
 
-        log_in(other)
-        assert client.get(link).status_code == 404
+    log_in(other)
+    assert client.get(link).status_code == 404
 
-        with app.app_context():
-            stored = db.session.get(Ask, ask.id)
-            assert stored is not None
-            stored.expires_at = utcnow() - timedelta(minutes=1)
-            db.session.commit()
-            expire_asks()
-        log_in(volunteer)
-        assert client.get(link).status_code == 410
-        assert ask_of(app, volunteer).answer == AskAnswer.EXPIRED
-    finally:
-        app.config["ASKS_PER_ALERT"] = saved
+    with app.app_context():
+        stored = db.session.get(Ask, ask.id)
+        assert stored is not None
+        stored.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        expire_asks()
+    log_in(volunteer)
+    assert client.get(link).status_code == 410
+    assert ask_of(app, volunteer).answer == AskAnswer.EXPIRED
 
 
 def test_members_who_switched_ask_mail_off_find_the_ask_in_the_feed(

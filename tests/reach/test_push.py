@@ -21,8 +21,10 @@ from network.coordination.models import Ask, AskChannel
 from network.db import utcnow
 from network.extensions import db
 from network.reach.models import PushSubscription
+from network.settings import settings_of
 from network.tasks.reach import alert_live, deliver_ask
 from tests.reach.conftest import Browser, Server, run, unb64url
+from tests.world import change_settings
 
 Api = Callable[..., Any]
 
@@ -86,7 +88,7 @@ def test_an_asked_member_gets_an_encrypted_signed_discreet_push(
     [pushed] = push_service.requests()
     assert pushed.path == "/push/volunteer-phone"
     assert pushed.headers["content-encoding"] == "aes128gcm"
-    assert pushed.headers["ttl"] == str(app.config["ASK_MINUTES"] * 60)
+    assert pushed.headers["ttl"] == str(settings_of(app).ask_minutes * 60)
     assert pushed.headers["urgency"] == "high"
     verify_vapid(pushed.headers["authorization"], push_service.origin, server_key)
     message = phone.read(pushed.body)
@@ -98,7 +100,7 @@ def test_an_asked_member_gets_an_encrypted_signed_discreet_push(
     [ask] = asks_of(app, volunteer)
     assert ask.channel == AskChannel.PUSH and ask.delivered_at is not None
     # The waiting time starts when the ask arrived.
-    assert ask.expires_at == ask.delivered_at + timedelta(minutes=app.config["ASK_MINUTES"])
+    assert ask.expires_at == ask.delivered_at + timedelta(minutes=settings_of(app).ask_minutes)
     mine = api_as(volunteer, "GET", "/api/v1/me/asks").get_json()["items"]
     assert [(item["channel"], item["alert_id"]) for item in mine] == [("push", alert["id"])]
 
@@ -190,26 +192,24 @@ def test_severe_alerts_reach_members_who_chose_them(
     post_alert: Api,
     push_service: Server,
     browser: Callable[[], Browser],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app.config["ASKS_PER_ALERT"], saved = 0, app.config["ASKS_PER_ALERT"]
-    try:
-        keen, elsewhere = create_member(trust_level=2), create_member(trust_level=2)
-        reporter = create_member(trust_level=1)
-        phone = browser()
-        subscribe(api_as, keen, phone, f"{push_service.origin}/push/keen")
-        subscribe(api_as, elsewhere, browser(), f"{push_service.origin}/push/elsewhere")
-        api_as(keen, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
-        # Severe alerts are pushed only on the platforms a member can help on.
-        api_as(elsewhere, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
-        api_as(elsewhere, "PATCH", "/api/v1/me", json={"platforms": ["tiktok"]})
-        api_as(reporter, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
+    change_settings(monkeypatch, app, asks_per_alert=0)
+    keen, elsewhere = create_member(trust_level=2), create_member(trust_level=2)
+    reporter = create_member(trust_level=1)
+    phone = browser()
+    subscribe(api_as, keen, phone, f"{push_service.origin}/push/keen")
+    subscribe(api_as, elsewhere, browser(), f"{push_service.origin}/push/elsewhere")
+    api_as(keen, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
+    # Severe alerts are pushed only on the platforms a member can help on.
+    api_as(elsewhere, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
+    api_as(elsewhere, "PATCH", "/api/v1/me", json={"platforms": ["tiktok"]})
+    api_as(reporter, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
 
-        mild = post_alert(reporter, severity=2, language="en").get_json()
-        severe = post_alert(reporter, severity=4, language="en").get_json()
-        run(alert_live, mild["id"])
-        run(alert_live, severe["id"])
-    finally:
-        app.config["ASKS_PER_ALERT"] = saved
+    mild = post_alert(reporter, severity=2, language="en").get_json()
+    severe = post_alert(reporter, severity=4, language="en").get_json()
+    run(alert_live, mild["id"])
+    run(alert_live, severe["id"])
 
     [pushed] = push_service.requests()
     assert pushed.path == "/push/keen"

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from network.db import utcnow
 from network.tasks.reach import alert_live, campaign_launched, notice, review_waiting
 from tests.reach.conftest import Browser, Server, run
+from tests.world import change_settings
 
 Api = Callable[..., Any]
 
@@ -69,44 +71,42 @@ def test_team_alerts_reach_the_team_and_launches_reach_who_chose_them(
     post_alert: Api,
     push_service: Server,
     browser: Callable[[], Browser],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app.config["ASKS_PER_ALERT"], saved = 0, app.config["ASKS_PER_ALERT"]
-    try:
-        founder, mate, reporter = (create_member(trust_level=1) for _ in range(3))
-        team = api_as(founder, "POST", "/api/v1/teams", json={"name": "Class 4B"}).get_json()
-        for member in (mate, reporter):
-            api_as(
-                member,
-                "POST",
-                f"/api/v1/teams/{team['id']}/members",
-                json={"invite_code": team["invite_code"]},
-            )
-        mate_phone, reporter_phone = browser(), browser()
-        subscribe(api_as, mate, mate_phone, push_service, "mate")
-        subscribe(api_as, reporter, reporter_phone, push_service, "reporter")
-        alert = post_alert(reporter, team_id=team["id"], language="en").get_json()
-        run(alert_live, alert["id"])
-        # The team hears of it; its reporter does not.
-        assert [request.path for request in push_service.requests()] == ["/push/mate"]
-        assert mate_phone.read(push_service.requests()[0].body)["kind"] == "alert"
-
-        api_as(mate, "PATCH", "/api/v1/me/reach-settings", json={"campaign_launches": True})
-        now = utcnow()
-        campaign = api_as(
-            organiser,
+    change_settings(monkeypatch, app, asks_per_alert=0)
+    founder, mate, reporter = (create_member(trust_level=1) for _ in range(3))
+    team = api_as(founder, "POST", "/api/v1/teams", json={"name": "Class 4B"}).get_json()
+    for member in (mate, reporter):
+        api_as(
+            member,
             "POST",
-            "/api/v1/campaigns",
-            json={
-                "title": "Kindness week",
-                "starts_at": now.isoformat(),
-                "ends_at": (now + timedelta(days=7)).isoformat(),
-                "goal": 10,
-            },
-        ).get_json()
-        api_as(organiser, "POST", f"/api/v1/campaigns/{campaign['id']}/launch")
-        run(campaign_launched, campaign["id"])
-    finally:
-        app.config["ASKS_PER_ALERT"] = saved
+            f"/api/v1/teams/{team['id']}/members",
+            json={"invite_code": team["invite_code"]},
+        )
+    mate_phone, reporter_phone = browser(), browser()
+    subscribe(api_as, mate, mate_phone, push_service, "mate")
+    subscribe(api_as, reporter, reporter_phone, push_service, "reporter")
+    alert = post_alert(reporter, team_id=team["id"], language="en").get_json()
+    run(alert_live, alert["id"])
+    # The team hears of it; its reporter does not.
+    assert [request.path for request in push_service.requests()] == ["/push/mate"]
+    assert mate_phone.read(push_service.requests()[0].body)["kind"] == "alert"
+
+    api_as(mate, "PATCH", "/api/v1/me/reach-settings", json={"campaign_launches": True})
+    now = utcnow()
+    campaign = api_as(
+        organiser,
+        "POST",
+        "/api/v1/campaigns",
+        json={
+            "title": "Kindness week",
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=7)).isoformat(),
+            "goal": 10,
+        },
+    ).get_json()
+    api_as(organiser, "POST", f"/api/v1/campaigns/{campaign['id']}/launch")
+    run(campaign_launched, campaign["id"])
     launched = push_service.requests()[-1]
     assert launched.path == "/push/mate"
     assert mate_phone.read(launched.body)["body"] == "A new campaign has started: Kindness week"
