@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     import network.moderation.api
     import network.notices.api
     import network.privacy.api
+    import network.reach.api
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.notices.views import notices
     from network.pages.views import pages
     from network.privacy.views import privacy
+    from network.reach.views import reach
     from network.teams.views import teams
 
     for blueprint in (
@@ -108,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         digests,
         guidance,
         privacy,
+        reach,
         health,
         api,
     ):

@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Chrome/Edge (FCM), Firefox (Mozilla autopush), Safari (Apple), and Windows (WNS).
+DEFAULT_PUSH_SERVICE_HOSTS = (
+    "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+    "web.push.apple.com,*.push.apple.com,*.notify.windows.com"
+)
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -120,6 +125,15 @@ def load(
         # "cheapest" keeps argon2id with its cheapest parameters: for test suites only.
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE") or "default",
         "INSTANCE_PATH": str(instance),
+        # Web Push: the VAPID key pair (a PEM or base64url private key; the public key is derived
+        # from it). Unset in the embedded mode: made on first run in the instance folder.
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY") or None,
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT") or None,
+        # The server POSTs to a browser's endpoint: only https on these push services (`*.` for
+        # any subdomain), so no internal address can be reached through a subscription.
+        "PUSH_SERVICE_HOSTS": env.get("PUSH_SERVICE_HOSTS", DEFAULT_PUSH_SERVICE_HOSTS),
+        "PUSH_TTL_SECONDS": _int(env, "PUSH_TTL_SECONDS", 12 * 3600),
+        "PUSH_TIMEOUT_SECONDS": _int(env, "PUSH_TIMEOUT_SECONDS", 10),
     }
     if overrides:
         config.update(overrides)

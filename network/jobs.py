@@ -13,6 +13,12 @@ from flask import current_app
 # The jobs services may queue, by their task names (declared in network/tasks/).
 MAIL_NOTICE = "network.notices.mail"
 ANNOUNCE_CAMPAIGN_LAUNCH = "network.campaigns.announce_launch"
+# Reach (network/tasks/reach.py): personal asks, pushes and group chat posts.
+DELIVER_ASK = "network.reach.deliver_ask"
+PUSH_ALERT_LIVE = "network.reach.alert_live"
+PUSH_REVIEW_WAITING = "network.reach.review_waiting"
+PUSH_CAMPAIGN_LAUNCHED = "network.reach.campaign_launched"
+PUSH_NOTICE = "network.reach.notice"
 
 
 def enqueue(name: str, *args: Any, **kwargs: Any) -> None:

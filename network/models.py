@@ -8,6 +8,7 @@ from network.digests.models import Digest
 from network.guidance.models import PracticeAnswer
 from network.moderation.models import AuditEntry
 from network.notices.models import Notice
+from network.reach.models import GroupChat, PushSubscription, ReachSettings
 from network.realtime.models import FeedEvent
 from network.teams.models import Team, TeamMembership
 
@@ -24,9 +25,12 @@ __all__ = [
     "CampaignTemplate",
     "Digest",
     "FeedEvent",
+    "GroupChat",
     "Member",
     "Notice",
     "PracticeAnswer",
+    "PushSubscription",
+    "ReachSettings",
     "Team",
     "TeamMembership",
 ]

@@ -73,6 +73,11 @@ class Settings:
     proxy_fix: bool
     report_country: str
     instance_path: str
+    vapid_private_key: str | None
+    vapid_subject: str | None
+    push_service_hosts: str
+    push_ttl_seconds: int
+    push_timeout_seconds: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

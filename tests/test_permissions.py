@@ -36,7 +36,17 @@ from network.db import utcnow
 from network.extensions import socketio
 from network.realtime import NAMESPACE
 from tests.sockets import socket_clients
-from tests.world import ROLES, World, browser_of, fill, rolled_back, rules_of, visit, world
+from tests.world import (
+    PUSH_KEY,
+    ROLES,
+    World,
+    browser_of,
+    fill,
+    rolled_back,
+    rules_of,
+    visit,
+    world,
+)
 
 __all__ = ["world"]
 
@@ -282,6 +292,21 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/notices/"): Row(members()),
     ("POST", "/notices/read"): Row(members(), form={"up_to": "9"}, changes=False),
     ("POST", "/notices/<int:notice_id>/open"): Row(only("trust2", others=404)),
+    # reach: notifications, the emailed "I'll help" link, group chats, the push worker
+    ("GET", "/profile/reach"): Row(members()),
+    ("POST", "/profile/reach"): Row(
+        members(), form={"team_alerts": "y", "quiet_from": "23:00", "quiet_until": "07:00"}
+    ),
+    ("POST", "/profile/reach/subscriptions/<int:subscription_id>/remove"): Row(
+        only("trust2", others=UNCHANGED)
+    ),
+    ("GET", "/asks/help/<token>"): Row(only("trust2", others=404), ids={"token": "help_token"}),
+    ("GET", "/chats"): Row(organisers()),
+    ("POST", "/chats"): Row(
+        organisers(), form={"name": "Team chat", "url": "json://localhost:9/x", "team_id": ""}
+    ),
+    ("POST", "/chats/<int:chat_id>/remove"): Row(organisers(others=UNCHANGED)),
+    ("GET", "/push-sw.js"): Row(anyone()),
     # the feed
     ("GET", "/feed/"): Row(members()),
     ("GET", "/feed/list"): Row(members()),
@@ -354,6 +379,19 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/api/v1/review/alerts"): Row(organisers()),
     ("GET", "/api/v1/me/notices"): Row(members()),
     ("POST", "/api/v1/me/notices/read"): Row(members(), json={"up_to": 9}, changes=False),
+    ("GET", "/api/v1/me/push-subscriptions"): Row(members()),
+    ("POST", "/api/v1/me/push-subscriptions"): Row(
+        members(),
+        json={
+            "endpoint": "https://fcm.googleapis.com/fcm/send/new-device",
+            "keys": {"p256dh": PUSH_KEY, "auth": "AAAAAAAAAAAAAAAAAAAAAA"},
+        },
+    ),
+    ("DELETE", "/api/v1/me/push-subscriptions/<int:subscription_id>"): Row(
+        only("trust2", others=404)
+    ),
+    ("GET", "/api/v1/me/reach-settings"): Row(members()),
+    ("PATCH", "/api/v1/me/reach-settings"): Row(members(), json={"severe_alerts": True}),
     ("GET", "/api/v1/teams"): Row(members()),
     ("POST", "/api/v1/teams"): Row(members(), json={"name": "Book club"}),
     ("GET", "/api/v1/teams/<int:team_id>"): Row(only("team_member", others=404)),

@@ -39,6 +39,8 @@ from network.digests.unsubscribe import unsubscribe_token
 from network.extensions import db, limiter
 from network.guidance.services import answer_scenario
 from network.notices.models import Notice
+from network.reach.ask_links import help_token
+from network.reach.models import GroupChat, PushSubscription
 from network.teams.services import create_team, join_team
 from tests.conftest import MemberHandle, csrf_token_from
 
@@ -66,6 +68,10 @@ class Visit:
     location: str
     writes: list[str]
     body: str
+
+
+# A browser's P-256 public key (base64url, uncompressed point): the generator point.
+PUSH_KEY = "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"
 
 
 def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World:
@@ -168,7 +174,15 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
         notice = Notice(
             member_id=owner.id, kind="alert_approved", alert_id=open_alert.id, body="Well spotted"
         )
-        db.session.add(notice)
+        subscription = PushSubscription(
+            member_id=owner.id,
+            endpoint="https://fcm.googleapis.com/fcm/send/matrix-device",
+            p256dh=PUSH_KEY,
+            auth="AAAAAAAAAAAAAAAAAAAAAA",
+            device="Phone",
+        )
+        chat = GroupChat(name="Organisers", url="json://localhost:9/matrix", hint="json://…")
+        db.session.add_all([notice, subscription, chat])
         db.session.commit()
         ids = {
             "alert_id": open_alert.id,
@@ -183,6 +197,9 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             "token_id": token.id,
             "answer_id": answer.id,
             "notice_id": notice.id,
+            "subscription_id": subscription.id,
+            "chat_id": chat.id,
+            "help_token": help_token(ask),
             "member_id": members["trust0"].id,
             "token": unsubscribe_token(owner),
             "campaign_mail_token": campaign_mail_token(owner),

@@ -103,6 +103,9 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # For the impact pages: when it reached the feed, and when its first action was claimed.
+    live_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_claim_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def is_active(self) -> bool:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from network import jobs
 from network.accounts.models import Member
 from network.alerts import policy
 from network.alerts.models import (
@@ -32,6 +33,7 @@ from network.extensions import db
 from network.ids import is_id
 from network.moderation import audit
 from network.moderation.trust import flag_weight_sql
+from network.reach import later
 from network.settings import settings
 from network.teams.models import TeamMembership
 from network.teams.queries import team_size
@@ -109,6 +111,8 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         db.session.flush()
         db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
         needs = go_live(alert) if alert.status == AlertStatus.OPEN else None
+        if needs is None:
+            later.after_commit(jobs.PUSH_REVIEW_WAITING, alert.id)
         db.session.commit()
     except sa.exc.IntegrityError:
         # Someone posted the same thread at the same instant: their alert won; join it.
@@ -128,6 +132,7 @@ def go_live(alert: Alert) -> dict[ActionType, Need]:
     Return its needs, for the personal asks that follow the commit."""
     needs = coordination_queries.needs_of(alert)
     feed.announce_alert(alert, "alert.created", needs)
+    alert.live_at = utcnow()
     return needs
 
 
@@ -138,10 +143,14 @@ def ask_members_about(alert: Alert, needs: dict[ActionType, Need]) -> None:
     and the feed should not wait for it. An alert whose asks fail stays live without them."""
     try:
         asks.ask_members(alert, needs=needs)
+        # Then its team, members who chose severe alerts, and group chats hear of it (after the
+        # asks, so nobody asked by name also gets the general push).
+        later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
         db.session.commit()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         log.exception("could not ask members about alert %s", alert.id)
+        later.send(jobs.PUSH_ALERT_LIVE, alert.id)
 
 
 def _wanted(draft: AlertDraft) -> list[str]:

@@ -22,6 +22,7 @@ from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
 from network.moderation import audit
+from network.reach import later
 from network.text import text_problem
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
 
@@ -179,6 +180,7 @@ def launch_campaign(actor: Member, campaign_id: int) -> Campaign:
     campaign.status, campaign.launched_at = CampaignStatus.LIVE, utcnow()
     audit.record(actor, "campaign.launched", "campaign", campaign.id)
     feed.announce_campaign(campaign, launched=True)
+    later.after_commit(jobs.PUSH_CAMPAIGN_LAUNCHED, campaign.id)
     db.session.commit()
     if campaign.notify_by_email:
         try:

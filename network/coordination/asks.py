@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from network import jobs
 from network.accounts.models import Member, MemberStatus
 from network.alerts.models import Alert, AlertReport, AlertStatus
 from network.coordination import feed, queries
@@ -17,6 +18,7 @@ from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, NotFound
 from network.extensions import db
+from network.reach import later, quiet
 from network.settings import settings
 from network.teams.models import TeamMembership
 from network.vocabulary import ActionType
@@ -49,6 +51,8 @@ def ask_members(
     payload = feed.alert_payload(alert, needs) if asks else {}
     for ask in asks:
         feed.announce_ask(ask, alert, payload)
+        # Push, else email, else the feed: the ask's waiting time starts once it arrived.
+        later.after_commit(jobs.DELIVER_ASK, ask.id)
     return asks
 
 
@@ -127,7 +131,11 @@ def _choose(
     # database sort every member, and a server-side cursor costs three round trips.
     for offset in range(0, CANDIDATE_POOL, CANDIDATE_PAGE):
         page = db.session.execute(search.offset(offset).limit(CANDIDATE_PAGE)).all()
+        # Members in their quiet hours are not woken: someone awake is asked instead.
+        sleeping = quiet.asleep(row[0] for row in page)
         for member_id, platforms, languages, comfortable in page:
+            if member_id in sleeping:
+                continue
             # Lists are JSON, compared here rather than in dialect-specific SQL.
             if platforms and alert.platform.value not in platforms:
                 continue

@@ -81,6 +81,14 @@ class AskAnswer(StrEnum):
     EXPIRED = "expired"
 
 
+class AskChannel(StrEnum):
+    """How a personal ask reached the member."""
+
+    FEED = "feed"
+    PUSH = "push"
+    EMAIL = "email"
+
+
 class Ask(Base):
     """A personal request to one member to help with one alert."""
 
@@ -100,3 +108,7 @@ class Ask(Base):
         enum_column_type(AskAnswer, "ask_answer"), default=AskAnswer.PENDING
     )
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set once the ask reached the member (push, mail or the open feed); its waiting time starts
+    # then. Kept, with the answer, so a report can compare channels.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    channel: Mapped[AskChannel | None] = mapped_column(enum_column_type(AskChannel, "ask_channel"))

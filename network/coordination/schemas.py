@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from network.accounts.schemas import Strict
-from network.coordination.models import Action, ActionStatus, AskAnswer
+from network.coordination.models import Action, ActionStatus, AskAnswer, AskChannel
 from network.text import MULTI_LINE
 from network.vocabulary import ActionType
 
@@ -73,6 +73,12 @@ class AskOut(BaseModel):
     asked_at: datetime
     expires_at: datetime
     answer: AskAnswer
+    delivered_at: datetime | None = Field(
+        description="When the ask reached you; your time to answer starts then."
+    )
+    channel: AskChannel | None = Field(
+        description="How it reached you: `push`, `email` or `feed` (null until delivered)."
+    )
 
 
 class AskPage(BaseModel):

@@ -80,6 +80,8 @@ def claim_action(
     )
     db.session.add(action)
     alert.last_activity_at = now
+    if alert.first_claim_at is None:
+        alert.first_claim_at = now  # time to first claim, for the impact pages
     try:
         # Flushed on its own, before any other statement could autoflush it outside this guard.
         db.session.flush()

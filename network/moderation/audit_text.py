@@ -23,6 +23,8 @@ ACTIONS = {
     "campaign.launched": _l("Campaign launched"),
     "campaign.ended": _l("Campaign ended"),
     "campaign.alert_added": _l("Alert added to campaign"),
+    "chat.connected": _l("Group chat connected"),
+    "chat.disconnected": _l("Group chat disconnected"),
     "member.trust_changed": _l("Trust level changed"),
     "member.suspended": _l("Member suspended"),
     "member.reinstated": _l("Member reinstated"),
@@ -46,6 +48,7 @@ DETAILS = {
     "flag_notes": _l("Flag notes deleted"),
     "claims_released": _l("Claims released"),
     "tokens_revoked": _l("API tokens revoked"),
+    "team_id": _l("Team"),
 }
 
 REASONS = {

@@ -28,9 +28,10 @@ def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str 
 
 
 def mail_later(notice: Notice) -> None:
-    """Queue the notice's email after the commit; the notice in the app stands either way."""
+    """Queue the notice's email and push after the commit; the notice stands either way."""
     try:
         jobs.enqueue(jobs.MAIL_NOTICE, notice.id)
+        jobs.enqueue(jobs.PUSH_NOTICE, notice.id)
     except Exception:  # a broker outage must not undo the review that was already saved
         log.exception("could not queue the mail for notice %s", notice.id)
 

@@ -25,10 +25,14 @@ from network.privacy.schemas import (
     NoticeExport,
     PracticeAnswerExport,
     ProfileExport,
+    PushSubscriptionExport,
     ReportedAlertExport,
     TeamExport,
     TokenExport,
 )
+from network.reach.models import PushSubscription
+from network.reach.schemas import ReachSettingsOut
+from network.reach.services import settings_of
 from network.teams.models import Team, TeamMembership
 
 Row = TypeVar("Row")
@@ -72,6 +76,13 @@ def export_of(member: Member) -> MemberExport:
             NoticeExport.model_validate(notice, from_attributes=True)
             for notice in _rows(Notice, Notice.member_id == member.id, Notice.id)
         ],
+        push_subscriptions=[
+            PushSubscriptionExport.model_validate(subscription, from_attributes=True)
+            for subscription in _rows(
+                PushSubscription, PushSubscription.member_id == member.id, PushSubscription.id
+            )
+        ],
+        reach_settings=ReachSettingsOut.of(settings_of(member.id)),
     )
 
 

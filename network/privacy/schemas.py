@@ -12,6 +12,7 @@ from network.accounts.schemas import MemberOut
 from network.alerts.models import AlertStatus, Category, FlagReason, Outcome
 from network.coordination.models import ActionStatus, AskAnswer
 from network.digests.models import DigestStatus
+from network.reach.schemas import ReachSettingsOut
 from network.teams.models import TeamRole
 from network.vocabulary import ActionType
 
@@ -80,6 +81,8 @@ class AskExport(BaseModel):
     expires_at: datetime
     answer: AskAnswer
     answered_at: datetime | None
+    delivered_at: datetime | None
+    channel: str | None
 
 
 class DigestExport(BaseModel):
@@ -134,6 +137,16 @@ class NoticeExport(BaseModel):
     read_at: datetime | None
 
 
+class PushSubscriptionExport(BaseModel):
+    """One of your browsers that got push notifications."""
+
+    id: int
+    endpoint: str
+    device: str
+    created_at: datetime
+    last_sent_at: datetime | None
+
+
 class MemberExport(BaseModel):
     """Everything the network stores about you."""
 
@@ -149,3 +162,5 @@ class MemberExport(BaseModel):
     practice_answers: list[PracticeAnswerExport]
     tokens: list[TokenExport]
     notices: list[NoticeExport]
+    push_subscriptions: list[PushSubscriptionExport]
+    reach_settings: ReachSettingsOut

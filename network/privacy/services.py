@@ -18,6 +18,7 @@ from network.extensions import db
 from network.guidance.models import PracticeAnswer
 from network.moderation import audit
 from network.notices.models import Notice
+from network.reach.models import GroupChat, PushSubscription, ReachSettings
 from network.realtime import connections
 from network.realtime.models import FeedEvent
 from network.settings import settings
@@ -47,7 +48,21 @@ def erase_member(member: Member) -> None:
         db.session.execute(
             sa.update(model).where(model.created_by_id == member_id).values(created_by_id=None)
         )
-    for owned in (AlertReport, AbuseFlag, Ask, Digest, CampaignMember, PracticeAnswer, Notice):
+    db.session.execute(
+        sa.update(GroupChat).where(GroupChat.created_by == member_id).values(created_by=None)
+    )
+    owned_rows = (
+        AlertReport,
+        AbuseFlag,
+        Ask,
+        Digest,
+        CampaignMember,
+        PracticeAnswer,
+        Notice,
+        PushSubscription,
+        ReachSettings,
+    )
+    for owned in owned_rows:
         db.session.execute(
             sa.delete(owned).where(owned.member_id == member_id),
             execution_options={"synchronize_session": False},

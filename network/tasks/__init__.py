@@ -19,6 +19,7 @@ TASK_MODULES = [
     "network.tasks.privacy",
     "network.tasks.moderation",
     "network.tasks.notices",
+    "network.tasks.reach",
 ]
 
 

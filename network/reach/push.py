@@ -1,0 +1,86 @@
+"""Sending one Web Push message: encrypted (aes128gcm), signed with VAPID, with TTL and Urgency."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+import requests
+import sqlalchemy as sa
+from pywebpush import WebPushException, webpush
+
+from network.db import utcnow
+from network.extensions import db
+from network.reach import vapid
+from network.reach.models import PushSubscription
+from network.settings import settings
+
+log = logging.getLogger(__name__)
+
+
+class Sent(StrEnum):
+    """What became of one push."""
+
+    SENT = "sent"
+    GONE = "gone"  # the push service forgot the browser (404/410): the subscription is removed
+    FAILED = "failed"  # worth another try later
+
+
+@dataclass
+class Message:
+    """What the service worker shows: small and discreet (no summary, no link text)."""
+
+    kind: str
+    title: str
+    body: str
+    path: str
+    tag: str
+    ttl: int
+    urgency: str = "normal"
+
+    def payload(self) -> bytes:
+        fields = asdict(self)
+        del fields["ttl"], fields["urgency"]
+        return json.dumps(fields, separators=(",", ":")).encode()
+
+    @classmethod
+    def of(cls, fields: dict[str, object]) -> Message:
+        return cls(**fields)  # type: ignore[arg-type]
+
+
+def send(subscription: PushSubscription, message: Message) -> Sent:
+    """Push one message to one browser (in the caller's transaction: a gone one is deleted)."""
+    key = vapid.vapid()
+    if key is None:
+        return Sent.FAILED
+    try:
+        webpush(
+            {
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            },
+            data=message.payload(),
+            vapid_private_key=key,
+            vapid_claims={"sub": vapid.subject()},
+            content_encoding="aes128gcm",
+            ttl=message.ttl,
+            headers={"Urgency": message.urgency, "Topic": message.tag[:32]},
+            timeout=float(settings().push_timeout_seconds),
+        )
+    except WebPushException as error:
+        status = error.response.status_code if error.response is not None else None
+        if status in (404, 410):
+            db.session.execute(
+                sa.delete(PushSubscription).where(PushSubscription.id == subscription.id)
+            )
+            log.info("push subscription %s is gone (%s); removed", subscription.id, status)
+            return Sent.GONE
+        log.warning("push to subscription %s failed: %s", subscription.id, status)
+        return Sent.FAILED
+    except requests.RequestException as error:
+        log.warning("push to subscription %s failed: %s", subscription.id, type(error).__name__)
+        return Sent.FAILED
+    subscription.last_sent_at = utcnow()
+    return Sent.SENT

@@ -1,0 +1,70 @@
+"""Reach jobs: personal asks by push or email, pushes of alerts, launches and reviews, and
+posts to group chats. Never run inside a request."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from celery import Task, shared_task
+
+from network.reach import chats, deliver
+from network.reach.push import Message, Sent
+
+ASK_TRIES = 4
+PUSH_TRIES = 5
+
+
+def _backoff(tries: int) -> int:
+    return int(30 * 2**tries)  # 30 s, 1 min, 2 min, 4 min, …
+
+
+def _again(fanout: deliver.Fanout) -> list[int]:
+    for subscription_id, message in fanout.again:
+        push_again.apply_async((subscription_id, asdict(message), 1), countdown=_backoff(0))
+    return fanout.reached
+
+
+@shared_task(name="network.reach.deliver_ask", bind=True, max_retries=ASK_TRIES)
+def deliver_ask(self: Task, ask_id: int) -> str:
+    """Bring a personal ask to its member: push, else email, else the feed."""
+    outcome = deliver.deliver_ask(ask_id, last_try=self.request.retries >= ASK_TRIES)
+    if outcome == "retry":
+        raise self.retry(countdown=_backoff(self.request.retries))
+    return outcome
+
+
+@shared_task(name="network.reach.push_again")
+def push_again(subscription_id: int, message: dict[str, Any], tries: int) -> str:
+    """Try a failed push again, backing off; a gone subscription is removed."""
+    sent = deliver.push_again(subscription_id, Message.of(message))
+    if sent == Sent.FAILED and tries < PUSH_TRIES:
+        push_again.apply_async((subscription_id, message, tries + 1), countdown=_backoff(tries))
+    return sent.value
+
+
+@shared_task(name="network.reach.alert_live")
+def alert_live(alert_id: int) -> dict[str, Any]:
+    """Tell the alert's team, members who want severe alerts, and group chats of a new alert."""
+    return {
+        "pushed": _again(deliver.alert_went_live(alert_id)),
+        "chats": chats.post_new_alert(alert_id),
+    }
+
+
+@shared_task(name="network.reach.review_waiting")
+def review_waiting(alert_id: int) -> list[int]:
+    """Tell organisers who chose it that an alert waits for review."""
+    return _again(deliver.review_waiting(alert_id))
+
+
+@shared_task(name="network.reach.campaign_launched")
+def campaign_launched(campaign_id: int) -> list[int]:
+    """Tell members who chose it that a campaign was launched."""
+    return _again(deliver.campaign_launched(campaign_id))
+
+
+@shared_task(name="network.reach.notice")
+def notice(notice_id: int) -> list[int]:
+    """Push a reporter how their alert was reviewed."""
+    return _again(deliver.notice_pushed(notice_id))

@@ -1,0 +1,146 @@
+"""A member without push gets a personal ask by email: its "I'll help" link works once, and
+expires with the ask."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from network.coordination.models import Ask, AskAnswer, AskChannel
+from network.db import utcnow
+from network.extensions import db
+from network.tasks.coordination import expire_asks
+from network.tasks.reach import deliver_ask
+from tests.reach.conftest import Sink, run
+from tests.world import change_settings
+
+Api = Callable[..., Any]
+LINK = re.compile(r"http://localhost(/asks/help/\S+)")
+
+
+def ask_of(app: Flask, member: Any) -> Ask:
+    with app.app_context():
+        [ask] = db.session.scalars(sa.select(Ask).where(Ask.member_id == member.id)).all()
+        return ask
+
+
+def mailed_link(sink: Sink, member: Any) -> str:
+    [message] = sink.to(member.email)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    match = LINK.search(body.get_content())
+    assert match, body.get_content()
+    return match.group(1)
+
+
+def test_the_emailed_link_accepts_the_ask_once_and_opens_the_alert(
+    app: Flask,
+    client: FlaskClient,
+    create_member: Any,
+    post_alert: Api,
+    smtp_sink: Callable[..., Sink],
+    mail_to: Callable[[Sink], None],
+    log_in: Any,
+) -> None:
+    sink = smtp_sink()
+    mail_to(sink)
+    volunteer, reporter = create_member(trust_level=2), create_member(trust_level=1)
+    summary = "Dozens of comments mocking a girl for her religion."
+    alert = post_alert(reporter, severity=2, summary=summary, language="en").get_json()
+    ask = ask_of(app, volunteer)
+
+    assert run(deliver_ask, ask.id) == "email"
+
+    [message] = sink.to(volunteer.email)
+    assert message["Subject"] == "You are asked to help with an alert"
+    assert summary not in message.as_string()
+    link = mailed_link(sink, volunteer)
+    delivered = ask_of(app, volunteer)
+    assert delivered.channel == AskChannel.EMAIL and delivered.delivered_at is not None
+
+    # Logged out, the link asks to log in first and is not used up.
+    assert "/login" in client.get(link).headers["Location"]
+    log_in(volunteer)
+    opened = client.get(link)
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith(f"/alerts/{alert['id']}")
+    assert ask_of(app, volunteer).answer == AskAnswer.ACCEPTED
+
+    again = client.get(link)
+    assert again.status_code == 410
+    assert "expired or was used already" in again.get_data(as_text=True)
+
+
+def test_the_link_expires_with_the_ask_and_works_only_for_its_member(
+    app: Flask,
+    client: FlaskClient,
+    create_member: Any,
+    post_alert: Api,
+    smtp_sink: Callable[..., Sink],
+    mail_to: Callable[[Sink], None],
+    log_in: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sink = smtp_sink()
+    mail_to(sink)
+    change_settings(monkeypatch, app, asks_per_alert=1)
+    volunteer, other = create_member(trust_level=2), create_member(trust_level=2)
+    post_alert(create_member(trust_level=1), language="en")
+    ask = ask_of(app, volunteer)
+    run(deliver_ask, ask.id)
+    link = mailed_link(sink, volunteer)
+
+    log_in(other)
+    assert client.get(link).status_code == 404
+
+    with app.app_context():
+        stored = db.session.get(Ask, ask.id)
+        assert stored is not None
+        stored.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        expire_asks()
+    log_in(volunteer)
+    assert client.get(link).status_code == 410
+    assert ask_of(app, volunteer).answer == AskAnswer.EXPIRED
+
+
+def test_members_who_switched_ask_mail_off_find_the_ask_in_the_feed(
+    app: Flask,
+    api_as: Api,
+    create_member: Any,
+    post_alert: Api,
+    smtp_sink: Callable[..., Sink],
+    mail_to: Callable[[Sink], None],
+) -> None:
+    sink = smtp_sink()
+    mail_to(sink)
+    volunteer = create_member(trust_level=2)
+    api_as(volunteer, "PATCH", "/api/v1/me/reach-settings", json={"ask_mail": False})
+    post_alert(create_member(trust_level=1), language="en")
+    ask = ask_of(app, volunteer)
+    assert run(deliver_ask, ask.id) == "feed"
+    assert sink.to(volunteer.email) == []
+    assert ask_of(app, volunteer).channel == AskChannel.FEED
+
+
+def test_unverified_members_get_no_ask_by_mail(
+    app: Flask,
+    create_member: Any,
+    post_alert: Api,
+    smtp_sink: Callable[..., Sink],
+    mail_to: Callable[[Sink], None],
+) -> None:
+    sink = smtp_sink()
+    mail_to(sink)
+    volunteer = create_member(trust_level=2, verified=False)
+    post_alert(create_member(trust_level=1), language="en")
+    ask = ask_of(app, volunteer)
+    assert run(deliver_ask, ask.id) == "feed"
+    assert sink.per_recipient() == {}
