@@ -6,6 +6,7 @@ from network.campaigns.models import Campaign, CampaignMember, CampaignTemplate
 from network.coordination.models import Action, Ask
 from network.digests.models import Digest
 from network.guidance.models import PracticeAnswer
+from network.learning.models import CheckIn, Experiment
 from network.moderation.models import AuditEntry
 from network.notices.models import Notice
 from network.reach.models import GroupChat, PushSubscription, ReachSettings
@@ -23,7 +24,9 @@ __all__ = [
     "Campaign",
     "CampaignMember",
     "CampaignTemplate",
+    "CheckIn",
     "Digest",
+    "Experiment",
     "FeedEvent",
     "GroupChat",
     "Member",

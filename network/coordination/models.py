@@ -70,6 +70,9 @@ class Action(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Private: only the volunteer sees it.
     note: Mapped[str | None] = mapped_column(sa.String(1000))
+    # Which message template the volunteer copied (its id and tone), never the text they sent.
+    template_id: Mapped[str | None] = mapped_column(sa.String(64))
+    template_tone: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class AskAnswer(StrEnum):

@@ -46,5 +46,10 @@ class Digest(Base):
     numbers: Mapped[dict[str, Any]] = mapped_column(sa.JSON(), default=dict)
     norm_kind: Mapped[str | None] = mapped_column(sa.String(16))
     norm_message: Mapped[str | None] = mapped_column(sa.String(300))
+    # The experiment this digest took part in and the arm (norm message code) it showed.
+    experiment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("experiment.id", ondelete="SET NULL"), index=True
+    )
+    experiment_arm: Mapped[str | None] = mapped_column(sa.String(32))
     message_id: Mapped[str | None] = mapped_column(sa.String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

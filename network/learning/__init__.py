@@ -1,0 +1,1 @@
+"""The learning loop: what happened after each action, and norm-message experiments."""
