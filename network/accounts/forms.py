@@ -24,7 +24,7 @@ from wtforms.validators import (
 from network.accounts import names
 from network.accounts.models import DigestFrequency
 from network.accounts.passwords import password_problem
-from network.accounts.services import time_zones
+from network.accounts.services import normalise_email, time_zones
 from network.forms import Form
 from network.vocabulary import ActionType, action_info, language_choices, platform_choices
 from network.widgets import MultiCheckboxField
@@ -35,7 +35,10 @@ def locale_choices() -> list[tuple[str, str]]:
 
 
 class SignUpForm(Form):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(max=256)],
@@ -62,7 +65,7 @@ class SignUpForm(Form):
     def validate_password(self, field: Field) -> None:
         problem = password_problem(
             field.data or "",
-            email=(self.email.data or "").strip(),
+            email=normalise_email(self.email.data or ""),  # as the service will store it
             display_name=(self.display_name.data or "").strip(),
         )
         if problem:
@@ -139,7 +142,10 @@ class ResendVerificationForm(Form):
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
 
 
 class ResetPasswordForm(Form):
@@ -155,7 +161,8 @@ class ResetPasswordForm(Form):
 
 class EmailChangeForm(Form):
     new_email = EmailField(
-        _l("New email address"), validators=[DataRequired(), Email(), Length(max=254)]
+        _l("New email address"),
+        validators=[DataRequired(), Email(), Length(max=254)],
     )
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -9,6 +10,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
+from email_validator import validate_email
 from flask_babel import gettext as _
 
 from network.accounts import names, passwords
@@ -28,8 +30,19 @@ def time_zones() -> frozenset[str]:
 
 
 def normalise_email(email: str) -> str:
-    """Return the email address in the form it is stored and compared in."""
-    return email.strip().lower()
+    """Return the email address in the one form it is stored, compared and rate limited in.
+
+    The same rule as the API's EmailStr (the email_validator package's normalisation: IDNA and
+    Unicode NFC, so a full-width letter or an ideographic full stop in the domain, or its upper
+    case, names the same mailbox), then lower case. Never raises: an address it cannot read is
+    only trimmed and lowered (a form or schema refuses it; a limiter key must still be computed).
+    """
+    address = str(email).strip()
+    with contextlib.suppress(ValueError):  # EmailNotValidError and encoding errors alike
+        address = validate_email(
+            address, check_deliverability=False, globally_deliverable=False, test_environment=True
+        ).normalized
+    return address.lower()
 
 
 def sign_up(
@@ -138,11 +151,12 @@ def _end_live_connections(member_id: int) -> None:
 
 def change_password(member: Member, *, current_password: str, new_password: str) -> None:
     """Replace the member's password and revoke their other sessions and their API tokens."""
-    if not passwords.verify_password(member.password_hash, current_password):
-        raise ValidationFailed(
-            _("Your current password is incorrect."),
-            fields={"current_password": _("Your current password is incorrect.")},
-        )
+    check_password(
+        member,
+        current_password,
+        field="current_password",
+        message=_("Your current password is incorrect."),
+    )
     problem = passwords.password_problem(
         new_password, email=member.email, display_name=member.display_name
     )
@@ -150,6 +164,21 @@ def change_password(member: Member, *, current_password: str, new_password: str)
         raise ValidationFailed(problem, fields={"new_password": problem})
     member.password_hash = passwords.hash_password(new_password)
     revoke_access(member)
+
+
+WRONG_PASSWORD = "wrong_password"  # noqa: S105 (the code of an error, not a secret)
+
+
+def check_password(
+    member: Member, password: str, *, field: str = "password", message: str | None = None
+) -> None:
+    """Refuse a logged-in member's re-entered password if it is wrong (code WRONG_PASSWORD).
+
+    Only this refusal uses up the member's password allowance: a right password with, say, a
+    weak new one costs nothing."""
+    if not passwords.verify_password(member.password_hash, password):
+        message = message or _("Your password is incorrect.")
+        raise ValidationFailed(message, fields={field: message}, code=WRONG_PASSWORD)
 
 
 def revoke_access(member: Member) -> None:
@@ -256,10 +285,7 @@ def _preference_problems(
 
 def delete_account(member: Member, *, password: str) -> None:
     """Erase the member after they confirmed with their password."""
-    if not passwords.verify_password(member.password_hash, password):
-        raise ValidationFailed(
-            _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
-        )
+    check_password(member, password)
     from network.privacy.services import erase_member  # privacy builds on members, not back
 
     erase_member(member)
@@ -274,10 +300,7 @@ def create_own_token(member: Member, *, password: str, name: str) -> tuple[Acces
     """Issue a token to a logged-in member who entered their password again; return it once."""
     # A session alone is not enough: a borrowed or stolen session must not mint a credential
     # that outlives it.
-    if not passwords.verify_password(member.password_hash, password):
-        raise ValidationFailed(
-            _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
-        )
+    check_password(member, password)
     return issue_token(member, name=name)
 
 

@@ -11,10 +11,11 @@ from werkzeug.wrappers import Response
 
 from network.accounts import recovery, services
 from network.accounts.api import (
-    LOGIN_LIMIT_PER_ACCOUNT,
     LOGIN_LIMITS,
     MAIL_LIMIT_PER_ADDRESS,
+    PASSWORD_RECHECK_LIMITS,
     SIGNUP_LIMIT,
+    note_password_refusal,
 )
 from network.accounts.forms import (
     DeleteAccountForm,
@@ -114,9 +115,16 @@ for _limit in reversed(LOGIN_LIMITS):
     _limited_authenticate = _limit(_limited_authenticate)
 
 
-@LOGIN_LIMIT_PER_ACCOUNT
-def _count_password_attempt() -> None:
-    """Count a re-entered password against the account's login allowance (no guessing)."""
+def _password_allowance() -> None:
+    """Refuse (429) a re-entered password once the member or the client used up its allowance.
+
+    Called before the password is checked; only a wrong password is then counted against the
+    member (see note_password_refusal), every attempt against the client."""
+
+
+check_password_allowance = _password_allowance
+for _limit in reversed(PASSWORD_RECHECK_LIMITS):
+    check_password_allowance = _limit(check_password_allowance)
 
 
 @accounts.post("/logout")
@@ -182,7 +190,7 @@ def change_password() -> str | Response:
     member = _me()
     form = PasswordForm()
     if form.validate_on_submit():
-        _count_password_attempt()
+        check_password_allowance()
         try:
             services.change_password(
                 member,
@@ -190,6 +198,7 @@ def change_password() -> str | Response:
                 new_password=form.new_password.data or "",
             )
         except ServiceError as error:
+            note_password_refusal(error)
             show_service_error(form, error)
         else:
             login_user(member)  # this session carries the new version; the others no longer match
@@ -204,10 +213,11 @@ def delete_account() -> str | Response:
     """Erase the account after confirmation with the password."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        _count_password_attempt()
+        check_password_allowance()
         try:
             services.delete_account(_me(), password=form.password.data or "")
         except ServiceError as error:
+            note_password_refusal(error)
             show_service_error(form, error)
         else:
             logout_user()
