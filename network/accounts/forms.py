@@ -35,10 +35,7 @@ def locale_choices() -> list[tuple[str, str]]:
 
 
 class SignUpForm(Form):
-    email = EmailField(
-        _l("Email address"),
-        validators=[DataRequired(), Email(), Length(max=254)],
-    )
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(max=256)],
@@ -142,10 +139,7 @@ class ResendVerificationForm(Form):
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField(
-        _l("Email address"),
-        validators=[DataRequired(), Email(), Length(max=254)],
-    )
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
 class ResetPasswordForm(Form):
@@ -161,8 +155,7 @@ class ResetPasswordForm(Form):
 
 class EmailChangeForm(Form):
     new_email = EmailField(
-        _l("New email address"),
-        validators=[DataRequired(), Email(), Length(max=254)],
+        _l("New email address"), validators=[DataRequired(), Email(), Length(max=254)]
     )
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)])
 
