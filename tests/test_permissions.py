@@ -316,7 +316,7 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("POST", "/campaigns/<int:campaign_id>/leave"): Row(only("trust2", others=UNCHANGED)),
     ("POST", "/campaigns/<int:campaign_id>/alerts"): Row(organisers(), form=the_alert_reference),
     ("POST", "/campaigns/<int:campaign_id>/templates"): Row(
-        organisers(), form={"action_type": "counter_speech", "language": "en", "body": "Not OK."}
+        organisers(), form={"action_type": "report_platform", "language": "en", "body": "Not OK."}
     ),
     # the signed link is the credential (the campaign-mail link of "trust2")
     ("GET", "/campaigns/unsubscribe/<token>"): Row(anyone(), ids=CAMPAIGN_MAIL_TOKEN),
@@ -406,7 +406,7 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("POST", "/api/v1/campaigns/<int:campaign_id>/alerts"): Row(organisers(), json=the_open_alert),
     ("POST", "/api/v1/campaigns/<int:campaign_id>/templates"): Row(
         organisers(),
-        json={"action_type": "counter_speech", "language": "en", "body": "This is not OK."},
+        json={"action_type": "report_platform", "language": "en", "body": "This is not OK."},
     ),
     ("POST", "/api/v1/campaigns/<int:campaign_id>/members"): Row(members(trust2=200)),
     ("POST", "/api/v1/campaigns/<int:campaign_id>/members", "draft"): Row(

@@ -20,6 +20,7 @@ from network.accounts.models import Member
 from network.extensions import db
 from tests.alerts.conftest import alert_body
 from tests.conftest import csrf_token_from
+from tests.world import change_settings
 
 SIGN_UP_LIMIT = 5
 LOGIN_LIMIT = 25
@@ -285,7 +286,7 @@ def recheck(browser: FlaskClient, form: str, password: str, **extra: str) -> Any
 
 @pytest.fixture
 def small_account_allowance(app: Flask, monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_ACCOUNT", "3 per hour")
+    change_settings(monkeypatch, app, login_limit_per_account="3 per hour")
     return 3
 
 
@@ -340,7 +341,7 @@ def test_a_right_password_with_a_weak_new_one_costs_no_attempt(
 def test_re_entered_passwords_count_against_the_clients_log_in_limit(
     app: Flask, create_member: Any, monkeypatch: pytest.MonkeyPatch, form: str
 ) -> None:
-    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "3 per 5 minutes")
+    change_settings(monkeypatch, app, login_limit_per_ip="3 per 5 minutes")
     member = create_member()
     browser = browser_at(app, "10.12.0.1")
     assert page_login(browser, member.email, member.password).status_code == 302  # 1
@@ -357,8 +358,8 @@ SHORT_LIMIT, SHORT_WINDOW = "3 per 2 seconds", 2
 @pytest.fixture
 def short_limits(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Shrink the claim and flag limits so their windows pass within the test (read per request)."""
-    monkeypatch.setitem(app.config, "CLAIM_LIMIT", SHORT_LIMIT)
-    monkeypatch.setitem(app.config, "FLAG_LIMIT", SHORT_LIMIT)
+    change_settings(monkeypatch, app, claim_limit=SHORT_LIMIT)
+    change_settings(monkeypatch, app, flag_limit=SHORT_LIMIT)
 
 
 def open_alerts(api_as: Any, create_member: Any, n: int) -> list[int]:

@@ -22,9 +22,10 @@ from wtforms.validators import (
 )
 
 from network.accounts import names
+from network.accounts.addresses import normalise_email
 from network.accounts.models import DigestFrequency
 from network.accounts.passwords import password_problem
-from network.accounts.services import normalise_email, time_zones
+from network.accounts.services import time_zones
 from network.forms import Form
 from network.vocabulary import ActionType, action_info, language_choices, platform_choices
 from network.widgets import MultiCheckboxField

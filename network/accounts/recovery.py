@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from network.accounts import links, mailing, passwords, services
+from network.accounts.addresses import normalise_email
 from network.accounts.models import Member
 from network.db import utcnow
 from network.errors import Conflict, Forbidden, ValidationFailed
@@ -13,7 +14,7 @@ from network.extensions import db
 
 
 def _member_with(email: str) -> Member | None:
-    address = services.normalise_email(email)
+    address = normalise_email(email)
     return db.session.scalar(sa.select(Member).where(Member.email == address))
 
 
@@ -93,7 +94,7 @@ def request_email_change(member: Member, *, password: str, new_email: str) -> No
     if not member.is_active:
         raise _not_active()
     services.check_password(member, password)
-    address = services.normalise_email(new_email)
+    address = normalise_email(new_email)
     if address == member.email:
         return
     # The current address hears of it, so a stolen password cannot move the account unnoticed.

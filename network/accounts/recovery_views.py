@@ -8,13 +8,6 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts import links, recovery, services
-from network.accounts.api import (
-    MAIL_LIMIT_PER_ADDRESS,
-    MAIL_LIMIT_PER_IP,
-    MAIL_LIMIT_PER_NEW_ADDRESS,
-    MAIL_LIMIT_PER_OWN_ADDRESS,
-    note_password_refusal,
-)
 from network.accounts.forms import (
     EmailChangeForm,
     ForgotPasswordForm,
@@ -22,9 +15,17 @@ from network.accounts.forms import (
     ResetPasswordForm,
     TokenForm,
 )
+from network.accounts.limits import (
+    MAIL_LIMIT_PER_ADDRESS,
+    MAIL_LIMIT_PER_IP,
+    MAIL_LIMIT_PER_NEW_ADDRESS,
+    MAIL_LIMIT_PER_OWN_ADDRESS,
+    check_password_allowance,
+    note_password_refusal,
+)
 from network.accounts.models import Member
 from network.accounts.schemas import RESET_SENT
-from network.accounts.views import accounts, check_password_allowance
+from network.accounts.views import accounts
 from network.errors import ServiceError
 from network.forms import show_service_error
 

@@ -18,8 +18,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from network.accounts.addresses import normalise_email
 from network.accounts.models import DigestFrequency, Member, Role
-from network.accounts.services import normalise_email
 from network.db import storable_moment
 from network.text import MULTI_LINE, moment_problem, text_problem, texts_in
 from network.vocabulary import ActionType, Locale, Platform

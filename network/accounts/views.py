@@ -10,13 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from network.accounts import recovery, services
-from network.accounts.api import (
-    LOGIN_LIMITS,
-    MAIL_LIMIT_PER_ADDRESS,
-    PASSWORD_RECHECK_LIMITS,
-    SIGNUP_LIMIT,
-    note_password_refusal,
-)
 from network.accounts.forms import (
     DeleteAccountForm,
     LoginForm,
@@ -26,11 +19,19 @@ from network.accounts.forms import (
     SignUpForm,
     TokenForm,
 )
+from network.accounts.limits import (
+    LOGIN_LIMITS,
+    MAIL_LIMIT_PER_ADDRESS,
+    SIGNUP_LIMIT,
+    check_password_allowance,
+    note_password_refusal,
+)
 from network.accounts.models import Member
 from network.accounts.queries import tokens_of
 from network.accounts.schemas import JOIN_SENT
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.guidance.queries import practice_record
 
 accounts = Blueprint("accounts", __name__)
 
@@ -115,18 +116,6 @@ for _limit in reversed(LOGIN_LIMITS):
     _limited_authenticate = _limit(_limited_authenticate)
 
 
-def _password_allowance() -> None:
-    """Refuse (429) a re-entered password once the member or the client used up its allowance.
-
-    Called before the password is checked; only a wrong password is then counted against the
-    member (see note_password_refusal), every attempt against the client."""
-
-
-check_password_allowance = _password_allowance
-for _limit in reversed(PASSWORD_RECHECK_LIMITS):
-    check_password_allowance = _limit(check_password_allowance)
-
-
 @accounts.post("/logout")
 @login_required
 def logout() -> Response:
@@ -180,6 +169,7 @@ def profile() -> str | Response:
         member=member,
         tokens=tokens_of(member),
         token_form=TokenForm(formdata=None, prefix="token"),
+        practice=practice_record(member),
     )
 
 
@@ -240,7 +230,3 @@ def revoke_token(token_id: int) -> Response:
         else:
             flash(_("The token is revoked."), "success")
     return redirect(url_for("accounts.profile"))
-
-
-# The pages of the account's address and password recovery register on this blueprint too.
-from network.accounts import recovery_views  # noqa: E402,F401

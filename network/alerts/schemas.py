@@ -1,16 +1,20 @@
-"""Request and response schemas of alerts, reviews, flags and trust."""
+"""Request and response schemas of alerts and their flags."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from network.accounts.models import Member
 from network.accounts.schemas import Strict
+from network.alerts import queries as alert_queries
 from network.alerts.models import Alert, AlertStatus, Category, FlagReason, Outcome
-from network.coordination.needs import Need
+from network.coordination import queries as coordination
+from network.coordination.needs import PUBLIC_VOICES, Need
+from network.guidance.rules import allowed_actions
 from network.ids import Id
 from network.text import MULTI_LINE
 from network.vocabulary import ActionType, Platform
@@ -69,11 +73,20 @@ class AlertOut(BaseModel):
     summary: str
     language: str
     target_requested_help: bool
-    wanted_actions: list[str]
-    responder_goal: int
+    wanted_actions: list[str] = Field(
+        description="The actions the target welcomes that the guidance allows on this alert."
+    )
+    responder_goal: int = Field(
+        description="Public voices wanted; 0 when the guidance allows no public voice here."
+    )
     status: AlertStatus
     hidden: bool
-    flag_count: int
+    reporter_count: int = Field(description="How many members reported the thread.")
+    flag_count: int = Field(
+        description="Deprecated: the same number as reporter_count (it never counted abuse "
+        "flags), served until the next release.",
+        json_schema_extra={"deprecated": True},
+    )
     outcome: Outcome | None
     campaign_id: int | None
     team_id: int | None
@@ -84,6 +97,9 @@ class AlertOut(BaseModel):
 
     @classmethod
     def of(cls, alert: Alert, *, reported_by_me: bool, needs: Mapping[Any, Need]) -> AlertOut:
+        # Never advertise what the guide forbids: no public voices under a threat.
+        allowed = allowed_actions(alert.category, alert.severity)
+        public = any(action in allowed for action in PUBLIC_VOICES)
         return cls(
             id=alert.id,
             url=alert.url,
@@ -94,11 +110,12 @@ class AlertOut(BaseModel):
             summary=alert.summary,
             language=alert.language,
             target_requested_help=alert.target_requested_help,
-            wanted_actions=list(alert.wanted_actions),
-            responder_goal=alert.responder_goal,
+            wanted_actions=[code for code in alert.wanted_actions if code in allowed],
+            responder_goal=alert.responder_goal if public else 0,
             status=alert.status,
             hidden=alert.hidden_at is not None,
-            flag_count=alert.flag_count,
+            reporter_count=alert.reporter_count,
+            flag_count=alert.reporter_count,
             outcome=alert.outcome,
             campaign_id=alert.campaign_id,
             team_id=alert.team_id,
@@ -130,13 +147,6 @@ class AlertListQuery(Strict):
     limit: int = Field(default=25, ge=1, le=100)
 
 
-class ReviewIn(Strict):
-    """An organiser's decision on a pending or hidden alert."""
-
-    decision: Literal["approve", "reject"]
-    reason: Remark = ""
-
-
 class FlagIn(Strict):
     """Flag an alert as misleading or abusive."""
 
@@ -150,15 +160,10 @@ class ResolveIn(Strict):
     outcome: Outcome
 
 
-class TrustIn(Strict):
-    """Set a member's trust level (organisers)."""
-
-    trust_level: int = Field(ge=0, le=3)
-    reason: Remark = ""
-
-
-class TrustOut(BaseModel):
-    """A member's trust level after a change."""
-
-    id: int
-    trust_level: int
+def alert_out(actor: Member, alert: Alert) -> AlertOut:
+    """Return one alert as the API shows it to this member, with its live needs."""
+    return AlertOut.of(
+        alert,
+        reported_by_me=bool(alert_queries.reported_by(actor, [alert.id])),
+        needs=coordination.needs_of(alert),
+    )

@@ -9,17 +9,18 @@ from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
 from network.alerts import policy, queries, services
-from network.alerts.api import FLAG_LIMIT, POST_LIMIT, count_against_limit
 from network.alerts.forms import AlertForm, FlagForm, ResolveForm
 from network.alerts.guide import category_label, platform_label, severity_guide
+from network.alerts.limits import FLAG_LIMIT, POST_LIMIT, count_against_limit
 from network.alerts.models import AlertStatus, Category
 from network.api.pagination import decode_cursor, encode_cursor
 from network.edge import int_arg
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.guidance.queries import alert_help
 from network.guidance.rules import allowed_actions
 from network.moderation.queries import flags_of
-from network.teams.queries import team_size, teams_of
+from network.teams.queries import member_counts, teams_of
 from network.vocabulary import Platform, action_info, language_name
 
 alerts = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -76,9 +77,11 @@ def index() -> str:
 
 def _team_choices() -> list[tuple[int, str]]:
     choices = []
-    for team in teams_of(_me(), limit=200):
+    teams = teams_of(_me(), limit=200)
+    sizes = member_counts([team.id for team in teams])  # one query for every team
+    for team in teams:
         name = team.name
-        if team_size(team.id) < services.TEAM_ALERT_MIN_MEMBERS:
+        if sizes.get(team.id, 0) < services.TEAM_ALERT_MIN_MEMBERS:
             name = _("%(team)s (too small for team alerts)", team=team.name)
         choices.append((team.id, name))
     return choices
@@ -152,6 +155,7 @@ def show(alert_id: int) -> str:
     return render_template(
         "alerts/show.html",
         alert=alert,
+        help=alert_help(alert),
         guide=severity_guide(),
         # What the guide allows here: no public voices are asked for a threat, whatever the goal.
         allowed=allowed_actions(alert.category, alert.severity),

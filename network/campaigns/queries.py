@@ -105,7 +105,8 @@ def templates_of(campaign_id: int) -> list[CampaignTemplate]:
 
 def suggested_alerts(campaign: Campaign, limit: int = 10) -> list[Alert]:
     """Return open alerts in no campaign that match the campaign's focus, most urgent first."""
-    # Team alerts stay within their team: a campaign page shows its alerts to everyone.
+    # Team alerts are visible to every member, but they belong to their team's own work: the
+    # campaign page (shown to everyone) suggests network alerts only.
     query = sa.select(Alert).where(
         Alert.campaign_id.is_(None),
         Alert.team_id.is_(None),

@@ -10,9 +10,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from network import jobs
 from network.accounts.models import Member
+from network.accounts.policy import require_organiser
 from network.alerts.models import Alert, AlertStatus, Category
-from network.alerts.policy import require_organiser
 from network.campaigns.mailing import member_for_token, record_launch_mail
 from network.campaigns.models import Campaign, CampaignMember, CampaignStatus, CampaignTemplate
 from network.coordination import feed
@@ -79,11 +80,20 @@ def _problems(draft: CampaignDraft) -> dict[str, str]:
 
 
 def _against_guidance(actions: list[str], focus: list[str]) -> str | None:
-    """Say why an action may not be recommended for the focus; None when all may be."""
+    """Say why an action may not be recommended for the focus; None when all may be.
+
+    An empty focus means any category, so it counts as every category."""
     for action in actions:
-        for category in focus:
+        for category in focus or [kind.value for kind in Category]:
             if rules.never_asked(action, category):
-                return rules.refusal(action, category, severity=1)
+                refusal = rules.refusal(action, category, severity=1)
+                if focus:
+                    return refusal
+                return _(
+                    "%(refusal)s A campaign without a category focus is about every category: "
+                    "choose the categories it is for.",
+                    refusal=refusal,
+                )
     return None
 
 
@@ -130,6 +140,21 @@ def update_campaign(actor: Member, campaign_id: int, draft: CampaignDraft) -> Ca
     if campaign.status == CampaignStatus.ENDED:
         raise Conflict(_("An ended campaign cannot be changed."), code="campaign_ended")
     problems = _problems(draft)
+    if "focus_categories" not in problems:
+        # Its templates must suit the new focus as much as its recommended actions.
+        kept = list(
+            db.session.scalars(
+                sa.select(CampaignTemplate.action_type)
+                .where(CampaignTemplate.campaign_id == campaign.id)
+                .distinct()
+            )
+        )
+        unsafe = _against_guidance([str(action) for action in kept], draft.focus_categories)
+        if unsafe:
+            problems["focus_categories"] = _(
+                "The campaign has message templates this focus may not have. %(reason)s",
+                reason=unsafe,
+            )
     if problems:
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
     _apply(campaign, draft)
@@ -156,10 +181,8 @@ def launch_campaign(actor: Member, campaign_id: int) -> Campaign:
     feed.announce_campaign(campaign, launched=True)
     db.session.commit()
     if campaign.notify_by_email:
-        from network.tasks.campaigns import announce_launch
-
         try:
-            announce_launch.delay(campaign.id)
+            jobs.enqueue(jobs.ANNOUNCE_CAMPAIGN_LAUNCH, campaign.id)
         except Exception as error:  # the campaign is live: the organiser must see no mail went
             log.exception("campaign %s launch mail could not be queued", campaign.id)
             record_launch_mail(campaign.id, sent=0, failed=0, error=type(error).__name__)

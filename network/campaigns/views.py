@@ -23,14 +23,15 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
-from network.alerts.policy import require_organiser
+from network.accounts.policy import require_organiser
 from network.campaigns import queries, services
 from network.campaigns.forms import AddAlertForm, CampaignForm, ConfirmForm, TemplateForm
-from network.campaigns.models import Campaign, CampaignStatus
+from network.campaigns.models import CampaignStatus
 from network.coordination.feed import campaign_payload
 from network.errors import ServiceError
 from network.extensions import csrf
 from network.forms import show_service_error
+from network.guidance.queries import campaign_help
 from network.guidance.rules import restrictions
 from network.ids import is_id
 
@@ -129,6 +130,13 @@ def show(
     campaign = services.visible_campaign(_me(), campaign_id)
     static = current_app.static_folder or ""
     organiser = _me().is_organiser
+    alerts = queries.open_alerts(campaign.id)
+    templates = queries.templates_of(campaign.id)
+    # Next to each alert only what the guide allows there: no reply ideas under a threat.
+    help_for = {
+        alert.id: campaign_help(alert, list(campaign.recommended_actions), templates)
+        for alert in alerts
+    }
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
@@ -136,8 +144,9 @@ def show(
         done=queries.progress([campaign.id]).get(campaign.id, 0),
         joined=bool(queries.joined(_me(), [campaign.id])),
         member_count=queries.member_count(campaign.id),
-        alerts=queries.open_alerts(campaign.id),
-        templates=queries.templates_of(campaign.id),
+        alerts=alerts,
+        templates=templates,
+        help_for=help_for,
         form=ConfirmForm(),
         add_alert_form=add_alert_form or AddAlertForm(),
         template_form=template_form or TemplateForm(),
@@ -280,8 +289,3 @@ def unsubscribe(token: str) -> Response:
         valid=member is not None,
     )
     return make_response(page, 200 if member is not None else 400)
-
-
-def progress_ratio(campaign: Campaign, done: int) -> int:
-    """Return the progress in percent for the progress bar."""
-    return min(100, round(100 * done / campaign.goal)) if campaign.goal else 0

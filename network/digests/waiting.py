@@ -8,7 +8,6 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import current_app
 
 from network.accounts.models import DigestFrequency, Member, MemberStatus
 from network.db import utcnow
@@ -18,6 +17,7 @@ from network.digests.periods import Period, latest_due, period_ending
 from network.errors import NotFound
 from network.extensions import db
 from network.mail import verified_address
+from network.settings import settings
 
 
 @dataclass
@@ -71,7 +71,7 @@ class NotDue:
 
 
 def _send_hour() -> int:
-    return int(current_app.config["DIGEST_SEND_HOUR"])
+    return settings().digest_send_hour
 
 
 def _latest(frequency: str, time_zone: str, now: datetime) -> Period:
@@ -80,7 +80,7 @@ def _latest(frequency: str, time_zone: str, now: datetime) -> Period:
         time_zone,
         now,
         send_hour=_send_hour(),
-        weekday=int(current_app.config["DIGEST_WEEKDAY"]),
+        weekday=settings().digest_weekday,
     )
 
 

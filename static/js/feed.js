@@ -361,7 +361,8 @@
       remember(message);
       refreshCard(message?.ask?.alert_id);
     });
-    // Replayed for an alert that left the feed while this page was away: only its id comes.
+    // An alert left the feed (hidden, rejected, resolved, expired), live or while this page was
+    // away: only its id comes.
     socket.on("alert.removed", (message) => {
       remember(message);
       if (Number.isInteger(message?.alert_id)) drop(message.alert_id);

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from network.accounts import recovery
+from network.accounts.addresses import normalise_email
 from network.accounts.models import Member, MemberStatus
-from network.accounts.services import normalise_email
 from network.errors import Forbidden
 from network.extensions import db
 from tests.accounts.conftest import body_of, link_in, mails_to

@@ -62,3 +62,49 @@ def test_the_form_says_so_before_posting(
     )
     assert answer.status_code == 200
     assert "at least 3 members" in answer.get_data(as_text=True)
+
+
+def test_the_form_counts_every_teams_members_in_one_query(
+    app: Any, client: FlaskClient, api_as: Api, create_member: Any, log_in: Any
+) -> None:
+    import sqlalchemy as sa
+
+    from network.extensions import db
+
+    member = create_member(trust_level=1)
+
+    def join(size: int) -> None:
+        _founder, team = team_of(api_as, create_member, size)
+        joined = api_as(
+            member,
+            "POST",
+            f"/api/v1/teams/{team['id']}/members",
+            json={"invite_code": team["invite_code"]},
+        )
+        assert joined.status_code in (200, 201)
+
+    def statements_of_the_form() -> tuple[int, str]:
+        sent: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            sent.append(statement)
+
+        engine = db.engine_for(app)
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            form = client.get("/alerts/new").get_data(as_text=True)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        return len(sent), form
+
+    join(1)
+    log_in(member)
+    statements_of_the_form()  # the first page of a session loads what every page needs
+    with_one_team, _form = statements_of_the_form()
+    for size in (1, 2, 3, 4, 5):
+        join(size)
+    with_six_teams, form = statements_of_the_form()
+
+    assert with_six_teams == with_one_team
+    # Sizes counted right: the member makes each team one bigger.
+    assert form.count("(too small for team alerts)") == 2  # the two teams of two

@@ -3,7 +3,7 @@
 The feed-event log keeps each event as it was sent. Since then an alert may have been hidden by
 flags, rejected, resolved or expired, and a member may have joined only yesterday. So a replay
 holds the events after `since`:
-- of the member's rooms as of now (realtime.missed_events);
+- of the member's rooms as of now (log.missed_events);
 - from the moment the member joined, never the network's earlier history;
 - of alerts that are in the feed now (open and not hidden). An alert that left the feed is
   replayed as one `alert.removed` with its id alone, at its last event, so a client drops its
@@ -21,11 +21,12 @@ import sqlalchemy as sa
 from network.accounts.models import Member
 from network.alerts.models import Alert, AlertStatus
 from network.campaigns.models import Campaign, CampaignStatus
-from network.coordination.models import FeedEvent
 from network.extensions import db
 from network.ids import is_id
-from network.realtime import as_message, missed_events
+from network.realtime.log import as_message, missed_events
+from network.realtime.models import FeedEvent
 
+# Sent instead of an alert's events once it has left the feed: the client drops its card.
 REMOVED = "alert.removed"
 
 
@@ -38,7 +39,9 @@ class Replay:
 
 
 def alert_id_of(payload: dict[str, Any]) -> int | None:
-    """Return the id of the alert an event is about (alert, action or ask events)."""
+    """Return the id of the alert an event is about (alert, action, ask or removal events)."""
+    if is_id(payload.get("alert_id")):
+        return int(payload["alert_id"])
     for key, name in (("alert", "id"), ("action", "alert_id"), ("ask", "alert_id")):
         part = payload.get(key)
         if isinstance(part, dict) and is_id(part.get(name)):
@@ -95,6 +98,8 @@ def _visible(events: list[FeedEvent]) -> list[tuple[str, dict[str, Any]]]:
         if alert_id is not None and alert_id not in in_feed:
             if last_event_of[alert_id] == event.id:
                 messages.append((REMOVED, {"event_id": event.id, "alert_id": alert_id}))
+        elif alert_id is not None and event.event == REMOVED:
+            continue  # it left the feed and is back: its later events show it as it is now
         elif campaign_id is not None and campaign_id not in launched:
             continue
         else:
