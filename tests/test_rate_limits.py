@@ -227,24 +227,127 @@ def test_re_entered_passwords_count_against_the_account(app: Flask, create_membe
     member = create_member()
     browser = browser_at(app, "10.8.0.1")
     assert page_login(browser, member.email, member.password).status_code == 302
-    # The correct log-in above used up nothing; every wrong re-entered password counts.
+    # The correct log-in above used up nothing; every wrong re-entered password counts, from
+    # whichever client address the session is used.
     for n in range(LOGIN_LIMIT):
+        browser.environ_base["REMOTE_ADDR"] = f"10.8.{n}.2"
         page = "/profile/password" if n % 2 else "/profile/delete"
         token = csrf_token_from(browser.get(page).get_data(as_text=True))
         guess = {"current_password": "guessing", "new_password": "x" * 12, "password": "guessing"}
         response = browser.post(page, data={"csrf_token": token, "confirm": "y", **guess})
         assert response.status_code == 200
         assert "incorrect" in response.get_data(as_text=True)
+    browser.environ_base["REMOTE_ADDR"] = "10.8.99.2"
     token = csrf_token_from(browser.get("/profile/password").get_data(as_text=True))
     refused = browser.post(
         "/profile/password",
         data={"csrf_token": token, "current_password": member.password, "new_password": "y" * 12},
     )
     assert_page_rate_limited(refused, LOGIN_ACCOUNT_WINDOW)
-    elsewhere = browser_at(app, "10.8.0.2")
+    elsewhere = browser_at(app, "10.8.0.3")
     assert_page_rate_limited(
         page_login(elsewhere, member.email, member.password), LOGIN_ACCOUNT_WINDOW
     )
+
+
+# Every form on which a logged-in member enters their password again: (page, the form's fields
+# given the password). The profile's token form has the prefix "token-".
+RECHECK_FORMS = {
+    "change password": (
+        "/profile/password",
+        "/profile/password",
+        lambda password: {"current_password": password, "new_password": "a-new-long-password-1"},
+    ),
+    "delete account": (
+        "/profile/delete",
+        "/profile/delete",
+        lambda password: {"password": password, "confirm": "y"},
+    ),
+    "change address": (
+        "/profile/email",
+        "/profile/email",
+        lambda password: {"password": password, "new_email": "elsewhere@example.org"},
+    ),
+    "create token": (
+        "/profile",
+        "/profile/tokens",
+        lambda password: {"token-password": password, "token-name": "script"},
+    ),
+}
+# Fields an attacker adds to the body, hoping to be counted in another bucket.
+SMUGGLED = [{}, {"email": "fresh{n}@example.org"}, {"new_email": "fresh{n}@example.org"}]
+
+
+def recheck(browser: FlaskClient, form: str, password: str, **extra: str) -> Any:
+    page, action, fields = RECHECK_FORMS[form]
+    token = csrf_token_from(browser.get(page).get_data(as_text=True))
+    return browser.post(action, data={"csrf_token": token, **fields(password), **extra})
+
+
+@pytest.fixture
+def small_account_allowance(app: Flask, monkeypatch: pytest.MonkeyPatch) -> int:
+    change_settings(monkeypatch, app, login_limit_per_account="3 per hour")
+    return 3
+
+
+@pytest.mark.parametrize("smuggled", SMUGGLED, ids=["plain", "email-field", "new_email-field"])
+@pytest.mark.parametrize("form", list(RECHECK_FORMS))
+def test_extra_body_fields_open_no_fresh_allowance_for_re_entered_passwords(
+    app: Flask, create_member: Any, small_account_allowance: int, form: str, smuggled: dict
+) -> None:
+    member = create_member()
+    browser = browser_at(app, "10.9.0.1")
+    assert page_login(browser, member.email, member.password).status_code == 302
+    for n in range(small_account_allowance):
+        extra = {name: value.format(n=n) for name, value in smuggled.items()}
+        wrong = recheck(browser, form, f"guess number {n}", **extra)
+        assert wrong.status_code == 200
+        assert "incorrect" in wrong.get_data(as_text=True)
+    extra = {name: value.format(n=99) for name, value in smuggled.items()}
+    assert_page_rate_limited(recheck(browser, form, member.password, **extra), LOGIN_ACCOUNT_WINDOW)
+
+
+@pytest.mark.parametrize("form", list(RECHECK_FORMS))
+def test_re_entered_passwords_share_the_accounts_allowance_with_log_in(
+    app: Flask, create_member: Any, small_account_allowance: int, form: str
+) -> None:
+    member = create_member()
+    for n in range(small_account_allowance - 1):
+        assert token_request(app, f"10.10.{n}.1", member.email, "guessing").status_code == 401
+    browser = browser_at(app, "10.10.99.1")
+    assert page_login(browser, member.email, member.password).status_code == 302
+    assert recheck(browser, form, "one more guess").status_code == 200
+    assert_page_rate_limited(recheck(browser, form, member.password), LOGIN_ACCOUNT_WINDOW)
+
+
+def test_a_right_password_with_a_weak_new_one_costs_no_attempt(
+    app: Flask, create_member: Any, small_account_allowance: int
+) -> None:
+    member = create_member()
+    browser = browser_at(app, "10.11.0.1")
+    assert page_login(browser, member.email, member.password).status_code == 302
+    for _ in range(small_account_allowance + 2):
+        token = csrf_token_from(browser.get("/profile/password").get_data(as_text=True))
+        weak = browser.post(
+            "/profile/password",
+            data={"csrf_token": token, "current_password": member.password, "new_password": "x"},
+        )
+        assert weak.status_code == 200
+        assert "incorrect" not in weak.get_data(as_text=True)
+    assert recheck(browser, "change password", member.password).status_code == 302
+
+
+@pytest.mark.parametrize("form", list(RECHECK_FORMS))
+def test_re_entered_passwords_count_against_the_clients_log_in_limit(
+    app: Flask, create_member: Any, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    change_settings(monkeypatch, app, login_limit_per_ip="3 per 5 minutes")
+    member = create_member()
+    browser = browser_at(app, "10.12.0.1")
+    assert page_login(browser, member.email, member.password).status_code == 302  # 1
+    assert recheck(browser, form, "guessing").status_code == 200  # 2
+    assert recheck(browser, form, "guessing again").status_code == 200  # 3
+    assert_page_rate_limited(recheck(browser, form, member.password), LOGIN_IP_WINDOW)
 
 
 # --- claims and flags: per member, whichever door, whichever alert -------------------------------

@@ -22,6 +22,7 @@ from wtforms.validators import (
 )
 
 from network.accounts import names
+from network.accounts.addresses import normalise_email
 from network.accounts.models import DigestFrequency
 from network.accounts.passwords import password_problem
 from network.accounts.services import time_zones
@@ -62,7 +63,7 @@ class SignUpForm(Form):
     def validate_password(self, field: Field) -> None:
         problem = password_problem(
             field.data or "",
-            email=(self.email.data or "").strip(),
+            email=normalise_email(self.email.data or ""),  # as the service will store it
             display_name=(self.display_name.data or "").strip(),
         )
         if problem:

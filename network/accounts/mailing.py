@@ -23,6 +23,8 @@ SUBJECTS = {
     "change": _l("Confirm your new email address"),
     "reset": _l("Reset your password"),
     "taken": _l("Someone tried to use your email address"),
+    "moving": _l("Your email address is about to change"),
+    "moved": _l("Your email address has changed"),
 }
 
 
@@ -95,6 +97,26 @@ def address_taken_message(*, to: str, locale: str, name: str, token: str) -> Ema
         reset_url=f"{_site()}/password/reset/{token}",
         minutes=max(1, max_age // 60),
     )
+
+
+def address_moving_message(*, to: str, locale: str, name: str, token: str) -> EmailMessage:
+    """Build the mail telling the current address that a change to another one was asked for.
+
+    It carries a password-reset link (whoever asked knew the password), so it is account mail."""
+    max_age = settings().password_reset_max_age
+    return _compose(
+        "moving",
+        to=to,
+        locale=locale,
+        name=name,
+        reset_url=f"{_site()}/password/reset/{token}",
+        minutes=max(1, max_age // 60),
+    )
+
+
+def address_moved_message(*, to: str, locale: str, name: str) -> EmailMessage:
+    """Build the mail telling the old address that the account now uses another one."""
+    return _compose("moved", to=to, locale=locale, name=name)
 
 
 def _send(app: Flask, message: EmailMessage) -> None:

@@ -6,14 +6,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from network.accounts import links, mailing, passwords, services
+from network.accounts.addresses import normalise_email
 from network.accounts.models import Member
 from network.db import utcnow
-from network.errors import Conflict, ValidationFailed
+from network.errors import Conflict, Forbidden, ValidationFailed
 from network.extensions import db
 
 
 def _member_with(email: str) -> Member | None:
-    address = services.normalise_email(email)
+    address = normalise_email(email)
     return db.session.scalar(sa.select(Member).where(Member.email == address))
 
 
@@ -90,13 +91,21 @@ def request_email_change(member: Member, *, password: str, new_email: str) -> No
     """Mail a link to the new address; the address changes only when the link is followed.
 
     Whether the new address belongs to someone else is not told: its owner gets a notice."""
-    if not passwords.verify_password(member.password_hash, password):
-        raise ValidationFailed(
-            _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
-        )
-    address = services.normalise_email(new_email)
+    if not member.is_active:
+        raise _not_active()
+    services.check_password(member, password)
+    address = normalise_email(new_email)
     if address == member.email:
         return
+    # The current address hears of it, so a stolen password cannot move the account unnoticed.
+    mailing.deliver(
+        mailing.address_moving_message(
+            to=member.email,
+            locale=member.locale,
+            name=member.display_name,
+            token=links.reset_token(member),
+        )
+    )
     owner = _member_with(address)
     if owner is not None:
         _tell_owner(owner)
@@ -120,6 +129,9 @@ def confirm_email_change(token: str) -> Member:
             code="invalid_link",
         )
     member, address = found
+    if not member.is_active:
+        raise _not_active()
+    old_address = member.email
     member.email = address
     member.email_verified_at = utcnow()
     try:
@@ -129,7 +141,20 @@ def confirm_email_change(token: str) -> Member:
         raise ValidationFailed(
             _("This address is already in use by another account."), code="email_taken"
         ) from None
+    if old_address != address:
+        mailing.deliver(
+            mailing.address_moved_message(
+                to=old_address, locale=member.locale, name=member.display_name
+            )
+        )
     return member
+
+
+def _not_active() -> Forbidden:
+    return Forbidden(
+        _("Your account is suspended. Write to the organisers if you think this is a mistake."),
+        code="account_suspended",
+    )
 
 
 def request_password_reset(email: str) -> None:

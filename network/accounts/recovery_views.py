@@ -18,7 +18,10 @@ from network.accounts.forms import (
 from network.accounts.limits import (
     MAIL_LIMIT_PER_ADDRESS,
     MAIL_LIMIT_PER_IP,
-    count_password_attempt,
+    MAIL_LIMIT_PER_NEW_ADDRESS,
+    MAIL_LIMIT_PER_OWN_ADDRESS,
+    check_password_allowance,
+    note_password_refusal,
 )
 from network.accounts.models import Member
 from network.accounts.schemas import RESET_SENT
@@ -83,7 +86,7 @@ def verify_email(token: str) -> Response:
 @accounts.post("/profile/verify-email")
 @login_required
 @MAIL_LIMIT_PER_IP
-@MAIL_LIMIT_PER_ADDRESS
+@MAIL_LIMIT_PER_OWN_ADDRESS
 def resend_verification() -> Response:
     """Mail the link that confirms the address again."""
     if ResendVerificationForm().validate_on_submit():
@@ -95,17 +98,18 @@ def resend_verification() -> Response:
 @accounts.route("/profile/email", methods=["GET", "POST"])
 @login_required
 @MAIL_LIMIT_PER_IP
-@MAIL_LIMIT_PER_ADDRESS
+@MAIL_LIMIT_PER_NEW_ADDRESS
 def change_email() -> str | Response:
     """Ask to change the address; it changes once the link mailed to the new one is followed."""
     form = EmailChangeForm()
     if form.validate_on_submit():
-        count_password_attempt()
+        check_password_allowance()
         try:
             recovery.request_email_change(
                 _me(), password=form.password.data or "", new_email=form.new_email.data or ""
             )
         except ServiceError as error:
+            note_password_refusal(error)
             show_service_error(form, error)
         else:
             flash(
@@ -139,15 +143,15 @@ def create_token() -> str | Response | tuple[str, int]:
     member = _me()
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
-        count_password_attempt()
+        check_password_allowance()
         try:
             token, secret = services.create_own_token(
                 member, password=form.password.data or "", name=form.name.data or ""
             )
         except ServiceError as error:
+            note_password_refusal(error)
             show_service_error(form, error)
         else:
             # Rendered, not redirected: a flashed secret would travel in the session cookie.
-            # 201: a token was created (and a success, which uses up no log-in allowance).
             return render_template("accounts/token.html", token=token, secret=secret), 201
     return render_template("accounts/profile_token.html", token_form=form)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from flask_babel import lazy_gettext as _l
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -17,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from network.accounts.addresses import normalise_email
 from network.accounts.models import DigestFrequency, Member, Role
 from network.db import storable_moment
 from network.text import MULTI_LINE, moment_problem, text_problem, texts_in
@@ -24,6 +26,8 @@ from network.vocabulary import ActionType, Locale, Platform
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
+# An address as the service stores and compares it (one normalisation for API, pages, limits).
+Address = Annotated[EmailStr, AfterValidator(normalise_email)]
 
 
 class Strict(BaseModel):
@@ -54,7 +58,7 @@ class Strict(BaseModel):
 class SignUpIn(Strict):
     """Join the movement."""
 
-    email: EmailStr = Field(max_length=254)
+    email: Address = Field(max_length=254)
     password: Password = Field(description="At least 10 characters; common passwords are refused.")
     display_name: DisplayName = Field(description="Shown to other members; a pseudonym is fine.")
     locale: Locale = Locale.EN
@@ -82,7 +86,7 @@ class CheckEmail(BaseModel):
 class PasswordResetIn(Strict):
     """Ask for a link to choose a new password."""
 
-    email: EmailStr = Field(max_length=254)
+    email: Address = Field(max_length=254)
 
 
 RESET_SENT = _l(
@@ -146,7 +150,7 @@ class PreferencesIn(Strict):
 class TokenIn(Strict):
     """Exchange email and password for a personal access token."""
 
-    email: str = Field(max_length=254)
+    email: Annotated[str, AfterValidator(normalise_email)] = Field(max_length=254)
     password: Password
     name: str = Field(default="API", max_length=80)
 

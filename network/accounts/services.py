@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from network.accounts import names, passwords
+from network.accounts.addresses import normalise_email
 from network.accounts.models import AccessToken, DigestFrequency, Member, MemberStatus, Role
 from network.accounts.tokens import new_secret, token_digest
 from network.db import utcnow
@@ -23,11 +24,6 @@ from network.vocabulary import HELP_LANGUAGES, ActionType, Locale, Platform
 def time_zones() -> frozenset[str]:
     """Return every IANA time zone name."""
     return frozenset(available_timezones())
-
-
-def normalise_email(email: str) -> str:
-    """Return the email address in the form it is stored and compared in."""
-    return email.strip().lower()
 
 
 def sign_up(
@@ -130,11 +126,12 @@ def end_sessions(member: Member) -> None:
 
 def change_password(member: Member, *, current_password: str, new_password: str) -> None:
     """Replace the member's password and revoke their other sessions and their API tokens."""
-    if not passwords.verify_password(member.password_hash, current_password):
-        raise ValidationFailed(
-            _("Your current password is incorrect."),
-            fields={"current_password": _("Your current password is incorrect.")},
-        )
+    check_password(
+        member,
+        current_password,
+        field="current_password",
+        message=_("Your current password is incorrect."),
+    )
     problem = passwords.password_problem(
         new_password, email=member.email, display_name=member.display_name
     )
@@ -142,6 +139,21 @@ def change_password(member: Member, *, current_password: str, new_password: str)
         raise ValidationFailed(problem, fields={"new_password": problem})
     member.password_hash = passwords.hash_password(new_password)
     revoke_access(member)
+
+
+WRONG_PASSWORD = "wrong_password"  # noqa: S105 (the code of an error, not a secret)
+
+
+def check_password(
+    member: Member, password: str, *, field: str = "password", message: str | None = None
+) -> None:
+    """Refuse a logged-in member's re-entered password if it is wrong (code WRONG_PASSWORD).
+
+    Only this refusal uses up the member's password allowance: a right password with, say, a
+    weak new one costs nothing."""
+    if not passwords.verify_password(member.password_hash, password):
+        message = message or _("Your password is incorrect.")
+        raise ValidationFailed(message, fields={field: message}, code=WRONG_PASSWORD)
 
 
 def revoke_access(member: Member) -> None:
@@ -248,10 +260,7 @@ def _preference_problems(
 
 def delete_account(member: Member, *, password: str) -> None:
     """Erase the member after they confirmed with their password."""
-    if not passwords.verify_password(member.password_hash, password):
-        raise ValidationFailed(
-            _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
-        )
+    check_password(member, password)
     from network.privacy.services import erase_member  # privacy builds on members, not back
 
     erase_member(member)
@@ -266,10 +275,7 @@ def create_own_token(member: Member, *, password: str, name: str) -> tuple[Acces
     """Issue a token to a logged-in member who entered their password again; return it once."""
     # A session alone is not enough: a borrowed or stolen session must not mint a credential
     # that outlives it.
-    if not passwords.verify_password(member.password_hash, password):
-        raise ValidationFailed(
-            _("Your password is incorrect."), fields={"password": _("Your password is incorrect.")}
-        )
+    check_password(member, password)
     return issue_token(member, name=name)
 
 

@@ -23,7 +23,8 @@ from network.accounts.limits import (
     LOGIN_LIMITS,
     MAIL_LIMIT_PER_ADDRESS,
     SIGNUP_LIMIT,
-    count_password_attempt,
+    check_password_allowance,
+    note_password_refusal,
 )
 from network.accounts.models import Member
 from network.accounts.queries import tokens_of
@@ -179,7 +180,7 @@ def change_password() -> str | Response:
     member = _me()
     form = PasswordForm()
     if form.validate_on_submit():
-        count_password_attempt()
+        check_password_allowance()
         try:
             services.change_password(
                 member,
@@ -187,6 +188,7 @@ def change_password() -> str | Response:
                 new_password=form.new_password.data or "",
             )
         except ServiceError as error:
+            note_password_refusal(error)
             show_service_error(form, error)
         else:
             login_user(member)  # this session carries the new version; the others no longer match
@@ -201,10 +203,11 @@ def delete_account() -> str | Response:
     """Erase the account after confirmation with the password."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        count_password_attempt()
+        check_password_allowance()
         try:
             services.delete_account(_me(), password=form.password.data or "")
         except ServiceError as error:
+            note_password_refusal(error)
             show_service_error(form, error)
         else:
             logout_user()
