@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
         api,
         openapi,  # noqa: F401  (registers /openapi.json)
     )
+    from network.api.views import reference
     from network.campaigns.views import campaigns
     from network.coordination.views import coordination
     from network.digests.views import digests
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         digests,
         guidance,
         privacy,
+        reference,
         health,
         api,
     ):
