@@ -32,13 +32,18 @@ $(STAMP): pyproject.toml
 translations: $(STAMP)
 	@$(BIN)/pybabel compile --use-fuzzy -d network/translations -D messages >/dev/null
 
+# Redoc's menu shows a logo from its CDN: the copy points it at nothing (no third-party request;
+# the policy allows no other host), and the logo hides itself.
 frontend:
 	@if command -v npm >/dev/null 2>&1; then \
-	  if [ ! -f node_modules/socket.io-client/dist/socket.io.min.js ]; then \
-	    npm install --no-audit --no-fund --no-package-lock --loglevel=error || echo "npm install failed; pages work without the live feed client"; \
+	  if [ ! -f node_modules/socket.io-client/dist/socket.io.min.js ] || [ ! -f node_modules/redoc/bundles/redoc.standalone.js ]; then \
+	    npm install --no-audit --no-fund --no-package-lock --loglevel=error || echo "npm install failed; pages work without the live feed client and the API reference viewer"; \
 	  fi; \
 	  mkdir -p static/vendor; \
 	  cp -f node_modules/socket.io-client/dist/socket.io.min.js static/vendor/ 2>/dev/null || true; \
+	  if [ -f node_modules/redoc/bundles/redoc.standalone.js ]; then \
+	    sed 's#https://cdn.redoc.ly/redoc/logo-mini.svg#data:,#' node_modules/redoc/bundles/redoc.standalone.js > static/vendor/redoc.standalone.js; \
+	  fi; \
 	else echo "npm not found: skipping front-end packages (pages still work)"; fi
 
 lint: $(STAMP)

@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
         api,
         openapi,  # noqa: F401  (registers /openapi.json)
     )
+    from network.api.views import reference
     from network.campaigns.views import campaigns
     from network.coordination.views import coordination
     from network.digests.views import digests
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         guidance,
         privacy,
         reach,
+        reference,
         health,
         api,
     ):

@@ -45,24 +45,35 @@ def is_own_origin(origin: str, environ: dict[str, Any], site_url: str) -> bool:
     return origin in {site_url, same_origin}
 
 
+def content_security_policy(app: Flask, *, inline_styles: bool = False) -> str:
+    """Return the site's policy for this request.
+
+    `inline_styles` lets `<style>` elements written by a script apply. Only the API reference
+    page asks for it: Redoc writes its styles as it renders, and one stylesheet as its bundle
+    loads, before any nonce can be handed to it. Scripts stay as strict as everywhere; the page
+    shows no member's text, only the server's own API document."""
+    # Only this site's own socket: a bare ws:/wss: would let a script talk to any host.
+    connect = f"'self' {websocket_origin(settings_of(app).site_url)}"
+    styles = "'self' 'unsafe-inline'" if inline_styles else "'self'"
+    return (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{csp_nonce()}'; "
+        f"style-src {styles}; img-src 'self' data:; "
+        f"connect-src {connect}; form-action 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response, error pages included."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     development = settings_of(app).environment in {"development", "test"}
-    # Only this site's own socket: a bare ws:/wss: would let a script talk to any host.
-    connect = f"'self' {websocket_origin(settings_of(app).site_url)}"
 
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{csp_nonce()}'; "
-            "style-src 'self'; img-src 'self' data:; "
-            f"connect-src {connect}; form-action 'self'; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-        )
+        # A page with its own policy (built by content_security_policy) keeps it.
+        headers.setdefault("Content-Security-Policy", content_security_policy(app))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

@@ -357,6 +357,7 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/practice/<code>/answers/<int:answer_id>"): Row(only("trust2", others=404)),
     # --- the API ---
     ("GET", "/api/v1/openapi.json"): Row(anyone()),
+    ("GET", "/api/docs"): Row(anyone()),
     ("POST", "/api/v1/members"): Row(anyone(), json=SIGN_UP),
     ("POST", "/api/v1/tokens"): Row(anyone(), json=credentials),
     ("POST", "/api/v1/password-resets"): Row(

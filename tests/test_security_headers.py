@@ -136,3 +136,23 @@ def test_static_files_are_not_sniffed(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     response.close()
+
+
+def test_only_the_api_reference_lets_scripts_write_styles(
+    app: Any, client: FlaskClient, tmp_path: Any
+) -> None:
+    # Redoc writes <style> elements as it renders; scripts stay as strict as on every page.
+    reference = client.get("/api/docs")
+    assert_strict_headers(reference)
+    assert csp(reference)["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert csp(client.get("/"))["style-src"] == ["'self'"]
+    # Without the viewer (no npm at set-up) the page needs nothing more than any other.
+    static, app.static_folder = app.static_folder, str(tmp_path)
+    try:
+        bare = client.get("/api/docs")
+    finally:
+        app.static_folder = static
+    assert csp(bare)["style-src"] == ["'self'"]
+    text = bare.get_data(as_text=True)
+    assert "The reference viewer is not installed" in text
+    assert 'href="/api/v1/openapi.json"' in text

@@ -75,7 +75,7 @@ def request_password_reset(body: PasswordResetIn) -> CheckEmail:
     response=TokenOut,
     status=201,
     auth=False,
-    errors=(403,),
+    errors=(401, 403),
     decorators=LOGIN_LIMITS,
 )
 def create_token(body: TokenIn) -> TokenOut:

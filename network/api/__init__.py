@@ -39,6 +39,8 @@ class Operation:
     errors: tuple[int, ...] = field(default_factory=tuple)
     # Other successes, with the same body (e.g. 200 when a POST found what it would create).
     other_statuses: tuple[int, ...] = field(default_factory=tuple)
+    # Its decorators are rate limits (429 when one is reached).
+    rate_limited: bool = False
 
 
 OPERATIONS: list[Operation] = []
@@ -77,17 +79,22 @@ def operation(
                 auth,
                 errors,
                 other_statuses,
+                bool(decorators),
             )
         )
 
         @wraps(handler)
         def view(**path: Any) -> Response:
             kwargs: dict[str, Any] = dict(path)
-            actor = authenticated_member()
             if auth:
+                actor = authenticated_member()
                 if actor is None:
                     raise Unauthorised(_("Log in or send a valid access token."))
                 kwargs["actor"] = actor
+            else:
+                # Signing up, logging in and asking for a reset act the same for everyone: the
+                # token is not looked at; a session still needs its CSRF token for writes.
+                actor = session_member()
             if method in WRITE_METHODS and actor is not None and not bearer_token():
                 csrf.protect()
             if query is not None:
@@ -123,6 +130,16 @@ def authenticated_member() -> Member | None:
     """Return the member behind the session or bearer token; a bad token is refused outright."""
     if request.headers.get("Authorization") and current_user.is_anonymous:
         raise Unauthorised(_("The access token is invalid, expired or revoked."))
+    if current_user.is_authenticated:
+        member: Member = current_user._get_current_object()
+        return member
+    return None
+
+
+def session_member() -> Member | None:
+    """Return the member logged in with a session cookie, without looking at any token."""
+    if request.headers.get("Authorization"):
+        return None
     if current_user.is_authenticated:
         member: Member = current_user._get_current_object()
         return member

@@ -45,17 +45,23 @@ def build_document() -> dict[str, Any]:
     for op in OPERATIONS:
         if op.body:
             models.add((op.body, "validation"))
+        if op.query:
+            models.add((op.query, "validation"))
         if op.response:
             models.add((op.response, "serialization"))
     keys, schemas = models_json_schema(
         sorted(models, key=lambda pair: (pair[0].__name__, pair[1])),
         ref_template="#/components/schemas/{model}",
     )
+    # Every schema, query models included, is built in one pass with references into components:
+    # pydantic's local `$defs` never reach the document.
     components: dict[str, Any] = dict(schemas.get("$defs", {}))
     components["Error"] = ERROR_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
-        paths.setdefault(openapi_path(op.rule), {})[op.method.lower()] = _operation(op, keys)
+        paths.setdefault(openapi_path(op.rule), {})[op.method.lower()] = _operation(
+            op, keys, components
+        )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -75,12 +81,15 @@ def build_document() -> dict[str, Any]:
     }
 
 
-def _operation(op: Any, refs: dict[Any, Any]) -> dict[str, Any]:
+def _operation(op: Any, refs: dict[Any, Any], components: dict[str, Any]) -> dict[str, Any]:
+    query = None
+    if op.query:
+        query = components[refs[(op.query, "validation")]["$ref"].rsplit("/", 1)[-1]]
     document: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,
         "tags": [op.tag],
-        "parameters": _path_parameters(op.rule) + _query_parameters(op.query),
+        "parameters": _path_parameters(op.rule) + _query_parameters(query),
         "responses": {},
     }
     for status in (op.status, *op.other_statuses):
@@ -93,24 +102,39 @@ def _operation(op: Any, refs: dict[Any, Any]) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
-    # A token that is invalid is refused everywhere, even where none is needed (401).
-    statuses = set(op.errors) | {401, 429}
-    if op.body or op.query:
-        statuses |= {400, 413, 422}
+    document["security"] = [{"bearer": []}, {"session": []}] if op.auth else [{}]
+    document["responses"].update(_error_responses(op))
+    return document
+
+
+def _error_statuses(op: Any) -> set[int]:
+    """The error statuses an operation can answer with, from how it works."""
+    statuses = set(op.errors)
+    if op.auth:
+        statuses |= {401}  # no session and no token, or a token that is invalid
+    # Every query value (declared or not) is checked for text no field may hold.
+    statuses |= {422}
+    if op.body:
+        statuses |= {400}  # not JSON, or nested too deeply
+    if op.method != "GET":
+        # A write with a session cookie needs a CSRF token; a form body sent to any write is
+        # read (for its values and the CSRF token), so it can be too large as well.
+        statuses |= {400, 413}
     if "<" in op.rule:
         statuses |= {404}  # an id that names nothing, or is not an id at all
-    if op.auth:
-        document["security"] = [{"bearer": []}, {"session": []}]
-    else:
-        document["security"] = [{}]
-    if op.method != "GET":
-        statuses |= {400}
-    for status in sorted(statuses):
-        document["responses"][str(status)] = {
+    if op.rate_limited:
+        statuses |= {429}  # the operation's rate limits
+    return statuses
+
+
+def _error_responses(op: Any) -> dict[str, Any]:
+    return {
+        str(status): {
             "description": ERROR_DESCRIPTIONS[status],
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
-    return document
+        for status in sorted(_error_statuses(op))
+    }
 
 
 def _path_parameters(rule: str) -> list[dict[str, Any]]:
@@ -123,10 +147,10 @@ def _path_parameters(rule: str) -> list[dict[str, Any]]:
     return parameters
 
 
-def _query_parameters(model: type[BaseModel] | None) -> list[dict[str, Any]]:
-    if model is None:
+def _query_parameters(schema: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One parameter per property of the query model's component schema (refs already moved)."""
+    if schema is None:
         return []
-    schema = model.model_json_schema()
     required = set(schema.get("required", []))
     return [
         {"name": name, "in": "query", "required": name in required, "schema": prop}

@@ -140,6 +140,19 @@ def test_wrong_token_is_a_401(client: FlaskClient, header: str) -> None:
     assert_error(client.get("/api/v1/me", headers={"Authorization": header}), 401, "unauthorised")
 
 
+def test_sign_up_and_log_in_do_not_look_at_a_token(client: FlaskClient, app: Flask) -> None:
+    # They need no login and act the same for everyone, so no 401 (the document lists none).
+    stale = {"Authorization": "Bearer upn_revoked-long-ago"}
+    assert client.post("/api/v1/members", json=SIGN_UP, headers=stale).status_code == 202
+    assert member_count(app) == 1
+    credentials = {"email": SIGN_UP["email"], "password": SIGN_UP["password"]}
+    assert client.post("/api/v1/tokens", json=credentials, headers=stale).status_code == 201
+    reset = client.post("/api/v1/password-resets", json={"email": "x@example.org"}, headers=stale)
+    assert reset.status_code == 202
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "401" not in document["paths"]["/members"]["post"]["responses"]
+
+
 def test_me_without_credentials_is_a_401(client: FlaskClient) -> None:
     assert_error(client.get("/api/v1/me"), 401, "unauthorised")
 

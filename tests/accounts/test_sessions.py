@@ -123,6 +123,15 @@ def test_password_change_revokes_api_tokens(
     assert "You have no API tokens." in client.get("/profile").get_data(as_text=True)
 
 
+def test_the_token_section_links_to_the_api_reference(
+    client: FlaskClient, create_member: Any, log_in: Any
+) -> None:
+    log_in(create_member())
+    profile = client.get("/profile").get_data(as_text=True)
+    tokens = profile[profile.index("API access tokens") :]
+    assert '<a href="/api/docs">Read the API reference</a>' in tokens
+
+
 def test_logging_out_keeps_api_tokens(
     client: FlaskClient, create_member: Any, create_token: Any, log_in: Any, submit: Any
 ) -> None:
