@@ -166,7 +166,7 @@ def _demo_alerts_and_campaign(members: dict[str, Member], team: Team) -> bool:
 DEMO_EXPERIMENT = "Share or invitation (demo)"
 DEMO_READERS = 360
 # The share of each arm's members who act after a digest, so the results show a difference.
-DEMO_RATES = {"invitation": 0.30, "descriptive": 0.42, "team": 0.35}
+DEMO_RATES = {"invitation": 0.25, "descriptive": 0.45, "team": 0.32}
 
 
 def seed_experiment() -> bool:
