@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     import network.campaigns.api
     import network.coordination.api
     import network.digests.api
+    import network.learning.experiments_api
     import network.moderation.api
     import network.notices.api
     import network.privacy.api
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.digests.views import digests
     from network.guidance.views import guidance
     from network.health import health
+    from network.learning.experiments_views import experiments
     from network.moderation.views import moderation
     from network.notices.views import notices
     from network.pages.views import pages
@@ -110,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         notices,
         digests,
         guidance,
+        experiments,
         privacy,
         reach,
         reference,

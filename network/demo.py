@@ -61,11 +61,13 @@ def seed_demo_data() -> Iterator[str]:
         for email in ("noor@example.org", "kai@example.org"):
             teams.join_team(members[email], invite_code=team.invite_code)
     _demo_alerts_and_campaign(members, team)
+    seed_experiment()
     yield f"Demo logins (password for all: {DEMO_PASSWORD}):"
     for email, name, role, _locale in DEMO_PEOPLE:
         yield f"  {email:<24} {role.value:<10} {name}"
     yield f"Demo team 'Class 4B' invite code: {team.invite_code}"
     yield "Demo alerts (one waiting in the review queue) and a live campaign are in place."
+    yield "A stopped norm-message experiment with results: /impact/experiments"
 
 
 def _demo_alerts_and_campaign(members: dict[str, Member], team: Team) -> bool:
@@ -158,4 +160,124 @@ def _demo_alerts_and_campaign(members: dict[str, Member], team: Team) -> bool:
                 team_id=team_id,
             ),
         )
+    return True
+
+
+DEMO_EXPERIMENT = "Share or invitation (demo)"
+DEMO_READERS = 360
+# The share of each arm's members who act after a digest, so the results show a difference.
+DEMO_RATES = {"invitation": 0.25, "descriptive": 0.45, "team": 0.32}
+
+
+def seed_experiment() -> bool:
+    """Add a stopped norm-message experiment with digests and outcomes, once.
+
+    Demo readers (unconfirmed addresses, so they get no mail) each got three weekly digests in
+    their arm; some completed an action within 7 days after one, at the arm's demo rate."""
+    import hashlib
+    import random
+    from datetime import timedelta
+
+    from network.accounts.models import MemberStatus
+    from network.accounts.passwords import hasher
+    from network.alerts.models import Alert, AlertStatus, Category
+    from network.coordination.models import Action, ActionStatus
+    from network.db import utcnow
+    from network.digests.models import Digest, DigestStatus
+    from network.learning.experiments import CATALOGUE, arm_for
+    from network.learning.models import Experiment, ExperimentStatus
+    from network.vocabulary import ActionType, Platform
+
+    if db.session.scalar(sa.select(Experiment.id).where(Experiment.name == DEMO_EXPERIMENT)):
+        return False
+    organiser = db.session.scalar(sa.select(Member).where(Member.role == Role.ORGANISER).limit(1))
+    now = utcnow()
+    started = now - timedelta(days=36)
+    experiment = Experiment(
+        name=DEMO_EXPERIMENT,
+        arms=list(DEMO_RATES),
+        minimum_effect=0.05,
+        status=ExperimentStatus.STOPPED,
+        created_by_id=organiser.id if organiser else None,
+        started_at=started,
+        stopped_at=now - timedelta(days=10),
+        details={"demo": True},
+    )
+    db.session.add(experiment)
+    password_hash = hasher().hash(DEMO_PASSWORD)
+    readers = [
+        Member(
+            email=f"reader-{number:03}@example.org",
+            password_hash=password_hash,
+            display_name=f"Demo reader {number}",
+            status=MemberStatus.ACTIVE,
+            locale="nl" if number % 3 == 0 else "en",
+            pledge_accepted_at=started - timedelta(days=30),
+            created_at=started - timedelta(days=30),
+        )
+        for number in range(1, DEMO_READERS + 1)
+    ]
+    weeks = [started + timedelta(days=1 + 7 * week) for week in range(3)]
+    alerts = []
+    for week, sent_at in enumerate(weeks):
+        url = f"https://www.instagram.com/p/demo-experiment-{week + 1}/"
+        alerts.append(
+            Alert(
+                url=url,
+                canonical_url=url,
+                canonical_hash=hashlib.sha256(url.encode()).hexdigest(),
+                platform=Platform.INSTAGRAM,
+                category=Category.HATE,
+                severity=2,
+                summary="Demo: hateful comments under a post, for the experiment's history.",
+                language="en",
+                status=AlertStatus.RESOLVED,
+                reporter_id=organiser.id if organiser else None,
+                created_at=sent_at,
+                live_at=sent_at,
+                last_activity_at=sent_at + timedelta(days=3),
+                resolved_at=sent_at + timedelta(days=6),
+            )
+        )
+    db.session.add_all([*readers, *alerts])
+    db.session.flush()
+    chance = random.Random(14)  # noqa: S311 (demo numbers, not security)
+    digests, actions = [], []
+    for reader in readers:
+        arm = arm_for(experiment, reader.id)
+        for week, sent_at in enumerate(weeks):
+            digests.append(
+                Digest(
+                    member_id=reader.id,
+                    period_key=f"weekly:demo-{week + 1}",
+                    period_start=sent_at - timedelta(days=7),
+                    period_end=sent_at,
+                    status=DigestStatus.SENT,
+                    claimed_by="demo",
+                    claimed_at=sent_at,
+                    attempts=1,
+                    numbers={"experiment": {"arm": arm, "fallback": False}},
+                    norm_kind=CATALOGUE[arm],
+                    norm_message=None,
+                    experiment_id=experiment.id,
+                    experiment_arm=arm,
+                    sent_at=sent_at,
+                )
+            )
+            # Over three weeks about the arm's rate acts at least once.
+            if chance.random() < DEMO_RATES[arm] / 2.5:
+                done_at = sent_at + timedelta(days=chance.randint(0, 6), hours=2)
+                actions.append(
+                    Action(
+                        alert_id=alerts[week].id,
+                        member_id=reader.id,
+                        type=ActionType.REPORT_PLATFORM,
+                        status=ActionStatus.DONE,
+                        claimed_at=done_at - timedelta(hours=1),
+                        expires_at=done_at + timedelta(hours=23),
+                        done_at=done_at,
+                    )
+                )
+    db.session.add_all([*digests, *actions])
+    db.session.commit()
     return True

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from network.accounts.models import Member, Role
-from network.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from network.demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_READERS
 from network.extensions import db
 from network.settings import replace_settings
 from network.teams.models import Team, TeamMembership
@@ -162,7 +162,7 @@ def test_seed_twice_changes_nothing_and_prints_the_same(app: Flask) -> None:
     after_first = counts(app)
     second = run(app, "seed")
     assert second.exit_code == 0, second.output
-    assert counts(app) == after_first == (len(DEMO_PEOPLE), 1, 3)
+    assert counts(app) == after_first == (len(DEMO_PEOPLE) + DEMO_READERS, 1, 3)
     assert second.output == first.output
 
 

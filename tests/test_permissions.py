@@ -117,6 +117,16 @@ CAMPAIGN_JSON = {
     "goal": 20,
 }
 CAMPAIGN_FORM = {"title": "Kindness week", "goal": "20"}
+EXPERIMENT_JSON = {"name": "Share or team", "arms": ["invitation", "team"]}
+# The world has a running experiment: starting a second one is refused.
+EXPERIMENT_FORM = {
+    "name": "Share or team",
+    "control": "invitation",
+    "arm2": "team",
+    "arm3": "",
+    "arm4": "",
+    "minimum_effect": "5",
+}
 NOTICE_FORM = {
     "explanation": "The comments call for violence against a religious group.",
     "name": "A Member",
@@ -343,6 +353,13 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("POST", "/campaigns/<int:campaign_id>/templates"): Row(
         organisers(), form={"action_type": "report_platform", "language": "en", "body": "Not OK."}
     ),
+    # norm-message experiments (organisers)
+    ("GET", "/impact/experiments/"): Row(organisers()),
+    ("POST", "/impact/experiments/"): Row(
+        organisers(organiser=UNCHANGED, admin=UNCHANGED), form=EXPERIMENT_FORM
+    ),
+    ("GET", "/impact/experiments/<int:experiment_id>"): Row(organisers()),
+    ("POST", "/impact/experiments/<int:experiment_id>/stop"): Row(organisers()),
     # the signed link is the credential (the campaign-mail link of "trust2")
     ("GET", "/campaigns/unsubscribe/<token>"): Row(anyone(), ids=CAMPAIGN_MAIL_TOKEN),
     ("POST", "/campaigns/unsubscribe/<token>"): Row(anyone(), ids=CAMPAIGN_MAIL_TOKEN),
@@ -453,6 +470,12 @@ MATRIX: dict[tuple[str, ...], Row] = {
         ids=DRAFT,  # only live ones
     ),
     ("DELETE", "/api/v1/campaigns/<int:campaign_id>/members/me"): Row(only("trust2", others=404)),
+    ("GET", "/api/v1/experiments"): Row(organisers()),
+    ("POST", "/api/v1/experiments"): Row(
+        organisers(organiser=409, admin=409), json=EXPERIMENT_JSON
+    ),
+    ("GET", "/api/v1/experiments/<int:experiment_id>"): Row(organisers()),
+    ("POST", "/api/v1/experiments/<int:experiment_id>/stop"): Row(organisers()),
     # --- Socket.IO on /feed ---
     ("SOCKET", "connect"): Row(members(visitor=REFUSED)),
     ("SOCKET", "watch"): Row(members(visitor=REFUSED)),

@@ -32,6 +32,7 @@ from network.digests.periods import Period, from_key, latest_due
 from network.digests.queries import alerts_needing_help
 from network.digests.unsubscribe import member_for_token
 from network.extensions import db
+from network.learning.experiments import norm_in_experiment, running_experiment
 from network.mail import Mailer, describe_failure, unreachable, verified_address
 from network.settings import settings
 from network.vocabulary import ActionType
@@ -189,6 +190,8 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
     acted_before, active_before = figures.participation(previous.start, previous.end)
     previous_share = acted_before / active_before if active_before else None
     context = figures.member_context([member.id for member in members], period.start, period.end)
+    # A running norm-message experiment chooses the message by the member's arm.
+    experiment = running_experiment()
     now = utcnow()
     rows = []
     for member in members:
@@ -207,15 +210,22 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
             "campaigns": [c.as_dict() for c in context.campaigns.get(member.id, [])],
             "own_actions": context.own_actions.get(member.id, {}),
         }
+        situation: dict[str, Any] = {
+            "share": network.share,
+            "previous_share": previous_share,
+            "weekly": period.frequency == "weekly",
+            "best_team": (best.name, best.acted, best.members) if best else None,
+            "acted": network.members_acted,
+            "previous_acted": acted_before if active_before else None,
+        }
+        arm = None
         with _locale(member.locale):
-            norm = choose_norm(
-                share=network.share,
-                previous_share=previous_share,
-                weekly=period.frequency == "weekly",
-                best_team=(best.name, best.acted, best.members) if best else None,
-                acted=network.members_acted,
-                previous_acted=acted_before if active_before else None,
-            )
+            if experiment is None:
+                norm = choose_norm(**situation)
+            else:
+                shown = norm_in_experiment(experiment, member.id, **situation)
+                norm, arm = shown.norm, shown.arm
+                numbers["experiment"] = {"arm": arm, "fallback": shown.fallback}
         rows.append(
             {
                 "member_id": member.id,
@@ -229,6 +239,8 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
                 "numbers": numbers,
                 "norm_kind": norm.kind,
                 "norm_message": norm.message,
+                "experiment_id": experiment.id if experiment is not None else None,
+                "experiment_arm": arm,
             }
         )
     return rows
