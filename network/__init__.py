@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.notices.views import notices
     from network.pages.views import pages
     from network.privacy.views import privacy
+    from network.pwa.views import pwa
     from network.teams.views import teams
 
     for blueprint in (
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         digests,
         guidance,
         privacy,
+        pwa,
         health,
         api,
     ):

@@ -17,6 +17,7 @@ from network.alerts.models import Alert
 from network.coordination.needs import Need
 from network.digests.models import Digest
 from network.digests.wording import describe
+from network.i18n import member_zone
 from network.mail import build_message
 from network.vocabulary import ActionType, action_info
 
@@ -58,7 +59,7 @@ def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
 
     site = str(current_app.config["SITE_URL"])
     unsubscribe_url = f"{site}/digests/unsubscribe/{unsubscribe_token(member)}"
-    with force_locale(member.locale):
+    with force_locale(member.locale), member_zone(member.time_zone):
         context: dict[str, Any] = {
             "digest": digest,
             "member": member,
