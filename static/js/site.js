@@ -64,7 +64,7 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   // The installable app: a service worker that keeps the static shell and an offline page.
-  const worker = document.documentElement.dataset.serviceWorker;
+  const worker = document.body.dataset.serviceWorker;
   if (worker && "serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register(worker, { scope: "/" }).catch(() => { /* the site works without it */ });
   }

@@ -42,7 +42,9 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     // Network only; the offline page when there is none. The page itself is never stored.
-    event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_PAGE)));
+    event.respondWith(
+      fetch(request).catch(() => caches.match(OFFLINE_PAGE).then((page) => page || Response.error()))
+    );
     return;
   }
   if (SHELL_PATHS.has(url.pathname) && !url.search) {
