@@ -327,21 +327,27 @@ def test_a_card_opens_its_actions_behind_one_help_control(
     expect(first.get_by_role("link", name="How to do it — Report to the platform")).to_be_visible()
 
 
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+      'button, summary, .button, input[type=checkbox], input[type=radio], select')]
+    .filter((element) => element.getClientRects().length > 0)
+    .map((element) => [element.outerHTML.slice(0, 80), element.getBoundingClientRect()])
+    .filter(([, box]) => box.width < 24 || box.height < 24)
+    .map(([html, box]) => `${html} ${box.width}x${box.height}`)"""
+
+
 def test_touch_targets_measure_at_least_24_by_24_css_pixels(
     site: str, context: Callable[..., BrowserContext], demo: None
 ) -> None:
     page = phone_feed(context, site)
-    page.get_by_role("button", name="Menu").click()
-    for summary in page.locator("summary").all():
-        summary.click()
-    small = page.evaluate(
-        """() => [...document.querySelectorAll(
-              'button, summary, .button, input[type=checkbox], input[type=radio], select')]
-            .filter((element) => element.getClientRects().length > 0)
-            .map((element) => [element.outerHTML.slice(0, 80), element.getBoundingClientRect()])
-            .filter(([, box]) => box.width < 24 || box.height < 24)
-            .map(([html, box]) => `${html} ${box.width}x${box.height}`)"""
-    )
-    assert small == []
-    checkbox = page.locator("input[type=checkbox]").first.bounding_box()
+    too_small = {}
+    for path in ("/feed/", "/alerts/new", "/profile", "/alerts/", "/campaigns/", "/teams/"):
+        page.goto(site + path)
+        page.get_by_role("button", name="Menu").click()
+        for summary in page.locator("summary").all():
+            summary.click()
+        too_small[path] = page.evaluate(SMALL_TARGETS)
+    assert {path: found for path, found in too_small.items() if found} == {}
+    page.goto(f"{site}/feed/")
+    page.locator("summary", has_text="Help with this").first.click()
+    checkbox = page.get_by_label("Anonymous in the feed").first.bounding_box()
     assert checkbox is not None and checkbox["width"] >= 24 and checkbox["height"] >= 24
