@@ -7,9 +7,13 @@ from urllib.parse import urlsplit
 
 from network.alerts.urls import MAX_LENGTH
 
-# A candidate runs from http(s):// to the first space, quote or angle bracket; apps put the
-# link anywhere in the text ("Look at this https://… via @app").
-_CANDIDATE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+# A candidate runs from http(s):// to the first space, quote, angle bracket or invisible
+# character (controls, zero-width and direction marks); apps put the link anywhere in the text
+# ("Look at this https://… via @app").
+_CANDIDATE = re.compile(
+    r"https?://[^\s<>\"'`\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+",
+    re.IGNORECASE,
+)
 # Sentence punctuation glued to the end of a link in running text is not part of it.
 _TRAILING = ".,;:!?'\"\u00bb\u203a\u201d\u2019\u2026"  # closing quotes, ellipsis
 _PAIRS = {")": "(", "]": "[", "}": "{"}
@@ -26,6 +30,11 @@ def first_web_url(*shared: str | None) -> str | None:
 
 
 def _trim(candidate: str) -> str:
+    # Anything invisible (unassigned, private use, separators) ends the link too.
+    for position, character in enumerate(candidate):
+        if not character.isprintable():
+            candidate = candidate[:position]
+            break
     while candidate:
         last = candidate[-1]
         if last in _TRAILING:

@@ -49,6 +49,9 @@ from network.pwa.sharing import first_web_url
         # Other schemes and links without a host are not threads.
         ("javascript:alert(1)", "ftp://files.example/x", "mailto:a@b.example", None),
         (None, "https:// nothing here", None, None),
+        # Invisible characters end a link: they are no part of an address.
+        (None, "https://t.example/a\u202eb", None, "https://t.example/a"),
+        (None, "https://t.example/a\x00b", None, "https://t.example/a"),
         (None, "http://[::1", None, None),
         (None, None, None, None),
         ("", "", "", None),
@@ -69,7 +72,7 @@ def test_first_web_url_returns_an_http_url_from_the_input_or_none(
     if found is not None:
         assert found.lower().startswith(("http://", "https://"))
         assert found in url or found in text or found in title
-        assert not any(character.isspace() for character in found)
+        assert all(character.isprintable() and not character.isspace() for character in found)
         assert len(found) <= MAX_LENGTH
 
 
