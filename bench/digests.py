@@ -262,7 +262,7 @@ def seed(app: Any, members: int, rng: random.Random) -> None:
                     else None,
                     "resolved_at": created + timedelta(hours=6) if resolved else None,
                     "campaign_id": rng.choice(campaign_ids) if rng.random() < 0.3 else None,
-                    "flag_count": 1,
+                    "reporter_count": 1,
                     "created_at": created,
                     "last_activity_at": created,
                 }

@@ -30,7 +30,7 @@ LIST_QUERY = """
 SELECT alert.id, alert.url, alert.canonical_url, alert.canonical_hash, alert.platform,
        alert.category, alert.severity, alert.summary, alert.language, alert.target_requested_help,
        alert.wanted_actions, alert.responder_goal, alert.status, alert.reporter_id,
-       alert.campaign_id, alert.team_id, alert.flag_count, alert.hidden_at, alert.reviewed_at,
+       alert.campaign_id, alert.team_id, alert.reporter_count, alert.hidden_at, alert.reviewed_at,
        alert.review_reason, alert.outcome, alert.resolved_at, alert.created_at,
        alert.last_activity_at
 FROM alert
@@ -75,7 +75,7 @@ def seed(topology: Topology, alerts: int, reporter: int, volunteers: list[int]) 
         with connection.cursor().copy(
             "COPY alert (url, canonical_url, canonical_hash, platform, category, severity, "
             "summary, language, target_requested_help, wanted_actions, responder_goal, status, "
-            "reporter_id, flag_count, created_at, last_activity_at) FROM STDIN"
+            "reporter_id, reporter_count, created_at, last_activity_at) FROM STDIN"
         ) as copy:
             for number in range(alerts):
                 url = f"https://www.instagram.com/p/feed-{batch}-{number}/"

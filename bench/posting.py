@@ -115,7 +115,7 @@ def _http_poster(
 INSERT = """
 INSERT INTO alert (url, canonical_url, canonical_hash, platform, category, severity, summary,
     language, target_requested_help, wanted_actions, responder_goal, status, reporter_id,
-    flag_count, created_at, last_activity_at)
+    reporter_count, created_at, last_activity_at)
 VALUES (%s, %s, %s, 'instagram', 'hate', 2, %s, 'nl', false, '[]', 3, 'open', %s, 1, %s, %s)
 """
 

@@ -7,9 +7,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from network import config as settings
+from network import config as configuration
 from network.config import PROJECT_ROOT
 from network.ids import IdConverter
+from network.settings import init_app as settings_init
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -18,10 +19,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=str(settings.load(config)["INSTANCE_PATH"]),
+        instance_path=str(configuration.load(config)["INSTANCE_PATH"]),
     )
-    app.config.from_mapping(settings.load(config))
-    if app.config["PROXY_FIX"]:
+    app.config.from_mapping(configuration.load(config))
+    loaded = settings_init(app)
+    if loaded.proxy_fix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     # Every <int:...> in a URL is a database id: out of range, it is not found.
     app.url_map.converters["int"] = IdConverter
@@ -32,9 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
     from network.privacy import redaction
+    from network.realtime.packet import FeedPacket
     from network.tasks import celery_init_app
 
     extensions.db.init_app(app)
+    realtime.init_app(app)
     extensions.migrate.init_app(app, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
@@ -46,18 +50,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     edge.init_app(app)
     extensions.socketio.init_app(
         app,
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"],
-        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=loaded.socketio_message_queue,
+        channel=loaded.socketio_channel,
+        async_mode=loaded.socketio_async_mode,
         cors_allowed_origins=security.origin_checker(app),
         max_http_buffer_size=16 * 1024,
-        serializer=realtime.FeedPacket,
+        serializer=FeedPacket,
     )
     celery_init_app(app)
     _register_blueprints(app)
     extensions.remember_runtime(app)
 
-    from network.cli import register_commands
+    from network.commands import register_commands
 
     register_commands(app)
     return app
@@ -66,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     # Importing the API modules registers their operations on the blueprint.
     import network.accounts.api
+    import network.accounts.recovery_views  # registers on the accounts blueprint
     import network.alerts.api
     import network.campaigns.api
     import network.coordination.api
@@ -76,7 +81,10 @@ def _register_blueprints(app: Flask) -> None:
     import network.teams.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts
-    from network.api import api
+    from network.api import (
+        api,
+        openapi,  # noqa: F401  (registers /openapi.json)
+    )
     from network.campaigns.views import campaigns
     from network.coordination.views import coordination
     from network.digests.views import digests

@@ -117,6 +117,8 @@ def load(
         "PROXY_FIX": _bool(env.get("PROXY_FIX"), False),
         # Whose police and hotlines the report guide shows first (NL or BE).
         "REPORT_COUNTRY": (env.get("REPORT_COUNTRY") or "NL").strip().upper(),
+        # "cheapest" keeps argon2id with its cheapest parameters: for test suites only.
+        "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE") or "default",
         "INSTANCE_PATH": str(instance),
     }
     if overrides:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -79,8 +78,3 @@ def enum_column_type(enum: type[StrEnum], name: str) -> sa.Enum:
 def json_list() -> sa.JSON:
     """Return the JSON type used for short lists of codes (platforms, languages, actions)."""
     return sa.JSON()
-
-
-def as_dict(row: Any) -> dict[str, Any]:
-    """Return a mapped row's column values as a plain dictionary."""
-    return {column.key: getattr(row, column.key) for column in sa.inspect(row).mapper.column_attrs}

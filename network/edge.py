@@ -7,11 +7,12 @@ import math
 import re
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 
 from network.errors import ValidationFailed
+from network.extensions import db
 from network.ids import MAX_ID
 from network.text import unstorable_problem
 
@@ -105,3 +106,24 @@ def init_app(app: Flask) -> None:
     """Parse JSON bodies within bounds and refuse unstorable text at the edge."""
     app.json = BoundedJSONProvider(app)
     app.before_request(refuse_unstorable_text)
+    # First of all hooks: anything before it (loading the member) already runs in a transaction.
+    app.before_request_funcs.setdefault(None, []).insert(0, _declare_reading)
+    app.teardown_request(_end_reading)
+
+
+# Pages and API reads (GET, HEAD) are read use cases: they declare so, and on SQLite take no
+# write lock. (The few GETs that write, such as confirming an address, write within it.)
+READING_METHODS = ("GET", "HEAD")
+
+
+def _declare_reading() -> None:
+    if request.method in READING_METHODS:
+        reading = db.reading()
+        reading.__enter__()
+        g.reading = reading
+
+
+def _end_reading(_error: BaseException | None = None) -> None:
+    reading = g.pop("reading", None)
+    if reading is not None:
+        reading.__exit__(None, None, None)

@@ -58,11 +58,6 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
-class ServiceUnavailable(ServiceError):
-    status = 503
-    code = "service_unavailable"
-
-
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     """Return the API's one error shape."""
     return {"error": {"code": code, "message": message, "fields": fields or {}}}

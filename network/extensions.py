@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial, wraps
 from typing import Any
 
 import flask_limiter
 import sqlalchemy as sa
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, request
 from flask_babel import Babel
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -19,12 +21,27 @@ from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+# Whether the work running now only reads (SQLite: a plain BEGIN, which takes no write lock).
+# Declared by the use case through Database.reading(); everything else writes.
+_reading: ContextVar[bool] = ContextVar("database_reading", default=False)
+
 
 class Database:
     """One engine per app and one scoped session, removed at the end of every app context."""
 
     def __init__(self) -> None:
         self.session: scoped_session[Session] = scoped_session(sessionmaker())
+
+    @staticmethod
+    @contextmanager
+    def reading() -> Iterator[None]:
+        """Declare that the work inside only reads: on SQLite it then takes no write lock, so
+        readers never wait behind each other. Without it a transaction writes."""
+        token = _reading.set(True)
+        try:
+            yield
+        finally:
+            _reading.reset(token)
 
     def init_app(self, app: Flask) -> None:
         engine = create_engine(app.config["DATABASE_URL"])
@@ -74,10 +91,10 @@ def create_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        # Reading pages (GET) take no write lock, so they never wait behind each other;
-        # everything else takes it up front, so two writers never deadlock on an upgrade.
-        reading = has_request_context() and request.method in ("GET", "HEAD")
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        # Work declared as reading (db.reading()) takes no write lock, so readers never wait
+        # behind each other; everything else takes it up front, so two writers never deadlock
+        # on an upgrade.
+        connection.exec_driver_sql("BEGIN" if _reading.get() else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify
 
 from network.extensions import db
+from network.settings import settings
 
 health = Blueprint("health", __name__)
 
@@ -23,7 +24,7 @@ def database_state() -> str:
 
 def redis_state() -> str:
     """Return "ok", "unreachable" or "not configured"."""
-    url = current_app.config["REDIS_URL"]
+    url = settings().redis_url
     if not url:
         return "not configured"
     client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
@@ -38,7 +39,7 @@ def redis_state() -> str:
 
 def worker_state(redis: str) -> str:
     """Return "ok" when a worker answers a ping, "embedded" in the zero-service mode."""
-    if current_app.config["CELERY_EMBEDDED"]:
+    if settings().celery_embedded:
         return "embedded"
     if redis != "ok":
         return "unreachable"

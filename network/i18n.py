@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import get_timezone_location
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, has_request_context, session
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from network.extensions import babel
+from network.settings import settings
 
 LOCALES = ("en", "nl")
 
@@ -28,7 +29,7 @@ def select_locale() -> str:
     from flask import request
 
     if not has_request_context():  # the CLI and Celery tasks: the site's default language
-        return str(current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
+        return settings().default_locale
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     chosen = session.get("locale")

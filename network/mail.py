@@ -13,8 +13,8 @@ from pathlib import Path
 from types import TracebackType
 
 import sqlalchemy as sa
-from flask import current_app
 
+from network.settings import settings
 from network.text import header_text
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def build_message(
     """Build a text + HTML email; every header is folded onto one line here, whatever it holds."""
     # Long header lines (the unsubscribe link) must stay plain, not RFC 2047-encoded.
     message = EmailMessage(policy=policy.default.clone(max_line_length=998))
-    message["From"] = sender(str(current_app.config["MAIL_FROM"]))
+    message["From"] = sender(settings().mail_from)
     message["To"] = one_address(to)
     message["Subject"] = header_text(subject)
     message["Date"] = formatdate(localtime=False)
@@ -103,12 +103,12 @@ class Mailer:
     """Send several messages over one SMTP connection (or into the outbox folder)."""
 
     def __init__(self) -> None:
-        self.host = current_app.config["SMTP_HOST"]
-        self.port = int(current_app.config["SMTP_PORT"])
-        self.user = current_app.config["SMTP_USER"]
-        self.password = current_app.config["SMTP_PASSWORD"]
-        self.starttls = bool(current_app.config["SMTP_STARTTLS"])
-        self.outbox = Path(current_app.config["MAIL_OUTBOX"])
+        self.host = settings().smtp_host
+        self.port = settings().smtp_port
+        self.user = settings().smtp_user
+        self.password = settings().smtp_password
+        self.starttls = settings().smtp_starttls
+        self.outbox = Path(settings().mail_outbox)
         self._smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> Mailer:

@@ -3,11 +3,12 @@
 from network.accounts.models import AccessToken, Member
 from network.alerts.models import AbuseFlag, Alert, AlertReport
 from network.campaigns.models import Campaign, CampaignMember, CampaignTemplate
-from network.coordination.models import Action, Ask, FeedEvent
+from network.coordination.models import Action, Ask
 from network.digests.models import Digest
 from network.guidance.models import PracticeAnswer
 from network.moderation.models import AuditEntry
 from network.notices.models import Notice
+from network.realtime.models import FeedEvent
 from network.teams.models import Team, TeamMembership
 
 __all__ = [

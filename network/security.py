@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, request
 from flask_login import current_user
 
+from network.settings import settings_of
+
 
 def csp_nonce() -> str:
     """Return this request's script nonce."""
@@ -32,7 +34,7 @@ def origin_checker(app: Flask) -> Callable[[str | None, dict[str, Any]], bool]:
     with a token instead."""
 
     def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
-        return origin is None or is_own_origin(origin, environ, str(app.config["SITE_URL"]))
+        return origin is None or is_own_origin(origin, environ, settings_of(app).site_url)
 
     return allowed
 
@@ -46,9 +48,9 @@ def is_own_origin(origin: str, environ: dict[str, Any], site_url: str) -> bool:
 def init_app(app: Flask) -> None:
     """Add the headers to every response, error pages included."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    development = app.config["ENVIRONMENT"] in {"development", "test"}
+    development = settings_of(app).environment in {"development", "test"}
     # Only this site's own socket: a bare ws:/wss: would let a script talk to any host.
-    connect = f"'self' {websocket_origin(app.config['SITE_URL'])}"
+    connect = f"'self' {websocket_origin(settings_of(app).site_url)}"
 
     @app.after_request
     def _headers(response: Response) -> Response:

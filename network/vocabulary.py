@@ -20,6 +20,19 @@ class ActionType(StrEnum):
     REPORT_AUTHORITY = "report_authority"
 
 
+# The one order actions are offered and explained in: lowest risk first, because fear of
+# retaliation is the main brake on acting.
+ACTION_ORDER = (
+    ActionType.REPORT_PLATFORM,
+    ActionType.SUPPORT_TARGET_PRIVATE,
+    ActionType.REPORT_AUTHORITY,
+    ActionType.ENLIST_HELP,
+    ActionType.MESSAGE_AUTHOR,
+    ActionType.COUNTER_SPEECH,
+    ActionType.SUPPORT_TARGET_PUBLIC,
+)
+
+
 class Platform(StrEnum):
     """Platforms an alert can be about, derived from the URL's host."""
 

@@ -322,3 +322,26 @@ def own_schema() -> Iterator[str]:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+class PostedAlert(dict[str, Any]):
+    """An alert's JSON as the API answered its post, and the member who posted it."""
+
+    reporter: Any
+
+
+@pytest.fixture
+def open_alert(api_as: Callable[..., Any], create_member: Callable[..., Any]) -> Callable[..., Any]:
+    """Post an open alert (by a trusted member, or `reporter=`); return its JSON (`.reporter`)."""
+    from tests.alerts.conftest import alert_body
+
+    def make(*, reporter: Any = None, **changes: Any) -> PostedAlert:
+        reporter = reporter or create_member(trust_level=1)
+        response = api_as(reporter, "POST", "/api/v1/alerts", json=alert_body(**changes))
+        assert response.status_code == 201, response.get_data(as_text=True)
+        alert = PostedAlert(response.get_json())
+        assert alert["status"] == "open", alert["status"]
+        alert.reporter = reporter
+        return alert
+
+    return make

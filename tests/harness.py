@@ -181,20 +181,40 @@ def live_server(app: Flask, port: int) -> Iterator[str]:
         db.engine_for(app).dispose()
 
 
-def post_json(origin: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
-    """POST JSON with a bearer token over real HTTP; return the status and the decoded answer."""
+def request_json(
+    origin: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    token: str | None = None,
+    timeout: float = 60,
+) -> tuple[int, Any]:
+    """Send JSON over real HTTP (with a bearer token if given); return the status and the decoded
+    answer (an HTML error page as text). The one JSON-over-HTTP helper of the tests."""
     import json
     import urllib.error
     import urllib.request
 
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(
         origin + path,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers=headers,
     )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, answer = response.status, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        status, answer = error.code, error.read()
+    try:
+        return status, json.loads(answer or b"{}")
+    except ValueError:
+        return status, answer.decode(errors="replace")
+
+
+def post_json(origin: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """POST JSON with a bearer token over real HTTP; return the status and the decoded answer."""
+    return request_json(origin, "POST", path, body, token)

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from network.accounts.models import Member, Role
 from network.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from network.extensions import db
+from network.settings import replace_settings
 from network.teams.models import Team, TeamMembership
 
 
@@ -179,11 +180,11 @@ def test_seed_leaves_a_members_team_of_the_same_name_alone(
 
 
 def test_seed_refuses_to_publish_demo_logins_in_production(app: Flask) -> None:
-    app.config["ENVIRONMENT"] = "production"
+    replace_settings(app, environment="production")
     try:
         result = run(app, "seed")
     finally:
-        app.config["ENVIRONMENT"] = "test"
+        replace_settings(app, environment="test")
     assert result.exit_code != 0
     assert "production" in result.output
     assert counts(app) == (0, 0, 0)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import socket
 import subprocess
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +21,7 @@ from network.alerts.models import Alert
 from network.extensions import activate, db
 from tests.alerts.conftest import alert_body
 from tests.conftest import service_missing
-from tests.harness import free_port, live_server, standalone_app, wait_until
+from tests.harness import free_port, live_server, request_json, standalone_app, wait_until
 
 pytestmark = pytest.mark.live
 PASSWORD = "a-long-enough-test-password"
@@ -37,20 +34,7 @@ def call(
     token: str | None = None,
     body: dict[str, Any] | None = None,
 ) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(
-        origin + path,
-        method=method,
-        headers=headers,
-        data=json.dumps(body).encode() if body is not None else None,
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+    return request_json(origin, method, path, body, token, timeout=30)
 
 
 def make_member(app: Any, email: str, trust_level: int = 1) -> str:

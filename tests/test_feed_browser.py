@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
+from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
 from tests.conftest import MemberHandle, service_missing
 from tests.harness import free_port, live_server
@@ -188,11 +189,11 @@ def test_a_personal_ask_appears_on_top_without_reload(
     volunteer_page = logged_in(context(), site, volunteer)
     open_feed(volunteer_page, site)
     organiser_page = logged_in(context(), site, organiser)
-    app.config["ASKS_PER_ALERT"] = 10
+    replace_settings(app, asks_per_alert=10)
     try:
         approve(organiser_page, site, alert_id)
     finally:
-        app.config["ASKS_PER_ALERT"] = 3
+        replace_settings(app, asks_per_alert=3)
 
     asks = volunteer_page.get_by_role("region", name="You have been asked to help")
     expect(asks.locator(f"#alert-{alert_id}")).to_be_visible()

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from network.mail import Mailer, build_message, one_address
 from network.text import BIDI_CONTROL, CONTROL, LINE_BREAK, header_text
 from tests.harness import free_port
+from tests.world import change_settings
 
 # Every character some mail software or Python reads as the end of a line.
 BREAKS = ["\r\n", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
@@ -46,8 +47,8 @@ def recorder(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    change_settings(monkeypatch, app, smtp_host="127.0.0.1")
+    change_settings(monkeypatch, app, smtp_port=port)
     yield handler
     controller.stop()
 
@@ -73,7 +74,7 @@ def test_a_line_break_in_any_header_text_never_adds_a_header_or_a_recipient(
     app: Flask, recorder: Recorder, monkeypatch: pytest.MonkeyPatch, brk: str
 ) -> None:
     injected = f"Bcc: {VICTIM}"
-    monkeypatch.setitem(app.config, "MAIL_FROM", f"Upstander{brk}{injected} <noreply@localhost>")
+    change_settings(monkeypatch, app, mail_from=f"Upstander{brk}{injected} <noreply@localhost>")
     send(
         app,
         subject=f"New campaign: Kindness week{brk}{injected}",

@@ -20,6 +20,7 @@ from network.accounts.models import Member
 from network.extensions import db
 from tests.alerts.conftest import alert_body
 from tests.conftest import csrf_token_from
+from tests.world import change_settings
 
 SIGN_UP_LIMIT = 5
 LOGIN_LIMIT = 25
@@ -254,8 +255,8 @@ SHORT_LIMIT, SHORT_WINDOW = "3 per 2 seconds", 2
 @pytest.fixture
 def short_limits(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Shrink the claim and flag limits so their windows pass within the test (read per request)."""
-    monkeypatch.setitem(app.config, "CLAIM_LIMIT", SHORT_LIMIT)
-    monkeypatch.setitem(app.config, "FLAG_LIMIT", SHORT_LIMIT)
+    change_settings(monkeypatch, app, claim_limit=SHORT_LIMIT)
+    change_settings(monkeypatch, app, flag_limit=SHORT_LIMIT)
 
 
 def open_alerts(api_as: Any, create_member: Any, n: int) -> list[int]:

@@ -14,6 +14,7 @@ from flask import Flask
 from network import config, create_app
 from network.extensions import activate, db
 from tests import conftest
+from tests.world import change_settings
 
 
 @pytest.mark.parametrize(
@@ -56,10 +57,10 @@ def test_serve_with_another_port_moves_the_links_unless_site_url_was_set(
     port: int,
     expected: str,
 ) -> None:
-    from network.cli import follow_served_address
+    from network.commands import follow_served_address
 
-    monkeypatch.setitem(app.config, "SITE_URL", "https://up.example.org")
-    monkeypatch.setitem(app.config, "SITE_URL_DERIVED", derived)
+    change_settings(monkeypatch, app, site_url="https://up.example.org")
+    change_settings(monkeypatch, app, site_url_derived=derived)
     follow_served_address(app, host, port)
     assert app.config["SITE_URL"] == expected
 

@@ -7,7 +7,6 @@ its web process stops, it reconnects to the other with `since` and misses nothin
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -29,7 +28,14 @@ from network.extensions import db
 from tests.alerts.conftest import alert_body
 from tests.conftest import PASSWORD
 from tests.coordination.test_feed_socket import FeedClient
-from tests.harness import CommandProcess, free_port, standalone_app, upstander, wait_until
+from tests.harness import (
+    CommandProcess,
+    free_port,
+    request_json,
+    standalone_app,
+    upstander,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,17 +116,7 @@ def healthy(origin: str, process: CommandProcess) -> bool:
 
 
 def post(origin: str, path: str, body: Any, token: str) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        origin + path,
-        method="POST",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+    return request_json(origin, "POST", path, body, token, timeout=10)
 
 
 def member_with_token(app: Flask, name: str, *, trust_level: int = 0) -> str:

@@ -35,7 +35,7 @@ from network.coordination.models import Ask, AskAnswer
 from network.coordination.services import claim_action
 from network.db import utcnow
 from network.digests.models import Digest, DigestStatus
-from network.digests.services import unsubscribe_token
+from network.digests.unsubscribe import unsubscribe_token
 from network.extensions import db, limiter
 from network.guidance.services import answer_scenario
 from network.notices.models import Notice
@@ -307,3 +307,13 @@ def visit(
         response = browser.open(path, method=method, **kwargs)
         body = response.get_data(as_text=True)
     return Visit(response.status_code, response.headers.get("Location", ""), writes, body)
+
+
+def change_settings(monkeypatch: Any, app: Flask, **changes: Any) -> None:
+    """Change some of the app's settings for one test (monkeypatch puts them back)."""
+    import dataclasses
+
+    changed = dataclasses.replace(app.extensions["settings"], **changes)
+    monkeypatch.setitem(app.extensions, "settings", changed)
+    for name, value in changes.items():
+        monkeypatch.setitem(app.config, name.upper(), value)

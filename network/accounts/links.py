@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from network.accounts.models import Member
 from network.extensions import db
+from network.settings import settings
 
 RESET = "password-reset"
 VERIFY = "email-verification"
@@ -18,11 +18,11 @@ CHANGE = "email-change"
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     # The salt keeps a verification link from working as a reset link and back.
-    return URLSafeTimedSerializer(str(current_app.config["SECRET_KEY"]), salt=purpose)
+    return URLSafeTimedSerializer(settings().secret_key, salt=purpose)
 
 
 def _fingerprint(*parts: str) -> str:
-    key = str(current_app.config["SECRET_KEY"]).encode()
+    key = settings().secret_key.encode()
     message = "\x00".join(parts).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:24]
 
@@ -64,7 +64,7 @@ def _member_in(purpose: str, token: str, max_age: int) -> tuple[Member, dict[str
 
 def member_for_reset(token: str) -> Member | None:
     """Return the member of a valid, unused, unexpired reset token."""
-    found = _member_in(RESET, token, int(current_app.config["PASSWORD_RESET_MAX_AGE"]))
+    found = _member_in(RESET, token, settings().password_reset_max_age)
     if found is None:
         return None
     member, payload = found
@@ -76,7 +76,7 @@ def member_for_reset(token: str) -> Member | None:
 
 def member_for_verification(token: str) -> Member | None:
     """Return the member whose current address this verification token proves."""
-    found = _member_in(VERIFY, token, int(current_app.config["EMAIL_VERIFICATION_MAX_AGE"]))
+    found = _member_in(VERIFY, token, settings().email_verification_max_age)
     if found is None:
         return None
     member, payload = found
@@ -96,7 +96,7 @@ def email_change(token: str) -> tuple[Member, str] | None:
     """Return the member and new address of a valid change token.
 
     Bound like a reset link to the password and old address: it dies when either changes."""
-    found = _member_in(CHANGE, token, int(current_app.config["EMAIL_VERIFICATION_MAX_AGE"]))
+    found = _member_in(CHANGE, token, settings().email_verification_max_age)
     if found is None:
         return None
     member, payload = found

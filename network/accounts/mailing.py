@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from network.mail import Mailer, build_message, describe_failure
+from network.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ SUBJECTS = {
 
 
 def _site() -> str:
-    return str(current_app.config["SITE_URL"])
+    return settings().site_url
 
 
 def _compose(kind: str, *, to: str, locale: str, **context: Any) -> EmailMessage:
@@ -68,7 +69,7 @@ def email_change_message(*, to: str, locale: str, name: str, token: str) -> Emai
 
 def reset_message(*, to: str, locale: str, name: str, token: str) -> EmailMessage:
     """Build the mail with the link that sets a new password."""
-    max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE"])
+    max_age = settings().password_reset_max_age
     return _compose(
         "reset",
         to=to,
@@ -84,7 +85,7 @@ def address_taken_message(*, to: str, locale: str, name: str, token: str) -> Ema
 
     It carries a password-reset link, so it is password-reset mail: it may go to an address
     that was never verified (the owner may be the one who forgot they joined)."""
-    max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE"])
+    max_age = settings().password_reset_max_age
     return _compose(
         "taken",
         to=to,

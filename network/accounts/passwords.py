@@ -6,11 +6,12 @@ from functools import cache
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from network.settings import settings
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
@@ -139,7 +140,7 @@ def _hasher(profile: str) -> PasswordHasher:
 
 def hasher() -> PasswordHasher:
     """Return the argon2id hasher configured for this app."""
-    return _hasher(str(current_app.config.get("PASSWORD_HASH_PROFILE", "default")))
+    return _hasher(settings().password_hash_profile)
 
 
 def hash_password(password: str) -> str:
@@ -165,7 +166,7 @@ _DUMMY_HASHES: dict[str, str] = {}
 
 def burn_verification_time(password: str) -> None:
     """Spend the time of a real verification, so unknown emails answer as slowly as known ones."""
-    profile = str(current_app.config.get("PASSWORD_HASH_PROFILE", "default"))
+    profile = settings().password_hash_profile
     if profile not in _DUMMY_HASHES:
         _DUMMY_HASHES[profile] = hash_password("not a real password, only for timing")
     verify_password(_DUMMY_HASHES[profile], password)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from network.accounts.models import AccessToken, Member
-from network.accounts.services import TOKEN_PREFIX, token_digest
+from network.accounts.tokens import looks_like_token, token_digest
 from network.extensions import db
 
 
@@ -29,8 +29,7 @@ def member_for_token(secret: str) -> Member | None:
 
 def token_for_secret(secret: str) -> AccessToken | None:
     """Return the valid, unrevoked token of an active member with this secret."""
-    # Tokens are ASCII; other text (a lone surrogate from JSON, say) cannot even be hashed.
-    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100 or not secret.isascii():
+    if not looks_like_token(secret):
         return None
     token = db.session.scalar(
         sa.select(AccessToken)

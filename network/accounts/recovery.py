@@ -17,6 +17,19 @@ def _member_with(email: str) -> Member | None:
     return db.session.scalar(sa.select(Member).where(Member.email == address))
 
 
+def _tell_owner(owner: Member | None) -> None:
+    """Mail the owner of a registered address that someone tried to use it (never the asker)."""
+    if owner is not None and owner.is_active:
+        mailing.deliver(
+            mailing.address_taken_message(
+                to=owner.email,
+                locale=owner.locale,
+                name=owner.display_name,
+                token=links.reset_token(owner),
+            )
+        )
+
+
 def join(
     *,
     email: str,
@@ -40,16 +53,7 @@ def join(
             pledge_accepted=pledge_accepted,
         )
     except Conflict:
-        owner = _member_with(email)
-        if owner is not None and owner.is_active:
-            mailing.deliver(
-                mailing.address_taken_message(
-                    to=owner.email,
-                    locale=owner.locale,
-                    name=owner.display_name,
-                    token=links.reset_token(owner),
-                )
-            )
+        _tell_owner(_member_with(email))
         return
     send_verification(member)
 
@@ -95,15 +99,7 @@ def request_email_change(member: Member, *, password: str, new_email: str) -> No
         return
     owner = _member_with(address)
     if owner is not None:
-        if owner.is_active:
-            mailing.deliver(
-                mailing.address_taken_message(
-                    to=owner.email,
-                    locale=owner.locale,
-                    name=owner.display_name,
-                    token=links.reset_token(owner),
-                )
-            )
+        _tell_owner(owner)
         return
     mailing.deliver(
         mailing.email_change_message(

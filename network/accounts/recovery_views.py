@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts import links, recovery, services
-from network.accounts.api import MAIL_LIMIT_PER_ADDRESS, MAIL_LIMIT_PER_IP
 from network.accounts.forms import (
     EmailChangeForm,
     ForgotPasswordForm,
@@ -16,9 +15,14 @@ from network.accounts.forms import (
     ResetPasswordForm,
     TokenForm,
 )
+from network.accounts.limits import (
+    MAIL_LIMIT_PER_ADDRESS,
+    MAIL_LIMIT_PER_IP,
+    count_password_attempt,
+)
 from network.accounts.models import Member
 from network.accounts.schemas import RESET_SENT
-from network.accounts.views import _count_password_attempt, accounts
+from network.accounts.views import accounts
 from network.errors import ServiceError
 from network.forms import show_service_error
 
@@ -96,7 +100,7 @@ def change_email() -> str | Response:
     """Ask to change the address; it changes once the link mailed to the new one is followed."""
     form = EmailChangeForm()
     if form.validate_on_submit():
-        _count_password_attempt()
+        count_password_attempt()
         try:
             recovery.request_email_change(
                 _me(), password=form.password.data or "", new_email=form.new_email.data or ""
@@ -135,7 +139,7 @@ def create_token() -> str | Response | tuple[str, int]:
     member = _me()
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
-        _count_password_attempt()
+        count_password_attempt()
         try:
             token, secret = services.create_own_token(
                 member, password=form.password.data or "", name=form.name.data or ""

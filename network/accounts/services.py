@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from functools import cache
 from zoneinfo import available_timezones
@@ -13,12 +11,12 @@ from flask_babel import gettext as _
 
 from network.accounts import names, passwords
 from network.accounts.models import AccessToken, DigestFrequency, Member, MemberStatus, Role
+from network.accounts.tokens import new_secret, token_digest
 from network.db import utcnow
 from network.errors import Conflict, Forbidden, NotFound, Unauthorised, ValidationFailed
 from network.extensions import db
+from network.realtime import connections
 from network.vocabulary import HELP_LANGUAGES, ActionType, Locale, Platform
-
-TOKEN_PREFIX = "upn_"  # noqa: S105 (a prefix, not a secret)
 
 
 @cache
@@ -127,13 +125,7 @@ def end_sessions(member: Member) -> None:
     """Revoke every session of the member (logout, password change)."""
     member.session_version += 1
     db.session.commit()
-    _end_live_connections(member.id)
-
-
-def _end_live_connections(member_id: int) -> None:
-    from network.coordination.events import end_member_connections
-
-    end_member_connections(member_id)
+    connections.end_member_connections(member.id)
 
 
 def change_password(member: Member, *, current_password: str, new_password: str) -> None:
@@ -163,7 +155,7 @@ def revoke_access(member: Member) -> None:
         .values(revoked_at=utcnow())
     )
     db.session.commit()
-    _end_live_connections(member.id)
+    connections.end_member_connections(member.id)
 
 
 def update_preferences(
@@ -283,7 +275,7 @@ def create_own_token(member: Member, *, password: str, name: str) -> tuple[Acces
 
 def issue_token(member: Member, *, name: str) -> tuple[AccessToken, str]:
     """Issue a personal access token to a member who proved who they are; return it once."""
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret = new_secret()
     token = AccessToken(
         member_id=member.id,
         name=names.clean(name)[:80] or "API",
@@ -302,14 +294,7 @@ def revoke_token(member: Member, token_id: int) -> None:
         raise NotFound(_("This token does not exist."))
     token.revoked_at = utcnow()
     db.session.commit()
-    from network.coordination.events import end_token_connections
-
-    end_token_connections(token.id)
-
-
-def token_digest(secret: str) -> str:
-    """Return the stored form of a token: tokens are random, so one SHA-256 round suffices."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+    connections.end_token_connections(token.id)
 
 
 def create_staff(*, email: str, password: str, display_name: str, role: Role) -> Member:

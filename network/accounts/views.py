@@ -10,12 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from network.accounts import recovery, services
-from network.accounts.api import (
-    LOGIN_LIMIT_PER_ACCOUNT,
-    LOGIN_LIMITS,
-    MAIL_LIMIT_PER_ADDRESS,
-    SIGNUP_LIMIT,
-)
 from network.accounts.forms import (
     DeleteAccountForm,
     LoginForm,
@@ -25,11 +19,18 @@ from network.accounts.forms import (
     SignUpForm,
     TokenForm,
 )
+from network.accounts.limits import (
+    LOGIN_LIMITS,
+    MAIL_LIMIT_PER_ADDRESS,
+    SIGNUP_LIMIT,
+    count_password_attempt,
+)
 from network.accounts.models import Member
 from network.accounts.queries import tokens_of
 from network.accounts.schemas import JOIN_SENT
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.guidance.queries import practice_record
 
 accounts = Blueprint("accounts", __name__)
 
@@ -114,11 +115,6 @@ for _limit in reversed(LOGIN_LIMITS):
     _limited_authenticate = _limit(_limited_authenticate)
 
 
-@LOGIN_LIMIT_PER_ACCOUNT
-def _count_password_attempt() -> None:
-    """Count a re-entered password against the account's login allowance (no guessing)."""
-
-
 @accounts.post("/logout")
 @login_required
 def logout() -> Response:
@@ -172,6 +168,7 @@ def profile() -> str | Response:
         member=member,
         tokens=tokens_of(member),
         token_form=TokenForm(formdata=None, prefix="token"),
+        practice=practice_record(member),
     )
 
 
@@ -182,7 +179,7 @@ def change_password() -> str | Response:
     member = _me()
     form = PasswordForm()
     if form.validate_on_submit():
-        _count_password_attempt()
+        count_password_attempt()
         try:
             services.change_password(
                 member,
@@ -204,7 +201,7 @@ def delete_account() -> str | Response:
     """Erase the account after confirmation with the password."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        _count_password_attempt()
+        count_password_attempt()
         try:
             services.delete_account(_me(), password=form.password.data or "")
         except ServiceError as error:
@@ -230,7 +227,3 @@ def revoke_token(token_id: int) -> Response:
         else:
             flash(_("The token is revoked."), "success")
     return redirect(url_for("accounts.profile"))
-
-
-# The pages of the account's address and password recovery register on this blueprint too.
-from network.accounts import recovery_views  # noqa: E402,F401

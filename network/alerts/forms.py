@@ -1,4 +1,4 @@
-"""Page forms of alerts and their review."""
+"""Page forms of alerts: posting, flagging and resolving them."""
 
 from __future__ import annotations
 
@@ -70,19 +70,6 @@ class AlertForm(Form):
         self.team_id.choices = [("", str(_l("No team")))] + [(str(i), n) for i, n in teams]
 
 
-class ReviewForm(Form):
-    decision = RadioField(
-        _l("Decision"),
-        choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
-        validators=[DataRequired()],
-    )
-    reason = StringField(
-        _l("Reason"),
-        validators=[Length(max=500)],
-        description=_l("Required when rejecting; kept in the audit log."),
-    )
-
-
 class FlagForm(Form):
     reason = RadioField(
         _l("Why should organisers look at this alert?"),
@@ -105,10 +92,3 @@ class ResolveForm(Form):
             (Outcome.UNKNOWN.value, _l("I don't know")),
         ],
     )
-
-
-class TrustForm(Form):
-    trust_level = SelectField(
-        _l("Trust level"), choices=[(str(n), str(n)) for n in range(4)], coerce=int
-    )
-    reason = StringField(_l("Reason"), validators=[Length(max=500)])

@@ -61,7 +61,7 @@ class Alert(Base):
     __table_args__ = (
         sa.CheckConstraint("severity BETWEEN 1 AND 4", name="severity_range"),
         sa.CheckConstraint("responder_goal BETWEEN 1 AND 20", name="responder_goal_range"),
-        sa.CheckConstraint("flag_count >= 1", name="flag_count_positive"),
+        sa.CheckConstraint("reporter_count >= 1", name="reporter_count_positive"),
         # One active alert per thread: the database decides when two posts race.
         sa.Index(
             "uq_alert_active_thread",
@@ -94,7 +94,8 @@ class Alert(Base):
     team_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("team.id", ondelete="SET NULL"), index=True
     )
-    flag_count: Mapped[int] = mapped_column(default=1)
+    # How many members reported the thread (posts of an active thread merge into its alert).
+    reporter_count: Mapped[int] = mapped_column(default=1)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_reason: Mapped[str | None] = mapped_column(sa.String(500))

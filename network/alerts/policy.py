@@ -44,12 +44,6 @@ def can_see(member: Member, alert: Alert) -> bool:
     return can_review(member) or is_public(alert) or is_reporter(member, alert)
 
 
-def require_organiser(member: Member) -> None:
-    """Refuse anyone who is not an organiser or admin."""
-    if not member.is_organiser:
-        raise Forbidden(_("Only organisers can do this."))
-
-
 def require_reviewer(member: Member) -> None:
     """Refuse anyone who may not review alerts."""
     if not can_review(member):

@@ -131,3 +131,12 @@ def list_alerts(
     if after is not None:
         query = query.where(_after(after))
     return list(db.session.scalars(query.order_by(*urgency_order()).limit(limit)))
+
+
+def alerts_by_urgency(alert_ids: list[int]) -> list[Alert]:
+    """Return these alerts, most urgent first (no access check: the caller filters)."""
+    return list(
+        db.session.scalars(
+            sa.select(Alert).where(Alert.id.in_(alert_ids)).order_by(*urgency_order())
+        )
+    )

@@ -1,15 +1,18 @@
-"""Request and response schemas of alerts, reviews, flags and trust."""
+"""Request and response schemas of alerts and their flags."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from network.accounts.models import Member
 from network.accounts.schemas import Strict
+from network.alerts import queries as alert_queries
 from network.alerts.models import Alert, AlertStatus, Category, FlagReason, Outcome
+from network.coordination import queries as coordination
 from network.coordination.needs import Need
 from network.ids import Id
 from network.text import MULTI_LINE
@@ -73,7 +76,12 @@ class AlertOut(BaseModel):
     responder_goal: int
     status: AlertStatus
     hidden: bool
-    flag_count: int
+    reporter_count: int = Field(description="How many members reported the thread.")
+    flag_count: int = Field(
+        description="Deprecated: the same number as reporter_count (it never counted abuse "
+        "flags), served until the next release.",
+        json_schema_extra={"deprecated": True},
+    )
     outcome: Outcome | None
     campaign_id: int | None
     team_id: int | None
@@ -98,7 +106,8 @@ class AlertOut(BaseModel):
             responder_goal=alert.responder_goal,
             status=alert.status,
             hidden=alert.hidden_at is not None,
-            flag_count=alert.flag_count,
+            reporter_count=alert.reporter_count,
+            flag_count=alert.reporter_count,
             outcome=alert.outcome,
             campaign_id=alert.campaign_id,
             team_id=alert.team_id,
@@ -130,13 +139,6 @@ class AlertListQuery(Strict):
     limit: int = Field(default=25, ge=1, le=100)
 
 
-class ReviewIn(Strict):
-    """An organiser's decision on a pending or hidden alert."""
-
-    decision: Literal["approve", "reject"]
-    reason: Remark = ""
-
-
 class FlagIn(Strict):
     """Flag an alert as misleading or abusive."""
 
@@ -150,15 +152,10 @@ class ResolveIn(Strict):
     outcome: Outcome
 
 
-class TrustIn(Strict):
-    """Set a member's trust level (organisers)."""
-
-    trust_level: int = Field(ge=0, le=3)
-    reason: Remark = ""
-
-
-class TrustOut(BaseModel):
-    """A member's trust level after a change."""
-
-    id: int
-    trust_level: int
+def alert_out(actor: Member, alert: Alert) -> AlertOut:
+    """Return one alert as the API shows it to this member, with its live needs."""
+    return AlertOut.of(
+        alert,
+        reported_by_me=bool(alert_queries.reported_by(actor, [alert.id])),
+        needs=coordination.needs_of(alert),
+    )

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from network.accounts.models import Member
@@ -23,7 +22,6 @@ from network.alerts.models import (
     Outcome,
 )
 from network.alerts.personal_data import personal_data_problem
-from network.alerts.queries import reporters_of
 from network.alerts.urls import InvalidUrl, canonicalise
 from network.coordination import asks, feed
 from network.coordination import queries as coordination_queries
@@ -34,7 +32,7 @@ from network.extensions import db
 from network.ids import is_id
 from network.moderation import audit
 from network.moderation.trust import flag_weight_sql
-from network.notices import services as notices
+from network.settings import settings
 from network.teams.models import TeamMembership
 from network.teams.queries import team_size
 from network.vocabulary import HELP_LANGUAGES, ActionType
@@ -104,13 +102,13 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         reporter_id=actor.id,
         campaign_id=draft.campaign_id,
         team_id=draft.team_id,
-        flag_count=1,
+        reporter_count=1,
     )
     db.session.add(alert)
     try:
         db.session.flush()
         db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
-        needs = _went_live(alert) if alert.status == AlertStatus.OPEN else None
+        needs = go_live(alert) if alert.status == AlertStatus.OPEN else None
         db.session.commit()
     except sa.exc.IntegrityError:
         # Someone posted the same thread at the same instant: their alert won; join it.
@@ -120,12 +118,12 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
             raise
         return _merge(existing, actor), False
     if needs is not None:
-        _ask_members(alert, needs)
+        ask_members_about(alert, needs)
     return alert, True
 
 
-def _went_live(alert: Alert) -> dict[ActionType, Need]:
-    """An alert reached the feed: tell the network (in the caller's transaction).
+def go_live(alert: Alert) -> dict[ActionType, Need]:
+    """An alert reaches the feed: tell the network (in the caller's transaction).
 
     Return its needs, for the personal asks that follow the commit."""
     needs = coordination_queries.needs_of(alert)
@@ -133,7 +131,7 @@ def _went_live(alert: Alert) -> dict[ActionType, Need]:
     return needs
 
 
-def _ask_members(alert: Alert, needs: dict[ActionType, Need]) -> None:
+def ask_members_about(alert: Alert, needs: dict[ActionType, Need]) -> None:
     """Ask members personally, in a transaction of its own after the alert went live.
 
     The network hears of the alert first: choosing and asking members is a third of going live,
@@ -216,14 +214,14 @@ def _merge(alert: Alert, actor: Member) -> Alert:
     db.session.execute(
         sa.update(Alert)
         .where(Alert.id == alert.id)
-        .values(flag_count=Alert.flag_count + 1, last_activity_at=utcnow())
+        .values(reporter_count=Alert.reporter_count + 1, last_activity_at=utcnow())
     )
     db.session.commit()
     db.session.refresh(alert)
     return alert
 
 
-def _alert_for(actor: Member, alert_id: int, *, lock: bool = False) -> Alert:
+def alert_for_change(actor: Member, alert_id: int, *, lock: bool = False) -> Alert:
     query = sa.select(Alert).where(Alert.id == alert_id)
     if lock:
         query = query.with_for_update()
@@ -233,75 +231,9 @@ def _alert_for(actor: Member, alert_id: int, *, lock: bool = False) -> Alert:
     return alert
 
 
-def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "") -> Alert:
-    """Approve or reject a pending or hidden alert (reviewers); audited, the reporter told."""
-    policy.require_reviewer(actor)
-    alert = _alert_for(actor, alert_id, lock=True)
-    reason = reason.strip()
-    if decision not in {"approve", "reject"}:
-        raise ValidationFailed(
-            _("Some fields are not valid."), fields={"decision": _("Choose approve or reject.")}
-        )
-    if decision == "reject" and not reason:
-        raise ValidationFailed(
-            _("Some fields are not valid."), fields={"reason": _("Say why the alert is rejected.")}
-        )
-    if not _waits_for_review(alert):
-        raise Conflict(_("This alert is not waiting for review."), code="not_reviewable")
-    if policy.is_reporter(actor, alert):
-        raise Conflict(_("You cannot review an alert you reported."), code="own_alert")
-    was_hidden = alert.hidden_at is not None
-    needs = None
-    alert.reviewed_at = utcnow()
-    alert.review_reason = reason or None
-    alert.hidden_at = None
-    if decision == "approve":
-        if alert.status == AlertStatus.PENDING_REVIEW:
-            alert.status = AlertStatus.OPEN
-            alert.last_activity_at = utcnow()
-            db.session.flush()
-            needs = _went_live(alert)
-        else:
-            if was_hidden:
-                feed.announce_alert(alert)  # back in the feed after unfounded flags
-        audit.record(
-            actor, "alert.approved", "alert", alert.id, reason=reason, was_hidden=was_hidden
-        )
-    else:
-        was_live = alert.status == AlertStatus.OPEN and not was_hidden
-        alert.status = AlertStatus.REJECTED
-        audit.record(
-            actor, "alert.rejected", "alert", alert.id, reason=reason, was_hidden=was_hidden
-        )
-        if was_live:
-            feed.announce_alert(alert)  # flagged but still in the feed: it leaves it now
-    # Trust changes wait for the daily batch: one here would name the reporter in the audit log.
-    # Everyone who reported the thread hears the outcome; only they see their own notice.
-    kind = "alert_approved" if decision == "approve" else "alert_rejected"
-    told = [
-        notices.notify(member_id, kind, alert_id=alert.id, body=reason)
-        for member_id in reporters_of(alert)
-    ]
-    db.session.commit()
-    for notice in told:
-        notices.mail_later(notice)
-    if needs is not None:
-        _ask_members(alert, needs)
-    return alert
-
-
-def _waits_for_review(alert: Alert) -> bool:
-    """Pending, hidden, or open with flags (even new members') that no reviewer weighed yet."""
-    from network.moderation.queries import is_flagged
-
-    if alert.status == AlertStatus.PENDING_REVIEW:
-        return True
-    return alert.status == AlertStatus.OPEN and (alert.hidden_at is not None or is_flagged(alert))
-
-
 def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> tuple[Alert, bool]:
     """Flag an alert as misleading or abusive; enough trusted flags hide it until review."""
-    alert = _alert_for(actor, alert_id, lock=True)
+    alert = alert_for_change(actor, alert_id, lock=True)
     if reason not in {flag.value for flag in FlagReason}:
         raise ValidationFailed(
             _("Some fields are not valid."), fields={"reason": _("Choose misleading or abusive.")}
@@ -331,7 +263,7 @@ def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> 
     if alert.reviewed_at is not None:
         # Flags an organiser already weighed do not hide the alert a second time.
         trusted_flags = trusted_flags.where(AbuseFlag.created_at > alert.reviewed_at)
-    threshold = int(current_app.config["ABUSE_FLAGS_TO_HIDE"])
+    threshold = settings().abuse_flags_to_hide
     if alert.hidden_at is None and (db.session.scalar(trusted_flags) or 0) >= threshold:
         alert.hidden_at = utcnow()
         audit.record(None, "alert.hidden", "alert", alert.id, flags=threshold)
@@ -342,7 +274,7 @@ def flag_alert(actor: Member, alert_id: int, *, reason: str, note: str = "") -> 
 
 def resolve_alert(actor: Member, alert_id: int, *, outcome: str) -> Alert:
     """Close an open alert with its outcome (its reporter or an organiser)."""
-    alert = _alert_for(actor, alert_id, lock=True)
+    alert = alert_for_change(actor, alert_id, lock=True)
     if outcome not in {item.value for item in Outcome}:
         raise ValidationFailed(
             _("Some fields are not valid."),
@@ -367,7 +299,7 @@ def resolve_alert(actor: Member, alert_id: int, *, outcome: str) -> Alert:
 
 def expire_stale_alerts() -> int:
     """Expire open alerts without activity for the configured number of days."""
-    cutoff = utcnow() - timedelta(days=int(current_app.config["ALERT_EXPIRY_DAYS"]))
+    cutoff = utcnow() - timedelta(days=settings().alert_expiry_days)
     # One statement decides: an alert that got activity (or closed) meanwhile is left alone.
     stale = list(
         db.session.scalars(

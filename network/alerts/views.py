@@ -9,15 +9,16 @@ from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
 from network.alerts import policy, queries, services
-from network.alerts.api import FLAG_LIMIT, POST_LIMIT, count_against_limit
 from network.alerts.forms import AlertForm, FlagForm, ResolveForm
 from network.alerts.guide import category_label, platform_label, severity_guide
+from network.alerts.limits import FLAG_LIMIT, POST_LIMIT, count_against_limit
 from network.alerts.models import AlertStatus, Category
 from network.alerts.urls import MAX_LENGTH
 from network.api.pagination import decode_cursor, encode_cursor
 from network.edge import int_arg
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.guidance.queries import alert_help
 from network.guidance.rules import allowed_actions
 from network.moderation.queries import flags_of
 from network.teams.queries import team_size, teams_of
@@ -155,6 +156,7 @@ def show(alert_id: int) -> str:
     return render_template(
         "alerts/show.html",
         alert=alert,
+        help=alert_help(alert),
         guide=severity_guide(),
         # What the guide allows here: no public voices are asked for a threat, whatever the goal.
         allowed=allowed_actions(alert.category, alert.severity),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
@@ -193,11 +193,3 @@ def describe(problem: Any) -> str:
 def openapi_path(rule: str) -> str:
     """Turn a werkzeug rule into an OpenAPI path template."""
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
-
-
-def site_url() -> str:
-    """Return the configured public URL of the site."""
-    return str(current_app.config["SITE_URL"])
-
-
-from network.api import openapi as _openapi  # noqa: E402,F401  (registers /openapi.json)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from network.accounts.models import Member
-from network.alerts.api import _out as alert_out
-from network.alerts.schemas import AlertOut
+from network.alerts.schemas import AlertOut, alert_out
 from network.api import operation
 from network.api.pagination import decode_cursor, encode_cursor
 from network.campaigns import queries, services

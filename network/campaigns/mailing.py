@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -20,6 +20,7 @@ from network.extensions import db
 from network.i18n import member_zone
 from network.mail import Mailer, build_message, describe_failure, verified_address
 from network.moderation import audit
+from network.settings import settings
 
 log = logging.getLogger(__name__)
 # The audit action that records how a campaign's launch mail went.
@@ -29,7 +30,7 @@ LAUNCH_MAIL = "campaign.launch_mail"
 def _host() -> str:
     from urllib.parse import urlsplit
 
-    return urlsplit(str(current_app.config["SITE_URL"])).hostname or "localhost"
+    return urlsplit(settings().site_url).hostname or "localhost"
 
 
 def unsubscribe_token(member: Member) -> str:
@@ -51,7 +52,7 @@ def member_for_token(token: str) -> Member | None:
 
 def _serializer() -> URLSafeSerializer:
     # Its own salt: a digest link must not stop campaign mail, nor the other way round.
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="campaign-unsubscribe")
+    return URLSafeSerializer(settings().secret_key, salt="campaign-unsubscribe")
 
 
 def _wants_campaign_mail() -> sa.ColumnElement[bool]:
@@ -95,7 +96,7 @@ def record_launch_mail(campaign_id: int, *, sent: int, failed: int, error: str =
 
 def send_reminders() -> int:
     """Remind, once, members who joined a live campaign days ago and have not acted in it."""
-    days = int(current_app.config["CAMPAIGN_REMINDER_DAYS"])
+    days = settings().campaign_reminder_days
     cutoff = utcnow() - timedelta(days=days)
     acted = (
         sa.select(Action.id)
@@ -144,7 +145,7 @@ def send_reminders() -> int:
 
 def _send(mailer: Mailer, campaign: Campaign, member: Member, kind: str) -> int:
     """Send one campaign mail ("launch" or "reminder") in the member's language; 1 if sent."""
-    site = str(current_app.config["SITE_URL"])
+    site = settings().site_url
     unsubscribe_url = f"{site}/campaigns/unsubscribe/{unsubscribe_token(member)}"
     try:
         with force_locale(member.locale), member_zone(member.time_zone):

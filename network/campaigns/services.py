@@ -10,9 +10,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from network import jobs
 from network.accounts.models import Member
+from network.accounts.policy import require_organiser
 from network.alerts.models import Alert, AlertStatus, Category
-from network.alerts.policy import require_organiser
 from network.campaigns.mailing import member_for_token, record_launch_mail
 from network.campaigns.models import Campaign, CampaignMember, CampaignStatus, CampaignTemplate
 from network.coordination import feed
@@ -156,10 +157,8 @@ def launch_campaign(actor: Member, campaign_id: int) -> Campaign:
     feed.announce_campaign(campaign, launched=True)
     db.session.commit()
     if campaign.notify_by_email:
-        from network.tasks.campaigns import announce_launch
-
         try:
-            announce_launch.delay(campaign.id)
+            jobs.enqueue(jobs.ANNOUNCE_CAMPAIGN_LAUNCH, campaign.id)
         except Exception as error:  # the campaign is live: the organiser must see no mail went
             log.exception("campaign %s launch mail could not be queued", campaign.id)
             record_launch_mail(campaign.id, sent=0, failed=0, error=type(error).__name__)

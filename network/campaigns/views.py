@@ -23,10 +23,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
-from network.alerts.policy import require_organiser
+from network.accounts.policy import require_organiser
 from network.campaigns import queries, services
 from network.campaigns.forms import AddAlertForm, CampaignForm, ConfirmForm, TemplateForm
-from network.campaigns.models import Campaign, CampaignStatus
+from network.campaigns.models import CampaignStatus
 from network.coordination.feed import campaign_payload
 from network.errors import ServiceError
 from network.extensions import csrf
@@ -280,8 +280,3 @@ def unsubscribe(token: str) -> Response:
         valid=member is not None,
     )
     return make_response(page, 200 if member is not None else 400)
-
-
-def progress_ratio(campaign: Campaign, done: int) -> int:
-    """Return the progress in percent for the progress bar."""
-    return min(100, round(100 * done / campaign.goal)) if campaign.goal else 0

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import current_app
-from flask_babel import gettext as _
-
 from network.accounts.models import Member
-from network.alerts.api import member_key
 from network.alerts.queries import alert_for
 from network.api import operation
 from network.coordination import asks, queries, services
-from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
+from network.coordination.limits import CLAIM_LIMIT
 from network.coordination.schemas import (
     AcceptAskIn,
     ActionOut,
@@ -21,12 +16,6 @@ from network.coordination.schemas import (
     ClaimIn,
     PublicActionOut,
     PublicActionPage,
-)
-from network.errors import Conflict, NotFound
-from network.extensions import db, limiter
-
-CLAIM_LIMIT = limiter.shared_limit(
-    lambda: str(current_app.config["CLAIM_LIMIT"]), scope="claim", key_func=member_key
 )
 
 
@@ -54,16 +43,7 @@ def claim_action(actor: Member, alert_id: int, body: ClaimIn) -> ActionOut:
 def list_actions(actor: Member, alert_id: int) -> PublicActionPage:
     """List the live and completed actions on an alert."""
     alert = alert_for(actor, alert_id)
-    rows = db.session.execute(
-        sa.select(Action, Member.display_name)
-        # Outer: the actions of members who erased their account still count, without a name.
-        .outerjoin(Member, Member.id == Action.member_id)
-        .where(
-            Action.alert_id == alert.id,
-            Action.status.in_([ActionStatus.CLAIMED, ActionStatus.DONE]),
-        )
-        .order_by(Action.id)
-    )
+    rows = queries.public_actions(alert.id)
     return PublicActionPage(
         items=[
             PublicActionOut(
@@ -118,14 +98,7 @@ def my_asks(actor: Member) -> AskPage:
 )
 def accept_ask(actor: Member, ask_id: int, body: AcceptAskIn) -> ActionOut:
     """Accept a personal ask by claiming one of the actions the alert needs."""
-    ask = db.session.get(Ask, ask_id)
-    if ask is None or ask.member_id != actor.id:
-        raise NotFound(_("This ask does not exist."))
-    if ask.answer != AskAnswer.PENDING:
-        raise Conflict(_("You already answered this ask."), code="ask_answered")
-    action = services.claim_action(
-        actor, ask.alert_id, action_type=body.type.value, anonymous=body.anonymous
-    )
+    action = asks.accept_ask(actor, ask_id, action_type=body.type.value, anonymous=body.anonymous)
     return ActionOut.of(action)
 
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from network.accounts.models import Member, MemberStatus
 from network.alerts.models import Alert, AlertReport, AlertStatus
 from network.coordination import feed, queries
-from network.coordination.models import Ask, AskAnswer
+from network.coordination import services as claims
+from network.coordination.models import Action, Ask, AskAnswer
 from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, NotFound
 from network.extensions import db
+from network.settings import settings
 from network.teams.models import TeamMembership
 from network.vocabulary import ActionType
 
@@ -31,14 +32,14 @@ def ask_members(
     """Ask up to `count` suitable members to help (in the caller's transaction)."""
     if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
         return []
-    wanted = count if count is not None else int(current_app.config["ASKS_PER_ALERT"])
+    wanted = count if count is not None else settings().asks_per_alert
     if needs is None:
         needs = queries.needs_of(alert)
     needed = {action.value for action, need in needs.items() if need.open > 0}
     if wanted <= 0 or not needed:
         return []
     now = utcnow()
-    expires = now + timedelta(minutes=int(current_app.config["ASK_MINUTES"]))
+    expires = now + timedelta(minutes=settings().ask_minutes)
     asks = []
     for member_id in _candidates(alert, needed, wanted):
         ask = Ask(alert_id=alert.id, member_id=member_id, asked_at=now, expires_at=expires)
@@ -154,6 +155,19 @@ def decline_ask(actor: Member, ask_id: int) -> Ask:
         ask_members(alert, 1)
     db.session.commit()
     return ask
+
+
+def accept_ask(actor: Member, ask_id: int, *, action_type: str, anonymous: bool) -> Action:
+    """Accept a personal ask by claiming one of the actions the alert needs.
+
+    The ask is locked as declining locks it, so an accept and a decline (or two accepts) of
+    one ask never both go through; the claim answers the ask in the same transaction."""
+    ask = db.session.scalar(sa.select(Ask).where(Ask.id == ask_id).with_for_update())
+    if ask is None or ask.member_id != actor.id:
+        raise NotFound(_("This ask does not exist."))
+    if ask.answer != AskAnswer.PENDING:
+        raise Conflict(_("You already answered this ask."), code="ask_answered")
+    return claims.claim_action(actor, ask.alert_id, action_type=action_type, anonymous=anonymous)
 
 
 def expire_asks() -> int:

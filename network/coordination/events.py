@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
-from limits import parse
 
 from network.accounts.models import Member
 from network.accounts.queries import token_for_secret
-from network.alerts import policy
-from network.alerts.models import Alert
 from network.campaigns.queries import joined_campaign_ids
-from network.coordination import presence
-from network.coordination.replay import replay_for
-from network.extensions import db, limiter, socketio
+from network.coordination import limits, presence, queries
+from network.extensions import db, socketio
 from network.ids import is_id
-from network.realtime import NAMESPACE, NETWORK_ROOM, campaign_room, member_room, team_room
+from network.realtime import connections
+from network.realtime.replay import replay_for
+from network.realtime.rooms import (
+    NAMESPACE,
+    NETWORK_ROOM,
+    campaign_room,
+    member_room,
+    team_room,
+    token_room,
+)
 from network.security import is_own_origin
+from network.settings import settings
 from network.teams.queries import teams_of
 
 log = logging.getLogger(__name__)
@@ -28,14 +36,6 @@ log = logging.getLogger(__name__)
 # Which alerts each connection watches, and whether the network hears of it, for presence on
 # disconnect (per process).
 _watching: dict[str, dict[int, bool]] = {}
-_members: dict[str, int] = {}
-# Which API token each connection authenticated with, so revoking one token closes them.
-_tokens: dict[str, int] = {}
-
-
-def token_room(token_id: int) -> str:
-    """Return the room of the connections opened with one API token."""
-    return f"token:{token_id}"
 
 
 def _authenticate(auth: Any) -> tuple[Member | None, int | None]:
@@ -61,7 +61,7 @@ def _from_own_page() -> bool:
     Sec-Fetch-Site, which no page can set."""
     origin = request.headers.get("Origin")
     if origin is not None:
-        return is_own_origin(origin, request.environ, str(current_app.config["SITE_URL"]))
+        return is_own_origin(origin, request.environ, settings().site_url)
     return request.headers.get("Sec-Fetch-Site") == "same-origin"
 
 
@@ -83,13 +83,20 @@ def rooms_of(member: Member) -> set[str]:
     return rooms
 
 
-def _allowed(member_id: int) -> bool:
-    """Limit how many events one member may send over sockets."""
-    limit = parse(str(current_app.config["SOCKET_EVENT_LIMIT"]))
-    return limiter.hit_or_log(limit, "socket", str(member_id))
+def _reading(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a socket handler as a read use case (authenticating, replaying, checking an alert):
+    on SQLite it takes no write lock."""
+
+    @wraps(handler)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with db.reading():
+            return handler(*args, **kwargs)
+
+    return run
 
 
 @socketio.on("connect", namespace=NAMESPACE)
+@_reading
 def connect(auth: Any = None) -> None:
     """Accept logged-in members (session or token), join their rooms, replay missed events."""
     if auth is not None and not isinstance(auth, dict):
@@ -101,12 +108,11 @@ def connect(auth: Any = None) -> None:
     rooms = rooms_of(member)
     for room in rooms:
         join_room(room)
-    _members[request.sid] = member.id  # type: ignore[attr-defined]
     if token_id is not None:
         join_room(token_room(token_id))
-        _tokens[request.sid] = token_id  # type: ignore[attr-defined]
+    connections.register(request.sid, member.id, token_id)  # type: ignore[attr-defined]
     if since is not None:
-        replay = replay_for(member, since, rooms, int(current_app.config["FEED_REPLAY_LIMIT"]))
+        replay = replay_for(member, since, rooms, settings().feed_replay_limit)
         if replay.reset is not None:
             emit("feed.reset", {"reason": replay.reset})
         for event, message in replay.messages:
@@ -118,8 +124,7 @@ def connect(auth: Any = None) -> None:
 def disconnect(*_args: Any) -> None:
     """Forget the connection's presence."""
     sid = request.sid  # type: ignore[attr-defined]
-    _members.pop(sid, None)
-    _tokens.pop(sid, None)
+    connections.forget(sid)
     for alert_id, announced in _watching.pop(sid, {}).items():
         viewers = presence.unwatch(alert_id, sid)
         if not announced:
@@ -133,25 +138,24 @@ def disconnect(*_args: Any) -> None:
 
 
 @socketio.on("watch", namespace=NAMESPACE)
+@_reading
 def watch(message: Any = None, *_extra: Any) -> dict[str, Any]:
     """Count the member as looking at an alert they may see; answer with the viewer count."""
     sid = request.sid  # type: ignore[attr-defined]
-    member_id = _members.get(sid)
-    if member_id is None or not _allowed(member_id):
+    member_id = connections.member_of(sid)
+    if member_id is None or not limits.socket_event_allowed(member_id):
         return {"error": "rate_limited" if member_id else "unauthorised"}
     alert_id = message.get("alert_id") if isinstance(message, dict) else None
     if not is_id(alert_id):
         return {"error": "invalid"}
-    member = db.session.get(Member, member_id)
-    alert = db.session.get(Alert, alert_id)
     try:
-        if member is None or alert is None or not policy.can_see(member, alert):
-            return {"error": "not_found"}
         # Pending, rejected and hidden alerts exist for their reporters and organisers alone:
         # the network does not even hear their ids through the viewer counts.
-        announced = policy.is_public(alert)
+        announced = queries.watchable(member_id, alert_id)
     finally:
         db.session.remove()
+    if announced is None:
+        return {"error": "not_found"}
     _watching.setdefault(sid, {})[alert_id] = announced
     viewers = presence.watch(alert_id, sid)
     if not announced:
@@ -173,43 +177,6 @@ def failed(error: Exception) -> dict[str, str]:
     db.session.remove()
     event = getattr(request, "event", None) or {}
     if event.get("message") == "connect":
-        _members.pop(request.sid, None)  # type: ignore[attr-defined]
+        connections.forget(request.sid)  # type: ignore[attr-defined]
         raise ConnectionRefusedError("unavailable")
     return {"error": "internal"}
-
-
-def end_member_connections(member_id: int) -> None:
-    """Close a member's live connections after logout, a password change or erasure.
-
-    Every process is told through the queue ("session.ended" in the member's room, then the
-    room is closed); this process also drops the connections it holds itself."""
-    room = member_room(member_id)
-    try:
-        socketio.emit("session.ended", {}, to=room, namespace=NAMESPACE)
-        socketio.close_room(room, namespace=NAMESPACE)
-    except Exception:  # the member's session is revoked either way; sockets re-check on connect
-        log.exception("could not tell member %s's connections to close", member_id)
-    for sid in [sid for sid, owner in list(_members.items()) if owner == member_id]:
-        _members.pop(sid, None)
-        _tokens.pop(sid, None)
-        try:
-            socketio.server.disconnect(sid, namespace=NAMESPACE)
-        except Exception:
-            log.exception("could not drop connection %s", sid)
-
-
-def end_token_connections(token_id: int) -> None:
-    """Close the live connections opened with one API token after it was revoked."""
-    room = token_room(token_id)
-    try:
-        socketio.emit("session.ended", {}, to=room, namespace=NAMESPACE)
-        socketio.close_room(room, namespace=NAMESPACE)
-    except Exception:  # the token is revoked either way; sockets re-check on connect
-        log.exception("could not tell token %s's connections to close", token_id)
-    for sid in [sid for sid, token in list(_tokens.items()) if token == token_id]:
-        _tokens.pop(sid, None)
-        _members.pop(sid, None)
-        try:
-            socketio.server.disconnect(sid, namespace=NAMESPACE)
-        except Exception:
-            log.exception("could not drop connection %s", sid)

@@ -6,9 +6,13 @@ from typing import Any
 
 from network.accounts.models import Member
 from network.alerts.models import Alert
+from network.alerts.schemas import AlertOut
+from network.campaigns.models import Campaign
+from network.campaigns.queries import progress
 from network.coordination import queries
 from network.coordination.models import Action, Ask
 from network.coordination.needs import Need
+from network.extensions import db
 from network.realtime import NETWORK_ROOM, campaign_room, member_room, publish, team_room
 from network.vocabulary import ActionType
 
@@ -25,8 +29,6 @@ def alert_rooms(alert: Alert) -> list[str]:
 
 def alert_payload(alert: Alert, needs: dict[ActionType, Need] | None = None) -> dict[str, Any]:
     """Return the alert as every member may see it, with its live needs."""
-    from network.alerts.schemas import AlertOut
-
     if needs is None:
         needs = queries.needs_of(alert)
     body = AlertOut.of(alert, reported_by_me=False, needs=needs)
@@ -54,9 +56,6 @@ def announce_action(action: Action, alert: Alert, volunteer: Member) -> None:
     }
     publish("action.updated", payload, alert_rooms(alert))
     if alert.campaign_id is not None:
-        from network.campaigns.models import Campaign
-        from network.extensions import db
-
         campaign = db.session.get(Campaign, alert.campaign_id)
         if campaign is not None:
             announce_campaign(campaign)
@@ -76,10 +75,8 @@ def announce_ask(ask: Ask, alert: Alert, payload: dict[str, Any] | None = None) 
     )
 
 
-def campaign_payload(campaign: Any) -> dict[str, Any]:
+def campaign_payload(campaign: Campaign) -> dict[str, Any]:
     """Return a campaign as members see it, with its progress toward the goal."""
-    from network.campaigns.queries import progress
-
     done = progress([campaign.id]).get(campaign.id, 0)
     return {
         "campaign": {
@@ -96,10 +93,8 @@ def campaign_payload(campaign: Any) -> dict[str, Any]:
     }
 
 
-def announce_campaign(campaign: Any, *, launched: bool = False) -> None:
+def announce_campaign(campaign: Campaign, *, launched: bool = False) -> None:
     """Publish campaign.updated to every member (launches, progress, ending)."""
     # Flush so the progress counts the change that commits with this event.
-    from network.extensions import db
-
     db.session.flush()
     publish("campaign.updated", campaign_payload(campaign) | {"launched": launched}, [NETWORK_ROOM])

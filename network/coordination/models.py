@@ -1,10 +1,9 @@
-"""Actions volunteers claim, personal asks, and the persisted feed-event log."""
+"""Actions volunteers claim and personal asks."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -101,15 +100,3 @@ class Ask(Base):
         enum_column_type(AskAnswer, "ask_answer"), default=AskAnswer.PENDING
     )
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class FeedEvent(Base):
-    """Every real-time event, kept so a reconnecting client gets what it missed."""
-
-    __tablename__ = "feed_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    event: Mapped[str] = mapped_column(sa.String(40))
-    rooms: Mapped[list[str]] = mapped_column(sa.JSON())
-    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON())

@@ -10,6 +10,8 @@ from collections import defaultdict
 import redis
 from flask import current_app
 
+from network.settings import settings
+
 WINDOW_SECONDS = 300
 _lock = threading.Lock()
 
@@ -24,7 +26,7 @@ def _local() -> defaultdict[int, dict[str, float]]:
 
 
 def _client() -> redis.Redis | None:
-    url = current_app.config.get("REDIS_URL")
+    url = settings().redis_url
     if not url:
         return None
     client = current_app.extensions.get("presence_redis")

@@ -7,6 +7,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from network.accounts.models import Member
+from network.alerts import policy
 from network.alerts.models import Alert, AlertStatus
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.needs import Need, compute_needs, wanted_counts
@@ -98,3 +99,28 @@ def pending_asks(member: Member) -> list[Ask]:
             .order_by(Ask.asked_at.desc())
         )
     )
+
+
+def public_actions(alert_id: int) -> list[tuple[Action, str | None]]:
+    """Return an alert's live and completed actions with their volunteers' display names."""
+    rows = db.session.execute(
+        sa.select(Action, Member.display_name)
+        # Outer: the actions of members who erased their account still count, without a name.
+        .outerjoin(Member, Member.id == Action.member_id)
+        .where(
+            Action.alert_id == alert_id,
+            Action.status.in_([ActionStatus.CLAIMED, ActionStatus.DONE]),
+        )
+        .order_by(Action.id)
+    )
+    return [(action, name) for action, name in rows]
+
+
+def watchable(member_id: int, alert_id: int) -> bool | None:
+    """Tell whether the network hears that a member watches an alert: None when the member
+    may not see it, False when only they and reviewers may (pending, rejected or hidden)."""
+    member = db.session.get(Member, member_id)
+    alert = db.session.get(Alert, alert_id)
+    if member is None or alert is None or not policy.can_see(member, alert):
+        return None
+    return policy.is_public(alert)

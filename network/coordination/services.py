@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from network.accounts.models import Member
@@ -18,6 +17,7 @@ from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
+from network.settings import settings
 from network.vocabulary import ActionType, action_info
 
 
@@ -76,7 +76,7 @@ def claim_action(
         type=kind,
         anonymous=anonymous,
         claimed_at=now,
-        expires_at=now + timedelta(minutes=int(current_app.config["CLAIM_MINUTES"])),
+        expires_at=now + timedelta(minutes=settings().claim_minutes),
     )
     db.session.add(action)
     alert.last_activity_at = now

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request
 from flask import url_for as _url_for
 from flask_babel import gettext as _
@@ -25,29 +24,20 @@ from network.alerts.models import Alert, AlertStatus
 from network.api.pagination import decode_cursor, encode_cursor
 from network.campaigns import queries as campaign_queries
 from network.coordination import asks, queries, services
-from network.coordination.api import CLAIM_LIMIT
-from network.coordination.guidance import ground_rule, guidance_for, why_these_words
-from network.coordination.models import Action, ActionStatus, Ask, FeedEvent
+from network.coordination.limits import CLAIM_LIMIT
+from network.coordination.models import Action, ActionStatus, Ask
 from network.coordination.needs import PUBLIC_VOICES, Need
 from network.db import utcnow
 from network.errors import ServiceError
-from network.extensions import db
 from network.forms import form_text
-from network.vocabulary import ActionType, action_info
+from network.guidance.actions import ground_rule, guidance_for, why_these_words
+from network.guidance.queries import AlertHelp, alert_help_for
+from network.realtime.log import latest_event_id
+from network.vocabulary import ACTION_ORDER, ActionType, action_info
 
 coordination = Blueprint("coordination", __name__, url_prefix="/feed")
 PAGE_SIZE = 20
 SOCKET_CLIENT = ("vendor", "socket.io.min.js")
-# Lowest risk first: fear of retaliation is the main brake on acting.
-ACTION_ORDER = (
-    ActionType.REPORT_PLATFORM,
-    ActionType.SUPPORT_TARGET_PRIVATE,
-    ActionType.REPORT_AUTHORITY,
-    ActionType.ENLIST_HELP,
-    ActionType.MESSAGE_AUTHOR,
-    ActionType.COUNTER_SPEECH,
-    ActionType.SUPPORT_TARGET_PUBLIC,
-)
 
 
 @dataclass
@@ -60,6 +50,7 @@ class Card:
     claimed_by_me: list[Action] = field(default_factory=list)
     done_by_me: list[Action] = field(default_factory=list)
     ask: Ask | None = None
+    help: AlertHelp | None = None  # the guide's words and routes, for the member's own claims
 
     @property
     def needs_text(self) -> str:
@@ -153,6 +144,10 @@ def build_cards(member: Member, alerts: list[Alert], asked: dict[int, Ask]) -> l
             action for action in ACTION_ORDER if card.needs[action].open > 0 and action not in taken
         ]
         cards.append(card)
+    claimed = [card.alert for card in cards if card.claimed_by_me]
+    helps = alert_help_for(claimed) if claimed else {}
+    for card in cards:
+        card.help = helps.get(card.alert.id)
     return cards
 
 
@@ -176,11 +171,7 @@ def _page(member: Member, cursor: str | None) -> dict[str, Any]:
     listed = [alert for alert in found[:PAGE_SIZE] if _in_feed(alert) and alert.id not in asked]
     asked_alerts = [
         alert
-        for alert in db.session.scalars(
-            sa.select(Alert)
-            .where(Alert.id.in_(list(asked)))
-            .order_by(*alert_queries.urgency_order())
-        )
+        for alert in alert_queries.alerts_by_urgency(list(asked))
         if _in_feed(alert) and policy.can_see(member, alert)
     ]
     return {
@@ -189,10 +180,6 @@ def _page(member: Member, cursor: str | None) -> dict[str, Any]:
         "cursor": cursor or "",
         "next_cursor": next_cursor,
     }
-
-
-def _latest_event_id() -> int:
-    return int(db.session.scalar(sa.select(sa.func.max(FeedEvent.id))) or 0)
 
 
 def _socket_client_available() -> bool:
@@ -215,7 +202,7 @@ def feed() -> str:
     """Show open alerts by urgency, with personal asks on top; live when the socket client loads."""
     member = _me()
     # Read the event id first: anything after it is replayed to the socket on connect.
-    last_event_id = _latest_event_id()
+    last_event_id = latest_event_id()
     live = campaign_queries.campaigns_for(member, status="live", limit=5)
     return render_template(
         "feed/index.html",
@@ -231,7 +218,7 @@ def feed() -> str:
 @login_required
 def feed_list() -> Response:
     """Render the feed's list alone, for pages that refresh without a socket."""
-    last_event_id = _latest_event_id()
+    last_event_id = latest_event_id()
     response = Response(
         render_template("feed/_body.html", **_page(_me(), request.args.get("cursor")))
     )

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -16,9 +16,11 @@ from network.alerts.guide import category_label
 from network.alerts.models import Alert
 from network.coordination.needs import Need
 from network.digests.models import Digest
+from network.digests.unsubscribe import unsubscribe_token
 from network.digests.wording import describe
 from network.i18n import member_zone
 from network.mail import build_message
+from network.settings import settings
 from network.vocabulary import ActionType, action_info
 
 
@@ -32,7 +34,7 @@ class Shared:
 
 def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]]) -> Shared:
     """Translate the action labels and the alerts that need help into one language."""
-    site = str(current_app.config["SITE_URL"])
+    site = settings().site_url
     with force_locale(locale):
         labels = {kind.value: action_info(kind).label for kind in ActionType}
         alerts = [
@@ -49,15 +51,13 @@ def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]])
 
 def message_id(digest: Digest) -> str:
     """Return the Message-ID derived from the digest (the same on every attempt)."""
-    host = urlsplit(str(current_app.config["SITE_URL"])).hostname or "localhost"
+    host = urlsplit(settings().site_url).hostname or "localhost"
     return f"<digest-{digest.member_id}-{digest.period_key.replace(':', '-')}@{host}>"
 
 
 def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
     """Build the digest email with its unsubscribe link and headers."""
-    from network.digests.services import unsubscribe_token
-
-    site = str(current_app.config["SITE_URL"])
+    site = settings().site_url
     unsubscribe_url = f"{site}/digests/unsubscribe/{unsubscribe_token(member)}"
     with force_locale(member.locale), member_zone(member.time_zone):
         context: dict[str, Any] = {

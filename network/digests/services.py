@@ -11,24 +11,30 @@ Message-ID, which mail clients use to drop duplicates).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from flask_babel import force_locale
 
 from network.accounts.models import DigestFrequency, Member, MemberStatus
+from network.alerts.models import Alert
+from network.coordination.needs import Need
 from network.db import utcnow
 from network.digests import numbers as figures
 from network.digests.compose import Shared, compose, shared
 from network.digests.models import Digest, DigestStatus
 from network.digests.norm import choose_norm
 from network.digests.periods import Period, from_key, latest_due
+from network.digests.queries import alerts_needing_help
+from network.digests.unsubscribe import member_for_token
 from network.extensions import db
 from network.mail import Mailer, describe_failure, unreachable, verified_address
+from network.settings import settings
+from network.vocabulary import ActionType
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +59,12 @@ class BatchResult:
 
 
 def _send_hour() -> int:
-    return int(current_app.config["DIGEST_SEND_HOUR"])
+    return settings().digest_send_hour
 
 
 def _lease_start() -> datetime:
     """Return the moment before which a claim counts as abandoned by its job."""
-    return utcnow() - timedelta(minutes=int(current_app.config["DIGEST_CLAIM_LEASE_MINUTES"]))
+    return utcnow() - timedelta(minutes=settings().digest_claim_lease_minutes)
 
 
 def due_batches() -> list[Batch]:
@@ -68,7 +74,7 @@ def due_batches() -> list[Batch]:
     died and was not redelivered, so a new batch takes the row over (see build_batch)."""
     now = utcnow()
     lease = _lease_start()
-    batch_size = max(1, int(current_app.config["DIGEST_BATCH_SIZE"]))
+    batch_size = max(1, settings().digest_batch_size)
     groups = db.session.execute(
         sa.select(Member.digest_frequency, Member.time_zone)
         .where(
@@ -86,7 +92,7 @@ def due_batches() -> list[Batch]:
                 time_zone,
                 now,
                 send_hour=_send_hour(),
-                weekday=int(current_app.config["DIGEST_WEEKDAY"]),
+                weekday=settings().digest_weekday,
             )
         except (ZoneInfoNotFoundError, ValueError):
             log.error("no digests for members in unknown time zone %r", time_zone)
@@ -229,8 +235,6 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
 
 
 def _locale(locale: str) -> Any:
-    from flask_babel import force_locale
-
     return force_locale(locale)
 
 
@@ -242,18 +246,8 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
     result.skipped = [member_id for member_id in batch.member_ids if member_id not in claimed]
     if not digests:
         return result
-    members = {
-        member.id: member
-        for member in db.session.scalars(sa.select(Member).where(Member.id.in_(claimed)))
-    }
-    from network.digests.queries import alerts_needing_help
-
-    open_alerts = alerts_needing_help(limit=3)
-    # Each digest is committed on its own; detached, what was loaded is not reloaded after each
-    # commit (three extra queries per member otherwise).
-    for loaded in [*digests, *members.values(), *(alert for alert, _needs in open_alerts)]:
-        db.session.expunge(loaded)
-    lease = timedelta(minutes=int(current_app.config["DIGEST_CLAIM_LEASE_MINUTES"]))
+    members, open_alerts = _load_for_sending(digests, claimed)
+    lease = timedelta(minutes=settings().digest_claim_lease_minutes)
     renewed_at = utcnow()
     ours = {digest.id for digest in digests}
     translated: dict[str, Shared] = {}
@@ -274,22 +268,7 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
                 message = compose(digest, member, translated[member.locale])
                 mailer.send(message)
             except Exception as error:  # SMTP or network: retried with backoff by the job
-                log.warning(
-                    "digest %s to member %s failed: %s",
-                    digest.id,
-                    member.id,
-                    describe_failure(error),
-                )
-                db.session.execute(
-                    sa.update(Digest)
-                    .where(Digest.id == digest.id)
-                    .values(
-                        attempts=Digest.attempts + 1,
-                        last_error=describe_failure(error)[:500],
-                        claimed_at=utcnow(),
-                    )
-                )
-                db.session.commit()
+                _record_failure(digest, error)
                 result.failed[member.id] = describe_failure(error)
                 if unreachable(error):
                     # No server to talk to: the rest waits for the retry instead of each
@@ -298,20 +277,75 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
                         result.failed[later.member_id] = describe_failure(error)
                     break
                 continue
-            db.session.execute(
-                sa.update(Digest)
-                .where(Digest.id == digest.id)
-                .values(
-                    status=DigestStatus.SENT,
-                    sent_at=utcnow(),
-                    message_id=str(message["Message-ID"]),
-                    attempts=Digest.attempts + 1,
-                    last_error=None,
-                )
-            )
-            db.session.commit()
+            _record_sent(digest, str(message["Message-ID"]))
             result.sent.append(member.id)
     return result
+
+
+def _load_for_sending(
+    digests: list[Digest], member_ids: set[int]
+) -> tuple[dict[int, Member], list[tuple[Alert, dict[ActionType, Need]]]]:
+    """Load the members and the alerts that need help, detached from the session.
+
+    Each digest is committed on its own; detached, what was loaded is not reloaded after each
+    commit (three extra queries per member otherwise)."""
+    members = {
+        member.id: member
+        for member in db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids)))
+    }
+    open_alerts = alerts_needing_help(limit=3)
+    for loaded in [*digests, *members.values(), *(alert for alert, _needs in open_alerts)]:
+        db.session.expunge(loaded)
+    return members, open_alerts
+
+
+def _record_failure(digest: Digest, error: Exception) -> None:
+    """Count a failed attempt and keep the claim fresh for the job's retry; commit."""
+    log.warning(
+        "digest %s to member %s failed: %s", digest.id, digest.member_id, describe_failure(error)
+    )
+    db.session.execute(
+        sa.update(Digest)
+        .where(Digest.id == digest.id)
+        .values(
+            attempts=Digest.attempts + 1,
+            last_error=describe_failure(error)[:500],
+            claimed_at=utcnow(),
+        )
+    )
+    db.session.commit()
+
+
+def _record_sent(digest: Digest, message_id: str) -> None:
+    """Mark a digest sent, with the Message-ID it went out with; commit."""
+    db.session.execute(
+        sa.update(Digest)
+        .where(Digest.id == digest.id)
+        .values(
+            status=DigestStatus.SENT,
+            sent_at=utcnow(),
+            message_id=message_id,
+            attempts=Digest.attempts + 1,
+            last_error=None,
+        )
+    )
+    db.session.commit()
+
+
+def send_due_digests(send: Callable[[Batch], None], *, member_id: int | None = None) -> list[Batch]:
+    """Hand every due batch to `send` (only one member's digest when `member_id` is given).
+
+    The scheduled job queues one job per batch; `upstander send-digests` sends each in its own
+    process. Both choose what is due here."""
+    batches = []
+    for batch in due_batches():
+        if member_id is not None:
+            if member_id not in batch.member_ids:
+                continue
+            batch.member_ids = [member_id]
+        send(batch)
+        batches.append(batch)
+    return batches
 
 
 def _renew_claims(digest_ids: list[int], claimed_by: str) -> set[int]:
@@ -356,25 +390,6 @@ def give_up(batch: Batch, claimed_by: str) -> int:
     if count:
         log.error("gave up sending %s digests for %s after retries", count, batch.period_key)
     return count
-
-
-def unsubscribe_token(member: Member) -> str:
-    """Return the signed token of the one-click unsubscribe link."""
-    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="digest-unsubscribe")
-    return str(serializer.dumps({"m": member.id}))
-
-
-def member_for_token(token: str) -> Member | None:
-    """Return the member an unsubscribe token was made for; None when it is not valid."""
-    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="digest-unsubscribe")
-    try:
-        payload = serializer.loads(token)
-    except BadSignature:
-        return None
-    member_id = payload.get("m") if isinstance(payload, dict) else None
-    if not isinstance(member_id, int):
-        return None
-    return db.session.get(Member, member_id)
 
 
 def unsubscribe(token: str) -> Member | None:

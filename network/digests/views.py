@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
 from network.digests import queries, services
+from network.digests import unsubscribe as unsubscribing
 from network.digests.wording import describe
 from network.edge import int_arg
 from network.extensions import csrf
@@ -57,7 +58,7 @@ def show(digest_id: int) -> str:
 def unsubscribe(token: str) -> Response:
     """Confirm (GET) or perform (POST, also RFC 8058 one-click) stopping digests."""
     if request.method == "GET":
-        member = services.member_for_token(token)
+        member = unsubscribing.member_for_token(token)
     else:
         member = services.unsubscribe(token)
     page = render_template(

@@ -8,7 +8,6 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import current_app
 
 from network.accounts.models import DigestFrequency, Member, MemberStatus
 from network.db import utcnow
@@ -17,6 +16,8 @@ from network.digests.models import Digest, DigestStatus
 from network.digests.periods import Period, latest_due, period_ending
 from network.errors import NotFound
 from network.extensions import db
+from network.mail import verified_address
+from network.settings import settings
 
 
 @dataclass
@@ -30,6 +31,7 @@ class NotDue:
     unknown_time_zone: int = 0
     frequency_off: int = 0
     not_active: int = 0  # suspended or erased
+    unverified: int = 0  # have not confirmed their address: no digest goes to it until they do
     next_due_at: datetime | None = None  # the earliest next send time of a waiting member
 
     @property
@@ -61,6 +63,7 @@ class NotDue:
                 (self.unknown_time_zone, "have a time zone this server does not know"),
                 (self.frequency_off, "switched digests off"),
                 (self.not_active, "are suspended or erased"),
+                (self.unverified, "have not confirmed their email address yet"),
             )
             if count
         ]
@@ -68,7 +71,7 @@ class NotDue:
 
 
 def _send_hour() -> int:
-    return int(current_app.config["DIGEST_SEND_HOUR"])
+    return settings().digest_send_hour
 
 
 def _latest(frequency: str, time_zone: str, now: datetime) -> Period:
@@ -77,7 +80,7 @@ def _latest(frequency: str, time_zone: str, now: datetime) -> Period:
         time_zone,
         now,
         send_hour=_send_hour(),
-        weekday=int(current_app.config["DIGEST_WEEKDAY"]),
+        weekday=settings().digest_weekday,
     )
 
 
@@ -94,9 +97,12 @@ def not_due(now: datetime | None = None) -> NotDue:
     active = Member.status == MemberStatus.ACTIVE
     report.not_active = _count(~active)
     report.frequency_off = _count(active, Member.digest_frequency == DigestFrequency.OFF)
+    wanted = Member.digest_frequency != DigestFrequency.OFF
+    report.unverified = _count(active, wanted, ~verified_address())
+    active = sa.and_(active, verified_address())
     groups = db.session.execute(
         sa.select(Member.digest_frequency, Member.time_zone)
-        .where(active, Member.digest_frequency != DigestFrequency.OFF)
+        .where(active, wanted)
         .group_by(Member.digest_frequency, Member.time_zone)
     ).all()
     for frequency, time_zone in groups:

@@ -1,7 +1,7 @@
 """The words of a digest's body, from its stored numbers, in the member's language.
 
 One place for the email (text and HTML) and the archive page, so they never disagree. The rule
-from DESIGN.md: never tell people that most others do nothing. A share of members is stated only
+of the design: never tell people that most others do nothing. A share of members is stated only
 when half or more acted; below that the body says what was done (members who acted, alerts
 helped, actions) and invites; a period with nothing to report says so in one line and invites,
 without a column of zeros. Counts go through ngettext and every number through the locale's

@@ -1,10 +1,10 @@
 """The guide for each of the seven actions and the ten tips for upstanders.
 
-Written by the project from the evidence in DESIGN.md: empathy-based replies get hateful posts
+Written by the project from the research: empathy-based replies get hateful posts
 deleted more often (Hangartner et al. 2021), plain opinions without insults are followed by the
 least hate (Lasser et al. 2025), toxic or sarcastic replies backfire, and several voices work where
 one does not (Zapata et al. 2024). The steps, risks and anonymity of each action come from the
-short guidance the feed shows (network.coordination.guidance), so the two never disagree.
+short guidance the feed shows (network.guidance.actions), so the two never disagree.
 """
 
 from __future__ import annotations
@@ -13,21 +13,11 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from network.coordination.guidance import ground_rule, guidance_for
+from network.guidance.actions import ground_rule, guidance_for
 from network.guidance.rules import rule_lines
-from network.vocabulary import ActionInfo, ActionType, action_info
+from network.vocabulary import ACTION_ORDER, ActionInfo, ActionType, action_info
 
 # The order of the guides: lowest risk first, because fear of retaliation is the main brake.
-GUIDE_ORDER = (
-    ActionType.REPORT_PLATFORM,
-    ActionType.SUPPORT_TARGET_PRIVATE,
-    ActionType.REPORT_AUTHORITY,
-    ActionType.ENLIST_HELP,
-    ActionType.MESSAGE_AUTHOR,
-    ActionType.COUNTER_SPEECH,
-    ActionType.SUPPORT_TARGET_PUBLIC,
-)
-
 EMPATHY = _l(
     "Replies that appeal to empathy, reminding the author that a real person is hurt, made "
     "authors delete hateful posts more often: deletions rose by 8.4 percentage points, about "
@@ -269,7 +259,7 @@ def guide(action: ActionType | str) -> Guide:
 
 def guides() -> list[Guide]:
     """Return the guides of all seven actions, lowest risk first."""
-    return [guide(action) for action in GUIDE_ORDER]
+    return [guide(action) for action in ACTION_ORDER]
 
 
 def evidence() -> list[str]:

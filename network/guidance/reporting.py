@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from network.settings import settings
 from network.vocabulary import PLATFORM_NAMES, Platform
 
 
@@ -258,7 +258,7 @@ def country_codes() -> tuple[str, ...]:
 
 def report_country(code: str | None = None) -> Country:
     """Return a country's authorities: the one asked for, else REPORT_COUNTRY, else NL."""
-    configured = str(current_app.config.get("REPORT_COUNTRY") or DEFAULT_COUNTRY).upper()
+    configured = settings().report_country or DEFAULT_COUNTRY
     for candidate in ((code or "").upper(), configured, DEFAULT_COUNTRY):
         if candidate in COUNTRIES:
             return COUNTRIES[candidate]()

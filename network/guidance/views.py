@@ -38,8 +38,6 @@ def _me() -> Member:
 @guidance.app_context_processor
 def _guidance_helpers() -> dict[str, object]:
     return {
-        "alert_help": queries.alert_help,
-        "practice_record": queries.practice_record,
         # Only the languages the message templates are written in (the guide's language links).
         "language_names": {code: LANGUAGE_NAMES[code] for code in TEMPLATE_LANGUAGES},
     }

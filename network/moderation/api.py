@@ -1,20 +1,24 @@
-"""API resources: the review queue (reviewers), suspending and reinstating members (organisers)."""
+"""API resources: the review queue and reviews (reviewers), trust levels, suspending and reinstating
+members (organisers)."""
 
 from __future__ import annotations
 
 from network.accounts.models import Member
 from network.alerts.policy import require_reviewer
-from network.alerts.schemas import AlertOut
+from network.alerts.schemas import AlertOut, alert_out
 from network.api import operation
 from network.coordination import queries as coordination
-from network.moderation import queries
+from network.moderation import queries, services
 from network.moderation.schemas import (
     FlagOut,
     MemberStatusOut,
     ReinstateIn,
+    ReviewIn,
     ReviewItemOut,
     ReviewQueueOut,
     SuspendIn,
+    TrustIn,
+    TrustOut,
 )
 from network.moderation.suspension import reinstate_member, suspend_member
 
@@ -78,3 +82,33 @@ def reinstate(actor: Member, member_id: int, body: ReinstateIn) -> MemberStatusO
     """Reinstate a suspended member, who can log in again."""
     member = reinstate_member(actor, member_id, reason=body.reason)
     return MemberStatusOut(id=member.id, status=member.status)
+
+
+@operation(
+    "/alerts/<int:alert_id>/review",
+    "POST",
+    tag="alerts",
+    body=ReviewIn,
+    response=AlertOut,
+    errors=(403, 404, 409),
+)
+def review_alert(actor: Member, alert_id: int, body: ReviewIn) -> AlertOut:
+    """Approve or reject a pending or hidden alert (organisers and trust-3 members)."""
+    alert = services.review_alert(actor, alert_id, decision=body.decision, reason=body.reason)
+    return alert_out(actor, alert)
+
+
+@operation(
+    "/members/<int:member_id>/trust",
+    "PUT",
+    tag="members",
+    body=TrustIn,
+    response=TrustOut,
+    errors=(403, 404),
+)
+def set_trust(actor: Member, member_id: int, body: TrustIn) -> TrustOut:
+    """Set a member's trust level (organisers); audited."""
+    member = services.set_trust_level(
+        actor, member_id, trust_level=body.trust_level, reason=body.reason
+    )
+    return TrustOut(id=member.id, trust_level=member.trust_level)

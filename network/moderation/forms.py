@@ -1,12 +1,32 @@
-"""Page forms of moderation: suspending and reinstating a member."""
+"""Page forms of moderation: reviewing alerts, trust levels, suspending and reinstating."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from network.forms import Form
+
+
+class ReviewForm(Form):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
+        validators=[DataRequired()],
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[Length(max=500)],
+        description=_l("Required when rejecting; kept in the audit log."),
+    )
+
+
+class TrustForm(Form):
+    trust_level = SelectField(
+        _l("Trust level"), choices=[(str(n), str(n)) for n in range(4)], coerce=int
+    )
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
 
 
 class SuspendForm(Form):

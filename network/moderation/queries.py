@@ -141,3 +141,17 @@ def names_for(entries: list[AuditEntry]) -> tuple[dict[int, str], dict[int, Aler
             for alert in db.session.scalars(sa.select(Alert).where(Alert.id.in_(alert_ids)))
         }
     return names, alerts
+
+
+def members_page(page: int, *, per_page: int) -> list[Member]:
+    """Return one page of members by id, and the first of the next page if there is one."""
+    return list(
+        db.session.scalars(
+            sa.select(Member).order_by(Member.id).offset((page - 1) * per_page).limit(per_page + 1)
+        )
+    )
+
+
+def member_by_id(member_id: int) -> Member | None:
+    """Return a member, whatever their status (organisers manage suspended members too)."""
+    return db.session.get(Member, member_id)

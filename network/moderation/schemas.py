@@ -1,4 +1,4 @@
-"""Request and response schemas of moderation: the review queue and suspension."""
+"""Request and response schemas of moderation: reviews, the queue, trust and suspension."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from network.accounts.models import MemberStatus
 from network.accounts.schemas import Strict
 from network.alerts.models import FlagReason
-from network.alerts.schemas import AlertOut
+from network.alerts.schemas import AlertOut, Remark
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -61,3 +61,24 @@ class MemberStatusOut(BaseModel):
 
     id: int
     status: MemberStatus
+
+
+class ReviewIn(Strict):
+    """An organiser's decision on a pending or hidden alert."""
+
+    decision: Literal["approve", "reject"]
+    reason: Remark = ""
+
+
+class TrustIn(Strict):
+    """Set a member's trust level (organisers)."""
+
+    trust_level: int = Field(ge=0, le=3)
+    reason: Remark = ""
+
+
+class TrustOut(BaseModel):
+    """A member's trust level after a change."""
+
+    id: int
+    trust_level: int

@@ -1,20 +1,28 @@
-"""Use cases of moderation: trust levels set by organisers (automatic ones: moderation.trust)."""
+"""Use cases of moderation: reviewing alerts, trust levels set by organisers.
+
+Automatic trust changes are the daily batch in moderation/trust.py; suspension is suspension.py."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
 from network.accounts.models import Member
+from network.accounts.policy import require_organiser
+from network.alerts import services as alert_services
+from network.alerts.models import Alert, AlertStatus
+from network.alerts.policy import is_reporter, require_reviewer
+from network.alerts.queries import reporters_of
+from network.coordination import feed
 from network.db import utcnow
-from network.errors import NotFound, ValidationFailed
+from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.moderation import audit
+from network.moderation.queries import is_flagged
+from network.notices import services as notices
 
 
 def set_trust_level(actor: Member, member_id: int, *, trust_level: int, reason: str = "") -> Member:
     """Set a member's trust level, up or down (organisers); audited."""
-    from network.alerts.policy import require_organiser
-
     require_organiser(actor)
     member = db.session.get(Member, member_id)
     if member is None:
@@ -40,3 +48,67 @@ def set_trust_level(actor: Member, member_id: int, *, trust_level: int, reason: 
         )
     db.session.commit()
     return member
+
+
+def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "") -> Alert:
+    """Approve or reject a pending or hidden alert (reviewers); audited, the reporter told."""
+    require_reviewer(actor)
+    alert = alert_services.alert_for_change(actor, alert_id, lock=True)
+    reason = reason.strip()
+    if decision not in {"approve", "reject"}:
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={"decision": _("Choose approve or reject.")}
+        )
+    if decision == "reject" and not reason:
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={"reason": _("Say why the alert is rejected.")}
+        )
+    if not _waits_for_review(alert):
+        raise Conflict(_("This alert is not waiting for review."), code="not_reviewable")
+    if is_reporter(actor, alert):
+        raise Conflict(_("You cannot review an alert you reported."), code="own_alert")
+    was_hidden = alert.hidden_at is not None
+    needs = None
+    alert.reviewed_at = utcnow()
+    alert.review_reason = reason or None
+    alert.hidden_at = None
+    if decision == "approve":
+        if alert.status == AlertStatus.PENDING_REVIEW:
+            alert.status = AlertStatus.OPEN
+            alert.last_activity_at = utcnow()
+            db.session.flush()
+            needs = alert_services.go_live(alert)
+        else:
+            if was_hidden:
+                feed.announce_alert(alert)  # back in the feed after unfounded flags
+        audit.record(
+            actor, "alert.approved", "alert", alert.id, reason=reason, was_hidden=was_hidden
+        )
+    else:
+        was_live = alert.status == AlertStatus.OPEN and not was_hidden
+        alert.status = AlertStatus.REJECTED
+        audit.record(
+            actor, "alert.rejected", "alert", alert.id, reason=reason, was_hidden=was_hidden
+        )
+        if was_live:
+            feed.announce_alert(alert)  # flagged but still in the feed: it leaves it now
+    # Trust changes wait for the daily batch: one here would name the reporter in the audit log.
+    # Everyone who reported the thread hears the outcome; only they see their own notice.
+    kind = "alert_approved" if decision == "approve" else "alert_rejected"
+    told = [
+        notices.notify(member_id, kind, alert_id=alert.id, body=reason)
+        for member_id in reporters_of(alert)
+    ]
+    db.session.commit()
+    for notice in told:
+        notices.mail_later(notice)
+    if needs is not None:
+        alert_services.ask_members_about(alert, needs)
+    return alert
+
+
+def _waits_for_review(alert: Alert) -> bool:
+    """Pending, hidden, or open with flags (even new members') that no reviewer weighed yet."""
+    if alert.status == AlertStatus.PENDING_REVIEW:
+        return True
+    return alert.status == AlertStatus.OPEN and (alert.hidden_at is not None or is_flagged(alert))

@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from network.accounts import policy
 from network.accounts.models import AccessToken, Member, MemberStatus, Role
-from network.alerts import policy
 from network.alerts.models import Alert
 from network.coordination import feed
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
@@ -16,6 +16,7 @@ from network.db import utcnow
 from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
 from network.moderation import audit
+from network.realtime import connections
 
 
 def _target(actor: Member, member_id: int) -> Member:
@@ -79,9 +80,7 @@ def suspend_member(actor: Member, member_id: int, *, reason: str) -> Member:
         tokens_revoked=int(getattr(tokens, "rowcount", 0) or 0),
     )
     db.session.commit()
-    from network.coordination.events import end_member_connections
-
-    end_member_connections(member.id)
+    connections.end_member_connections(member.id)
     return member
 
 

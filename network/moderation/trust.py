@@ -15,13 +15,13 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from network.accounts.models import Member, MemberStatus, Role
 from network.alerts.models import Alert, AlertStatus
 from network.db import utcnow
 from network.extensions import db
 from network.moderation import audit
+from network.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,10 @@ def _change(member: Member, new_level: int, reason: str, now: datetime) -> bool:
 def apply_trust_changes(now: datetime | None = None) -> dict[str, int]:
     """Raise new members after approved alerts, lower members after rejected ones; once a day."""
     now = now or utcnow()
-    config = current_app.config
-    needed_approvals = int(config["TRUST_PROMOTION_APPROVED_ALERTS"])
-    needed_rejections = int(config["TRUST_DEMOTION_REJECTED_ALERTS"])
-    window = now - timedelta(days=int(config["TRUST_DEMOTION_DAYS"]))
+    config = settings()
+    needed_approvals = config.trust_promotion_approved_alerts
+    needed_rejections = config.trust_demotion_rejected_alerts
+    window = now - timedelta(days=config.trust_demotion_days)
     reviewed = (
         sa.select(Alert.reporter_id)
         .where(Alert.reporter_id.is_not(None), Alert.reviewed_at.is_not(None))

@@ -6,25 +6,23 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts.models import Member, Role
-from network.alerts import services as alert_services
-from network.alerts.forms import ReviewForm, TrustForm
+from network.accounts.policy import require_organiser
 from network.alerts.guide import severity_guide
-from network.alerts.policy import require_organiser, require_reviewer
+from network.alerts.policy import require_reviewer
 from network.edge import int_arg
 from network.errors import NotFound, ServiceError
-from network.extensions import db
 from network.forms import show_service_error
 from network.moderation import audit_text, queries
-from network.moderation.forms import ReinstateForm, SuspendForm
-from network.moderation.services import set_trust_level
+from network.moderation.forms import ReinstateForm, ReviewForm, SuspendForm, TrustForm
+from network.moderation.services import review_alert, set_trust_level
 from network.moderation.suspension import reinstate_member, suspend_member
+from network.settings import settings
 
 moderation = Blueprint("moderation", __name__, url_prefix="/review")
 
@@ -69,7 +67,7 @@ def queue() -> str:
         form=ReviewForm(),
         reporter_trust=queries.reporter_trust(waiting),
         flags=queries.flags_of([alert.id for alert in waiting]),
-        hide_at=int(current_app.config["ABUSE_FLAGS_TO_HIDE"]),
+        hide_at=settings().abuse_flags_to_hide,
         guide=severity_guide(),
     )
 
@@ -81,7 +79,7 @@ def review(alert_id: int) -> Response:
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            alert_services.review_alert(
+            review_alert(
                 _me(), alert_id, decision=form.decision.data or "", reason=form.reason.data or ""
             )
         except ServiceError as error:
@@ -98,9 +96,7 @@ def review(alert_id: int) -> Response:
 def members() -> str:
     """List members with their trust levels (no email addresses)."""
     page = int_arg("page", high=100_000) or 1
-    rows = list(
-        db.session.scalars(sa.select(Member).order_by(Member.id).offset((page - 1) * 50).limit(51))
-    )
+    rows = queries.members_page(page, per_page=50)
     return render_template(
         "moderation/members.html",
         members=rows[:50],
@@ -139,7 +135,7 @@ def may_suspend(actor: Member, member: Member) -> bool:
 
 
 def _member_or_404(member_id: int) -> Member:
-    member = db.session.get(Member, member_id)
+    member = queries.member_by_id(member_id)
     if member is None:
         raise NotFound(_("This member does not exist."))
     return member

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -17,6 +17,7 @@ from network.i18n import member_zone
 from network.mail import Mailer, build_message, describe_failure
 from network.notices.models import Notice
 from network.notices.queries import describe
+from network.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def mail_notice(notice_id: int) -> bool:
     if member is None or member.email_verified_at is None or not member.is_active:
         return False
     alert = db.session.get(Alert, notice.alert_id) if notice.alert_id is not None else None
-    site = str(current_app.config["SITE_URL"]).rstrip("/")
+    site = settings().site_url.rstrip("/")
     host = urlsplit(site).hostname or "localhost"
     with force_locale(member.locale), member_zone(member.time_zone):
         if notice.kind == "alert_approved":

@@ -7,6 +7,7 @@ import logging
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from network import jobs
 from network.accounts.models import Member
 from network.db import utcnow
 from network.errors import NotFound
@@ -28,10 +29,8 @@ def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str 
 
 def mail_later(notice: Notice) -> None:
     """Queue the notice's email after the commit; the notice in the app stands either way."""
-    from network.tasks.notices import mail_notice
-
     try:
-        mail_notice.delay(notice.id)
+        jobs.enqueue(jobs.MAIL_NOTICE, notice.id)
     except Exception:  # a broker outage must not undo the review that was already saved
         log.exception("could not queue the mail for notice %s", notice.id)
 

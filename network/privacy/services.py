@@ -6,19 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from network.accounts.models import Member
 from network.alerts.models import AbuseFlag, Alert, AlertReport, AlertStatus
 from network.campaigns.models import Campaign, CampaignMember
 from network.coordination import feed
-from network.coordination.models import Action, ActionStatus, Ask, FeedEvent
+from network.coordination.models import Action, ActionStatus, Ask
 from network.db import utcnow
 from network.digests.models import Digest
 from network.extensions import db
 from network.guidance.models import PracticeAnswer
 from network.moderation import audit
 from network.notices.models import Notice
+from network.realtime import connections
+from network.realtime.models import FeedEvent
+from network.settings import settings
 from network.teams.models import Team
 
 
@@ -56,9 +58,7 @@ def erase_member(member: Member) -> None:
     for alert in released:
         feed.announce_alert(alert)  # the slots they held are open again
     db.session.commit()
-    from network.coordination.events import end_member_connections
-
-    end_member_connections(member_id)
+    connections.end_member_connections(member_id)
 
 
 def _release_live_claims(member_id: int) -> list[Alert]:
@@ -111,11 +111,11 @@ class RetentionResult:
 
 def delete_closed_alert_texts(now: datetime | None = None) -> RetentionResult:
     """Delete summaries and private notes of alerts closed SUMMARY_RETENTION_DAYS ago; audited."""
-    days = int(current_app.config["SUMMARY_RETENTION_DAYS"])
+    days = settings().summary_retention_days
     cutoff = (now or utcnow()) - timedelta(days=days)
     # Expiry has no timestamp of its own: an alert expires ALERT_EXPIRY_DAYS after its last
     # activity (within the hour the expiry job runs in).
-    expiry = timedelta(days=int(current_app.config["ALERT_EXPIRY_DAYS"]))
+    expiry = timedelta(days=settings().alert_expiry_days)
     closed_before_cutoff = sa.or_(
         sa.and_(Alert.status == AlertStatus.RESOLVED, Alert.resolved_at < cutoff),
         sa.and_(Alert.status == AlertStatus.REJECTED, Alert.reviewed_at < cutoff),
@@ -136,7 +136,7 @@ def delete_closed_alert_texts(now: datetime | None = None) -> RetentionResult:
         .values(note="")
     )
     # Feed events carry alert summaries too; past the replay window nobody can ask for them.
-    event_days = int(current_app.config["FEED_EVENT_RETENTION_DAYS"])
+    event_days = settings().feed_event_retention_days
     db.session.execute(
         sa.delete(FeedEvent).where(
             FeedEvent.created_at < (now or utcnow()) - timedelta(days=event_days)

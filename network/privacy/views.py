@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 
 from network.accounts.models import Member
 from network.privacy.queries import export_of
+from network.settings import settings
 
 privacy = Blueprint("privacy", __name__)
 
@@ -20,8 +21,8 @@ def policy() -> str:
     """Explain what is stored, why, for how long, who sees it, and how to export or erase it."""
     return render_template(
         "privacy/policy.html",
-        retention_days=current_app.config["SUMMARY_RETENTION_DAYS"],
-        expiry_days=current_app.config["ALERT_EXPIRY_DAYS"],
+        retention_days=settings().summary_retention_days,
+        expiry_days=settings().alert_expiry_days,
     )
 
 

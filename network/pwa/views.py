@@ -21,6 +21,7 @@ THEME_COLOUR = "#0b5cad"
 BACKGROUND_COLOUR = "#ffffff"
 # The static shell the service worker keeps: nothing here depends on who is asking.
 SHELL_FILES = ("css/site.css", "js/site.js", "favicon.svg", *(f"icons/{i[0]}" for i in ICONS))
+OFFLINE_TEMPLATE = "pwa/offline.html"
 
 
 @pwa.get("/manifest.webmanifest")
@@ -81,7 +82,7 @@ def service_worker() -> Response:
 @pwa.get("/offline")
 def offline() -> str:
     """Say the network is gone; the service worker shows this page then (no personal data)."""
-    return render_template("pwa/offline.html")
+    return render_template(OFFLINE_TEMPLATE)
 
 
 @pwa.get("/share")
@@ -123,5 +124,5 @@ def _digest(folder: str, names: tuple[str, ...]) -> str:
     for name in names:
         digest.update((Path(folder) / name).read_bytes())
     # The offline page is part of the shell too.
-    digest.update((PROJECT_ROOT / "templates" / "pwa" / "offline.html").read_bytes())
+    digest.update((PROJECT_ROOT / "templates" / OFFLINE_TEMPLATE).read_bytes())
     return digest.hexdigest()[:16]

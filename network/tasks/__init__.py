@@ -8,6 +8,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from network.extensions import db
+from network.settings import settings_of
 
 TASK_MODULES = [
     "network.tasks.health",
@@ -32,7 +33,7 @@ def celery_init_app(app: Flask) -> Celery:
                 finally:
                     db.session.remove()
 
-    redis_url = app.config["REDIS_URL"]
+    redis_url = settings_of(app).redis_url
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.conf.update(
         broker_url=redis_url or "memory://",
@@ -48,11 +49,11 @@ def celery_init_app(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         # How long an unacknowledged job waits before another worker gets it (Redis broker).
-        broker_transport_options={"visibility_timeout": app.config["BROKER_VISIBILITY_TIMEOUT"]},
+        broker_transport_options={"visibility_timeout": settings_of(app).broker_visibility_timeout},
         timezone="UTC",
         enable_utc=True,
         imports=TASK_MODULES,
-        beat_schedule=beat_schedule(app.config.get("TRUST_BATCH_HOUR", 3)),
+        beat_schedule=beat_schedule(settings_of(app).trust_batch_hour),
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app

@@ -20,10 +20,11 @@ log = logging.getLogger(__name__)
 @shared_task(name="network.digests.dispatch")
 def dispatch() -> int:
     """Queue a batch job for every group of members whose digest is due; return how many."""
-    batches = services.due_batches()
-    for batch in batches:
+
+    def queue(batch: services.Batch) -> None:
         send_batch.delay(batch.member_ids, batch.frequency, batch.time_zone, batch.period_key)
-    return len(batches)
+
+    return len(services.send_due_digests(queue))
 
 
 @shared_task(bind=True, name="network.digests.send_batch", max_retries=MAX_RETRIES)

@@ -201,7 +201,7 @@ def test_a_member_revokes_one_token_and_it_stops_working(
     listing = client.get("/api/v1/me", headers={"Authorization": f"Bearer {revoked}"})
     assert listing.status_code == 200
     from network.accounts.models import AccessToken
-    from network.accounts.services import token_digest
+    from network.accounts.tokens import token_digest
 
     with client.application.app_context():
         token_id = db.session.scalar(

@@ -37,7 +37,7 @@ def feed_client() -> Iterator[Callable[..., FeedClient]]:
 
 
 def token_id(app: Flask, secret: str) -> int:
-    from network.accounts.services import token_digest
+    from network.accounts.tokens import token_digest
 
     with app.app_context():
         token = db.session.query(AccessToken).filter_by(token_hash=token_digest(secret)).one()

@@ -15,6 +15,7 @@ from network.accounts.models import AccessToken, Member
 from network.extensions import db
 from tests.accounts.conftest import body_of, link_in, mails_to
 from tests.conftest import csrf_token_from
+from tests.world import change_settings
 
 NEW_PASSWORD = "a brand new passphrase 42"
 
@@ -98,7 +99,7 @@ def test_a_reset_link_expires(
     member = create_member()
     path = reset_link(app, member.email)
     # Any age is older than a negative limit: the link has expired, without waiting for it.
-    monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
+    change_settings(monkeypatch, app, password_reset_max_age=-1)
     assert set_password(client, path, NEW_PASSWORD).headers["Location"] == "/password/forgot"
     assert not can_log_in(app, member.email, NEW_PASSWORD)
 

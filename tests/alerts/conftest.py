@@ -37,20 +37,3 @@ def post_alert(api_as: Callable[..., Any]) -> Callable[..., Any]:
         return api_as(member, "POST", "/api/v1/alerts", json=alert_body(**changes))
 
     return post
-
-
-@pytest.fixture
-def open_alert(
-    post_alert: Callable[..., Any], create_member: Callable[..., Any]
-) -> Callable[..., Any]:
-    """Create an open alert (posted by a trusted member); return (reporter, alert json)."""
-
-    def make(**changes: Any) -> tuple[Any, dict[str, Any]]:
-        reporter = create_member(trust_level=1)
-        response = post_alert(reporter, **changes)
-        assert response.status_code == 201, response.get_data(as_text=True)
-        alert = response.get_json()
-        assert alert["status"] == "open"
-        return reporter, alert
-
-    return make

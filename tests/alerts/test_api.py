@@ -12,6 +12,7 @@ from flask import Flask
 from network.alerts.models import Alert
 from network.extensions import db
 from network.moderation.models import AuditEntry
+from network.settings import replace_settings
 
 Api = Callable[..., Any]
 
@@ -117,7 +118,7 @@ def test_trust_rises_after_enough_approved_alerts_in_the_daily_batch(
 ) -> None:
     from network.moderation.trust import apply_trust_changes
 
-    app.config["TRUST_PROMOTION_APPROVED_ALERTS"] = 2
+    replace_settings(app, trust_promotion_approved_alerts=2)
     try:
         newcomer = create_member()
         for _ in range(2):
@@ -136,7 +137,7 @@ def test_trust_rises_after_enough_approved_alerts_in_the_daily_batch(
         assert api_as(newcomer, "GET", "/api/v1/me").get_json()["trust_level"] == 1
         assert post_alert(newcomer).get_json()["status"] == "open"
     finally:
-        app.config["TRUST_PROMOTION_APPROVED_ALERTS"] = 3
+        replace_settings(app, trust_promotion_approved_alerts=3)
     with app.app_context():
         changes = db.session.scalars(
             sa.select(AuditEntry).where(
@@ -180,16 +181,19 @@ def test_same_thread_from_another_variant_merges(
     merged = post_alert(second, url="http://m.instagram.com/p/Cxyz?utm_source=share#top")
     assert merged.status_code == 200
     assert merged.get_json()["id"] == created.get_json()["id"]
-    assert merged.get_json()["flag_count"] == 2
+    assert merged.get_json()["reporter_count"] == 2
     twice = post_alert(second, url="https://instagram.com/p/Cxyz")
-    assert twice.status_code == 200 and twice.get_json()["flag_count"] == 2, "once per member"
+    assert twice.status_code == 200 and twice.get_json()["reporter_count"] == 2, "once per member"
+    # The old name stays for one release, with the same number.
+    assert twice.get_json()["flag_count"] == 2
     assert alert_count(app) == 1
 
 
 def test_a_closed_alert_does_not_swallow_a_new_report(
     api_as: Api, post_alert: Api, open_alert: Callable[..., Any]
 ) -> None:
-    reporter, alert = open_alert(url="https://x.com/a/status/99")
+    alert = open_alert(url="https://x.com/a/status/99")
+    reporter = alert.reporter
     api_as(
         reporter, "POST", f"/api/v1/alerts/{alert['id']}/resolve", json={"outcome": "thread_calmed"}
     )
@@ -270,10 +274,10 @@ def test_alert_can_belong_to_the_reporters_team(
 def test_list_is_ordered_by_urgency_and_filtered(
     api_as: Api, open_alert: Callable[..., Any], create_member: Any
 ) -> None:
-    _r, mild = open_alert(severity=1, category="exclusion")
-    _r, asked = open_alert(severity=3, target_requested_help=True)
-    _r, severe = open_alert(severity=3, url="https://www.tiktok.com/@a/video/1")
-    _r, dangerous = open_alert(severity=4, category="threat")
+    mild = open_alert(severity=1, category="exclusion")
+    asked = open_alert(severity=3, target_requested_help=True)
+    severe = open_alert(severity=3, url="https://www.tiktok.com/@a/video/1")
+    dangerous = open_alert(severity=4, category="threat")
     reader = create_member()
     assert feed_ids(api_as, reader) == [dangerous["id"], asked["id"], severe["id"], mild["id"]]
     assert feed_ids(api_as, reader, min_severity=3) == [dangerous["id"], asked["id"], severe["id"]]
@@ -287,7 +291,7 @@ def test_list_pages_with_a_cursor_without_gaps_or_repeats(
     api_as: Api, open_alert: Callable[..., Any], create_member: Any
 ) -> None:
     created = [
-        open_alert(severity=1 + i % 4, target_requested_help=i % 3 == 0)[1]["id"] for i in range(9)
+        open_alert(severity=1 + i % 4, target_requested_help=i % 3 == 0)["id"] for i in range(9)
     ]
     reader = create_member()
     seen: list[int] = []
@@ -306,7 +310,8 @@ def test_list_pages_with_a_cursor_without_gaps_or_repeats(
 def test_three_trusted_flags_hide_an_alert_until_review(
     app: Flask, api_as: Api, open_alert: Callable[..., Any], create_member: Any, organiser: Any
 ) -> None:
-    reporter, alert = open_alert()
+    alert = open_alert()
+    reporter = alert.reporter
     newcomer = create_member()  # trust 0: their flag informs, but does not hide
     flaggers = [create_member(trust_level=1) for _ in range(3)]
     reader = create_member(trust_level=2)
@@ -339,7 +344,8 @@ def test_three_trusted_flags_hide_an_alert_until_review(
 def test_reporter_or_organiser_resolves_with_an_outcome(
     app: Flask, api_as: Api, open_alert: Callable[..., Any], create_member: Any, organiser: Any
 ) -> None:
-    reporter, alert = open_alert()
+    alert = open_alert()
+    reporter = alert.reporter
     other = create_member(trust_level=2)
     path = f"/api/v1/alerts/{alert['id']}/resolve"
     assert api_as(other, "POST", path, json={"outcome": "content_removed"}).status_code == 403
@@ -351,7 +357,7 @@ def test_reporter_or_organiser_resolves_with_an_outcome(
     assert done.get_json()["outcome"] == "content_removed"
     assert api_as(organiser, "POST", path, json={"outcome": "unknown"}).status_code == 409
     assert feed_ids(api_as, other, status="resolved") == [alert["id"]]
-    _r, second = open_alert()
+    second = open_alert()
     closed = api_as(
         organiser,
         "POST",
@@ -409,7 +415,14 @@ def test_reporter_identity_appears_in_no_member_facing_answer(
                     if k != "id"
                     and isinstance(v, int)
                     and k
-                    not in {"severity", "responder_goal", "flag_count", "team_id", "campaign_id"}
+                    not in {
+                        "severity",
+                        "responder_goal",
+                        "reporter_count",
+                        "flag_count",
+                        "team_id",
+                        "campaign_id",
+                    }
                 ]
 
 
@@ -436,7 +449,8 @@ def test_audit_log_refuses_changes(
 def test_a_reporter_resolving_their_alert_stays_anonymous_in_the_audit_log(
     app: Flask, api_as: Api, open_alert: Callable[..., Any]
 ) -> None:
-    reporter, alert = open_alert()
+    alert = open_alert()
+    reporter = alert.reporter
     api_as(
         reporter, "POST", f"/api/v1/alerts/{alert['id']}/resolve", json={"outcome": "thread_calmed"}
     )

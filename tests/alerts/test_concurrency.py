@@ -54,7 +54,7 @@ def test_simultaneous_posts_of_one_thread_make_one_alert(
     with app.app_context():
         alerts = db.session.scalars(sa.select(Alert)).all()
         assert len(alerts) == 1
-        assert alerts[0].flag_count == len(posters)
+        assert alerts[0].reporter_count == len(posters)
         reports = db.session.scalar(sa.select(sa.func.count()).select_from(AlertReport))
         assert reports == len(posters)
 
@@ -81,4 +81,4 @@ def test_the_same_member_posting_twice_at_once_counts_once(
 
     assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
     with app.app_context():
-        assert db.session.scalar(sa.select(Alert.flag_count)) == 1
+        assert db.session.scalar(sa.select(Alert.reporter_count)) == 1

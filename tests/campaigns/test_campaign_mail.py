@@ -20,6 +20,7 @@ from network.extensions import db
 from tests.campaigns.test_campaigns import campaign_body, organiser
 from tests.digests.conftest import Sink, mail_to, smtp_sink
 from tests.harness import free_port
+from tests.world import change_settings
 
 __all__ = ["mail_to", "organiser", "smtp_sink"]
 
@@ -219,8 +220,8 @@ def test_a_launch_with_no_mail_server_is_reported_as_failed_not_silent(
     log_in: Any,
 ) -> None:
     create_member()
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nothing listens there
+    change_settings(monkeypatch, app, smtp_host="127.0.0.1")
+    change_settings(monkeypatch, app, smtp_port=free_port())  # nothing listens there
     campaign = launched(api_as, organiser)
     assert announce(app, campaign["id"]) == 0
     log_in(organiser)

@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from network.campaigns.models import CampaignMember
-from network.coordination.models import FeedEvent
 from network.db import utcnow
 from network.extensions import db
 from network.moderation.models import AuditEntry
+from network.realtime.models import FeedEvent
 from tests.alerts.conftest import alert_body
 
 Api = Callable[..., Any]

@@ -13,6 +13,7 @@ from flask import Flask
 from network.coordination.models import Ask, AskAnswer
 from network.db import utcnow
 from network.extensions import db
+from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
 
 Api = Callable[..., Any]
@@ -20,9 +21,9 @@ Api = Callable[..., Any]
 
 @pytest.fixture(autouse=True)
 def one_ask_per_alert(app: Flask) -> Any:
-    app.config["ASKS_PER_ALERT"] = 1
+    replace_settings(app, asks_per_alert=1)
     yield
-    app.config["ASKS_PER_ALERT"] = 3
+    replace_settings(app, asks_per_alert=3)
 
 
 def asked(app: Flask, alert_id: int) -> list[tuple[int, str]]:

@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from network.coordination.models import Action, ActionStatus, FeedEvent
+from network.coordination.models import Action, ActionStatus
 from network.db import utcnow
 from network.extensions import db
+from network.realtime.models import FeedEvent
 
 Api = Callable[..., Any]
 

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from network.coordination import views
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.extensions import db
+from network.settings import replace_settings
 from tests.coordination.conftest import alert_body
 
 
@@ -210,11 +211,11 @@ def asked_member(app: Flask, create_member: Any, open_alert: Any) -> Callable[[]
 
     def make() -> tuple[Any, dict[str, Any]]:
         member = create_member(languages=["en", "nl"])  # the alert is in Dutch
-        app.config["ASKS_PER_ALERT"] = 10
+        replace_settings(app, asks_per_alert=10)
         try:
             alert = open_alert(severity=2)
         finally:
-            app.config["ASKS_PER_ALERT"] = 3
+            replace_settings(app, asks_per_alert=3)
         return member, alert
 
     return make
@@ -356,3 +357,49 @@ def test_the_feed_pages_with_a_cursor(
     cursor = more.group(1).split("=", 1)[1]
     assert f'name="cursor" value="{cursor}"' in second, "forms bring the member back to this page"
     assert page_of(client, "/feed/?cursor=not-a-cursor").count('class="feed-item"') == 2
+
+
+def test_the_feed_takes_as_many_queries_for_three_claimed_cards_as_for_one(
+    app: Flask,
+    client: FlaskClient,
+    create_member: Any,
+    log_in: Any,
+    open_alert: Any,
+    claim: Any,
+    api_as: Any,
+) -> None:
+    from tests.campaigns.test_campaigns import campaign_body
+
+    organiser = create_member(role="organiser")
+    created = api_as(organiser, "POST", "/api/v1/campaigns", json=campaign_body())
+    campaign_id = created.get_json()["id"]
+    assert api_as(organiser, "POST", f"/api/v1/campaigns/{campaign_id}/launch").status_code == 200
+    alerts = [
+        open_alert(severity=2, campaign_id=campaign_id, url=f"https://x.com/someone/status/{n}")
+        for n in range(3)
+    ]
+    volunteer = create_member()
+    log_in(volunteer)
+
+    def queries_of_the_page() -> int:
+        statements: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        engine = db.engine_for(app)
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            page_of(client)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        return len(statements)
+
+    assert claim(volunteer, alerts[0]["id"], "report_platform").status_code == 201
+    one = queries_of_the_page()
+    for alert in alerts[1:]:
+        assert claim(volunteer, alert["id"], "report_platform").status_code == 201
+    page = page_of(client)
+    assert page.count("You took on: Report to the platform") == 3
+
+    assert queries_of_the_page() == one

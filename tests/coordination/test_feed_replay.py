@@ -237,6 +237,9 @@ def test_a_team_alert_replays_like_any_alert_in_the_feed(
         team = services.create_team(db.session.get(Member, founder.id), name="Neighbours")
         team_id = team.id
         services.join_team(db.session.get(Member, member.id), invite_code=team.invite_code)
+        # Team alerts need three members, so nobody can tell who posted one.
+        third = create_member()
+        services.join_team(db.session.get(Member, third.id), invite_code=team.invite_code)
     response = api_as(founder, "POST", "/api/v1/alerts", json=alert_body(team_id=team_id))
     assert response.status_code == 201, response.get_data(as_text=True)
     alert = response.get_json()

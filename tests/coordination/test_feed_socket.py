@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,8 +11,9 @@ import pytest
 import socketio
 from flask import Flask
 
+from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
-from tests.harness import free_port, live_server, wait_until
+from tests.harness import free_port, live_server, request_json, wait_until
 
 pytestmark = pytest.mark.live
 
@@ -88,17 +87,7 @@ def feed_client() -> Iterator[Callable[..., FeedClient]]:
 def call(
     origin: str, method: str, path: str, token: str, body: dict[str, Any] | None = None
 ) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        origin + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return request_json(origin, method, path, body, token, timeout=30)
 
 
 def test_a_connection_without_login_or_with_a_bad_token_is_refused(
@@ -217,7 +206,7 @@ def test_past_the_replay_bound_the_client_is_told_to_refetch(
     create_member: Any,
     create_token: Any,
 ) -> None:
-    app.config["FEED_REPLAY_LIMIT"] = 2
+    replace_settings(app, feed_replay_limit=2)
     try:
         member = create_token(create_member())  # a member before the events: they may see them
         poster = create_token(create_member(trust_level=1))
@@ -228,7 +217,7 @@ def test_past_the_replay_bound_the_client_is_told_to_refetch(
         late.wait_for("feed.reset")
         assert late.named("alert.created") == []
     finally:
-        app.config["FEED_REPLAY_LIMIT"] = 500
+        replace_settings(app, feed_replay_limit=500)
 
 
 def test_a_personal_ask_arrives_only_in_the_members_own_room(
@@ -238,7 +227,7 @@ def test_a_personal_ask_arrives_only_in_the_members_own_room(
     create_token: Any,
     app: Flask,
 ) -> None:
-    app.config["ASKS_PER_ALERT"] = 1
+    replace_settings(app, asks_per_alert=1)
     try:
         helper = create_member(
             platforms=["instagram"], languages=["nl"], comfortable_actions=["report_platform"]
@@ -259,7 +248,7 @@ def test_a_personal_ask_arrives_only_in_the_members_own_room(
         bystander_feed.wait_for("alert.created")
         assert bystander_feed.named("ask.created") == []
     finally:
-        app.config["ASKS_PER_ALERT"] = 3
+        replace_settings(app, asks_per_alert=3)
 
 
 def test_watching_an_alert_counts_viewers(

@@ -6,7 +6,6 @@ the worker does, because every process emits through the Redis message queue.
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 import uuid
@@ -28,6 +27,7 @@ from tests.coordination.test_feed_socket import FeedClient
 from tests.harness import (
     CommandProcess,
     free_port,
+    request_json,
     standalone_app,
     upstander,
     wait_until,
@@ -59,29 +59,6 @@ def serve_process(
         SOCKETIO_CHANNEL=SOCKETIO_CHANNEL,
     ) as web:
         yield web
-
-
-def request_json(
-    origin: str, method: str, path: str, body: Any = None, token: str | None = None
-) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(
-        origin + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers=headers,
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status, answer = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, answer = error.code, error.read()
-    try:
-        return status, json.loads(answer or b"{}")
-    except ValueError:
-        return status, answer.decode(errors="replace")  # an HTML error page
 
 
 @pytest.fixture

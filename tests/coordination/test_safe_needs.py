@@ -18,6 +18,7 @@ from network.digests.compose import shared
 from network.digests.queries import alerts_needing_help
 from network.extensions import db
 from network.guidance.rules import may_ask
+from network.settings import replace_settings
 from network.vocabulary import ActionType, action_info
 from tests.coordination.test_feed_page import card_in, page_of, texts
 
@@ -113,7 +114,7 @@ def test_members_only_comfortable_with_public_replies_are_not_asked_about_a_thre
 ) -> None:
     from tests.alerts.conftest import alert_body
 
-    app.config["ASKS_PER_ALERT"] = 5
+    replace_settings(app, asks_per_alert=5)
     try:
         public_only = create_member(
             comfortable_actions=["counter_speech", "support_target_public", "message_author"]
@@ -127,7 +128,7 @@ def test_members_only_comfortable_with_public_replies_are_not_asked_about_a_thre
         )
         assert posted.status_code == 201
     finally:
-        app.config["ASKS_PER_ALERT"] = 3
+        replace_settings(app, asks_per_alert=3)
     with app.app_context():
         asked = set(
             db.session.scalars(sa.select(Ask.member_id).where(Ask.alert_id == posted.json["id"]))

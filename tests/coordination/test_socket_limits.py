@@ -17,6 +17,7 @@ from network.extensions import socketio as socketio_server
 from network.realtime import NAMESPACE
 from tests.harness import free_port, live_server, wait_until
 from tests.sockets import socket_clients
+from tests.world import change_settings
 
 MAX_MESSAGE = 16 * 1024  # max_http_buffer_size in create_app
 
@@ -56,7 +57,7 @@ def test_watch_events_over_the_limit_are_refused_until_the_window_passes(
     open_alert: Any,
     feed_as: Callable[[Any], SocketIOTestClient],
 ) -> None:
-    monkeypatch.setitem(app.config, "SOCKET_EVENT_LIMIT", "3 per 2 seconds")
+    change_settings(monkeypatch, app, socket_event_limit="3 per 2 seconds")
     alert = open_alert()
     watcher, bystander = create_member(), create_member()
     socket = feed_as(watcher)
@@ -76,7 +77,7 @@ def test_the_limit_follows_the_member_across_connections(
     open_alert: Any,
     feed_as: Callable[[Any], SocketIOTestClient],
 ) -> None:
-    monkeypatch.setitem(app.config, "SOCKET_EVENT_LIMIT", "4 per minute")
+    change_settings(monkeypatch, app, socket_event_limit="4 per minute")
     alert = open_alert()
     member = create_member()
     first, second = feed_as(member), feed_as(member)
@@ -93,7 +94,7 @@ def test_events_are_counted_even_when_they_are_invalid(
     create_member: Any,
     feed_as: Callable[[Any], SocketIOTestClient],
 ) -> None:
-    monkeypatch.setitem(app.config, "SOCKET_EVENT_LIMIT", "2 per minute")
+    change_settings(monkeypatch, app, socket_event_limit="2 per minute")
     socket = feed_as(create_member())
     for junk in ("not a dict", {"alert_id": "1"}):
         answer = socket.emit("watch", junk, namespace=NAMESPACE, callback=True)

@@ -24,10 +24,8 @@ from network.digests.models import Digest
 from network.extensions import db
 from network.teams.models import Team, TeamMembership
 from network.vocabulary import ActionType, Platform
-from tests.coordination.conftest import open_alert
 from tests.harness import free_port
-
-__all__ = ["open_alert"]
+from tests.world import change_settings
 
 LONG_AGO = datetime(2025, 1, 1, tzinfo=UTC)
 _number = count(1)
@@ -93,8 +91,8 @@ def mail_to(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[[Sink], Non
     """Point the app's mail at a sink (SMTP_HOST/SMTP_PORT, as the environment would)."""
 
     def point(sink: Sink) -> None:
-        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-        monkeypatch.setitem(app.config, "SMTP_PORT", sink.port)
+        change_settings(monkeypatch, app, smtp_host="127.0.0.1")
+        change_settings(monkeypatch, app, smtp_port=sink.port)
 
     return point
 
@@ -111,6 +109,7 @@ def add_members(app: Flask) -> Callable[..., list[int]]:
         locale: str = "en",
         created_at: datetime = LONG_AGO,
         status: str = "active",
+        verified: bool = True,
     ) -> list[int]:
         with app.app_context():
             members = [
@@ -124,7 +123,7 @@ def add_members(app: Flask) -> Callable[..., list[int]]:
                     status=MemberStatus(status),
                     pledge_accepted_at=created_at,
                     created_at=created_at,
-                    email_verified_at=created_at,
+                    email_verified_at=created_at if verified else None,
                     platforms=[],
                     languages=[locale],
                     comfortable_actions=[],

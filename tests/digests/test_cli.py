@@ -38,6 +38,7 @@ def test_a_second_run_says_who_is_due_later_and_why_others_get_nothing(
     add_members(1, status="suspended")
     add_members(2, frequency="daily", created_at=utcnow() + timedelta(minutes=1))
     add_members(1, time_zone="Mars/Olympus_Mons")
+    add_members(1, frequency="daily", verified=False)
 
     first = run(app)
     assert first.exit_code == 0, first.output
@@ -54,6 +55,7 @@ def test_a_second_run_says_who_is_due_later_and_why_others_get_nothing(
     assert "1 have a time zone this server does not know" in lines
     assert "1 switched digests off" in lines
     assert "1 are suspended or erased" in lines
+    assert "1 have not confirmed their email address yet" in lines
 
 
 def test_an_empty_network_says_only_that_nothing_was_sent(app: Flask) -> None:

@@ -28,6 +28,7 @@ from network.extensions import db
 from network.tasks import digests as digest_tasks
 from tests.digests.conftest import Sink, digest_rows, email_of
 from tests.harness import free_port, standalone_app, wait_until
+from tests.world import change_settings
 
 
 def send_due(app: Flask, claimed_by: str = "job-1") -> list[services.BatchResult]:
@@ -260,8 +261,8 @@ def test_an_unreachable_smtp_server_stops_the_batch_until_the_retry(
     app: Flask, monkeypatch: pytest.MonkeyPatch, add_members: Callable[..., list[int]]
 ) -> None:
     port = free_port()  # nothing listens here yet
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    change_settings(monkeypatch, app, smtp_host="127.0.0.1")
+    change_settings(monkeypatch, app, smtp_port=port)
     members = add_members(3, frequency="daily")
     with app.app_context():
         (batch,) = services.due_batches()

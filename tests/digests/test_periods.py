@@ -14,6 +14,7 @@ from network.digests import services
 from network.digests.models import Digest, DigestStatus
 from network.digests.periods import Period, from_key, latest_due, period_ending
 from network.extensions import db
+from tests.world import change_settings
 
 MONDAY = 0
 
@@ -150,7 +151,7 @@ def due_now(app: Flask) -> tuple[list[services.Batch], datetime, datetime]:
 def test_dispatcher_finds_each_member_due_for_their_latest_period_once(
     app: Flask, add_members: Callable[..., list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(app.config, "DIGEST_BATCH_SIZE", 2)
+    change_settings(monkeypatch, app, digest_batch_size=2)
     now = utcnow()
     amsterdam = due("daily", "Europe/Amsterdam", now)
     amsterdam_daily = add_members(3, frequency="daily")

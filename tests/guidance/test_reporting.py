@@ -14,6 +14,7 @@ from network.alerts.models import Alert, AlertStatus
 from network.extensions import db
 from network.guidance.reporting import report_country, report_route
 from network.vocabulary import Platform
+from tests.world import change_settings
 
 EXPLANATION = (
     "The comments call her a pig and tell her to disappear from school. This is bullying of a "
@@ -182,11 +183,11 @@ def test_report_country_setting_chooses_the_default(
     app: Flask, monkeypatch: pytest.MonkeyPatch, page: Any
 ) -> None:
     assert "Meldknop.nl" in authorities_on(page("/guides/report_authority"))
-    monkeypatch.setitem(app.config, "REPORT_COUNTRY", "BE")
+    change_settings(monkeypatch, app, report_country="BE")
     shown = authorities_on(page("/guides/report_authority"))
     assert "Unia" in shown and "Meldknop.nl" not in shown
     assert "Meldknop.nl" in authorities_on(page("/guides/report_authority?country=NL"))
-    monkeypatch.setitem(app.config, "REPORT_COUNTRY", "XX")
+    change_settings(monkeypatch, app, report_country="XX")
     with app.test_request_context():
         assert report_country().code == "NL"
 

@@ -11,10 +11,10 @@ from flask import Flask
 
 from network.extensions import db
 from network.moderation.models import AuditEntry
-from tests.alerts.conftest import alert_body, open_alert, organiser, post_alert
+from tests.alerts.conftest import alert_body, organiser, post_alert
 from tests.digests.conftest import mail_to, smtp_sink
 
-__all__ = ["alert_body", "mail_to", "open_alert", "organiser", "post_alert", "smtp_sink"]
+__all__ = ["alert_body", "mail_to", "organiser", "post_alert", "smtp_sink"]
 
 
 @pytest.fixture

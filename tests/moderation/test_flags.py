@@ -34,7 +34,7 @@ HIDING = [
 def test_flags_weigh_by_the_flaggers_trust_level(
     api_as: Any, open_alert: Any, create_member: Any, flag: Any, levels: list[int], hidden: bool
 ) -> None:
-    _reporter, alert = open_alert()
+    alert = open_alert()
     for level in levels:
         assert flag(create_member(trust_level=level), alert["id"]).status_code == 201
     seen = api_as(create_member(trust_level=1), "GET", f"/api/v1/alerts/{alert['id']}")
@@ -52,7 +52,7 @@ def test_an_alert_hides_exactly_when_the_flags_weigh_enough(
 ) -> None:
     from network.alerts.services import flag_alert
 
-    _reporter, alert = open_alert()
+    alert = open_alert()
     flaggers = [create_member(trust_level=level) for level in levels]
     with app.test_request_context():
         for handle in flaggers:
@@ -76,7 +76,7 @@ def test_reviewers_see_reasons_and_notes_and_new_members_flags_marked(
     flag: Any,
     log_in: Any,
 ) -> None:
-    _reporter, alert = open_alert()
+    alert = open_alert()
     flag(
         create_member(trust_level=0), alert["id"], "abusive", "Newcomer: this is a pile-on itself."
     )
@@ -94,7 +94,7 @@ def test_reviewers_see_reasons_and_notes_and_new_members_flags_marked(
 def test_review_api_lists_flags_without_naming_flaggers(
     app: Flask, api_as: Any, open_alert: Any, create_member: Any, flag: Any
 ) -> None:
-    _reporter, alert = open_alert()
+    alert = open_alert()
     newcomer = create_member(trust_level=0, display_name="Newcomer Nel")
     flag(newcomer, alert["id"], "abusive", "Mocks the girl further.")
     for _ in range(2):

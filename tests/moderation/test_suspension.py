@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from network.accounts.models import AccessToken, Member, MemberStatus
-from network.coordination.models import Action, ActionStatus, FeedEvent
+from network.coordination.models import Action, ActionStatus
 from network.extensions import db
+from network.realtime.models import FeedEvent
 from tests.accounts.test_sessions import is_logged_in, logged_in_client
 
 Api = Callable[..., Any]
@@ -87,7 +88,7 @@ def test_suspension_ends_sessions_tokens_and_claims_and_is_audited(
     member = create_member(trust_level=1)
     token = create_token(member)
     browser = logged_in_client(app, member)
-    _reporter, alert = open_alert()
+    alert = open_alert()
     claimed = api_as(
         member, "POST", f"/api/v1/alerts/{alert['id']}/actions", json={"type": "report_platform"}
     )
@@ -174,7 +175,7 @@ def test_a_suspended_members_asks_pass_to_someone_else(
     from network.db import utcnow
 
     member = create_member(trust_level=1)
-    _reporter, alert = open_alert()
+    alert = open_alert()
     with app.app_context():
         ask = Ask(
             alert_id=alert["id"], member_id=member.id, expires_at=utcnow() + timedelta(days=1)

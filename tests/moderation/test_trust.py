@@ -17,6 +17,7 @@ from network.db import utcnow
 from network.extensions import db
 from network.moderation.trust import apply_trust_changes
 from network.tasks import beat_schedule
+from tests.world import change_settings
 
 Api = Callable[..., Any]
 
@@ -78,7 +79,7 @@ def test_a_recent_rejection_holds_a_promotion_back(
     organiser: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(app.config, "TRUST_PROMOTION_APPROVED_ALERTS", 2)
+    change_settings(monkeypatch, app, trust_promotion_approved_alerts=2)
     newcomer = create_member()
     reviewed_alerts(post_alert, review, newcomer, organiser, "approve", 2)
     reviewed_alerts(post_alert, review, newcomer, organiser, "reject", 1)

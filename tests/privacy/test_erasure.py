@@ -18,11 +18,12 @@ from flask.testing import FlaskClient
 from network.accounts.models import AccessToken, Member
 from network.alerts.models import AbuseFlag, Alert, AlertReport
 from network.campaigns.models import CampaignMember
-from network.coordination.models import Action, ActionStatus, Ask, FeedEvent
+from network.coordination.models import Action, ActionStatus, Ask
 from network.digests.models import Digest
 from network.extensions import db
 from network.guidance.models import PracticeAnswer
 from network.moderation.models import AuditEntry
+from network.realtime.models import FeedEvent
 from network.teams.models import Team, TeamMembership
 from tests.privacy.conftest import History
 
@@ -69,7 +70,7 @@ def test_erasure_deletes_what_is_theirs_and_unlinks_what_the_network_keeps(
         assert posted is not None and posted.reporter_id is None
         assert posted.summary == history.own_summary
         merged = db.session.get(Alert, history.merged_alert_id)
-        assert merged is not None and merged.flag_count == 2  # the network's count stays true
+        assert merged is not None and merged.reporter_count == 2  # the network's count stays true
 
         # Their done action still counts, without a name or the private note.
         done = db.session.get(Action, history.done_action_id)

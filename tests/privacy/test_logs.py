@@ -146,7 +146,7 @@ def test_database_errors_in_the_log_carry_no_summary(
                         responder_goal=3,
                         status="open",
                         reporter_id=member.id,
-                        flag_count=1,
+                        reporter_count=1,
                         created_at=utcnow(),
                         last_activity_at=utcnow(),
                     )

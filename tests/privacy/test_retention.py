@@ -20,6 +20,7 @@ from network.privacy import services
 from network.tasks import beat_schedule
 from network.tasks.privacy import delete_closed_alert_texts
 from tests.alerts.conftest import alert_body
+from tests.world import change_settings
 
 Api = Callable[..., Any]
 DAY = timedelta(days=1)
@@ -132,7 +133,7 @@ def test_the_retention_period_is_configurable(
     app: Flask, alert_with_note: Callable[..., int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     alert_id = alert_with_note(AlertStatus.RESOLVED, closed_days_ago=8)
-    monkeypatch.setitem(app.config, "SUMMARY_RETENTION_DAYS", 7)
+    change_settings(monkeypatch, app, summary_retention_days=7)
     with app.app_context():
         services.delete_closed_alert_texts()
     assert texts_of(app, alert_id)[0] == ""
@@ -168,7 +169,7 @@ def test_beat_runs_the_retention_job_daily() -> None:
 def test_feed_events_past_their_retention_are_deleted_with_the_summaries_they_carry(
     app: Flask, api_as: Any, create_member: Any
 ) -> None:
-    from network.coordination.models import FeedEvent
+    from network.realtime.models import FeedEvent
 
     reporter = create_member(trust_level=1)
     api_as(

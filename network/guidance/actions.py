@@ -1,8 +1,8 @@
 """How to do each upstander action well: steps, risks, how anonymous it is, and one message idea.
 
-The message ideas follow the evidence in DESIGN.md: replies that show empathy get hateful posts
-deleted more often, plain opinions without insults draw the least hate, and toxic counter-speech
-makes things worse.
+The message ideas follow the research (cited in content.py): replies that show empathy get
+hateful posts deleted more often, plain opinions without insults draw the least hate, and toxic
+counter-speech makes things worse.
 """
 
 from __future__ import annotations

@@ -8,93 +8,18 @@ and Celery workers reach every client.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from typing import Any
 
 import sqlalchemy as sa
-from socketio import packet
+from flask import Flask
 from sqlalchemy.orm import Session
 
-from network.coordination.models import FeedEvent
 from network.extensions import db, socketio
+from network.realtime.models import FeedEvent
+from network.realtime.rooms import NAMESPACE
 
-NAMESPACE = "/feed"
-NETWORK_ROOM = "network"
 log = logging.getLogger(__name__)
-
-
-# The event name of an event packet: its type, attachments, namespace and id, then `["name"`.
-EVENT_NAME = re.compile(r'^[0-9](?:[0-9]+-)?(?:/[^,]*,)?[0-9]*\[\s*("(?:[^"\\]|\\.){0,64}")')
-
-
-CLIENT_PACKETS = (
-    packet.CONNECT,
-    packet.DISCONNECT,
-    packet.EVENT,
-    packet.ACK,
-    packet.BINARY_EVENT,
-    packet.BINARY_ACK,
-)
-
-
-class Unreadable:
-    """What a client sent that could not be read as JSON (too deep, malformed); refused."""
-
-    def __repr__(self) -> str:
-        return "<unreadable>"
-
-
-UNREADABLE = Unreadable()
-
-
-class FeedPacket(packet.Packet):
-    """A Socket.IO packet whose unreadable data reaches the handlers as UNREADABLE.
-
-    python-socketio decodes before any handler runs: data nested deeper than the JSON decoder
-    goes, malformed JSON or an event without a name would end in an exception inside the
-    library, with no answer to the client. Read as UNREADABLE, the event still reaches its
-    handler (when its name can be read), which answers {"error": "invalid"}."""
-
-    data: Any
-    packet_type: int
-    id: int | None
-
-    def decode(self, encoded_packet: Any) -> int:
-        try:
-            count = int(super().decode(encoded_packet) or 0)
-        except (ValueError, TypeError, RecursionError):
-            count, self.data = 0, UNREADABLE
-        if self.packet_type not in CLIENT_PACKETS:
-            # Only the server sends CONNECT_ERROR; the library would raise on receiving one.
-            self.packet_type, self.id = packet.EVENT, None
-        if self.packet_type in (packet.EVENT, packet.BINARY_EVENT) and not (
-            isinstance(self.data, list) and self.data and isinstance(self.data[0], str)
-        ):
-            self.data = [_event_name(encoded_packet), UNREADABLE]
-        return count
-
-
-def _event_name(encoded_packet: Any) -> str:
-    found = EVENT_NAME.match(encoded_packet) if isinstance(encoded_packet, str) else None
-    try:
-        name = json.loads(found.group(1)) if found else ""
-    except ValueError:
-        return ""
-    return name if isinstance(name, str) else ""
-
-
-def member_room(member_id: int) -> str:
-    return f"member:{member_id}"
-
-
-def team_room(team_id: int) -> str:
-    return f"team:{team_id}"
-
-
-def campaign_room(campaign_id: int) -> str:
-    return f"campaign:{campaign_id}"
 
 
 def publish(event: str, payload: dict[str, Any], rooms: list[str]) -> FeedEvent:
@@ -104,7 +29,20 @@ def publish(event: str, payload: dict[str, Any], rooms: list[str]) -> FeedEvent:
     return record
 
 
-@sa.event.listens_for(Session, "before_commit")
+def init_app(app: Flask) -> None:
+    """Hook the log into the application's session: write before, emit after the commit.
+
+    The listeners go on the app's own session factory (not on every SQLAlchemy Session), once
+    per process however many apps are built."""
+    for name, listener in (
+        ("before_commit", _log_before_commit),
+        ("after_commit", _emit_after_commit),
+        ("after_rollback", _forget_after_rollback),
+    ):
+        if not sa.event.contains(db.session, name, listener):
+            sa.event.listen(db.session, name, listener)
+
+
 def _log_before_commit(session: Session) -> None:
     pending: list[FeedEvent] = session.info.get("pending_events", [])
     if not pending:
@@ -123,7 +61,6 @@ def as_message(record: FeedEvent) -> dict[str, Any]:
     return {"event_id": record.id, **record.payload}
 
 
-@sa.event.listens_for(Session, "after_commit")
 def _emit_after_commit(session: Session) -> None:
     pending: list[FeedEvent] = session.info.pop("pending_events", [])
     for record in pending:
@@ -133,9 +70,13 @@ def _emit_after_commit(session: Session) -> None:
             log.exception("could not emit %s %s", record.event, record.id)
 
 
-@sa.event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop("pending_events", None)
+
+
+def latest_event_id() -> int:
+    """Return the id of the newest event in the log (0 when empty): where a fresh page starts."""
+    return int(db.session.scalar(sa.select(sa.func.max(FeedEvent.id))) or 0)
 
 
 def missed_events(since: int, rooms: set[str], limit: int) -> tuple[list[FeedEvent], bool]:

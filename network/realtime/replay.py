@@ -3,7 +3,7 @@
 The feed-event log keeps each event as it was sent. Since then an alert may have been hidden by
 flags, rejected, resolved or expired, and a member may have joined only yesterday. So a replay
 holds the events after `since`:
-- of the member's rooms as of now (realtime.missed_events);
+- of the member's rooms as of now (log.missed_events);
 - from the moment the member joined, never the network's earlier history;
 - of alerts that are in the feed now (open and not hidden). An alert that left the feed is
   replayed as one `alert.removed` with its id alone, at its last event, so a client drops its
@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from network.accounts.models import Member
 from network.alerts.models import Alert, AlertStatus
 from network.campaigns.models import Campaign, CampaignStatus
-from network.coordination.models import FeedEvent
 from network.extensions import db
 from network.ids import is_id
-from network.realtime import as_message, missed_events
+from network.realtime.log import as_message, missed_events
+from network.realtime.models import FeedEvent
 
 REMOVED = "alert.removed"
 

@@ -1,0 +1,21 @@
+"""The job port: services queue background work by the job's name, without knowing the tasks.
+
+Jobs are Celery tasks (network/tasks/); a service that needs one to run after its commit calls
+`enqueue("network.notices.mail", notice_id)`. Like every task call, only JSON-able ids go in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from flask import current_app
+
+# The jobs services may queue, by their task names (declared in network/tasks/).
+MAIL_NOTICE = "network.notices.mail"
+ANNOUNCE_CAMPAIGN_LAUNCH = "network.campaigns.announce_launch"
+
+
+def enqueue(name: str, *args: Any, **kwargs: Any) -> None:
+    """Queue the job `name` with these arguments; raises when the broker cannot take it."""
+    celery: Celery = current_app.extensions["celery"]
+    celery.send_task(name, args=args, kwargs=kwargs)
