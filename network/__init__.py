@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.notices.views import notices
     from network.pages.views import pages
     from network.privacy.views import privacy
+    from network.pwa.views import pwa
     from network.reach.views import reach
     from network.teams.views import teams
 
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         guidance,
         experiments,
         privacy,
+        pwa,
         reach,
         reference,
         health,

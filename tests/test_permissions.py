@@ -199,6 +199,11 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ("GET", "/privacy"): Row(anyone()),
     ("GET", "/healthz"): Row(anyone()),
     ("GET", "/favicon.ico"): Row(anyone()),
+    # the installable app: the shell is the same for everyone; sharing needs a member
+    ("GET", "/manifest.webmanifest"): Row(anyone()),
+    ("GET", "/sw.js"): Row(anyone()),
+    ("GET", "/offline"): Row(anyone()),
+    ("GET", "/share"): Row(members()),
     ("GET", "/guides/"): Row(anyone()),
     ("GET", "/guides/<action>"): Row(anyone()),
     ("GET", "/digests/unsubscribe/<token>"): Row(anyone()),  # the signed link is the credential

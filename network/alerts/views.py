@@ -13,6 +13,7 @@ from network.alerts.forms import AlertForm, FlagForm, ResolveForm
 from network.alerts.guide import category_label, platform_label, severity_guide
 from network.alerts.limits import FLAG_LIMIT, POST_LIMIT, count_against_limit
 from network.alerts.models import AlertStatus, Category
+from network.alerts.urls import MAX_LENGTH
 from network.api.pagination import decode_cursor, encode_cursor
 from network.edge import int_arg
 from network.errors import ServiceError
@@ -95,6 +96,8 @@ def new() -> str | Response:
     form = AlertForm(teams=tuple(_team_choices()))
     if request.method == "GET":
         form.language.data = _me().locale
+        # Filled in from a share sheet or the bookmarklet (pwa.share); checked like any input.
+        form.url.data = (request.args.get("url") or "")[: MAX_LENGTH + 1] or None
     if form.is_submitted() and not form.validate():
         # Every problem at once: the service's checks too, for the fields the form let through.
         if not form.csrf_token.errors:

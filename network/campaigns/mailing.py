@@ -17,6 +17,7 @@ from network.campaigns.models import Campaign, CampaignMember, CampaignStatus
 from network.coordination.models import Action, ActionStatus
 from network.db import utcnow
 from network.extensions import db
+from network.i18n import member_zone
 from network.mail import Mailer, build_message, describe_failure, verified_address
 from network.moderation import audit
 from network.settings import settings
@@ -147,7 +148,7 @@ def _send(mailer: Mailer, campaign: Campaign, member: Member, kind: str) -> int:
     site = settings().site_url
     unsubscribe_url = f"{site}/campaigns/unsubscribe/{unsubscribe_token(member)}"
     try:
-        with force_locale(member.locale):
+        with force_locale(member.locale), member_zone(member.time_zone):
             context = {
                 "campaign": campaign,
                 "member": member,

@@ -18,6 +18,7 @@ from network.coordination.needs import Need
 from network.digests.models import Digest
 from network.digests.unsubscribe import unsubscribe_token
 from network.digests.wording import describe
+from network.i18n import member_zone
 from network.mail import build_message
 from network.settings import settings
 from network.vocabulary import ActionType, action_info
@@ -58,7 +59,7 @@ def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
     """Build the digest email with its unsubscribe link and headers."""
     site = settings().site_url
     unsubscribe_url = f"{site}/digests/unsubscribe/{unsubscribe_token(member)}"
-    with force_locale(member.locale):
+    with force_locale(member.locale), member_zone(member.time_zone):
         context: dict[str, Any] = {
             "digest": digest,
             "member": member,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import format_date
@@ -23,6 +24,7 @@ from network.alerts.models import Alert, Category
 from network.db import utcnow
 from network.errors import ValidationFailed
 from network.guidance.reporting import platform_name
+from network.i18n import known_zone
 
 EXPLANATION_MAX = 4000
 NAME_MAX = 120
@@ -127,8 +129,15 @@ def write_notice(
         alert_id=alert.id,
         platform=platform_name(alert.platform),
         url=alert.url,
-        text=compose_notice(alert, explanation, name, email, today or utcnow().date()),
+        # The date on the member's own calendar: just after midnight in Amsterdam is still
+        # yesterday in UTC.
+        text=compose_notice(alert, explanation, name, email, today or _local_today(member)),
     )
+
+
+def _local_today(member: Member) -> date:
+    zone = known_zone(member.time_zone) or "UTC"
+    return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
 def compose_notice(alert: Alert, explanation: str, name: str, email: str, today: date) -> str:

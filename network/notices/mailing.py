@@ -13,6 +13,7 @@ from network.accounts.models import Member
 from network.alerts.guide import category_label, platform_label
 from network.alerts.models import Alert
 from network.extensions import db
+from network.i18n import member_zone
 from network.mail import Mailer, build_message, describe_failure
 from network.notices.models import Notice
 from network.notices.queries import describe
@@ -33,7 +34,7 @@ def mail_notice(notice_id: int) -> bool:
     alert = db.session.get(Alert, notice.alert_id) if notice.alert_id is not None else None
     site = settings().site_url.rstrip("/")
     host = urlsplit(site).hostname or "localhost"
-    with force_locale(member.locale):
+    with force_locale(member.locale), member_zone(member.time_zone):
         if notice.kind == "alert_approved":
             subject = _("Your alert was approved")
         else:

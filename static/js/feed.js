@@ -100,6 +100,7 @@
     );
     if (!list) return;
     const index = old ? focusIndex(old) : -1;
+    keepHelpOpen(old, item);
     if (old && old.parentElement === list && old.dataset.sort === item.dataset.sort) {
       old.replaceWith(item);
     } else {
@@ -112,6 +113,17 @@
     refreshEmpty();
     if (!old) announce(item);
   }
+
+  // "Help with this" starts open on wide screens, folded on phones; a fresh copy of a card keeps
+  // the state the member left it in.
+  const WIDE = window.matchMedia("(min-width: 48rem)");
+  function keepHelpOpen(old, item) {
+    const help = item.querySelector("details[data-help]");
+    if (!help) return;
+    const before = old && old.querySelector("details[data-help]");
+    help.open = before ? before.open : WIDE.matches;
+  }
+  if (WIDE.matches) root.querySelectorAll("details[data-help]").forEach((help) => { help.open = true; });
 
   // Tell screen-reader users about a card that appeared, without moving their focus.
   function announce(item) {

@@ -1,0 +1,1 @@
+"""The installable web app: manifest, icons, service worker, offline page, share target."""
