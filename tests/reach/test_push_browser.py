@@ -56,7 +56,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield served
 
 
-def test_the_push_switch_registers_the_push_worker_under_the_csp(
+def test_the_push_switch_uses_the_apps_worker_with_push_handlers_under_the_csp(
     chromium: Browser, site: str
 ) -> None:
     context = chromium.new_context(locale="en-GB", timezone_id="Europe/Amsterdam")
@@ -85,6 +85,8 @@ def test_the_push_switch_registers_the_push_worker_under_the_csp(
         "navigator.serviceWorker.getRegistration('/').then(r => r && (r.active || r.waiting"
         " || r.installing).scriptURL)"
     )
-    assert worker == f"{site}/push-sw.js"
+    # The app's own worker holds the scope and imports the push handlers.
+    assert worker == f"{site}/sw.js"
+    assert "js/push-sw.js" in page.evaluate("fetch('/sw.js').then(r => r.text())")
     assert not [text for text in problems if "Content Security Policy" in text], problems
     context.close()
