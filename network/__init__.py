@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     import network.campaigns.api
     import network.coordination.api
     import network.digests.api
+    import network.learning.api
     import network.moderation.api
     import network.notices.api
     import network.privacy.api

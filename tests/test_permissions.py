@@ -434,6 +434,13 @@ MATRIX: dict[tuple[str, ...], Row] = {
         only("trust2", others=404), json={"type": "support_target_private"}
     ),
     ("POST", "/api/v1/asks/<int:ask_id>/decline"): Row(only("trust2", others=404)),
+    ("PUT", "/api/v1/actions/<int:action_id>/template"): Row(
+        only("trust2", others=404), json={"template_id": "hate-counter_speech-1", "tone": "empathy"}
+    ),
+    ("GET", "/api/v1/me/check-ins"): Row(members()),
+    ("POST", "/api/v1/check-ins/<int:check_in_id>"): Row(
+        only("trust2", others=404), json={"outcome": "nothing_visible"}
+    ),
     ("GET", "/api/v1/campaigns"): Row(members()),
     ("POST", "/api/v1/campaigns"): Row(organisers(), json=CAMPAIGN_JSON),
     ("GET", "/api/v1/campaigns/<int:campaign_id>"): Row(members()),

@@ -38,6 +38,7 @@ from network.digests.models import Digest, DigestStatus
 from network.digests.unsubscribe import unsubscribe_token
 from network.extensions import db, limiter
 from network.guidance.services import answer_scenario
+from network.learning.models import CheckIn
 from network.notices.models import Notice
 from network.reach.ask_links import help_token
 from network.reach.models import GroupChat, PushSubscription
@@ -182,7 +183,9 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             device="Phone",
         )
         chat = GroupChat(name="Organisers", url="json://localhost:9/matrix", hint="json://…")
-        db.session.add_all([notice, subscription, chat])
+        # The claimed action's check-in, asked already (the one-tap answer's target).
+        check_in = CheckIn(action_id=action.id, member_id=owner.id, due_at=now, asked_at=now)
+        db.session.add_all([notice, subscription, chat, check_in])
         db.session.commit()
         ids = {
             "alert_id": open_alert.id,
@@ -199,6 +202,7 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             "notice_id": notice.id,
             "subscription_id": subscription.id,
             "chat_id": chat.id,
+            "check_in_id": check_in.id,
             "help_token": help_token(ask),
             "member_id": members["trust0"].id,
             "token": unsubscribe_token(owner),
