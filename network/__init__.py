@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.digests.views import digests
     from network.guidance.views import guidance
     from network.health import health
+    from network.learning.views import learning
     from network.moderation.views import moderation
     from network.notices.views import notices
     from network.pages.views import pages
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         guidance,
         privacy,
         reach,
+        learning,
         health,
         api,
     ):
