@@ -152,6 +152,22 @@ def open_for(member: Member, alert_id: int | None = None) -> list[OpenCheckIn]:
     return [OpenCheckIn(*row) for row in db.session.execute(query).all()]
 
 
+def waiting_count(member_id: int) -> int:
+    """Count the member's asked, unanswered check-ins (a line in their next digest)."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(CheckIn)
+            .where(
+                CheckIn.member_id == member_id,
+                CheckIn.asked_at.is_not(None),
+                CheckIn.answered_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
 def one_of(member: Member, check_in_id: int) -> OpenCheckIn:
     """Return one of the member's check-ins, asked or answered; others' do not exist."""
     row = db.session.execute(
