@@ -290,7 +290,6 @@ def page_forms(app: Flask, world: World) -> dict[tuple[str, str], tuple[str, Pag
             path = fill(rule.rule, world)
             with rolled_back(app):
                 page = browser_of(app, world, role).get(path)
-                page.get_data()  # a streamed download (the research export) ends here too
             if page.status_code != 200 or page.mimetype != "text/html":
                 continue
             finder = FormFinder(path)

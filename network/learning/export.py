@@ -171,8 +171,13 @@ def rows(hasher: Hasher | None = None) -> Iterator[dict[str, str]]:
         }
 
 
-def csv_lines(hasher: Hasher | None = None) -> Iterator[str]:
-    """Yield the CSV export line by line (a header first)."""
+def csv_header() -> str:
+    """The CSV export's first line: the column names."""
+    return ",".join(COLUMNS) + "\r\n"
+
+
+def csv_lines(hasher: Hasher | None = None, *, header: bool = True) -> Iterator[str]:
+    """Yield the CSV export in chunks of lines (the header first, unless told not to)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
 
@@ -182,8 +187,9 @@ def csv_lines(hasher: Hasher | None = None) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writeheader()
-    yield flush()
+    if header:
+        writer.writeheader()
+        yield flush()
     for count, row in enumerate(rows(hasher), start=1):
         writer.writerow(row)
         if count % 100 == 0:

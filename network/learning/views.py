@@ -3,15 +3,17 @@ organisers, and the research export (organisers; audited)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -103,6 +105,22 @@ def _audited(kind: str) -> None:
     db.session.commit()
 
 
+def _streamed(header: str, lines: Callable[[], Iterator[str]]) -> Iterator[str]:
+    """Stream the rows after the view returned, in an app context of their own.
+
+    Like stream_with_context, but the context is opened only after the header line, when the
+    rows are read: a download nobody reads (a client pulls the first line at most) leaves no
+    context behind."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def generate() -> Iterator[str]:
+        yield header
+        with app.app_context():
+            yield from lines()
+
+    return generate()
+
+
 @learning.get("/impact/export.csv")
 @login_required
 def export_csv() -> Response:
@@ -111,7 +129,7 @@ def export_csv() -> Response:
     _audited("csv")
     name = f"upstander-actions-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
-        stream_with_context(export.csv_lines()),
+        _streamed(export.csv_header(), lambda: export.csv_lines(header=False)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
