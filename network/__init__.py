@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     import network.campaigns.api
     import network.coordination.api
     import network.digests.api
+    import network.learning.api
     import network.learning.experiments_api
     import network.moderation.api
     import network.notices.api
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.guidance.views import guidance
     from network.health import health
     from network.learning.experiments_views import experiments
+    from network.learning.views import learning
     from network.moderation.views import moderation
     from network.notices.views import notices
     from network.pages.views import pages
@@ -118,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         pwa,
         reach,
         reference,
+        learning,
         health,
         api,
     ):

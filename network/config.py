@@ -98,6 +98,8 @@ def load(
         "CLAIM_MINUTES": _int(env, "CLAIM_MINUTES", 120),
         "ASKS_PER_ALERT": _int(env, "ASKS_PER_ALERT", 3),
         "ASK_MINUTES": _int(env, "ASK_MINUTES", 30),
+        # Hours after an action is done before its volunteer is asked what happened.
+        "CHECKIN_HOURS": _int(env, "CHECKIN_HOURS", 24),
         "FEED_REPLAY_LIMIT": _int(env, "FEED_REPLAY_LIMIT", 500),
         "CLAIM_LIMIT": env.get("CLAIM_LIMIT", "60 per hour"),
         "SOCKET_EVENT_LIMIT": env.get("SOCKET_EVENT_LIMIT", "60 per minute"),

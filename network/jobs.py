@@ -19,6 +19,8 @@ PUSH_ALERT_LIVE = "network.reach.alert_live"
 PUSH_REVIEW_WAITING = "network.reach.review_waiting"
 PUSH_CAMPAIGN_LAUNCHED = "network.reach.campaign_launched"
 PUSH_NOTICE = "network.reach.notice"
+# Learning (network/tasks/learning.py): the push that asks what happened after an action.
+PUSH_CHECK_IN = "network.learning.push_check_in"
 
 
 def enqueue(name: str, *args: Any, **kwargs: Any) -> None:

@@ -50,6 +50,7 @@ class Settings:
     claim_minutes: int
     asks_per_alert: int
     ask_minutes: int
+    checkin_hours: int
     feed_replay_limit: int
     claim_limit: str
     socket_event_limit: str

@@ -34,6 +34,7 @@ from flask import Flask
 
 from network.db import utcnow
 from network.extensions import socketio
+from network.learning.export import parquet_available
 from network.realtime import NAMESPACE
 from tests.sockets import socket_clients
 from tests.world import (
@@ -340,6 +341,19 @@ MATRIX: dict[tuple[str, ...], Row] = {
         only("trust2", others=UNCHANGED), form={"status": "done"}
     ),
     ("POST", "/feed/asks/<int:ask_id>/decline"): Row(only("trust2", others=UNCHANGED)),
+    ("POST", "/feed/actions/<int:action_id>/template"): Row(
+        only("trust2", others=404), form={"template_id": "hate-counter_speech-1", "tone": "empathy"}
+    ),
+    # check-ins, retaliation reports and the research export
+    ("POST", "/check-ins/<int:check_in_id>"): Row(
+        only("trust2", others=UNCHANGED), form={"outcome": "nothing_visible"}
+    ),
+    ("GET", "/review/retaliation"): Row(organisers()),
+    ("GET", "/impact/export.csv"): Row(organisers()),
+    # Parquet only when the optional pyarrow is installed; else it does not exist.
+    ("GET", "/impact/export.parquet"): Row(
+        organisers(**({} if parquet_available() else {"organiser": 404, "admin": 404}))
+    ),
     # campaigns
     ("GET", "/campaigns/"): Row(members()),
     ("GET", "/campaigns/new"): Row(organisers()),
@@ -457,6 +471,13 @@ MATRIX: dict[tuple[str, ...], Row] = {
         only("trust2", others=404), json={"type": "support_target_private"}
     ),
     ("POST", "/api/v1/asks/<int:ask_id>/decline"): Row(only("trust2", others=404)),
+    ("PUT", "/api/v1/actions/<int:action_id>/template"): Row(
+        only("trust2", others=404), json={"template_id": "hate-counter_speech-1", "tone": "empathy"}
+    ),
+    ("GET", "/api/v1/me/check-ins"): Row(members()),
+    ("POST", "/api/v1/check-ins/<int:check_in_id>"): Row(
+        only("trust2", others=404), json={"outcome": "nothing_visible"}
+    ),
     ("GET", "/api/v1/campaigns"): Row(members()),
     ("POST", "/api/v1/campaigns"): Row(organisers(), json=CAMPAIGN_JSON),
     ("GET", "/api/v1/campaigns/<int:campaign_id>"): Row(members()),

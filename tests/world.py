@@ -38,7 +38,7 @@ from network.digests.models import Digest, DigestStatus
 from network.digests.unsubscribe import unsubscribe_token
 from network.extensions import db, limiter
 from network.guidance.services import answer_scenario
-from network.learning.models import Experiment, ExperimentStatus
+from network.learning.models import CheckIn, Experiment, ExperimentStatus
 from network.notices.models import Notice
 from network.reach.ask_links import help_token
 from network.reach.models import GroupChat, PushSubscription
@@ -190,7 +190,9 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             status=ExperimentStatus.RUNNING,
             created_by_id=organiser.id,
         )
-        db.session.add_all([notice, subscription, chat, experiment])
+        # The claimed action's check-in, asked already (the one-tap answer's target).
+        check_in = CheckIn(action_id=action.id, member_id=owner.id, due_at=now, asked_at=now)
+        db.session.add_all([notice, subscription, chat, experiment, check_in])
         db.session.commit()
         ids = {
             "alert_id": open_alert.id,
@@ -208,6 +210,7 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             "subscription_id": subscription.id,
             "chat_id": chat.id,
             "experiment_id": experiment.id,
+            "check_in_id": check_in.id,
             "help_token": help_token(ask),
             "member_id": members["trust0"].id,
             "token": unsubscribe_token(owner),

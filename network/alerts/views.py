@@ -20,6 +20,7 @@ from network.errors import ServiceError
 from network.forms import show_service_error
 from network.guidance.queries import alert_help
 from network.guidance.rules import allowed_actions
+from network.learning import checkins
 from network.moderation.queries import flags_of
 from network.teams.queries import member_counts, teams_of
 from network.vocabulary import Platform, action_info, language_name
@@ -170,6 +171,7 @@ def show(alert_id: int) -> str:
         resolve_form=ResolveForm(),
         # Reviewers see why members flagged it, on the alert page as in the review queue.
         alert_flags=flags_of([alert.id])[alert.id] if policy.can_review(member) else [],
+        check_ins=checkins.open_for(member, alert.id),
     )
 
 

@@ -17,6 +17,7 @@ from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
+from network.learning import checkins
 from network.settings import settings
 from network.vocabulary import ActionType, action_info
 
@@ -181,6 +182,7 @@ def update_action(actor: Member, action_id: int, *, status: str, note: str | Non
     if status == ActionStatus.DONE.value:
         action.status, action.done_at = ActionStatus.DONE, now
         action.note = (note or "").strip()[:1000] or None
+        checkins.create_for(action)
     else:
         action.status, action.ended_at = ActionStatus.RELEASED, now
     alert.last_activity_at = now

@@ -32,6 +32,7 @@ from network.errors import ServiceError
 from network.forms import form_text
 from network.guidance.actions import ground_rule, guidance_for, why_these_words
 from network.guidance.queries import AlertHelp, alert_help_for
+from network.learning import checkins
 from network.realtime.log import latest_event_id
 from network.vocabulary import ACTION_ORDER, ActionType, action_info
 
@@ -211,6 +212,7 @@ def feed() -> str:
         socket_client=_socket_client_available(),
         campaigns=live,
         campaign_done=campaign_queries.progress([c.id for c in live]),
+        check_ins=checkins.open_for(member),
     )
 
 

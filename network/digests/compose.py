@@ -19,6 +19,7 @@ from network.digests.models import Digest
 from network.digests.unsubscribe import unsubscribe_token
 from network.digests.wording import describe
 from network.i18n import member_zone
+from network.learning.checkins import waiting_count
 from network.mail import build_message
 from network.settings import settings
 from network.vocabulary import ActionType, action_info
@@ -71,6 +72,8 @@ def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
             "unsubscribe_url": unsubscribe_url,
             "weekly": digest.period_key.startswith("weekly"),
             "alerts": common.alerts,
+            # Check-ins waiting for an answer: one line and a link to the feed.
+            "check_ins": waiting_count(member.id) if member.id else 0,
         }
         context["body"] = describe(
             digest.numbers, weekly=context["weekly"], label=common.labels.__getitem__

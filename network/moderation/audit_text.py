@@ -30,6 +30,7 @@ ACTIONS = {
     "member.reinstated": _l("Member reinstated"),
     "member.erased": _l("Member erased their account"),
     "privacy.retention": _l("Old alert texts deleted"),
+    "research.exported": _l("Research data exported"),
 }
 
 DETAILS = {

@@ -40,4 +40,6 @@ def describe(notice: Notice) -> str:
         return _("Your alert was approved and is in the feed. Thank you for reporting it.")
     if notice.kind == "alert_rejected":
         return _("Your alert was not approved, so it is not shown to the network.")
+    if notice.kind == "retaliation":
+        return _("A volunteer was targeted in return after acting on an alert. Please check on it.")
     return _("The network has news for you.")

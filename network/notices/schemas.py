@@ -15,7 +15,10 @@ class NoticeOut(BaseModel):
     """Something the network told you: what happened, about which alert, and why."""
 
     id: int
-    kind: str = Field(description="`alert_approved` or `alert_rejected`.")
+    kind: str = Field(
+        description="`alert_approved`, `alert_rejected` or `retaliation` (organisers: a "
+        "volunteer was targeted in return after acting on the alert)."
+    )
     alert_id: int | None
     body: str = Field(description="The reason the reviewer gave (may be empty).")
     text: str = Field(description="The notice in your language.")

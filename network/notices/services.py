@@ -16,7 +16,7 @@ from network.notices.models import Notice
 
 log = logging.getLogger(__name__)
 
-KINDS = ("alert_approved", "alert_rejected")
+KINDS = ("alert_approved", "alert_rejected", "retaliation")
 
 
 def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str = "") -> Notice:

@@ -268,7 +268,12 @@ def notice_pushed(notice_id: int) -> Fanout:
         return Fanout()
 
     def build(member: Member, chosen: ReachSettings) -> Message:
-        if notice.kind == "alert_approved":
+        path = "/notices/"
+        if notice.kind == "retaliation":
+            # A safety signal for organisers: the alert only, never who reported it.
+            body = _("A volunteer was targeted in return after acting on an alert.")
+            path = f"/alerts/{notice.alert_id}" if notice.alert_id else path
+        elif notice.kind == "alert_approved":
             body = _("Your alert was approved and is in the feed.")
         else:
             body = _("Your alert was not approved.")
@@ -278,8 +283,35 @@ def notice_pushed(notice_id: int) -> Fanout:
             kind="notice",
             title=_("Upstander Network"),
             body=body,
-            path="/notices/",
+            path=path,
             tag=f"notice-{notice.id}",
+            ttl=settings().push_ttl_seconds,
+        )
+
+    return _push_to_members([member], build)
+
+
+def check_in_pushed(check_in_id: int) -> Fanout:
+    """Push a volunteer the question what happened after their action (not answered yet)."""
+    from network.learning.models import CheckIn
+
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None or check_in.answered_at is not None or check_in.member_id is None:
+        return Fanout()
+    member = db.session.get(Member, check_in.member_id)
+    from network.coordination.models import Action
+
+    action = db.session.get(Action, check_in.action_id)
+    if member is None or action is None or not member.is_active:
+        return Fanout()
+
+    def build(member: Member, chosen: ReachSettings) -> Message:
+        return Message(
+            kind="check_in",
+            title=_("Upstander Network"),
+            body=_("What happened after your action? One tap tells the network."),
+            path=f"/alerts/{action.alert_id}#check-in-{check_in.id}",
+            tag=f"check-in-{check_in.id}",
             ttl=settings().push_ttl_seconds,
         )
 

@@ -20,6 +20,7 @@ TASK_MODULES = [
     "network.tasks.moderation",
     "network.tasks.notices",
     "network.tasks.reach",
+    "network.tasks.learning",
 ]
 
 
@@ -63,10 +64,19 @@ def celery_init_app(app: Flask) -> Celery:
 
 def beat_schedule(trust_batch_hour: int = 3) -> dict[str, dict[str, Any]]:
     """Collect the schedules that sit next to their tasks."""
-    from network.tasks import alerts, campaigns, coordination, digests, health, moderation, privacy
+    from network.tasks import (
+        alerts,
+        campaigns,
+        coordination,
+        digests,
+        health,
+        learning,
+        moderation,
+        privacy,
+    )
 
     schedule: dict[str, dict[str, Any]] = {}
-    for module in (health, alerts, coordination, digests, campaigns, privacy):
+    for module in (health, alerts, coordination, digests, campaigns, privacy, learning):
         schedule.update(getattr(module, "SCHEDULE", {}))
     schedule.update(moderation.schedule(int(trust_batch_hour)))
     return schedule
