@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     import network.alerts.api
     import network.campaigns.api
     import network.coordination.api
+    import network.impact.api
     import network.digests.api
     import network.moderation.api
     import network.notices.api
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.digests.views import digests
     from network.guidance.views import guidance
     from network.health import health
+    from network.impact.views import impact
     from network.moderation.views import moderation
     from network.notices.views import notices
     from network.pages.views import pages
@@ -108,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         moderation,
         notices,
         digests,
+        impact,
         guidance,
         privacy,
         reach,
