@@ -30,7 +30,8 @@ def bar_chart(title: str, bars: list[Bar], *, maximum: float | None = None) -> M
     summary = "; ".join(f"{bar.label}: {bar.text}" for bar in bars)
     parts = [
         f'<svg class="chart" role="img" aria-label="{escape(title)}: {escape(summary)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" font-size="13" fill="currentColor" '
+        'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
     for index, bar in enumerate(bars):
@@ -41,7 +42,7 @@ def bar_chart(title: str, bars: list[Bar], *, maximum: float | None = None) -> M
             f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT - 6}" text-anchor="end">'
             f"{escape(bar.label)}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
-            f'class="{"bar" if bar.value is not None else "bar suppressed"}"></rect>'
+            f'class="{"bar" if bar.value is not None else "bar suppressed"}" fill="#1f6f5c"></rect>'
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + BAR_HEIGHT - 6}">'
             f"{escape(bar.text)}</text></g>"
         )

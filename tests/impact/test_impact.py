@@ -226,3 +226,25 @@ def test_the_page_needs_the_same_number_of_queries_whatever_the_data(
     small = queries_of_the_page()
     seed_history(4, team_name="Second")
     assert queries_of_the_page() == small
+
+
+def test_the_demo_history_gives_the_impact_page_meaningful_numbers(
+    app: Flask, client: FlaskClient, log_in: Callable[..., Any]
+) -> None:
+    from network.demo import DEMO_PASSWORD, seed_demo_data
+    from tests.conftest import MemberHandle
+
+    with app.test_request_context():
+        list(seed_demo_data())
+        again = list(seed_demo_data())
+    assert not any("history" in line for line in again), "seeded once"
+    organiser_id = scalar(app, "SELECT id FROM member WHERE email = 'organiser@example.org'")
+    log_in(MemberHandle(organiser_id, "organiser@example.org", DEMO_PASSWORD, "Olga (organiser)"))
+
+    html = client.get("/impact/?days=90").get_data(as_text=True)
+
+    assert scalar(app, "SELECT count(*) FROM check_in WHERE outcome IS NOT NULL") >= 50
+    posted = scalar(app, "SELECT count(*) FROM alert")
+    assert f'<th scope="row">Posted</th><td>{posted}</td>' in html
+    assert "Public actions" in html and "Private actions" in html
+    assert html.count("fewer than 5 answers") < 10
