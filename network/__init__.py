@@ -74,8 +74,8 @@ def _register_blueprints(app: Flask) -> None:
     import network.alerts.api
     import network.campaigns.api
     import network.coordination.api
-    import network.impact.api
     import network.digests.api
+    import network.impact.api
     import network.moderation.api
     import network.notices.api
     import network.privacy.api
