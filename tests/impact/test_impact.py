@@ -248,3 +248,15 @@ def test_the_demo_history_gives_the_impact_page_meaningful_numbers(
     assert f'<th scope="row">Posted</th><td>{posted}</td>' in html
     assert "Public actions" in html and "Private actions" in html
     assert html.count("fewer than 5 answers") < 10
+
+
+def test_wilson_intervals_and_percentiles_match_the_textbook_values() -> None:
+    from network.impact.queries import percentile
+
+    # 6 of 20: the Wilson 95% interval as statsmodels' proportion_confint(method="wilson") gives.
+    low, high = wilson(6, 20)
+    assert (round(low, 4), round(high, 4)) == (0.1455, 0.519)
+    assert wilson(0, 10)[0] == 0.0 and round(wilson(0, 10)[1], 4) == 0.2775
+    # Linear interpolation, as PostgreSQL's percentile_cont.
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
+    assert percentile([10.0, 20.0, 30.0, 40.0, 50.0], 0.9) == 46.0
