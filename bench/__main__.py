@@ -23,7 +23,7 @@ from bench.topology import DATABASE_URL, REDIS_URL, topology
 # Targets of issue 7 for scenarios whose rows do not name one: the digest run within 2x of its
 # raw aggregates.
 ISSUE_TARGETS = {"digests": 2.0}
-SCENARIOS = ["queries", "contention", "posting", "fanout", "feed_read", "digests"]
+SCENARIOS = ["queries", "contention", "posting", "fanout", "feed_read", "digests", "impact"]
 
 
 def node_packages() -> None:
@@ -107,6 +107,9 @@ def main() -> None:
     )
     parser.add_argument("--digest-members", type=int, default=10_000)
     parser.add_argument(
+        "--impact-alerts", type=int, help="alerts for the impact scenario (default 10,000)"
+    )
+    parser.add_argument(
         "--web-processes", type=int, default=2, help="gunicorn web processes (default 2)"
     )
     parser.add_argument(
@@ -127,6 +130,8 @@ def main() -> None:
         web_processes=arguments.web_processes,
         web_server=arguments.web_server,
     )
+    if arguments.impact_alerts:
+        options.extra["impact_alerts"] = str(arguments.impact_alerts)
     if arguments.fanout_sizes:
         options.fanout_sizes = tuple(int(size) for size in arguments.fanout_sizes.split(","))
     if arguments.quick:

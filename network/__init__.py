@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     import network.campaigns.api
     import network.coordination.api
     import network.digests.api
+    import network.impact.api
     import network.learning.api
     import network.learning.experiments_api
     import network.moderation.api
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.digests.views import digests
     from network.guidance.views import guidance
     from network.health import health
+    from network.impact.views import impact
     from network.learning.experiments_views import experiments
     from network.learning.views import learning
     from network.moderation.views import moderation
@@ -114,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         moderation,
         notices,
         digests,
+        impact,
         guidance,
         experiments,
         privacy,

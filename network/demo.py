@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from network.accounts import services as accounts
 from network.accounts.models import Member, Role
 from network.extensions import db
+from network.impact.demo import seed_impact_history
 from network.teams import services as teams
 from network.teams.models import Team
 
@@ -62,6 +63,8 @@ def seed_demo_data() -> Iterator[str]:
             teams.join_team(members[email], invite_code=team.invite_code)
     _demo_alerts_and_campaign(members, team)
     seed_experiment()
+    if seed_impact_history(DEMO_PASSWORD, team):
+        yield "Three months of history (volunteer1..16@example.org) for the impact pages."
     yield f"Demo logins (password for all: {DEMO_PASSWORD}):"
     for email, name, role, _locale in DEMO_PEOPLE:
         yield f"  {email:<24} {role.value:<10} {name}"

@@ -356,6 +356,9 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ),
     # campaigns
     ("GET", "/campaigns/"): Row(members()),
+    # impact
+    ("GET", "/impact/"): Row(organisers()),
+    ("GET", "/impact/figures.csv"): Row(organisers()),
     ("GET", "/campaigns/new"): Row(organisers()),
     ("POST", "/campaigns/new"): Row(organisers(), form=campaign_form),
     ("GET", "/campaigns/<int:campaign_id>"): Row(members()),
@@ -479,6 +482,7 @@ MATRIX: dict[tuple[str, ...], Row] = {
         only("trust2", others=404), json={"outcome": "nothing_visible"}
     ),
     ("GET", "/api/v1/campaigns"): Row(members()),
+    ("GET", "/api/v1/impact"): Row(organisers()),
     ("POST", "/api/v1/campaigns"): Row(organisers(), json=CAMPAIGN_JSON),
     ("GET", "/api/v1/campaigns/<int:campaign_id>"): Row(members()),
     ("GET", "/api/v1/campaigns/<int:campaign_id>", "draft"): Row(organisers(404), ids=DRAFT),
