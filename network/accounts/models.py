@@ -77,6 +77,8 @@ class Member(Base):
     trust_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Campaign launch and reminder mail; one-click unsubscribe turns it off.
     campaign_mail: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Kept by network/notices/services.py so every page shows the badge without a query.
+    unread_notices: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list[AccessToken]] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True

@@ -24,7 +24,28 @@ def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str 
     assert kind in KINDS, kind
     notice = Notice(member_id=member_id, kind=kind, alert_id=alert_id, body=body.strip()[:500])
     db.session.add(notice)
+    db.session.execute(
+        sa.update(Member)
+        .where(Member.id == member_id)
+        .values(unread_notices=Member.unread_notices + 1),
+        execution_options={"synchronize_session": False},
+    )
     return notice
+
+
+def _recount(member: Member) -> None:
+    """Set the member's unread counter from the notices themselves (it heals any drift)."""
+    unread = (
+        sa.select(sa.func.count())
+        .select_from(Notice)
+        .where(Notice.member_id == member.id, Notice.read_at.is_(None))
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(Member).where(Member.id == member.id).values(unread_notices=unread),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(member, ["unread_notices"])
 
 
 def mail_later(notice: Notice) -> None:
@@ -46,6 +67,7 @@ def mark_read(member: Member, *, up_to: int | None = None, notice_id: int | None
     result = db.session.execute(
         query.values(read_at=utcnow()), execution_options={"synchronize_session": False}
     )
+    _recount(member)
     db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -57,5 +79,7 @@ def open_notice(member: Member, notice_id: int) -> Notice:
         raise NotFound(_("This notice does not exist."))
     if notice.read_at is None:
         notice.read_at = utcnow()
+        db.session.flush()
+        _recount(member)
         db.session.commit()
     return notice

@@ -1,8 +1,7 @@
-"""Pages: the member's notices, and the unread count in the navigation."""
+"""Pages: the member's notices (the navigation's unread count is a column of the member)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -17,19 +16,6 @@ notices = Blueprint("notices", __name__, url_prefix="/notices")
 def _me() -> Member:
     member: Member = current_user._get_current_object()
     return member
-
-
-@notices.app_context_processor
-def _unread_notices() -> dict[str, object]:
-    def unread() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        try:
-            return queries.unread_count(_me())
-        except sa.exc.SQLAlchemyError:
-            return 0  # an error page must still render when the database is down
-
-    return {"unread_notices": unread}
 
 
 @notices.get("/")

@@ -186,3 +186,67 @@ def test_everyone_who_reported_the_thread_is_told(
     for reporter in (first, second):
         [notice] = notices_of(app, reporter)
         assert (notice.kind, notice.alert_id) == ("alert_approved", alert["id"])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_unread_counter_always_matches_the_unread_notices(
+    app: Flask, create_member: Any, seed: int
+) -> None:
+    """Any mix of new notices, mark-all, mark-up-to and opening one keeps the badge honest."""
+    import random
+
+    from network.notices import services
+
+    rng = random.Random(seed)
+    members = [create_member(), create_member()]
+
+    def of(member: Any) -> list[Notice]:
+        return list(db.session.scalars(sa.select(Notice).where(Notice.member_id == member.id)))
+
+    with app.test_request_context():
+        for _step in range(30):
+            who = db.session.get(Member, rng.choice(members).id)
+            assert who is not None
+            mine = of(who)
+            move = rng.choice(["notify", "notify", "all", "up_to", "open"])
+            if move == "notify" or not mine:
+                services.notify(who.id, "alert_approved")
+                db.session.commit()
+            elif move == "all":
+                services.mark_read(who)
+            elif move == "up_to":
+                services.mark_read(who, up_to=rng.choice(mine).id)
+            else:
+                services.open_notice(who, rng.choice(mine).id)
+            for member in members:
+                row = db.session.get(Member, member.id)
+                assert row is not None
+                db.session.refresh(row)
+                unread = sum(1 for n in of(member) if n.read_at is None)
+                assert row.unread_notices == unread
+
+
+def test_pages_show_the_badge_without_counting_notices(
+    app: Flask, client: FlaskClient, create_member: Any, log_in: Any
+) -> None:
+    from network.notices import services
+
+    reader = create_member()
+    with app.test_request_context():
+        services.notify(reader.id, "alert_approved")
+        services.notify(reader.id, "alert_rejected")
+        db.session.commit()
+    log_in(reader)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = db.engine_for(app)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        home = client.get("/").get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert '<span class="badge">2</span>' in home
+    assert not [s for s in statements if "FROM notice" in s], statements

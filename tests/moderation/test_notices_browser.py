@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, expect
 from network.accounts.services import sign_up
 from network.extensions import db
 from network.notices.models import Notice
+from network.notices.services import notify
 from tests.harness import free_port, live_server, standalone_app, wait_until
 from tests.test_browser import browser
 
@@ -32,9 +33,7 @@ def test_seen_notices_are_marked_read_and_the_count_goes(browser: Browser, tmp_p
             time_zone="Europe/Amsterdam",
             pledge_accepted=True,
         )
-        db.session.add(
-            Notice(member_id=member.id, kind="alert_rejected", body="A joke between friends.")
-        )
+        notify(member.id, "alert_rejected", body="A joke between friends.")
         db.session.commit()
 
     def unread() -> int:
