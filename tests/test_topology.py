@@ -206,8 +206,8 @@ def test_two_web_processes_a_worker_and_beat_share_one_feed(
         web_two = stack.enter_context(
             gunicorn(tmp_path / "web2", second_port, schema_url, redis_url)
         )
-        wait_until(lambda: healthy(first, web_one), timeout=20, what="web process 1 /healthz")
-        wait_until(lambda: healthy(second, web_two), timeout=20, what="web process 2 /healthz")
+        wait_until(lambda: healthy(first, web_one), timeout=60, what="web process 1 /healthz")
+        wait_until(lambda: healthy(second, web_two), timeout=60, what="web process 2 /healthz")
         beat.wait_for_log("beat: Starting", timeout=20)
 
         feed.connect(first, auth={"token": watcher})
