@@ -3,9 +3,10 @@
 Seeds `--impact-alerts` alerts (default 10,000) with ten actions each, check-ins for most done
 actions and one personal ask each, all in the last 80 days; then times the organiser's request for
 the last 90 days over HTTP, interleaved in blocks with the same aggregates sent as raw SQL through
-psycopg (network/impact/queries.py's eight statements, written out by hand). The issue's target:
-the request within 2x of its raw SQL (100,000 alerts and 1,000,000 actions:
-`--impact-alerts 100000`).
+psycopg (network/impact/queries.py's eight statements, written out by hand): first a period the
+snapshot job does not keep (computed when asked), then, after one run of the job, the kept last 90
+days. The issue's target: the request within 2x of its raw SQL (100,000 alerts and 1,000,000
+actions: `--impact-alerts 100000`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import json
 import random
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -203,46 +206,81 @@ def run(topology: Topology, options: Options) -> list[Row]:
     web = http.client.HTTPConnection(origin.hostname, origin.port, timeout=120)
     headers = {"Authorization": f"Bearer {organiser.token}"}
     raw = psycopg.connect(psycopg_url(topology.database_url), autocommit=True)
-    app_ms: list[float] = []
-    raw_ms: list[float] = []
+    # Computed when asked: 89 days given by dates (not a period the job keeps; every seeded
+    # alert is younger than 80 days, so the same figures). Kept: the last 90 days.
+    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    asked = f"/api/v1/impact?start={today - timedelta(days=88)}&end={today}"
 
-    def request() -> None:
-        web.request("GET", "/api/v1/impact?days=90", headers=headers)
-        response = web.getresponse()
-        body = response.read()
-        if response.status != 200 or json.loads(body)["alerts"]["posted"] != alerts:
-            raise RuntimeError(f"{response.status}: {body[:200]!r}")
+    def request(path: str) -> Callable[[], None]:
+        def call() -> None:
+            web.request("GET", path, headers=headers)
+            response = web.getresponse()
+            body = response.read()
+            if response.status != 200 or json.loads(body)["alerts"]["posted"] != alerts:
+                raise RuntimeError(f"{response.status}: {body[:200]!r}")
 
-    # The request's period: the organiser's last 90 days (Europe/Amsterdam), near enough.
+        return call
+
+    # The request's period in the organiser's zone (Europe/Amsterdam), near enough.
     end = datetime.now(UTC) + timedelta(days=1)
-    period = {"start": end - timedelta(days=91), "end": end}
+    period = {"start": end - timedelta(days=90), "end": end}
 
     def raw_sql() -> None:
         for statement in RAW:
             raw.execute(statement, period).fetchall()
 
     requests = 10 if options.quick else 40
-    for warm in (request, raw_sql):
-        for _ in range(3):
-            warm()
-    while len(app_ms) < requests:
-        for operation, samples in ((request, app_ms), (raw_sql, raw_ms)):
-            for _ in range(BLOCK):
-                started = time.perf_counter()
-                operation()
-                samples.append((time.perf_counter() - started) * 1000)
+    live_ms, raw_ms = interleave(request(asked), raw_sql, requests)
+    began = time.perf_counter()
+    kept = refresh_snapshots(topology)
+    print(f"  the snapshot job kept {kept} periods in {time.perf_counter() - began:.1f} s")
+    kept_ms, raw_again_ms = interleave(request("/api/v1/impact?days=90"), raw_sql, requests)
     raw.close()
     web.close()
     size = f"{alerts:,} alerts, {alerts * ACTIONS_PER_ALERT:,} actions"
-    return [
-        Row(
-            "impact",
-            f"GET /impact figures, {size}, {label}",
-            percentile(app_ms, share),
-            percentile(raw_ms, share),
-            "raw SQL of its 8 aggregates",
-            "ms",
-            target=2.0,
-        )
-        for share, label in ((0.5, "p50"), (0.99, "p99"))
-    ]
+    rows = []
+    for label, app_ms, baseline_ms in (
+        ("computed when asked", live_ms, raw_ms),
+        ("kept by the job (last 90 days)", kept_ms, raw_again_ms),
+    ):
+        rows += [
+            Row(
+                "impact",
+                f"GET /impact figures, {size}, {label}, {share_label}",
+                percentile(app_ms, share),
+                percentile(baseline_ms, share),
+                "raw SQL of its 8 aggregates",
+                "ms",
+                target=2.0,
+            )
+            for share, share_label in ((0.5, "p50"), (0.99, "p99"))
+        ]
+    return rows
+
+
+def interleave(
+    operation: Callable[[], None], baseline: Callable[[], None], requests: int
+) -> tuple[list[float], list[float]]:
+    """Time the operation and its baseline in alternating blocks, after three warm-ups each."""
+    for warm in (operation, baseline):
+        for _ in range(3):
+            warm()
+    app_ms: list[float] = []
+    raw_ms: list[float] = []
+    while len(app_ms) < requests:
+        for call, samples in ((operation, app_ms), (baseline, raw_ms)):
+            for _ in range(BLOCK):
+                started = time.perf_counter()
+                call()
+                samples.append((time.perf_counter() - started) * 1000)
+    return app_ms, raw_ms
+
+
+def refresh_snapshots(topology: Topology) -> int:
+    """Run the impact job once, in-process, on the benchmark's database."""
+    from bench.queries import in_process_app
+    from network.impact import snapshots
+
+    app = in_process_app(topology, "impact")
+    with app.app_context():
+        return snapshots.refresh()

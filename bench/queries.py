@@ -22,7 +22,8 @@ SMALL, LARGE = 100, 10_000  # members and alerts
 FEW, MANY = 10, 200  # connected feed clients
 
 
-def _app(topology: Topology) -> Any:
+def in_process_app(topology: Topology, name: str = "queries") -> Any:
+    """An app in this process on the benchmark's database (jobs run embedded)."""
     from network import create_app
 
     return create_app(
@@ -30,7 +31,7 @@ def _app(topology: Topology) -> Any:
             "ENVIRONMENT": "production",
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": topology.database_url,
-            "INSTANCE_PATH": str(topology.workdir / "queries"),
+            "INSTANCE_PATH": str(topology.workdir / name),
             "REDIS_URL": None,
             "CELERY_EMBEDDED": True,
             "SOCKETIO_MESSAGE_QUEUE": None,
@@ -142,7 +143,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
     from network.extensions import activate, db
 
     topology.empty()
-    app = _app(topology)
+    app = in_process_app(topology)
     activate(app)
     counter = Counter(db.engine_for(app))
     people = {

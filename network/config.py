@@ -100,6 +100,8 @@ def load(
         "ASK_MINUTES": _int(env, "ASK_MINUTES", 30),
         # Hours after an action is done before its volunteer is asked what happened.
         "CHECKIN_HOURS": _int(env, "CHECKIN_HOURS", 24),
+        # Oldest kept impact figures the impact page may show (a job refreshes them every 15 min).
+        "IMPACT_SNAPSHOT_MAX_AGE_MINUTES": _int(env, "IMPACT_SNAPSHOT_MAX_AGE_MINUTES", 20),
         "FEED_REPLAY_LIMIT": _int(env, "FEED_REPLAY_LIMIT", 500),
         "CLAIM_LIMIT": env.get("CLAIM_LIMIT", "60 per hour"),
         "SOCKET_EVENT_LIMIT": env.get("SOCKET_EVENT_LIMIT", "60 per minute"),

@@ -6,6 +6,7 @@ from network.campaigns.models import Campaign, CampaignMember, CampaignTemplate
 from network.coordination.models import Action, Ask
 from network.digests.models import Digest
 from network.guidance.models import PracticeAnswer
+from network.impact.models import ImpactSnapshot
 from network.learning.models import CheckIn, Experiment
 from network.moderation.models import AuditEntry
 from network.notices.models import Notice
@@ -29,6 +30,7 @@ __all__ = [
     "Experiment",
     "FeedEvent",
     "GroupChat",
+    "ImpactSnapshot",
     "Member",
     "Notice",
     "PracticeAnswer",

@@ -51,6 +51,7 @@ class Settings:
     asks_per_alert: int
     ask_minutes: int
     checkin_hours: int
+    impact_snapshot_max_age_minutes: int
     feed_replay_limit: int
     claim_limit: str
     socket_event_limit: str

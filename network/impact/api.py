@@ -8,7 +8,7 @@ from network.accounts.models import Member
 from network.accounts.policy import require_organiser
 from network.api import operation
 from network.db import utcnow
-from network.impact import queries
+from network.impact import snapshots
 from network.impact.periods import read_filters
 from network.impact.schemas import ImpactOut, ImpactQuery
 
@@ -28,4 +28,4 @@ def get_impact(actor: Member, query: ImpactQuery) -> ImpactOut:
         zone=ZoneInfo(actor.time_zone),
         now=utcnow(),
     )
-    return ImpactOut.of(queries.impact(filters))
+    return ImpactOut.of(snapshots.figures_for(filters))

@@ -18,6 +18,7 @@ from network.accounts.models import Member
 from network.alerts.models import Alert, AlertStatus, Category
 from network.campaigns.models import Campaign
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
+from network.db import utcnow
 from network.extensions import db
 from network.learning.models import CheckIn, CheckInOutcome
 from network.teams.models import Team, TeamMembership
@@ -139,6 +140,8 @@ class Figures:
     """Everything the impact page and the API show for one period and filter."""
 
     filters: Filters
+    # When these figures were computed (a kept snapshot can be up to 20 minutes old).
+    as_of: datetime | None = None
     alerts_posted: int = 0
     alerts_approved: int = 0
     alerts_rejected: int = 0
@@ -375,7 +378,7 @@ def _campaigns(figures: Figures) -> None:
 
 def impact(filters: Filters) -> Figures:
     """Compute every figure for a period and filter: eight queries whatever the data."""
-    figures = Figures(filters)
+    figures = Figures(filters, as_of=utcnow())
     cohort = _cohort(filters)
     _alerts(figures, cohort)
     _first_claims(figures, cohort)

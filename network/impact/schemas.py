@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from network.accounts.schemas import Strict
 from network.alerts.models import Category
+from network.db import utcnow
 from network.ids import Id
 from network.impact.queries import SUPPRESS_BELOW, Figures, OutcomeGroup, Rate, suppressed
 from network.vocabulary import Platform
@@ -122,6 +123,9 @@ class ImpactOut(BaseModel):
 
     start: str
     end: str
+    as_of: str = Field(
+        description="When the figures were computed (kept ones are refreshed every 15 minutes)."
+    )
     suppressed_below: int = SUPPRESS_BELOW
     alerts: AlertsOut
     first_claim: FirstClaimOut
@@ -143,6 +147,7 @@ class ImpactOut(BaseModel):
         return cls(
             start=figures.filters.start.isoformat(),
             end=figures.filters.end.isoformat(),
+            as_of=(figures.as_of or utcnow()).isoformat(),
             alerts=AlertsOut(
                 posted=count(figures.alerts_posted),
                 approved=count(figures.alerts_approved),

@@ -20,7 +20,7 @@ from network.alerts.guide import category_label
 from network.alerts.models import Category
 from network.db import utcnow
 from network.edge import int_arg
-from network.impact import queries
+from network.impact import queries, snapshots
 from network.impact.periods import PERIODS, read_filters
 from network.impact.tables import tables, what_works
 from network.vocabulary import Platform, platform_label
@@ -64,7 +64,7 @@ def _filters() -> tuple[queries.Filters, int | None]:
 def index() -> str:
     """What the network achieved in a period, with charts and tables, and what works."""
     filters, days = _filters()
-    figures = queries.impact(filters)
+    figures = snapshots.figures_for(filters)
     teams, campaigns = queries.filter_choices()
     zone = ZoneInfo(_me().time_zone)
     return render_template(
@@ -76,6 +76,7 @@ def index() -> str:
         periods=PERIODS,
         first_day=filters.start.astimezone(zone).date(),
         last_day=(filters.end.astimezone(zone) - timedelta(days=1)).date(),
+        as_of=(figures.as_of or utcnow()).astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         teams=teams,
         campaigns=campaigns,
         platforms=list(Platform),
@@ -91,7 +92,7 @@ def index() -> str:
 def figures_csv() -> Response:
     """The page's tables as one CSV: table, then its rows as on the page."""
     filters, _days = _filters()
-    figures = queries.impact(filters)
+    figures = snapshots.figures_for(filters)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["table", "row", "column", "value"])

@@ -21,6 +21,7 @@ TASK_MODULES = [
     "network.tasks.notices",
     "network.tasks.reach",
     "network.tasks.learning",
+    "network.tasks.impact",
 ]
 
 
@@ -70,13 +71,14 @@ def beat_schedule(trust_batch_hour: int = 3) -> dict[str, dict[str, Any]]:
         coordination,
         digests,
         health,
+        impact,
         learning,
         moderation,
         privacy,
     )
 
     schedule: dict[str, dict[str, Any]] = {}
-    for module in (health, alerts, coordination, digests, campaigns, privacy, learning):
+    for module in (health, alerts, coordination, digests, campaigns, privacy, learning, impact):
         schedule.update(getattr(module, "SCHEDULE", {}))
     schedule.update(moderation.schedule(int(trust_batch_hour)))
     return schedule
