@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -15,7 +16,9 @@ from network.extensions import db
 from network.learning import checkins
 from network.learning.models import CheckIn
 from network.notices.models import Notice
+from network.reach.models import PushSubscription
 from network.tasks.learning import push_check_in
+from network.tasks.reach import PUSH_TRIES
 from network.tasks.reach import notice as push_notice
 from tests.reach.conftest import Browser, Server, run
 
@@ -251,3 +254,69 @@ def test_the_claim_records_the_copied_template_never_its_text(
         assert (action.template_id, action.template_tone) == ("hate-counter_speech-2", "opinion")
     api_as(volunteer, "PATCH", f"/api/v1/actions/{claimed['id']}", json={"status": "released"})
     assert api_as(volunteer, "PUT", path, json=chosen).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("answers", "tries", "arrives", "kept"),
+    [
+        ([500], 2, True, True),  # fails for now, arrives at the second try
+        ([503, 429, 502], 4, True, True),
+        ([500] * (PUSH_TRIES + 3), 1 + PUSH_TRIES, False, True),  # given up after a bound
+        ([410], 1, False, False),  # the service forgot the browser: removed, not tried again
+        ([404], 1, False, False),
+        ([403], 1, False, True),  # refused (not for now): not tried again, kept
+    ],
+)
+def test_a_question_whose_push_fails_for_now_is_tried_again_with_backoff(
+    app: Flask,
+    api_as: Api,
+    create_member: Any,
+    post_alert: Api,
+    push_service: Server,
+    browser: Callable[[], Browser],
+    monkeypatch: pytest.MonkeyPatch,
+    answers: list[int],
+    tries: int,
+    arrives: bool,
+    kept: bool,
+) -> None:
+    reporter, volunteer = create_member(trust_level=1), create_member(trust_level=2)
+    phone = browser()
+    api_as(
+        volunteer,
+        "POST",
+        "/api/v1/me/push-subscriptions",
+        json=phone.subscription(f"{push_service.origin}/push/flaky"),
+    )
+    alert = post_alert(reporter, language="en").get_json()
+    action = done_action(api_as, volunteer, alert["id"], "counter_speech")
+    check_in = check_in_of(app, action["id"])
+    assert check_in is not None
+    assert ask(app, datetime(2030, 6, 10, 10, 0, tzinfo=UTC)) == [check_in.id]
+    push_service.answers = list(answers)
+    # The jobs the task queues run at once, in this process (Celery's eager mode): Celery's own
+    # retries run too, without their pauses.
+    monkeypatch.setitem(app.extensions["celery"].conf, "task_always_eager", True)
+
+    # The first push failed, so nobody was reached by it; the retries are the worker's.
+    assert run(push_check_in, check_in.id) == []
+
+    pushed = push_service.requests()
+    assert len(pushed) == tries
+    # Every try is the same question, sent afresh (encrypted anew).
+    messages = [phone.read(request.body) for request in pushed]
+    assert {message["tag"] for message in messages} == {f"check-in-{check_in.id}"}
+    assert {message["kind"] for message in messages} == {"check_in"}
+    with app.app_context():
+        subscription = db.session.scalar(
+            sa.select(PushSubscription).where(PushSubscription.member_id == volunteer.id)
+        )
+        assert (subscription is not None) == kept
+        if subscription is not None:
+            assert (subscription.last_sent_at is not None) == arrives
+
+
+def test_pushes_back_off_exponentially() -> None:
+    from network.tasks.reach import backoff
+
+    assert [backoff(tries) for tries in range(PUSH_TRIES)] == [30, 60, 120, 240, 480]

@@ -57,16 +57,22 @@ class Received:
 
 @dataclass
 class Server:
-    """A local HTTP(S) server that records requests and answers with `status`."""
+    """A local HTTP(S) server that records requests and answers with `status` (after the
+    statuses in `answers`, one a request, are used up)."""
 
     origin: str
     status: int = 201
+    answers: list[int] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def requests(self) -> list[Received]:
         with self.lock:
             return list(self.received)
+
+    def answer(self) -> int:
+        with self.lock:
+            return self.answers.pop(0) if self.answers else self.status
 
 
 def _serve(server: Server, port: int, context: ssl.SSLContext | None) -> http.server.HTTPServer:
@@ -78,7 +84,7 @@ def _serve(server: Server, port: int, context: ssl.SSLContext | None) -> http.se
                 server.received.append(
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
-            self.send_response(server.status)
+            self.send_response(server.answer())
             self.send_header("Content-Length", "0")
             self.end_headers()
 
