@@ -218,3 +218,11 @@ def request_json(
 def post_json(origin: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
     """POST JSON with a bearer token over real HTTP; return the status and the decoded answer."""
     return request_json(origin, "POST", path, body, token)
+
+
+def run(task: Any, *args: Any) -> Any:
+    """Run a Celery task as a worker does (inside the app, its own session); return its result.
+
+    An embedded worker started earlier in this process makes Celery refuse to wait on a result
+    "within a task"; this is the test, not a task."""
+    return task.apply(args=args).get(disable_sync_subtasks=False)

@@ -17,7 +17,7 @@ from network import embedded
 from network.coordination.models import Ask, AskChannel
 from network.extensions import db
 from tests.harness import wait_until
-from tests.reach.conftest import Browser, Server
+from tests.support.push import Browser, Server, subscribe
 
 Api = Callable[..., Any]
 
@@ -37,12 +37,7 @@ def test_the_embedded_worker_pushes_an_ask_after_the_alert_is_committed(
     celery_app.control.purge()
     volunteer, reporter = create_member(trust_level=2), create_member(trust_level=1)
     phone = browser()
-    api_as(
-        volunteer,
-        "POST",
-        "/api/v1/me/push-subscriptions",
-        json=phone.subscription(f"{push_service.origin}/push/live"),
-    )
+    subscribe(api_as, volunteer, phone, f"{push_service.origin}/push/live")
     threads = embedded.start(celery_app, schedule_filename=str(tmp_path / "beat-schedule"))
     try:
         alert = post_alert(reporter, severity=2, language="en").get_json()
