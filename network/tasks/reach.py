@@ -10,13 +10,15 @@ from celery import Task, shared_task
 
 from network.reach import chats, deliver
 from network.reach.push import Message, Sent
+from network.settings import settings
 
 ASK_TRIES = 4
 PUSH_TRIES = 5  # tries of a failed push after the first: 30 s, 1, 2, 4 and 8 minutes later
 
 
 def backoff(tries: int) -> int:
-    return int(30 * 2**tries)  # 30 s, 1 min, 2 min, 4 min, …
+    """Seconds before the next try: PUSH_RETRY_SECONDS, doubled at each try (30 s, 1, 2, 4 min…)."""
+    return int(settings().push_retry_seconds * 2**tries)
 
 
 def again(fanout: deliver.Fanout) -> list[int]:

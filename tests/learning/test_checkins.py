@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +22,9 @@ from network.reach.models import PushSubscription
 from network.tasks.learning import push_check_in
 from network.tasks.reach import PUSH_TRIES
 from network.tasks.reach import notice as push_notice
-from tests.harness import run
+from tests.harness import embedded_worker, run, wait_until
 from tests.support.push import Browser, Server, subscribe
+from tests.world import change_settings
 
 Api = Callable[..., Any]
 
@@ -314,7 +316,56 @@ def test_a_question_whose_push_fails_for_now_is_tried_again_with_backoff(
             assert (subscription.last_sent_at is not None) == arrives
 
 
-def test_pushes_back_off_exponentially() -> None:
+def test_pushes_back_off_exponentially(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     from network.tasks.reach import backoff
 
-    assert [backoff(tries) for tries in range(PUSH_TRIES)] == [30, 60, 120, 240, 480]
+    with app.app_context():
+        assert [backoff(tries) for tries in range(PUSH_TRIES)] == [30, 60, 120, 240, 480]
+        change_settings(monkeypatch, app, push_retry_seconds=2)
+        assert [backoff(tries) for tries in range(PUSH_TRIES)] == [2, 4, 8, 16, 32]
+
+
+@pytest.mark.live
+def test_a_worker_tries_a_failed_question_push_again_after_a_pause(
+    app: Flask,
+    api_as: Api,
+    create_member: Any,
+    post_alert: Api,
+    push_service: Server,
+    browser: Callable[[], Browser],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    reporter, volunteer = create_member(trust_level=1), create_member(trust_level=2)
+    phone = browser()
+    subscribe(api_as, volunteer, phone, f"{push_service.origin}/push/volunteer")
+    alert = post_alert(reporter, language="en").get_json()
+    action = done_action(api_as, volunteer, alert["id"], "report_platform")
+    check_in = check_in_of(app, action["id"])
+    assert check_in is not None
+    push_service.answers = [500]
+    change_settings(monkeypatch, app, push_retry_seconds=1)  # the first pause: one second
+
+    with embedded_worker(app, tmp_path):
+        # Asking queues the push after the commit; the worker sends it, meets the 500, and
+        # Celery tries again after the pause.
+        assert ask(app, datetime(2030, 6, 10, 10, 0, tzinfo=UTC)) == [check_in.id]
+        first, second = wait_until(
+            lambda: push_service.requests()[1:] and push_service.requests(),
+            what="the push and its second try",
+        )
+
+        def delivered() -> bool:
+            with app.app_context():
+                db.session.expire_all()
+                sent_at = db.session.scalar(
+                    sa.select(PushSubscription.last_sent_at).where(
+                        PushSubscription.member_id == volunteer.id
+                    )
+                )
+            return sent_at is not None
+
+        wait_until(delivered, what="the subscription marked as sent to")
+    assert phone.read(first.body) == phone.read(second.body)
+    assert phone.read(second.body)["tag"] == f"check-in-{check_in.id}"
+    assert len(push_service.requests()) == 2
