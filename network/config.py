@@ -138,6 +138,8 @@ def load(
         "PUSH_SERVICE_HOSTS": env.get("PUSH_SERVICE_HOSTS", DEFAULT_PUSH_SERVICE_HOSTS),
         "PUSH_TTL_SECONDS": _int(env, "PUSH_TTL_SECONDS", 12 * 3600),
         "PUSH_TIMEOUT_SECONDS": _int(env, "PUSH_TIMEOUT_SECONDS", 10),
+        # The pause before another try of a push that failed for now; it doubles at each try.
+        "PUSH_RETRY_SECONDS": _int(env, "PUSH_RETRY_SECONDS", 30),
     }
     if overrides:
         config.update(overrides)

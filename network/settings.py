@@ -80,6 +80,7 @@ class Settings:
     push_service_hosts: str
     push_ttl_seconds: int
     push_timeout_seconds: int
+    push_retry_seconds: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import sqlalchemy as sa
@@ -222,6 +222,26 @@ def create_token(app: Flask) -> Callable[[MemberHandle], str]:
                 email=member.email, password=member.password, name="test"
             )
         return secret
+
+    return make
+
+
+class MemberWithToken(NamedTuple):
+    """A member and a personal access token of theirs."""
+
+    member: MemberHandle
+    token: str
+
+
+@pytest.fixture
+def create_member_with_token(
+    create_member: Callable[..., MemberHandle], create_token: Callable[[MemberHandle], str]
+) -> Callable[..., MemberWithToken]:
+    """Create a member (the arguments of `create_member`) with a token: `member, token = ...`."""
+
+    def make(**arguments: Any) -> MemberWithToken:
+        member = create_member(**arguments)
+        return MemberWithToken(member, create_token(member))
 
     return make
 

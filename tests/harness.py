@@ -218,3 +218,35 @@ def request_json(
 def post_json(origin: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
     """POST JSON with a bearer token over real HTTP; return the status and the decoded answer."""
     return request_json(origin, "POST", path, body, token)
+
+
+def run(task: Any, *args: Any) -> Any:
+    """Run a Celery task as a worker does (inside the app, its own session); return its result.
+
+    An embedded worker started earlier in this process makes Celery refuse to wait on a result
+    "within a task"; this is the test, not a task."""
+    return task.apply(args=args).get(disable_sync_subtasks=False)
+
+
+@contextmanager
+def embedded_worker(app: Flask, directory: Path) -> Iterator[None]:
+    """Run the app's embedded Celery worker and beat (threads, in-memory broker, as `make run`)
+    while the block runs; drop what earlier tests queued without a worker first."""
+    from celery._state import _set_task_join_will_block
+
+    from network import embedded
+
+    celery_app = app.extensions["celery"]
+    # The in-memory broker is one per process: drop what earlier tests queued without a worker.
+    celery_app.control.purge()
+    threads = embedded.start(celery_app, schedule_filename=str(directory / "beat-schedule"))
+    try:
+        yield
+    finally:
+        for thread in threads:
+            thread.stop()  # type: ignore[attr-defined]
+        for thread in threads:
+            thread.join(timeout=10)
+        # A worker's pool marks the process as one where waiting on results would block; the
+        # worker is gone, so later tests may wait on their own tasks' results again.
+        _set_task_join_will_block(False)

@@ -6,33 +6,21 @@ set-up (`make frontend`); without it the page says so and links to the JSON docu
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from network.config import PROJECT_ROOT
-from tests.conftest import service_missing
 from tests.harness import free_port, live_server, standalone_app
-from tests.test_browser import CHROMIUM_ARGS
+from tests.support.browser import browser
 
+__all__ = ["browser"]
 pytestmark = pytest.mark.browser
 
 REDOC = PROJECT_ROOT / "static" / "vendor" / "redoc.standalone.js"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        service_missing(f"Chromium ({executable})")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ counts as a secure context, so the service worker runs over plain HTTP here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,19 +23,19 @@ from playwright.sync_api import (
 )
 
 from network.demo import DEMO_PASSWORD, seed_demo_data
-from tests.conftest import MemberHandle, service_missing
-from tests.harness import free_port, live_server
-from tests.test_browser import CHROMIUM_ARGS
+from tests.support.browser import (
+    CHROMIUM_ARGS,
+    chromium_path,
+    context,
+    log_in,
+    log_in_at,
+    logged_in,
+    site,
+)
 
+__all__ = ["context", "site"]
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 PHONE = {"width": 375, "height": 812}
-
-
-def chromium_path() -> str:
-    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        service_missing(f"Chromium ({executable})")
-    return executable
 
 
 @pytest.fixture(scope="module")
@@ -50,54 +49,6 @@ def browser(driver: Playwright) -> Iterator[Browser]:
     chromium = driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
-
-
-@pytest.fixture
-def site(app: Flask) -> Iterator[str]:
-    with live_server(app, free_port()) as origin:
-        yield origin
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """Open browser contexts and close them after; script and console errors (a CSP
-    violation is one) fail the test."""
-    opened: list[BrowserContext] = []
-    problems: list[str] = []
-
-    def make(**options: Any) -> BrowserContext:
-        options = {"locale": "en-GB", "timezone_id": "Europe/Amsterdam", **options}
-        opened.append(browser.new_context(**options))
-        opened[-1].set_default_timeout(10_000)
-        opened[-1].on("weberror", lambda error: problems.append(str(error.error)))
-        opened[-1].on(
-            "console",
-            lambda message: (
-                message.type == "error"
-                and not message.text.startswith("Failed to load resource")  # offline on purpose
-                and problems.append(message.text)
-            ),
-        )
-        return opened[-1]
-
-    yield make
-    for each in opened:
-        each.close()
-    assert problems == []
-
-
-def log_in(page: Page, email: str, password: str) -> None:
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
-
-
-def logged_in(context: BrowserContext, site: str, member: MemberHandle) -> Page:
-    page = context.new_page()
-    page.goto(f"{site}/login")
-    log_in(page, member.email, member.password)
-    expect(page.get_by_text(f"Welcome back, {member.display_name}.")).to_be_visible()
-    return page
 
 
 def quiet(page: Page, site: str) -> None:
@@ -294,8 +245,7 @@ def demo(app: Flask) -> None:
 
 def phone_feed(context: Callable[..., BrowserContext], site: str) -> Page:
     page = context(viewport=PHONE, has_touch=True, is_mobile=True).new_page()
-    page.goto(f"{site}/login")
-    log_in(page, "kai@example.org", DEMO_PASSWORD)
+    log_in_at(page, site, "kai@example.org", DEMO_PASSWORD)
     page.goto(f"{site}/feed/")
     expect(page.get_by_role("heading", name="Alerts that need upstanders now")).to_be_visible()
     return page

@@ -5,39 +5,17 @@ Headless Chromium (Playwright) against the app served over real HTTP, on a datab
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import service_missing
 from tests.harness import free_port, live_server, standalone_app
+from tests.support.browser import browser, log_in
 
+__all__ = ["browser"]
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        service_missing(f"Chromium ({executable})")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +53,7 @@ def test_visitor_joins_logs_out_and_logs_back_in(page: Page, site: str) -> None:
     expect(page).to_have_url(f"{site}/join/sent")
     expect(page.get_by_role("heading", name="Look in your mailbox")).to_be_visible()
     page.get_by_role("main").get_by_role("link", name="Log in").click()
-    page.get_by_label("Email address").fill("sam@example.org")
-    page.get_by_label("Password").fill("stand up for each other")
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    log_in(page, "sam@example.org", "stand up for each other")
     page.get_by_role("banner").get_by_role("link", name="Profile").click()
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
     expect(page.get_by_text("sam@example.org")).to_be_visible()
@@ -91,9 +67,7 @@ def test_visitor_joins_logs_out_and_logs_back_in(page: Page, site: str) -> None:
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 
     page.get_by_role("banner").get_by_role("link", name="Log in").click()
-    page.get_by_label("Email address").fill("sam@example.org")
-    page.get_by_label("Password").fill("stand up for each other")
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    log_in(page, "sam@example.org", "stand up for each other")
     expect(page.get_by_text("Welcome back, Sam.")).to_be_visible()
 
     page.get_by_role("banner").get_by_role("link", name="Profile").click()

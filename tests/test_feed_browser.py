@@ -7,80 +7,22 @@ middleware; the socket.io client uses WebSocket where the server manages it, lon
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
-from tests.conftest import MemberHandle, service_missing
-from tests.harness import free_port, live_server
-from tests.test_browser import CHROMIUM_ARGS
+from tests.conftest import MemberHandle
+from tests.support.browser import browser, context, logged_in, site
 
+__all__ = ["browser", "context", "site"]
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 LIVE = "Live: new alerts and claims appear as they happen."
 POLLING = "Updating every 20 s."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        service_missing(f"Chromium ({executable})")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def site(app: Flask) -> Iterator[str]:
-    with live_server(app, free_port()) as origin:
-        yield origin
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """Open browser contexts (separate cookie jars: separate people); close them after.
-
-    Script errors and console errors (a CSP violation is one) fail the test."""
-    opened: list[BrowserContext] = []
-    problems: list[str] = []
-
-    def make(**options: Any) -> BrowserContext:
-        opened.append(
-            browser.new_context(locale="en-GB", timezone_id="Europe/Amsterdam", **options)
-        )
-        opened[-1].set_default_timeout(10_000)
-        opened[-1].on("weberror", lambda error: problems.append(str(error.error)))
-        opened[-1].on(
-            "console",
-            lambda message: (
-                message.type == "error"
-                and not message.text.startswith("Failed to load resource")  # aborted on purpose
-                and problems.append(message.text)
-            ),
-        )
-        return opened[-1]
-
-    yield make
-    for each in opened:
-        each.close()
-    assert problems == []
-
-
-def logged_in(context: BrowserContext, site: str, member: MemberHandle) -> Page:
-    page = context.new_page()
-    page.goto(f"{site}/login")
-    page.get_by_label("Email address").fill(member.email)
-    page.get_by_label("Password").fill(member.password)
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
-    expect(page.get_by_text(f"Welcome back, {member.display_name}.")).to_be_visible()
-    return page
 
 
 def open_feed(page: Page, site: str, *, live: bool = True) -> None:

@@ -9,8 +9,8 @@ from network.learning.schemas import (
     CheckInAnswerIn,
     CheckInOut,
     CheckInPage,
-    TemplateIn,
-    TemplateOut,
+    TemplateUseIn,
+    TemplateUseOut,
 )
 
 
@@ -44,15 +44,15 @@ def answer_check_in(actor: Member, check_in_id: int, body: CheckInAnswerIn) -> C
     "/actions/<int:action_id>/template",
     "PUT",
     tag="actions",
-    body=TemplateIn,
-    response=TemplateOut,
+    body=TemplateUseIn,
+    response=TemplateUseOut,
     errors=(404, 409),
 )
-def record_template(actor: Member, action_id: int, body: TemplateIn) -> TemplateOut:
+def record_template(actor: Member, action_id: int, body: TemplateUseIn) -> TemplateUseOut:
     """Record which message template you copied for your claim (its id and tone, never text)."""
     action = checkins.record_template(
         actor, action_id, template_id=body.template_id, tone=body.tone
     )
-    return TemplateOut(
+    return TemplateUseOut(
         action_id=action.id, template_id=action.template_id, template_tone=action.template_tone
     )

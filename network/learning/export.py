@@ -206,20 +206,69 @@ def parquet_available() -> bool:
     return True
 
 
-def parquet_bytes(hasher: Hasher | None = None) -> bytes:
-    """Write the export as Parquet, batch by batch (the file itself is built in memory)."""
+PARQUET_MAGIC = b"PAR1"  # a Parquet file's first four bytes (and its last four)
+
+
+class _Drain(io.RawIOBase):
+    """A write-only file that holds what was written only until it is taken."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        chunk = b"".join(self.parts)
+        self.parts.clear()
+        return chunk
+
+
+def parquet_chunks(
+    hasher: Hasher | None = None, *, header: bool = True, batch: int = BATCH
+) -> Iterator[bytes]:
+    """Yield the export as Parquet, one row group of `batch` rows at a time, then the footer.
+
+    Only one batch of rows and its encoded row group are held at once; with `header=False` the
+    leading magic bytes are left out (the caller sent `PARQUET_MAGIC` already)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = pa.schema([(name, pa.string()) for name in COLUMNS])
-    sink = io.BytesIO()
-    with pq.ParquetWriter(sink, schema) as writer:
-        batch: list[dict[str, str]] = []
+    drain = _Drain()
+    strip = not header
+
+    def taken() -> bytes:
+        nonlocal strip
+        chunk = drain.take()
+        if strip and chunk:
+            if not chunk.startswith(PARQUET_MAGIC):
+                raise RuntimeError("a Parquet file starts with its magic bytes")
+            chunk, strip = chunk[len(PARQUET_MAGIC) :], False
+        return chunk
+
+    with pq.ParquetWriter(drain, schema) as writer:
+        group: list[dict[str, str]] = []
         for row in rows(hasher):
-            batch.append(row)
-            if len(batch) >= BATCH:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                batch = []
-        if batch:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-    return sink.getvalue()
+            group.append(row)
+            if len(group) >= batch:
+                writer.write_table(pa.Table.from_pylist(group, schema=schema))
+                group = []
+                if chunk := taken():
+                    yield chunk
+        if group:
+            writer.write_table(pa.Table.from_pylist(group, schema=schema))
+    # Closing the writer wrote the last row group and the footer.
+    if chunk := taken():
+        yield chunk

@@ -63,7 +63,7 @@ class CheckInAnswerIn(Strict):
     )
 
 
-class TemplateIn(Strict):
+class TemplateUseIn(Strict):
     """The message template you copied for this action: its id and tone, never its text."""
 
     template_id: str = Field(
@@ -80,7 +80,7 @@ class TemplateIn(Strict):
     )
 
 
-class TemplateOut(BaseModel):
+class TemplateUseOut(BaseModel):
     """What the action records about the template used."""
 
     action_id: int

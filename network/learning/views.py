@@ -4,6 +4,7 @@ organisers, and the research export (organisers; audited)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from flask import (
     Blueprint,
@@ -31,6 +32,7 @@ from network.moderation import audit
 from network.vocabulary import action_info
 
 learning = Blueprint("learning", __name__)
+T = TypeVar("T", str, bytes)
 
 
 def _me() -> Member:
@@ -100,18 +102,18 @@ def _audited(kind: str) -> None:
     db.session.commit()
 
 
-def _streamed(header: str, lines: Callable[[], Iterator[str]]) -> Iterator[str]:
+def _streamed(header: T, chunks: Callable[[], Iterator[T]]) -> Iterator[T]:
     """Stream the rows after the view returned, in an app context of their own.
 
-    Like stream_with_context, but the context is opened only after the header line, when the
-    rows are read: a download nobody reads (a client pulls the first line at most) leaves no
+    Like stream_with_context, but the context is opened only after the header, when the rows
+    are read: a download nobody reads (a client pulls the first chunk at most) leaves no
     context behind."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    def generate() -> Iterator[str]:
+    def generate() -> Iterator[T]:
         yield header
         with app.app_context():
-            yield from lines()
+            yield from chunks()
 
     return generate()
 
@@ -133,14 +135,15 @@ def export_csv() -> Response:
 @learning.get("/impact/export.parquet")
 @login_required
 def export_parquet() -> Response:
-    """Organisers: the same export as Parquet, when pyarrow is installed (else 404)."""
+    """Organisers: the same export as Parquet (when pyarrow is installed, else 404), streamed
+    row group by row group (audited)."""
     require_organiser(_me())
     if not export.parquet_available():
         abort(404)
     _audited("parquet")
     name = f"upstander-actions-{utcnow():%Y%m%d-%H%M}.parquet"
     return Response(
-        export.parquet_bytes(),
+        _streamed(export.PARQUET_MAGIC, lambda: export.parquet_chunks(header=False)),
         mimetype="application/vnd.apache.parquet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

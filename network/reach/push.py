@@ -25,7 +25,17 @@ class Sent(StrEnum):
 
     SENT = "sent"
     GONE = "gone"  # the push service forgot the browser (404/410): the subscription is removed
-    FAILED = "failed"  # worth another try later
+    FAILED = "failed"  # for now (5xx, 429, a timeout): worth another try later
+    REFUSED = "refused"  # the service will not take this push (another 4xx): trying again is futile
+
+
+# Besides every 5xx: a request timeout, "too early" and rate limiting pass.
+TRANSIENT = frozenset({408, 425, 429})
+
+
+def transient(status: int | None) -> bool:
+    """Whether a push the service answered with `status` (None: no answer) may work later."""
+    return status is None or status >= 500 or status in TRANSIENT
 
 
 @dataclass
@@ -78,7 +88,7 @@ def send(subscription: PushSubscription, message: Message) -> Sent:
             log.info("push subscription %s is gone (%s); removed", subscription.id, status)
             return Sent.GONE
         log.warning("push to subscription %s failed: %s", subscription.id, status)
-        return Sent.FAILED
+        return Sent.FAILED if transient(status) else Sent.REFUSED
     except requests.RequestException as error:
         log.warning("push to subscription %s failed: %s", subscription.id, type(error).__name__)
         return Sent.FAILED

@@ -7,6 +7,7 @@ from celery.schedules import crontab
 
 from network.learning import checkins
 from network.reach import deliver
+from network.tasks.reach import again
 
 SCHEDULE = {
     "ask-check-ins": {"task": "network.learning.ask_check_ins", "schedule": crontab(minute="*/15")},
@@ -21,5 +22,6 @@ def ask_check_ins() -> int:
 
 @shared_task(name="network.learning.push_check_in")
 def push_check_in(check_in_id: int) -> list[int]:
-    """Push one volunteer the question what happened after their action."""
-    return deliver.check_in_pushed(check_in_id).reached
+    """Push one volunteer the question what happened after their action; a push that failed for
+    now is tried again with backoff (network.reach.push_again)."""
+    return again(deliver.check_in_pushed(check_in_id))

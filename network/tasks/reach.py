@@ -10,18 +10,21 @@ from celery import Task, shared_task
 
 from network.reach import chats, deliver
 from network.reach.push import Message, Sent
+from network.settings import settings
 
 ASK_TRIES = 4
-PUSH_TRIES = 5
+PUSH_TRIES = 5  # tries of a failed push after the first: 30 s, 1, 2, 4 and 8 minutes later
 
 
-def _backoff(tries: int) -> int:
-    return int(30 * 2**tries)  # 30 s, 1 min, 2 min, 4 min, …
+def backoff(tries: int) -> int:
+    """Seconds before the next try: PUSH_RETRY_SECONDS, doubled at each try (30 s, 1, 2, 4 min…)."""
+    return int(settings().push_retry_seconds * 2**tries)
 
 
-def _again(fanout: deliver.Fanout) -> list[int]:
+def again(fanout: deliver.Fanout) -> list[int]:
+    """Queue another try of each push that failed for now; return who was reached."""
     for subscription_id, message in fanout.again:
-        push_again.apply_async((subscription_id, asdict(message), 1), countdown=_backoff(0))
+        push_again.apply_async((subscription_id, asdict(message)), countdown=backoff(0))
     return fanout.reached
 
 
@@ -30,16 +33,21 @@ def deliver_ask(self: Task, ask_id: int) -> str:
     """Bring a personal ask to its member: push, else email, else the feed."""
     outcome = deliver.deliver_ask(ask_id, last_try=self.request.retries >= ASK_TRIES)
     if outcome == "retry":
-        raise self.retry(countdown=_backoff(self.request.retries))
+        raise self.retry(countdown=backoff(self.request.retries))
     return outcome
 
 
-@shared_task(name="network.reach.push_again")
-def push_again(subscription_id: int, message: dict[str, Any], tries: int) -> str:
-    """Try a failed push again, backing off; a gone subscription is removed."""
+@shared_task(name="network.reach.push_again", bind=True, max_retries=PUSH_TRIES - 1)
+def push_again(
+    self: Task, subscription_id: int, message: dict[str, Any], tries: int | None = None
+) -> str:
+    """Try a failed push again; Celery retries it with backoff while the service fails for now.
+
+    A gone subscription is removed, a refused push is not tried again. (`tries` is what jobs
+    queued by an older release carry; Celery counts the tries now.)"""
     sent = deliver.push_again(subscription_id, Message.of(message))
-    if sent == Sent.FAILED and tries < PUSH_TRIES:
-        push_again.apply_async((subscription_id, message, tries + 1), countdown=_backoff(tries))
+    if sent == Sent.FAILED and self.request.retries < PUSH_TRIES - 1:
+        raise self.retry(countdown=backoff(self.request.retries + 1))
     return sent.value
 
 
@@ -47,7 +55,7 @@ def push_again(subscription_id: int, message: dict[str, Any], tries: int) -> str
 def alert_live(alert_id: int) -> dict[str, Any]:
     """Tell the alert's team, members who want severe alerts, and group chats of a new alert."""
     return {
-        "pushed": _again(deliver.alert_went_live(alert_id)),
+        "pushed": again(deliver.alert_went_live(alert_id)),
         "chats": chats.post_new_alert(alert_id),
     }
 
@@ -55,16 +63,16 @@ def alert_live(alert_id: int) -> dict[str, Any]:
 @shared_task(name="network.reach.review_waiting")
 def review_waiting(alert_id: int) -> list[int]:
     """Tell organisers who chose it that an alert waits for review."""
-    return _again(deliver.review_waiting(alert_id))
+    return again(deliver.review_waiting(alert_id))
 
 
 @shared_task(name="network.reach.campaign_launched")
 def campaign_launched(campaign_id: int) -> list[int]:
     """Tell members who chose it that a campaign was launched."""
-    return _again(deliver.campaign_launched(campaign_id))
+    return again(deliver.campaign_launched(campaign_id))
 
 
 @shared_task(name="network.reach.notice")
 def notice(notice_id: int) -> list[int]:
     """Push a reporter how their alert was reviewed."""
-    return _again(deliver.notice_pushed(notice_id))
+    return again(deliver.notice_pushed(notice_id))

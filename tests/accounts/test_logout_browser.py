@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.test_feed_browser import browser, context, logged_in, open_feed, site
+from tests.support.browser import browser, context, logged_in, site
+from tests.test_feed_browser import open_feed
 
 __all__ = ["browser", "context", "site"]
 

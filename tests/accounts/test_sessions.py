@@ -109,10 +109,9 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(
 
 
 def test_password_change_revokes_api_tokens(
-    client: FlaskClient, create_member: Any, create_token: Any, log_in: Any, submit: Any
+    client: FlaskClient, create_member_with_token: Any, log_in: Any, submit: Any
 ) -> None:
-    member = create_member()
-    token = create_token(member)
+    member, token = create_member_with_token()
     log_in(member)
     submit(
         "/profile/password",
@@ -133,10 +132,9 @@ def test_the_token_section_links_to_the_api_reference(
 
 
 def test_logging_out_keeps_api_tokens(
-    client: FlaskClient, create_member: Any, create_token: Any, log_in: Any, submit: Any
+    client: FlaskClient, create_member_with_token: Any, log_in: Any, submit: Any
 ) -> None:
-    member = create_member()
-    token = create_token(member)
+    member, token = create_member_with_token()
     log_in(member)
     submit("/", {}, action="/logout")
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -238,10 +236,9 @@ def test_production_app_logs_in_over_https_with_a_secure_cookie_and_hsts(
 
 
 def test_suspended_member_cannot_log_in_or_use_a_token(
-    app: Flask, client: FlaskClient, create_member: Any, create_token: Any, submit: Any
+    app: Flask, client: FlaskClient, create_member_with_token: Any, submit: Any
 ) -> None:
-    member = create_member()
-    token = create_token(member)
+    member, token = create_member_with_token()
     browser = logged_in_client(app, member)
     set_status(app, member.id, MemberStatus.SUSPENDED)
 
@@ -271,10 +268,9 @@ def test_a_bad_bearer_token_is_refused_even_beside_a_valid_session(
 
 
 def test_token_of_a_deleted_member_is_refused(
-    app: Flask, client: FlaskClient, create_member: Any, create_token: Any
+    app: Flask, client: FlaskClient, create_member_with_token: Any
 ) -> None:
-    member = create_member()
-    token = create_token(member)
+    member, token = create_member_with_token()
     with app.app_context():
         db.session.execute(sa.delete(Member).where(Member.id == member.id))
         db.session.commit()
@@ -282,10 +278,9 @@ def test_token_of_a_deleted_member_is_refused(
 
 
 def test_an_unreachable_database_answers_503_not_a_crash(
-    client: FlaskClient, create_member: Any, create_token: Any, log_in: Any
+    client: FlaskClient, create_member_with_token: Any, log_in: Any
 ) -> None:
-    member = create_member()
-    token = create_token(member)
+    member, token = create_member_with_token()
     log_in(member)
     db.session.remove()
     db.session.configure(bind=sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone"))

@@ -60,10 +60,9 @@ def test_simultaneous_posts_of_one_thread_make_one_alert(
 
 
 def test_the_same_member_posting_twice_at_once_counts_once(
-    app: Flask, create_member: Callable[..., Any], create_token: Callable[..., str]
+    app: Flask, create_member_with_token: Callable[..., Any]
 ) -> None:
-    member = create_member(trust_level=1)
-    token = create_token(member)
+    token = create_member_with_token(trust_level=1).token
     body = alert_body(url="https://x.com/someone/status/424242")
     start = threading.Barrier(4)
     answers: list[tuple[int, Any]] = []

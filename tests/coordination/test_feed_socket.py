@@ -99,9 +99,9 @@ def test_a_connection_without_login_or_with_a_bad_token_is_refused(
 
 
 def test_a_connection_from_another_origin_is_refused(
-    server: str, feed_client: Callable[[], FeedClient], create_member: Any, create_token: Any
+    server: str, feed_client: Callable[[], FeedClient], create_member_with_token: Any
 ) -> None:
-    token = create_token(create_member())
+    token = create_member_with_token().token
     with pytest.raises(socketio.exceptions.ConnectionError):
         feed_client().connect(
             server, auth={"token": token}, headers={"Origin": "http://evil.example"}
@@ -112,11 +112,15 @@ def test_a_connection_from_another_origin_is_refused(
 
 
 def test_members_see_alerts_and_claims_live_without_identities(
-    server: str, feed_client: Callable[[], FeedClient], create_member: Any, create_token: Any
+    server: str,
+    feed_client: Callable[[], FeedClient],
+    create_member: Any,
+    create_member_with_token: Any,
+    create_token: Any,
 ) -> None:
     reporter = create_member(trust_level=1, display_name="Rita Reporter")
     watcher = feed_client()
-    watcher.connect(server, auth={"token": create_token(create_member())})
+    watcher.connect(server, auth={"token": create_member_with_token().token})
     status, alert = call(
         server, "POST", "/api/v1/alerts", create_token(reporter), alert_body(severity=2)
     )
@@ -145,12 +149,16 @@ def test_members_see_alerts_and_claims_live_without_identities(
 
 
 def test_a_pending_alert_reaches_nobody_until_approved(
-    server: str, feed_client: Callable[[], FeedClient], create_member: Any, create_token: Any
+    server: str,
+    feed_client: Callable[[], FeedClient],
+    create_member: Any,
+    create_member_with_token: Any,
+    create_token: Any,
 ) -> None:
     watcher = feed_client()
-    watcher.connect(server, auth={"token": create_token(create_member())})
+    watcher.connect(server, auth={"token": create_member_with_token().token})
     status, alert = call(
-        server, "POST", "/api/v1/alerts", create_token(create_member()), alert_body()
+        server, "POST", "/api/v1/alerts", create_member_with_token().token, alert_body()
     )
     assert status == 201 and alert["status"] == "pending_review"
     organiser = create_member(role="organiser")
@@ -168,10 +176,10 @@ def test_a_pending_alert_reaches_nobody_until_approved(
 
 
 def test_a_client_that_reconnects_with_since_gets_exactly_what_it_missed(
-    server: str, feed_client: Callable[[], FeedClient], create_member: Any, create_token: Any
+    server: str, feed_client: Callable[[], FeedClient], create_member_with_token: Any
 ) -> None:
-    member_token = create_token(create_member())
-    poster = create_token(create_member(trust_level=1))
+    member_token = create_member_with_token().token
+    poster = create_member_with_token(trust_level=1).token
     first = feed_client()
     first.connect(server, auth={"token": member_token})
     call(server, "POST", "/api/v1/alerts", poster, alert_body())
@@ -203,13 +211,12 @@ def test_past_the_replay_bound_the_client_is_told_to_refetch(
     app: Flask,
     server: str,
     feed_client: Callable[[], FeedClient],
-    create_member: Any,
-    create_token: Any,
+    create_member_with_token: Any,
 ) -> None:
     replace_settings(app, feed_replay_limit=2)
     try:
-        member = create_token(create_member())  # a member before the events: they may see them
-        poster = create_token(create_member(trust_level=1))
+        member = create_member_with_token().token  # a member before the events: they may see them
+        poster = create_member_with_token(trust_level=1).token
         for _ in range(3):
             call(server, "POST", "/api/v1/alerts", poster, alert_body())
         late = feed_client()
@@ -224,6 +231,7 @@ def test_a_personal_ask_arrives_only_in_the_members_own_room(
     server: str,
     feed_client: Callable[[], FeedClient],
     create_member: Any,
+    create_member_with_token: Any,
     create_token: Any,
     app: Flask,
 ) -> None:
@@ -240,7 +248,7 @@ def test_a_personal_ask_arrives_only_in_the_members_own_room(
             server,
             "POST",
             "/api/v1/alerts",
-            create_token(create_member(trust_level=1)),
+            create_member_with_token(trust_level=1).token,
             alert_body(),
         )
         [ask] = helper_feed.wait_for("ask.created")
@@ -252,13 +260,13 @@ def test_a_personal_ask_arrives_only_in_the_members_own_room(
 
 
 def test_watching_an_alert_counts_viewers(
-    server: str, feed_client: Callable[[], FeedClient], create_member: Any, create_token: Any
+    server: str, feed_client: Callable[[], FeedClient], create_member_with_token: Any
 ) -> None:
-    poster = create_token(create_member(trust_level=1))
+    poster = create_member_with_token(trust_level=1).token
     _status, alert = call(server, "POST", "/api/v1/alerts", poster, alert_body())
     one, two = feed_client(), feed_client()
-    one.connect(server, auth={"token": create_token(create_member())})
-    two.connect(server, auth={"token": create_token(create_member())})
+    one.connect(server, auth={"token": create_member_with_token().token})
+    two.connect(server, auth={"token": create_member_with_token().token})
     assert one.sio.call("watch", {"alert_id": alert["id"]}, namespace="/feed") == {"viewers": 1}
     assert two.sio.call("watch", {"alert_id": alert["id"]}, namespace="/feed") == {"viewers": 2}
     assert one.sio.call("watch", {"alert_id": 999999}, namespace="/feed") == {"error": "not_found"}
@@ -270,6 +278,7 @@ def test_a_password_change_closes_the_members_live_connections(
     server: str,
     feed_client: Callable[..., FeedClient],
     create_member: Any,
+    create_member_with_token: Any,
     create_token: Any,
 ) -> None:
     from network.accounts import services
@@ -278,7 +287,7 @@ def test_a_password_change_closes_the_members_live_connections(
 
     member = create_member()
     other = feed_client()
-    other.connect(server, auth={"token": create_token(create_member())})
+    other.connect(server, auth={"token": create_member_with_token().token})
     mine = feed_client()
     mine.connect(server, auth={"token": create_token(member)})
     with app.test_request_context():
@@ -296,6 +305,7 @@ def test_a_suspension_closes_the_members_live_connections(
     server: str,
     feed_client: Callable[..., FeedClient],
     create_member: Any,
+    create_member_with_token: Any,
     create_token: Any,
 ) -> None:
     from network.accounts.models import Member
@@ -305,7 +315,7 @@ def test_a_suspension_closes_the_members_live_connections(
     member = create_member()
     organiser = create_member(role="organiser")
     other = feed_client()
-    other.connect(server, auth={"token": create_token(create_member())})
+    other.connect(server, auth={"token": create_member_with_token().token})
     mine = feed_client()
     mine.connect(server, auth={"token": create_token(member)})
     with app.test_request_context():

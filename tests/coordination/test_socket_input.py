@@ -81,12 +81,11 @@ def failures(caplog: pytest.LogCaptureFixture) -> Callable[[], list[str]]:
 @pytest.mark.parametrize("since", ODD_SINCE, ids=repr)
 def test_an_odd_since_is_refused_cleanly(
     since: Any,
-    create_member: Any,
-    create_token: Any,
+    create_member_with_token: Any,
     connect: Callable[..., SocketIOTestClient],
     failures: Callable[[], list[str]],
 ) -> None:
-    client = connect(auth={"token": create_token(create_member()), "since": since})
+    client = connect(auth={"token": create_member_with_token().token, "since": since})
     assert not client.is_connected(NAMESPACE)
     assert failures() == []
 
@@ -94,12 +93,11 @@ def test_an_odd_since_is_refused_cleanly(
 @pytest.mark.parametrize("since", [None, 0, 1, 2**31 - 1, 2**31, 2**63, 10**40])
 def test_a_whole_number_or_no_since_is_accepted(
     since: Any,
-    create_member: Any,
-    create_token: Any,
+    create_member_with_token: Any,
     connect: Callable[..., SocketIOTestClient],
     failures: Callable[[], list[str]],
 ) -> None:
-    client = connect(auth={"token": create_token(create_member()), "since": since})
+    client = connect(auth={"token": create_member_with_token().token, "since": since})
     assert client.is_connected(NAMESPACE)
     assert failures() == []
 
@@ -110,11 +108,10 @@ def test_any_connection_data_connects_or_is_refused(
     app: Flask,
     auth: Any,
     since: Any,
-    create_member: Any,
-    create_token: Any,
+    create_member_with_token: Any,
     failures: Callable[[], list[str]],
 ) -> None:
-    token = create_token(create_member()) if isinstance(since, int) else None
+    token = create_member_with_token().token if isinstance(since, int) else None
     with socket_clients(app) as connect:
         for data in (auth, {"token": token, "since": since}, {"token": auth, "since": since}):
             client = connect(auth=data)
@@ -153,12 +150,11 @@ def test_any_connection_data_connects_or_is_refused(
 )
 def test_odd_watch_data_gets_an_error_acknowledgement(
     arguments: tuple[Any, ...],
-    create_member: Any,
-    create_token: Any,
+    create_member_with_token: Any,
     connect: Callable[..., SocketIOTestClient],
     failures: Callable[[], list[str]],
 ) -> None:
-    client = connect(auth={"token": create_token(create_member())})
+    client = connect(auth={"token": create_member_with_token().token})
     answer = client.emit("watch", *arguments, namespace=NAMESPACE, callback=True)
     assert isinstance(answer, dict) and answer.get("error") in WATCH_ERRORS, answer
     assert client.is_connected(NAMESPACE)
@@ -170,12 +166,11 @@ def test_odd_watch_data_gets_an_error_acknowledgement(
 def test_any_watch_data_gets_viewers_or_an_error(
     app: Flask,
     data: Any,
-    create_member: Any,
-    create_token: Any,
+    create_member_with_token: Any,
     open_alert: Any,
     failures: Callable[[], list[str]],
 ) -> None:
-    token = create_token(create_member())
+    token = create_member_with_token().token
     with socket_clients(app) as connect:
         client = connect(auth={"token": token})
         for message in (data, {"alert_id": data}):
@@ -237,9 +232,9 @@ def test_the_session_cookie_counts_only_from_the_sites_own_pages(
 
 
 def test_a_token_needs_no_origin(
-    create_member: Any, create_token: Any, connect: Callable[..., SocketIOTestClient]
+    create_member_with_token: Any, connect: Callable[..., SocketIOTestClient]
 ) -> None:
-    assert connect(auth={"token": create_token(create_member())}).is_connected(NAMESPACE)
+    assert connect(auth={"token": create_member_with_token().token}).is_connected(NAMESPACE)
 
 
 # --- the same over a real connection --------------------------------------------------------------
@@ -247,10 +242,9 @@ def test_a_token_needs_no_origin(
 
 @pytest.mark.live
 def test_a_real_client_hears_why_it_was_refused(
-    app: Flask, client: FlaskClient, log_in: Any, create_member: Any, create_token: Any
+    app: Flask, client: FlaskClient, log_in: Any, create_member_with_token: Any
 ) -> None:
-    member = create_member()
-    token = create_token(member)
+    member, token = create_member_with_token()
     log_in(member)
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
@@ -302,12 +296,12 @@ NAMELESS_EVENTS = ["[]", "{}", '"watch"', "[1]", "[null]", "", '["nope",1]']
 
 @pytest.mark.live
 def test_unreadable_packets_get_an_error_and_the_connection_goes_on(
-    app: Flask, create_member: Any, create_token: Any, caplog: pytest.LogCaptureFixture
+    app: Flask, create_member_with_token: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     import engineio
 
     caplog.set_level(logging.ERROR)
-    token = create_token(create_member())
+    token = create_member_with_token().token
     with live_server(app, free_port()) as origin:
         raw = engineio.Client()
         packets: list[str] = []

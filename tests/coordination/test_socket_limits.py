@@ -114,9 +114,9 @@ def hung_up(session: str) -> bool:
 @pytest.mark.live
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
 def test_an_oversized_message_is_refused_and_the_connection_dropped(
-    app: Flask, create_member: Any, create_token: Any, transport: str
+    app: Flask, create_member_with_token: Any, transport: str
 ) -> None:
-    token = create_token(create_member())
+    token = create_member_with_token().token
     with live_server(app, free_port()) as origin:
         client = socketio.Client(reconnection=False)
         client.connect(

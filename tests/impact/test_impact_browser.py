@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.conftest import service_missing
-from tests.harness import free_port, live_server
-from tests.test_browser import CHROMIUM_ARGS
+from tests.support.browser import browser, log_in_at, site
 
+__all__ = ["browser", "site"]
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        service_missing(f"Chromium ({executable})")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def site(app: Flask) -> Iterator[str]:
-    with live_server(app, free_port()) as origin:
-        yield origin
 
 
 @pytest.mark.parametrize("locale", ["en", "nl"])
@@ -51,10 +31,7 @@ def test_the_impact_page_renders_its_charts_and_tables(
     context.on("console", lambda message: message.type == "error" and problems.append(message.text))
     try:
         page = context.new_page()
-        page.goto(f"{site}/login")
-        page.locator("input[name=email]").fill(organiser.email)
-        page.locator("input[name=password]").fill(organiser.password)
-        page.get_by_role("main").locator("button[type=submit]").click()
+        log_in_at(page, site, organiser.email, organiser.password)
         page.wait_for_url(lambda url: "/login" not in url)
 
         page.goto(f"{site}/impact/?days=30")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -15,9 +18,13 @@ from network.extensions import db
 from network.learning import checkins
 from network.learning.models import CheckIn
 from network.notices.models import Notice
+from network.reach.models import PushSubscription
 from network.tasks.learning import push_check_in
+from network.tasks.reach import PUSH_TRIES
 from network.tasks.reach import notice as push_notice
-from tests.reach.conftest import Browser, Server, run
+from tests.harness import embedded_worker, run, wait_until
+from tests.support.push import Browser, Server, subscribe
+from tests.world import change_settings
 
 Api = Callable[..., Any]
 
@@ -161,12 +168,7 @@ def test_targeted_in_return_reaches_every_organiser_at_once(
     volunteer = create_member(trust_level=2, display_name="Quiet Helper")
     organisers = [create_member(role="organiser"), create_member(role="admin")]
     phone = browser()
-    subscribed = api_as(
-        organisers[0],
-        "POST",
-        "/api/v1/me/push-subscriptions",
-        json=phone.subscription(f"{push_service.origin}/push/organiser"),
-    )
+    subscribed = subscribe(api_as, organisers[0], phone, f"{push_service.origin}/push/organiser")
     assert subscribed.status_code == 201
     alert = post_alert(reporter, language="en").get_json()
     action = done_action(api_as, volunteer, alert["id"], "counter_speech")
@@ -197,31 +199,47 @@ def test_targeted_in_return_reaches_every_organiser_at_once(
     assert report.alert_id == alert["id"]
 
 
-def test_the_question_is_pushed_to_a_volunteer_with_push(
+@dataclass
+class Asked:
+    """A volunteer with push whose action's check-in is due and asked (not pushed yet)."""
+
+    volunteer: Any
+    phone: Browser
+    alert: dict[str, Any]
+    check_in_id: int
+
+
+@pytest.fixture
+def asked_with_push(
     app: Flask,
     api_as: Api,
     create_member: Any,
     post_alert: Api,
     push_service: Server,
     browser: Callable[[], Browser],
+) -> Callable[[str], Asked]:
+    def make(action_type: str) -> Asked:
+        reporter, volunteer = create_member(trust_level=1), create_member(trust_level=2)
+        phone = browser()
+        subscribe(api_as, volunteer, phone, f"{push_service.origin}/push/volunteer")
+        alert = post_alert(reporter, language="en").get_json()
+        action = done_action(api_as, volunteer, alert["id"], action_type)
+        check_in = check_in_of(app, action["id"])
+        assert check_in is not None
+        assert ask(app, datetime(2030, 6, 10, 10, 0, tzinfo=UTC)) == [check_in.id]
+        return Asked(volunteer, phone, alert, check_in.id)
+
+    return make
+
+
+def test_the_question_is_pushed_to_a_volunteer_with_push(
+    push_service: Server, asked_with_push: Callable[[str], Asked]
 ) -> None:
-    reporter, volunteer = create_member(trust_level=1), create_member(trust_level=2)
-    phone = browser()
-    api_as(
-        volunteer,
-        "POST",
-        "/api/v1/me/push-subscriptions",
-        json=phone.subscription(f"{push_service.origin}/push/volunteer"),
-    )
-    alert = post_alert(reporter, language="en").get_json()
-    action = done_action(api_as, volunteer, alert["id"], "report_platform")
-    check_in = check_in_of(app, action["id"])
-    assert check_in is not None
-    assert ask(app, datetime(2030, 6, 10, 10, 0, tzinfo=UTC)) == [check_in.id]
-    assert run(push_check_in, check_in.id) == [volunteer.id]
-    message = phone.read(push_service.requests()[0].body)
+    asked = asked_with_push("report_platform")
+    assert run(push_check_in, asked.check_in_id) == [asked.volunteer.id]
+    message = asked.phone.read(push_service.requests()[0].body)
     assert message["kind"] == "check_in"
-    assert message["path"].startswith(f"/alerts/{alert['id']}")
+    assert message["path"].startswith(f"/alerts/{asked.alert['id']}")
 
 
 def test_the_claim_records_the_copied_template_never_its_text(
@@ -251,3 +269,103 @@ def test_the_claim_records_the_copied_template_never_its_text(
         assert (action.template_id, action.template_tone) == ("hate-counter_speech-2", "opinion")
     api_as(volunteer, "PATCH", f"/api/v1/actions/{claimed['id']}", json={"status": "released"})
     assert api_as(volunteer, "PUT", path, json=chosen).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("answers", "tries", "arrives", "kept"),
+    [
+        ([500], 2, True, True),  # fails for now, arrives at the second try
+        ([503, 429, 502], 4, True, True),
+        ([500] * (PUSH_TRIES + 3), 1 + PUSH_TRIES, False, True),  # given up after a bound
+        ([410], 1, False, False),  # the service forgot the browser: removed, not tried again
+        ([404], 1, False, False),
+        ([403], 1, False, True),  # refused (not for now): not tried again, kept
+    ],
+)
+def test_a_question_whose_push_fails_for_now_is_tried_again_with_backoff(
+    app: Flask,
+    push_service: Server,
+    asked_with_push: Callable[[str], Asked],
+    monkeypatch: pytest.MonkeyPatch,
+    answers: list[int],
+    tries: int,
+    arrives: bool,
+    kept: bool,
+) -> None:
+    asked = asked_with_push("counter_speech")
+    push_service.answers = list(answers)
+    # The jobs the task queues run at once, in this process (Celery's eager mode): Celery's own
+    # retries run too, without their pauses.
+    monkeypatch.setitem(app.extensions["celery"].conf, "task_always_eager", True)
+
+    # The first push failed, so nobody was reached by it; the retries are the worker's.
+    assert run(push_check_in, asked.check_in_id) == []
+
+    pushed = push_service.requests()
+    assert len(pushed) == tries
+    # Every try is the same question, sent afresh (encrypted anew).
+    messages = [asked.phone.read(request.body) for request in pushed]
+    assert {message["tag"] for message in messages} == {f"check-in-{asked.check_in_id}"}
+    assert {message["kind"] for message in messages} == {"check_in"}
+    with app.app_context():
+        subscription = db.session.scalar(
+            sa.select(PushSubscription).where(PushSubscription.member_id == asked.volunteer.id)
+        )
+        assert (subscription is not None) == kept
+        if subscription is not None:
+            assert (subscription.last_sent_at is not None) == arrives
+
+
+def test_pushes_back_off_exponentially(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from network.tasks.reach import backoff
+
+    with app.app_context():
+        assert [backoff(tries) for tries in range(PUSH_TRIES)] == [30, 60, 120, 240, 480]
+        change_settings(monkeypatch, app, push_retry_seconds=2)
+        assert [backoff(tries) for tries in range(PUSH_TRIES)] == [2, 4, 8, 16, 32]
+
+
+@pytest.mark.live
+def test_a_worker_tries_a_failed_question_push_again_after_a_pause(
+    app: Flask,
+    api_as: Api,
+    create_member: Any,
+    post_alert: Api,
+    push_service: Server,
+    browser: Callable[[], Browser],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    reporter, volunteer = create_member(trust_level=1), create_member(trust_level=2)
+    phone = browser()
+    subscribe(api_as, volunteer, phone, f"{push_service.origin}/push/volunteer")
+    alert = post_alert(reporter, language="en").get_json()
+    action = done_action(api_as, volunteer, alert["id"], "report_platform")
+    check_in = check_in_of(app, action["id"])
+    assert check_in is not None
+    push_service.answers = [500]
+    change_settings(monkeypatch, app, push_retry_seconds=1)  # the first pause: one second
+
+    with embedded_worker(app, tmp_path):
+        # Asking queues the push after the commit; the worker sends it, meets the 500, and
+        # Celery tries again after the pause.
+        assert ask(app, datetime(2030, 6, 10, 10, 0, tzinfo=UTC)) == [check_in.id]
+        first, second = wait_until(
+            lambda: push_service.requests()[1:] and push_service.requests(),
+            what="the push and its second try",
+        )
+
+        def delivered() -> bool:
+            with app.app_context():
+                db.session.expire_all()
+                sent_at = db.session.scalar(
+                    sa.select(PushSubscription.last_sent_at).where(
+                        PushSubscription.member_id == volunteer.id
+                    )
+                )
+            return sent_at is not None
+
+        wait_until(delivered, what="the subscription marked as sent to")
+    assert phone.read(first.body) == phone.read(second.body)
+    assert phone.read(second.body)["tag"] == f"check-in-{check_in.id}"
+    assert len(push_service.requests()) == 2

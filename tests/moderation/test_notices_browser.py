@@ -13,7 +13,7 @@ from network.extensions import db
 from network.notices.models import Notice
 from network.notices.services import notify
 from tests.harness import free_port, live_server, standalone_app, wait_until
-from tests.test_browser import browser
+from tests.support.browser import browser, log_in_at
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
@@ -45,10 +45,7 @@ def test_seen_notices_are_marked_read_and_the_count_goes(browser: Browser, tmp_p
         context = browser.new_context(locale="en-GB")
         context.set_default_timeout(5000)
         page = context.new_page()
-        page.goto(f"{origin}/login")
-        page.get_by_label("Email address").fill("rosa@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in_at(page, origin, "rosa@example.org", PASSWORD)
         notices = page.get_by_role("banner").get_by_role("link", name="Notices")
         expect(notices).to_contain_text("1")
         notices.click()

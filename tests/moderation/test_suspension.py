@@ -78,15 +78,13 @@ def test_suspension_ends_sessions_tokens_and_claims_and_is_audited(
     app: Flask,
     client: FlaskClient,
     api_as: Api,
-    create_member: Any,
-    create_token: Any,
+    create_member_with_token: Any,
     open_alert: Any,
     organiser: Any,
     audit_entries: Any,
     submit: Any,
 ) -> None:
-    member = create_member(trust_level=1)
-    token = create_token(member)
+    member, token = create_member_with_token(trust_level=1)
     browser = logged_in_client(app, member)
     alert = open_alert()
     claimed = api_as(

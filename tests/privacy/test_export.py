@@ -54,10 +54,9 @@ def test_api_export_holds_the_members_whole_history(
 
 
 def test_tokens_are_exported_by_name_and_date_never_the_secret_or_its_hash(
-    api_as: Api, create_member: Callable[..., Any], create_token: Callable[..., str]
+    api_as: Api, create_member_with_token: Callable[..., Any]
 ) -> None:
-    member = create_member()
-    secret = create_token(member)
+    member, secret = create_member_with_token()
     response = api_as(member, "GET", "/api/v1/me/export")
     text = response.get_data(as_text=True)
     tokens = response.get_json()["tokens"]

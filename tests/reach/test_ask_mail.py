@@ -18,7 +18,8 @@ from network.db import utcnow
 from network.extensions import db
 from network.tasks.coordination import expire_asks
 from network.tasks.reach import deliver_ask
-from tests.reach.conftest import Sink, run
+from tests.digests.conftest import Sink
+from tests.harness import run
 from tests.world import change_settings
 
 Api = Callable[..., Any]

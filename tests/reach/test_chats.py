@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from network.extensions import db
 from network.reach import chats
 from network.tasks.reach import alert_live
-from tests.reach.conftest import Server, run
+from tests.harness import run
+from tests.support.push import Server
 
 Api = Callable[..., Any]
 SUMMARY = "Dozens of comments mocking a girl for her religion."

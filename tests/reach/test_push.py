@@ -23,7 +23,8 @@ from network.extensions import db
 from network.reach.models import PushSubscription
 from network.settings import settings_of
 from network.tasks.reach import alert_live, deliver_ask
-from tests.reach.conftest import Browser, Server, run, unb64url
+from tests.harness import run
+from tests.support.push import Browser, Server, subscribe, unb64url
 from tests.world import change_settings
 
 Api = Callable[..., Any]
@@ -32,12 +33,6 @@ Api = Callable[..., Any]
 def asks_of(app: Flask, member: Any) -> list[Ask]:
     with app.app_context():
         return list(db.session.scalars(sa.select(Ask).where(Ask.member_id == member.id)))
-
-
-def subscribe(api_as: Api, member: Any, browser: Browser, endpoint: str) -> Any:
-    return api_as(
-        member, "POST", "/api/v1/me/push-subscriptions", json=browser.subscription(endpoint)
-    )
 
 
 def verify_vapid(authorization: str, audience: str, server_key: str) -> dict[str, Any]:

@@ -4,30 +4,26 @@ worker at the site's root when the site has none, and says so when push cannot b
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from network.accounts import services
-from tests.conftest import PASSWORD, service_missing
+from tests.conftest import PASSWORD
 from tests.harness import free_port, live_server, standalone_app
-from tests.test_browser import CHROMIUM_ARGS
+from tests.support.browser import chromium as launched_chromium
+from tests.support.browser import log_in_at
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        service_missing(f"Chromium ({executable})")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    # Not `browser`: in this folder that names the factory of browsers' push keys.
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +64,7 @@ def test_the_push_switch_uses_the_apps_worker_with_push_handlers_under_the_csp(
         "console",
         lambda message: problems.append(message.text) if message.type == "error" else None,
     )
-    page.goto(f"{site}/login")
-    page.get_by_label("Email address").fill("pia@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    log_in_at(page, site, "pia@example.org", PASSWORD)
     page.goto(f"{site}/profile/reach")
 
     switch = page.get_by_role("button", name="Turn push on for this device")

@@ -12,20 +12,11 @@ from flask import Flask
 
 from network.db import utcnow
 from network.tasks.reach import alert_live, campaign_launched, notice, review_waiting
-from tests.reach.conftest import Browser, Server, run
+from tests.harness import run
+from tests.support.push import Browser, Server, subscribe
 from tests.world import change_settings
 
 Api = Callable[..., Any]
-
-
-def subscribe(api_as: Api, member: Any, phone: Browser, server: Server, name: str) -> None:
-    answer = api_as(
-        member,
-        "POST",
-        "/api/v1/me/push-subscriptions",
-        json=phone.subscription(f"{server.origin}/push/{name}"),
-    )
-    assert answer.status_code == 201, answer.get_json()
 
 
 def test_a_reporter_hears_the_review_and_organisers_who_chose_it_hear_of_the_wait(
@@ -39,8 +30,18 @@ def test_a_reporter_hears_the_review_and_organisers_who_chose_it_hear_of_the_wai
 ) -> None:
     newcomer = create_member(trust_level=0)
     newcomer_phone, organiser_phone = browser(), browser()
-    subscribe(api_as, newcomer, newcomer_phone, push_service, "newcomer")
-    subscribe(api_as, organiser, organiser_phone, push_service, "organiser")
+    assert (
+        subscribe(
+            api_as, newcomer, newcomer_phone, f"{push_service.origin}/push/newcomer"
+        ).status_code
+        == 201
+    )
+    assert (
+        subscribe(
+            api_as, organiser, organiser_phone, f"{push_service.origin}/push/organiser"
+        ).status_code
+        == 201
+    )
     api_as(organiser, "PATCH", "/api/v1/me/reach-settings", json={"reviews": True})
 
     pending = post_alert(newcomer, language="en").get_json()
@@ -84,8 +85,15 @@ def test_team_alerts_reach_the_team_and_launches_reach_who_chose_them(
             json={"invite_code": team["invite_code"]},
         )
     mate_phone, reporter_phone = browser(), browser()
-    subscribe(api_as, mate, mate_phone, push_service, "mate")
-    subscribe(api_as, reporter, reporter_phone, push_service, "reporter")
+    assert (
+        subscribe(api_as, mate, mate_phone, f"{push_service.origin}/push/mate").status_code == 201
+    )
+    assert (
+        subscribe(
+            api_as, reporter, reporter_phone, f"{push_service.origin}/push/reporter"
+        ).status_code
+        == 201
+    )
     alert = post_alert(reporter, team_id=team["id"], language="en").get_json()
     run(alert_live, alert["id"])
     # The team hears of it; its reporter does not.

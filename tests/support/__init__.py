@@ -1,0 +1,1 @@
+"""Test scaffolding shared across test folders: fake outside services and browser helpers."""
