@@ -136,6 +136,13 @@ def load(
         "PUSH_SERVICE_HOSTS": env.get("PUSH_SERVICE_HOSTS", DEFAULT_PUSH_SERVICE_HOSTS),
         "PUSH_TTL_SECONDS": _int(env, "PUSH_TTL_SECONDS", 12 * 3600),
         "PUSH_TIMEOUT_SECONDS": _int(env, "PUSH_TIMEOUT_SECONDS", 10),
+        # Webhooks go to https on public addresses only; these hosts (tests: `127.0.0.1`) skip
+        # that rule and may use http. Empty in production.
+        "WEBHOOK_TEST_HOSTS": env.get("WEBHOOK_TEST_HOSTS", ""),
+        "WEBHOOK_MAX_ATTEMPTS": _int(env, "WEBHOOK_MAX_ATTEMPTS", 6),
+        "WEBHOOK_RETRY_SECONDS": _int(env, "WEBHOOK_RETRY_SECONDS", 30),
+        "WEBHOOK_TIMEOUT_SECONDS": _int(env, "WEBHOOK_TIMEOUT_SECONDS", 10),
+        "WEBHOOK_LIMIT": env.get("WEBHOOK_LIMIT", "60 per hour"),
     }
     if overrides:
         config.update(overrides)

@@ -79,6 +79,11 @@ class Settings:
     push_service_hosts: str
     push_ttl_seconds: int
     push_timeout_seconds: int
+    webhook_test_hosts: str
+    webhook_max_attempts: int
+    webhook_retry_seconds: int
+    webhook_timeout_seconds: int
+    webhook_limit: str
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

@@ -21,6 +21,7 @@ TASK_MODULES = [
     "network.tasks.notices",
     "network.tasks.reach",
     "network.tasks.learning",
+    "network.tasks.webhooks",
 ]
 
 
