@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.pwa.views import pwa
     from network.reach.views import reach
     from network.teams.views import teams
+    from network.webhooks.views import webhooks
 
     for blueprint in (
         pages,
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         reach,
         reference,
         learning,
+        webhooks,
         health,
         api,
     ):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.accounts.policy import require_organiser
+from network.errors import NotFound
 from network.extensions import db
 from network.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -47,3 +49,11 @@ def delivery_page(endpoint: WebhookEndpoint, *, page: int, per_page: int) -> lis
             .limit(per_page)
         )
     )
+
+
+def delivery_of(endpoint: WebhookEndpoint, delivery_id: int) -> WebhookDelivery:
+    """Return one of an endpoint's deliveries."""
+    found = db.session.get(WebhookDelivery, delivery_id)
+    if found is None or found.endpoint_id != endpoint.id:
+        raise NotFound(_("This delivery does not exist."))
+    return found
