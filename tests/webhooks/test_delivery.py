@@ -248,3 +248,24 @@ def test_resend_sends_the_same_event_again_and_a_rotated_secret_signs_it(
     with app.app_context():
         count = db.session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery))
     assert count == 2
+
+
+def test_the_verification_example_in_the_api_docs_accepts_a_real_delivery(
+    app: Flask, open_alert: Any, receiver: Receiver, register: Callable[..., Registered]
+) -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in docs.split("```python\n")[1:]]
+    [example] = [block for block in blocks if "def verify(" in block]
+    assert "hmac.compare_digest" in example
+    namespace: dict[str, Any] = {}
+    exec(compile(example, "docs/api.md", "exec"), namespace)  # noqa: S102 (our own docs)
+    endpoint = register(receiver.url())
+    open_alert()
+    send_pending(app)
+    [request] = receiver.requests()
+    header = request.headers["upstander-signature"]
+    assert namespace["verify"](endpoint.secret, header, request.body)
+    assert not namespace["verify"](endpoint.secret, header, request.body + b" ")
+    assert not namespace["verify"]("whsec_wrong", header, request.body)
