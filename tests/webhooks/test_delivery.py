@@ -269,3 +269,74 @@ def test_the_verification_example_in_the_api_docs_accepts_a_real_delivery(
     assert namespace["verify"](endpoint.secret, header, request.body)
     assert not namespace["verify"](endpoint.secret, header, request.body + b" ")
     assert not namespace["verify"]("whsec_wrong", header, request.body)
+
+
+def test_a_changed_secret_key_fails_the_delivery_until_the_secret_is_rotated(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    api_as: Api,
+    organiser: Any,
+    open_alert: Any,
+    receiver: Receiver,
+    register: Callable[..., Registered],
+) -> None:
+    from tests.world import change_settings
+
+    endpoint = register(receiver.url())
+    open_alert()
+    [first] = pending(app)
+    change_settings(monkeypatch, app, secret_key="another-secret-key-that-is-long-enough")
+    assert send_pending(app) == ["failed"]
+    assert delivery(app, first).error == "secret_unreadable" and receiver.requests() == []
+    rotated = api_as(organiser, "POST", f"/api/v1/webhooks/{endpoint.id}/secret").get_json()
+    path = f"/api/v1/webhooks/{endpoint.id}/deliveries/{first}/resend"
+    assert api_as(organiser, "POST", path).status_code == 202
+    assert send_pending(app) == ["delivered"]
+    assert receiver.requests()[0].signed_with(rotated["secret"])
+
+
+def test_an_alert_approved_in_review_goes_out_as_live(
+    app: Flask,
+    api_as: Api,
+    create_member: Any,
+    organiser: Any,
+    post_alert: Api,
+    receiver: Receiver,
+    register: Callable[..., Registered],
+) -> None:
+    register(receiver.url(), events=["alert.live"])
+    newcomer = create_member(trust_level=0)
+    alert = post_alert(newcomer).get_json()
+    assert alert["status"] == "pending_review" and pending(app) == []
+    reviewed = api_as(
+        organiser,
+        "POST",
+        f"/api/v1/alerts/{alert['id']}/review",
+        json={"decision": "approve", "reason": ""},
+    )
+    assert reviewed.status_code == 200, reviewed.get_json()
+    assert send_pending(app) == ["delivered"]
+    [request] = receiver.requests()
+    assert request.payload()["data"]["alert"]["id"] == alert["id"]
+    assert newcomer.display_name not in request.body.decode()
+
+
+def test_changes_and_resends_share_one_rate_limit(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    api_as: Api,
+    organiser: Any,
+    receiver: Receiver,
+    register: Callable[..., Registered],
+) -> None:
+    from tests.world import change_settings
+
+    change_settings(monkeypatch, app, webhook_limit="2 per hour")
+    endpoint = register(receiver.url())
+    assert api_as(organiser, "GET", "/api/v1/webhooks").status_code == 200
+    assert api_as(organiser, "POST", f"/api/v1/webhooks/{endpoint.id}/secret").status_code == 200
+    limited = api_as(organiser, "POST", f"/api/v1/webhooks/{endpoint.id}/secret")
+    assert limited.status_code == 429
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    # Reading is not limited.
+    assert api_as(organiser, "GET", "/api/v1/webhooks").status_code == 200
