@@ -74,10 +74,20 @@ def beat_schedule(trust_batch_hour: int = 3) -> dict[str, dict[str, Any]]:
         learning,
         moderation,
         privacy,
+        webhooks,
     )
 
     schedule: dict[str, dict[str, Any]] = {}
-    for module in (health, alerts, coordination, digests, campaigns, privacy, learning):
+    for module in (
+        health,
+        alerts,
+        coordination,
+        digests,
+        campaigns,
+        privacy,
+        learning,
+        webhooks,
+    ):
         schedule.update(getattr(module, "SCHEDULE", {}))
     schedule.update(moderation.schedule(int(trust_batch_hour)))
     return schedule

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 
 from network import outbound
 from network.db import utcnow
@@ -22,6 +24,8 @@ USER_AGENT = "Upstander-Webhooks/1"
 RETRY_STATUSES = {408, 429}
 # No wait grows past this: a receiver down for a day is tried at least every few hours.
 LONGEST_WAIT = 6 * 3600
+# A waiting delivery this long past its time lost its job (a broker outage): it is queued again.
+LOST_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def attempt(delivery_id: int) -> Attempt:
         return _finish(delivery, DeliveryStatus.FAILED, "secret_unreadable")
     config, url = settings(), endpoint.url
     delivery.attempts += 1
-    delivery.last_attempt_at = utcnow()
+    delivery.last_attempt_at, delivery.next_attempt_at = utcnow(), None
     tries, event = delivery.attempts, delivery.event.value
     # The try is counted before the request: no transaction stays open while the receiver thinks.
     db.session.commit()
@@ -117,3 +121,19 @@ def _post(
         log.info("webhook delivery %s: %s", delivery_id, type(failure).__name__)
         return None, "connection"
     return answer.status, None
+
+
+def lost(now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Return waiting deliveries long past their time: their job never ran (the broker lost it)."""
+    cutoff = (now or utcnow()) - LOST_AFTER
+    due = sa.func.coalesce(
+        WebhookDelivery.next_attempt_at, WebhookDelivery.last_attempt_at, WebhookDelivery.created_at
+    )
+    return list(
+        db.session.scalars(
+            sa.select(WebhookDelivery.id)
+            .where(WebhookDelivery.status == DeliveryStatus.PENDING, due < cutoff)
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
+        )
+    )

@@ -340,3 +340,21 @@ def test_changes_and_resends_share_one_rate_limit(
     assert limited.get_json()["error"]["code"] == "rate_limited"
     # Reading is not limited.
     assert api_as(organiser, "GET", "/api/v1/webhooks").status_code == 200
+
+
+def test_a_delivery_whose_job_was_lost_is_queued_again_by_the_beat_job(
+    app: Flask, open_alert: Any, receiver: Receiver, register: Callable[..., Registered]
+) -> None:
+    from network.tasks import beat_schedule
+    from network.webhooks.sending import LOST_AFTER, lost
+
+    assert beat_schedule()["webhook-lost-deliveries"]["task"] == "network.webhooks.requeue_lost"
+    register(receiver.url())
+    open_alert()
+    [waiting] = pending(app)
+    with app.app_context():
+        assert lost() == []  # just queued: its job may still be on its way
+        assert lost(utcnow() + LOST_AFTER + timedelta(minutes=1)) == [waiting]
+    send_pending(app)
+    with app.app_context():
+        assert lost(utcnow() + timedelta(days=1)) == []
