@@ -82,7 +82,8 @@ def _register_blueprints(app: Flask) -> None:
     import network.notices.api
     import network.privacy.api
     import network.reach.api
-    import network.teams.api  # noqa: F401
+    import network.teams.api
+    import network.webhooks.api  # noqa: F401
     from network.accounts.views import accounts
     from network.alerts.views import alerts
     from network.api import (
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from network.pwa.views import pwa
     from network.reach.views import reach
     from network.teams.views import teams
+    from network.webhooks.views import webhooks
 
     for blueprint in (
         pages,
@@ -124,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         reach,
         reference,
         learning,
+        webhooks,
         health,
         api,
     ):

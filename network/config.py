@@ -140,6 +140,13 @@ def load(
         "PUSH_TIMEOUT_SECONDS": _int(env, "PUSH_TIMEOUT_SECONDS", 10),
         # The pause before another try of a push that failed for now; it doubles at each try.
         "PUSH_RETRY_SECONDS": _int(env, "PUSH_RETRY_SECONDS", 30),
+        # Webhooks go to https on public addresses only; these hosts (tests: `127.0.0.1`) skip
+        # that rule and may use http. Empty in production.
+        "WEBHOOK_TEST_HOSTS": env.get("WEBHOOK_TEST_HOSTS", ""),
+        "WEBHOOK_MAX_ATTEMPTS": _int(env, "WEBHOOK_MAX_ATTEMPTS", 6),
+        "WEBHOOK_RETRY_SECONDS": _int(env, "WEBHOOK_RETRY_SECONDS", 30),
+        "WEBHOOK_TIMEOUT_SECONDS": _int(env, "WEBHOOK_TIMEOUT_SECONDS", 10),
+        "WEBHOOK_LIMIT": env.get("WEBHOOK_LIMIT", "60 per hour"),
     }
     if overrides:
         config.update(overrides)

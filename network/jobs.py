@@ -21,6 +21,8 @@ PUSH_CAMPAIGN_LAUNCHED = "network.reach.campaign_launched"
 PUSH_NOTICE = "network.reach.notice"
 # Learning (network/tasks/learning.py): the push that asks what happened after an action.
 PUSH_CHECK_IN = "network.learning.push_check_in"
+# Webhooks (network/tasks/webhooks.py): one delivery to an organisation's endpoint.
+DELIVER_WEBHOOK = "network.webhooks.deliver"
 
 
 def enqueue(name: str, *args: Any, **kwargs: Any) -> None:

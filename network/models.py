@@ -13,6 +13,7 @@ from network.notices.models import Notice
 from network.reach.models import GroupChat, PushSubscription, ReachSettings
 from network.realtime.models import FeedEvent
 from network.teams.models import Team, TeamMembership
+from network.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AbuseFlag",
@@ -38,4 +39,6 @@ __all__ = [
     "ReachSettings",
     "Team",
     "TeamMembership",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -81,6 +81,11 @@ class Settings:
     push_ttl_seconds: int
     push_timeout_seconds: int
     push_retry_seconds: int
+    webhook_test_hosts: str
+    webhook_max_attempts: int
+    webhook_retry_seconds: int
+    webhook_timeout_seconds: int
+    webhook_limit: str
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

@@ -118,6 +118,9 @@ CAMPAIGN_JSON = {
     "goal": 20,
 }
 CAMPAIGN_FORM = {"title": "Kindness week", "goal": "20"}
+# A public address written as one: registering needs no DNS answer in the tests.
+WEBHOOK_JSON = {"url": "https://93.184.215.14/hook", "events": ["alert.live"]}
+WEBHOOK_FORM = {"url": "https://93.184.215.14/hook", "events": "alert.live", "description": "Bot"}
 EXPERIMENT_JSON = {"name": "Share or team", "arms": ["invitation", "team"]}
 # The world has a running experiment: starting a second one is refused.
 EXPERIMENT_FORM = {
@@ -382,6 +385,19 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ),
     ("GET", "/impact/experiments/<int:experiment_id>"): Row(organisers()),
     ("POST", "/impact/experiments/<int:experiment_id>/stop"): Row(organisers()),
+    # webhooks (organisers); enabling the world's endpoint, which is on, changes nothing
+    ("GET", "/webhooks/"): Row(organisers()),
+    ("POST", "/webhooks/"): Row(organisers(), form=WEBHOOK_FORM),
+    ("GET", "/webhooks/<int:endpoint_id>"): Row(organisers()),
+    ("POST", "/webhooks/<int:endpoint_id>/enable"): Row(organisers(), changes=False),
+    ("GET", "/webhooks/<int:endpoint_id>/disable"): Row(organisers()),
+    ("POST", "/webhooks/<int:endpoint_id>/disable"): Row(organisers()),
+    ("GET", "/webhooks/<int:endpoint_id>/delete"): Row(organisers()),
+    ("POST", "/webhooks/<int:endpoint_id>/delete"): Row(organisers()),
+    ("GET", "/webhooks/<int:endpoint_id>/secret"): Row(organisers()),
+    ("POST", "/webhooks/<int:endpoint_id>/secret"): Row(organisers()),
+    ("GET", "/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend"): Row(organisers()),
+    ("POST", "/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend"): Row(organisers()),
     # the signed link is the credential (the campaign-mail link of "trust2")
     ("GET", "/campaigns/unsubscribe/<token>"): Row(anyone(), ids=CAMPAIGN_MAIL_TOKEN),
     ("POST", "/campaigns/unsubscribe/<token>"): Row(anyone(), ids=CAMPAIGN_MAIL_TOKEN),
@@ -506,6 +522,15 @@ MATRIX: dict[tuple[str, ...], Row] = {
     ),
     ("GET", "/api/v1/experiments/<int:experiment_id>"): Row(organisers()),
     ("POST", "/api/v1/experiments/<int:experiment_id>/stop"): Row(organisers()),
+    ("GET", "/api/v1/webhooks"): Row(organisers()),
+    ("POST", "/api/v1/webhooks"): Row(organisers(), json=WEBHOOK_JSON),
+    ("PATCH", "/api/v1/webhooks/<int:endpoint_id>"): Row(organisers(), json={"enabled": False}),
+    ("DELETE", "/api/v1/webhooks/<int:endpoint_id>"): Row(organisers()),
+    ("POST", "/api/v1/webhooks/<int:endpoint_id>/secret"): Row(organisers()),
+    ("GET", "/api/v1/webhooks/<int:endpoint_id>/deliveries"): Row(organisers()),
+    ("POST", "/api/v1/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend"): Row(
+        organisers()
+    ),
     # --- Socket.IO on /feed ---
     ("SOCKET", "connect"): Row(members(visitor=REFUSED)),
     ("SOCKET", "watch"): Row(members(visitor=REFUSED)),

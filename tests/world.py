@@ -43,6 +43,13 @@ from network.notices.models import Notice
 from network.reach.ask_links import help_token
 from network.reach.models import GroupChat, PushSubscription
 from network.teams.services import create_team, join_team
+from network.webhooks.models import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from network.webhooks.signing import seal
 from tests.conftest import MemberHandle, csrf_token_from
 
 ROLES = ("visitor", "trust0", "trust2", "team_member", "reporter", "organiser", "admin")
@@ -192,7 +199,25 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
         )
         # The claimed action's check-in, asked already (the one-tap answer's target).
         check_in = CheckIn(action_id=action.id, member_id=owner.id, due_at=now, asked_at=now)
-        db.session.add_all([notice, subscription, chat, experiment, check_in])
+        endpoint = WebhookEndpoint(
+            url="https://93.184.215.14/upstander",
+            events=[WebhookEvent.ALERT_LIVE.value],
+            sealed_secret=seal("whsec_matrix"),
+            created_by=organiser.id,
+        )
+        db.session.add_all([notice, subscription, chat, experiment, check_in, endpoint])
+        db.session.flush()
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            event_id="6f1c0d64-5f0e-4a52-9d0b-6c4fd3f1a001",
+            event=WebhookEvent.ALERT_LIVE,
+            subject_id=open_alert.id,
+            occurred_at=now,
+            status=DeliveryStatus.DELIVERED,
+            attempts=1,
+            response_code=200,
+        )
+        db.session.add(delivery)
         db.session.commit()
         ids = {
             "alert_id": open_alert.id,
@@ -211,6 +236,8 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             "chat_id": chat.id,
             "experiment_id": experiment.id,
             "check_in_id": check_in.id,
+            "endpoint_id": endpoint.id,
+            "delivery_id": delivery.id,
             "help_token": help_token(ask),
             "member_id": members["trust0"].id,
             "token": unsubscribe_token(owner),

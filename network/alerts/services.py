@@ -38,6 +38,8 @@ from network.settings import settings
 from network.teams.models import TeamMembership
 from network.teams.queries import team_size
 from network.vocabulary import HELP_LANGUAGES, ActionType
+from network.webhooks import outbox
+from network.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +135,7 @@ def go_live(alert: Alert) -> dict[ActionType, Need]:
     needs = coordination_queries.needs_of(alert)
     feed.announce_alert(alert, "alert.created", needs)
     alert.live_at = utcnow()
+    outbox.announce(WebhookEvent.ALERT_LIVE, alert.id)
     return needs
 
 
@@ -302,6 +305,7 @@ def resolve_alert(actor: Member, alert_id: int, *, outcome: str) -> Alert:
         # The reporter's id would tell organisers who reported the alert.
         audit.record(None, "alert.resolved", "alert", alert.id, outcome=outcome, by="reporter")
     feed.announce_alert(alert)
+    outbox.announce(WebhookEvent.ALERT_RESOLVED, alert.id)
     db.session.commit()
     return alert
 

@@ -25,6 +25,8 @@ from network.moderation import audit
 from network.reach import later
 from network.text import text_problem
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
+from network.webhooks import outbox
+from network.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 HASHTAG = re.compile(r"^#?[\w]{1,49}$")
@@ -181,6 +183,7 @@ def launch_campaign(actor: Member, campaign_id: int) -> Campaign:
     audit.record(actor, "campaign.launched", "campaign", campaign.id)
     feed.announce_campaign(campaign, launched=True)
     later.after_commit(jobs.PUSH_CAMPAIGN_LAUNCHED, campaign.id)
+    outbox.announce(WebhookEvent.CAMPAIGN_LAUNCHED, campaign.id)
     db.session.commit()
     if campaign.notify_by_email:
         try:
@@ -200,6 +203,7 @@ def end_campaign(actor: Member, campaign_id: int) -> Campaign:
     campaign.status, campaign.ended_at = CampaignStatus.ENDED, utcnow()
     audit.record(actor, "campaign.ended", "campaign", campaign.id)
     feed.announce_campaign(campaign)
+    outbox.announce(WebhookEvent.CAMPAIGN_ENDED, campaign.id)
     db.session.commit()
     return campaign
 

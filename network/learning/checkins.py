@@ -27,6 +27,8 @@ from network.reach.later import after_commit
 from network.reach.models import QUIET_FROM, QUIET_UNTIL, PushSubscription, ReachSettings
 from network.settings import settings
 from network.vocabulary import ActionType
+from network.webhooks import outbox
+from network.webhooks.models import WebhookEvent
 
 BATCH = 500
 REPORTS = (ActionType.REPORT_PLATFORM, ActionType.REPORT_AUTHORITY)
@@ -222,6 +224,7 @@ def answer(
     check_in.asked_at = check_in.asked_at or now
     if chosen == CheckInOutcome.RETALIATION:
         _tell_organisers(action.alert_id)
+        outbox.announce(WebhookEvent.CHECKIN_RETALIATION, check_in.id)
     db.session.commit()
     return check_in
 

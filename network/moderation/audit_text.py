@@ -31,6 +31,12 @@ ACTIONS = {
     "member.erased": _l("Member erased their account"),
     "privacy.retention": _l("Old alert texts deleted"),
     "research.exported": _l("Research data exported"),
+    "webhook.registered": _l("Webhook endpoint registered"),
+    "webhook.secret_rotated": _l("Webhook secret renewed"),
+    "webhook.disabled": _l("Webhook endpoint switched off"),
+    "webhook.enabled": _l("Webhook endpoint switched on"),
+    "webhook.deleted": _l("Webhook endpoint deleted"),
+    "webhook.resent": _l("Webhook delivery resent"),
 }
 
 DETAILS = {
@@ -50,6 +56,8 @@ DETAILS = {
     "claims_released": _l("Claims released"),
     "tokens_revoked": _l("API tokens revoked"),
     "team_id": _l("Team"),
+    "events": _l("Events"),
+    "delivery_id": _l("Delivery"),
 }
 
 REASONS = {
@@ -101,6 +109,8 @@ def _value(key: str, value: Any) -> str:
         return str(REASONS[value])
     if key == "outcome" and value in OUTCOMES:
         return str(OUTCOMES[value])
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "—"
     if key == "by" and value == "reporter":
         return _("the reporter")
     return str(value)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fnmatch
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask_babel import gettext as _
 
+from network import outbound
 from network.accounts.models import Member
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
@@ -24,22 +23,18 @@ MAX_SUBSCRIPTIONS = 20
 
 def allowed_push_hosts() -> list[str]:
     """Return the host patterns of the push services we send to (PUSH_SERVICE_HOSTS)."""
-    return [
-        host.strip().lower() for host in settings().push_service_hosts.split(",") if host.strip()
-    ]
+    return outbound.host_patterns(settings().push_service_hosts)
 
 
 def endpoint_problem(endpoint: str) -> str | None:
     """Refuse any endpoint but https on a known push service: the server POSTs to it."""
     try:
-        parts = urlsplit(endpoint.strip())
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 (raises on a port that is not a number)
-    except ValueError:
-        return _("This is not a push service's address.")
-    if parts.scheme != "https" or not host or parts.username or parts.password:
+        target = outbound.split_url(endpoint, schemes=("https",))
+    except outbound.Refused as refused:
+        if refused.code == "not_url":
+            return _("This is not a push service's address.")
         return _("Only https addresses of known push services are accepted.")
-    if not any(fnmatch.fnmatchcase(host, pattern) for pattern in allowed_push_hosts()):
+    if not outbound.host_matches(target.host, allowed_push_hosts()):
         return _("Only https addresses of known push services are accepted.")
     return None
 

@@ -22,6 +22,7 @@ TASK_MODULES = [
     "network.tasks.reach",
     "network.tasks.learning",
     "network.tasks.impact",
+    "network.tasks.webhooks",
 ]
 
 
@@ -75,10 +76,21 @@ def beat_schedule(trust_batch_hour: int = 3) -> dict[str, dict[str, Any]]:
         learning,
         moderation,
         privacy,
+        webhooks,
     )
 
     schedule: dict[str, dict[str, Any]] = {}
-    for module in (health, alerts, coordination, digests, campaigns, privacy, learning, impact):
+    for module in (
+        health,
+        alerts,
+        coordination,
+        digests,
+        campaigns,
+        privacy,
+        learning,
+        impact,
+        webhooks,
+    ):
         schedule.update(getattr(module, "SCHEDULE", {}))
     schedule.update(moderation.schedule(int(trust_batch_hour)))
     return schedule

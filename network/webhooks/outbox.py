@@ -1,0 +1,43 @@
+"""Where events happen, services announce them here, inside their own transaction.
+
+One delivery row per enabled endpoint that chose the event is written with the change, so an
+event commits (or rolls back) with what it describes; the deliveries are queued only after the
+commit (network/reach/later.py). What the payload says is read at delivery time, not here."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from network import jobs
+from network.db import utcnow
+from network.extensions import db
+from network.reach import later
+from network.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+
+def announce(event: WebhookEvent, subject_id: int) -> list[WebhookDelivery]:
+    """Record the event for every endpoint that wants it; each is queued after the commit."""
+    endpoints = db.session.execute(
+        sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.enabled)
+    ).all()
+    chosen = [endpoint_id for endpoint_id, events in endpoints if event.value in (events or [])]
+    if not chosen:
+        return []
+    event_id, now = str(uuid.uuid4()), utcnow()
+    deliveries = [
+        WebhookDelivery(
+            endpoint_id=endpoint_id,
+            event_id=event_id,
+            event=event,
+            subject_id=subject_id,
+            occurred_at=now,
+        )
+        for endpoint_id in chosen
+    ]
+    db.session.add_all(deliveries)
+    db.session.flush()
+    for delivery in deliveries:
+        later.after_commit(jobs.DELIVER_WEBHOOK, delivery.id)
+    return deliveries
