@@ -45,9 +45,8 @@ def _secret_shown(endpoint: WebhookEndpoint, secret: str) -> Response:
 
 
 def _index(form: EndpointForm, status: int = 200) -> tuple[str, int]:
-    return render_template("webhooks/index.html", endpoints=queries.endpoints(_me()), form=form), (
-        status
-    )
+    page = render_template("webhooks/index.html", endpoints=queries.endpoints(_me()), form=form)
+    return page, status
 
 
 @webhooks.get("/")
