@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import ceil
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -39,15 +39,14 @@ def _me() -> Member:
 
 def _secret_shown(endpoint: WebhookEndpoint, secret: str) -> Response:
     # The secret is on this answer only: not in a redirect, the session or any cache.
-    page = Response(render_template("webhooks/secret.html", endpoint=endpoint, secret=secret))
+    page = make_response(render_template("webhooks/secret.html", endpoint=endpoint, secret=secret))
     page.headers["Cache-Control"] = "no-store"
     return page
 
 
 def _index(form: EndpointForm, status: int = 200) -> tuple[str, int]:
-    return render_template("webhooks/index.html", endpoints=queries.endpoints(_me()), form=form), (
-        status
-    )
+    page = render_template("webhooks/index.html", endpoints=queries.endpoints(_me()), form=form)
+    return page, status
 
 
 @webhooks.get("/")

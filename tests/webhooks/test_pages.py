@@ -25,6 +25,7 @@ def test_an_organiser_registers_an_endpoint_and_sees_its_secret_once(
         {"url": receiver.url(), "events": ["alert.live", "campaign.ended"], "description": "Bot"},
     )
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    assert answer.mimetype == "text/html"
     html = answer.get_data(as_text=True)
     secret = html.split('id="webhook-secret">', 1)[1].split("<", 1)[0]
     assert secret.startswith("whsec_")
