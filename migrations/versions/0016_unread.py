@@ -1,7 +1,7 @@
 """members' unread-notice counter, so pages show the badge without a query
 
 Revision ID: 0016_unread
-Revises: 0014_learning
+Revises: 0015_webhooks
 Create Date: 2026-11-28 11:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_unread'
-down_revision = '0014_learning'
+down_revision = '0015_webhooks'
 branch_labels = None
 depends_on = None
 
