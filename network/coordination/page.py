@@ -233,7 +233,8 @@ def alert_page(
     if found is None:
         return []
     shape, parameters = found
-    rows = db.session.execute(statement(*shape), parameters)
+    # On the session's connection (its transaction), as Core: no ORM compilation or loading.
+    rows = db.session.connection().execute(statement(*shape), parameters)
     return [_item(row) for row in rows]
 
 
