@@ -8,7 +8,7 @@ SQLAlchemy neither rebuilds nor re-keys it per request."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
@@ -102,7 +102,8 @@ def _where(
     return where
 
 
-@cache
+# Bounded: filters, cursors and page sizes combine into many shapes, each a statement to keep.
+@lru_cache(maxsize=256)
 def statement(
     scope: str, status: bool, filters: tuple[str, ...], after: bool | None, limit: int
 ) -> sa.Select[Any]:
