@@ -1,8 +1,10 @@
 """Feed read: the first page of GET /api/v1/alerts with 100,000 alerts in the database.
 
-The app's figure is the whole request (token, list query, the member's reports, live needs,
-JSON) over HTTP, one at a time. Baselines, interleaved with it in blocks: the raw SQL of the list
-query through psycopg, and the raw SQL of every query the endpoint runs.
+The app's figure is the whole request (token, the page with its needs and the member's reports,
+JSON) over HTTP, one at a time. Baselines, interleaved with it in blocks, through psycopg: the raw
+SQL of both statements the endpoint runs (the token's member, and the page statement of
+network/coordination/page.py, compiled for PostgreSQL as the app sends it); for reference the list
+query alone, and the four queries the endpoint ran before issue 15 (list, reports, live counts).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from bench.topology import Topology, psycopg_url
 BLOCK = 25  # requests per side before switching
 PAGE = 25  # the API's default page size
 
-# The SQL the app sends for the first page (network/alerts/queries.py list_alerts), as psycopg
-# sends it: every column of the 26 most urgent open, visible alerts.
+# The list query as the endpoint sent it before issue 15 (network/alerts/queries.py list_alerts):
+# every column of the 26 most urgent open, visible alerts.
 LIST_QUERY = """
 SELECT alert.id, alert.url, alert.canonical_url, alert.canonical_hash, alert.platform,
        alert.category, alert.severity, alert.summary, alert.language, alert.target_requested_help,
@@ -38,12 +40,13 @@ WHERE alert.status = %s AND alert.hidden_at IS NULL
 ORDER BY alert.severity DESC, alert.target_requested_help DESC, alert.created_at ASC, alert.id ASC
 LIMIT %s
 """
-# The endpoint's other queries: the token's member, which of the page the member reported, and
-# the live counts of actions for the page.
+# The token's member with its token (network/accounts/queries.py token_for_secret).
 TOKEN_QUERY = """
-SELECT member.* FROM member JOIN access_token ON access_token.member_id = member.id
+SELECT access_token.*, member.* FROM access_token JOIN member ON access_token.member_id = member.id
 WHERE access_token.token_hash = %s AND access_token.revoked_at IS NULL
 """
+# Before issue 15 the endpoint also asked which of the page the member reported, and the live
+# counts of actions for the page.
 REPORTED_QUERY = """
 SELECT alert_report.alert_id FROM alert_report
 WHERE alert_report.member_id = %s AND alert_report.alert_id = ANY(%s)
@@ -64,6 +67,17 @@ ACTIONS = [
     "report_platform",
     "report_authority",
 ]
+PUBLIC = {"counter_speech", "support_target_public"}
+
+
+def page_statement() -> str:
+    """Return the SQL the endpoint sends for a member's first page (pyformat, as psycopg reads)."""
+    from sqlalchemy.dialects import postgresql
+
+    from network.coordination.page import statement
+
+    compiled = statement("member", True, (), None, PAGE + 1).compile(dialect=postgresql.dialect())
+    return str(compiled)
 
 
 def seed(topology: Topology, alerts: int, reporter: int, volunteers: list[int]) -> None:
@@ -108,9 +122,11 @@ def seed(topology: Topology, alerts: int, reporter: int, volunteers: list[int]) 
             taken: set[tuple[int, int, str]] = set()
             for _ in range(alerts):
                 key = (rng.randint(first, last), rng.choice(volunteers), rng.choice(ACTIONS))
-                if key in taken:
+                # One member fills at most one public slot of an alert (uq_action_public_voice).
+                slot = (*key[:2], "public") if key[2] in PUBLIC else key
+                if slot in taken:
                     continue
-                taken.add(key)
+                taken.add(slot)
                 copy.write_row(
                     (
                         *key,
@@ -137,9 +153,11 @@ def run(topology: Topology, options: Options) -> list[Row]:
     headers = {"Authorization": f"Bearer {reader.token}"}
     raw = psycopg.connect(psycopg_url(topology.database_url), autocommit=True)
     digest = hashlib.sha256(reader.token.encode()).hexdigest()
+    page_sql = page_statement()
     app_ms: list[float] = []
     list_ms: list[float] = []
     all_ms: list[float] = []
+    before_ms: list[float] = []
 
     def request() -> None:
         web.request("GET", "/api/v1/alerts", headers=headers)
@@ -153,15 +171,27 @@ def run(topology: Topology, options: Options) -> list[Row]:
 
     def every_query() -> None:
         raw.execute(TOKEN_QUERY, (digest,)).fetchall()
+        parameters = {"status": "open", "member_id": reader.id, "now": datetime.now(UTC)}
+        if len(raw.execute(page_sql, parameters).fetchall()) != PAGE + 1:
+            raise RuntimeError("the page statement did not find a full page")
+
+    def queries_before() -> None:
+        raw.execute(TOKEN_QUERY, (digest,)).fetchall()
         ids = list_query()[:PAGE]
         raw.execute(REPORTED_QUERY, (reader.id, ids)).fetchall()
         raw.execute(COUNTS_QUERY, (ids, datetime.now(UTC))).fetchall()
 
-    for warm in (request, list_query, every_query):
+    operations = (
+        (request, app_ms),
+        (every_query, all_ms),
+        (list_query, list_ms),
+        (queries_before, before_ms),
+    )
+    for warm, _samples in operations:
         for _ in range(10):
             warm()
     while len(app_ms) < options.feed_requests:
-        for operation, samples in ((request, app_ms), (list_query, list_ms), (every_query, all_ms)):
+        for operation, samples in operations:
             for _ in range(BLOCK):
                 started = time.perf_counter()
                 operation()
@@ -170,25 +200,37 @@ def run(topology: Topology, options: Options) -> list[Row]:
     web.close()
     alerts = f"{options.feed_alerts:,} alerts"
     rows = []
-    for share, label in ((0.5, "p50"), (0.99, "p99")):
+    # Issue 15: within 3x (p50) and 4x (p99) of the raw SQL of the statements the endpoint runs.
+    for share, label, target in ((0.5, "p50", 3.0), (0.99, "p99", 4.0)):
+        app = percentile(app_ms, share)
         rows.append(
             Row(
                 "feed read",
                 f"first page, {alerts}, {label}",
-                percentile(app_ms, share),
-                percentile(list_ms, share),
-                "raw SQL of the list query",
+                app,
+                percentile(all_ms, share),
+                "raw SQL of both statements (token, page with needs)",
                 "ms",
-                target=2.0,
+                target=target,
             )
         )
         rows.append(
             Row(
                 "feed read",
                 f"first page, {alerts}, {label}",
-                percentile(app_ms, share),
-                percentile(all_ms, share),
-                "raw SQL of all 4 queries",
+                app,
+                percentile(list_ms, share),
+                "raw SQL of the list query alone",
+                "ms",
+            )
+        )
+        rows.append(
+            Row(
+                "feed read",
+                f"first page, {alerts}, {label}",
+                app,
+                percentile(before_ms, share),
+                "raw SQL of the 4 queries before issue 15",
                 "ms",
             )
         )

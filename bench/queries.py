@@ -55,7 +55,8 @@ class Counter:
     def _seen(self, _connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
         if self.active:
             self.count += 1
-            if statement.lstrip().upper().startswith("SELECT") and cursor.rowcount > 0:
+            # A read may start with its common table expressions (the feed's page does).
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")) and cursor.rowcount > 0:
                 self.rows += cursor.rowcount
 
     def of(self, action: Callable[[], Any]) -> tuple[int, int]:

@@ -81,14 +81,23 @@ def position_of(alert: Alert) -> dict[str, Any]:
     }
 
 
-def _after(position: dict[str, Any]) -> sa.ColumnElement[bool]:
+def cursor_values(position: dict[str, Any]) -> tuple[int, bool, datetime, int]:
+    """Return a cursor's severity, asked-for-help, creation time and id; refuse a damaged one."""
     try:
-        severity, helped = int(position["s"]), bool(position["h"])
-        created, last_id = datetime.fromisoformat(position["c"]), int(position["i"])
+        return (
+            int(position["s"]),
+            bool(position["h"]),
+            datetime.fromisoformat(position["c"]),
+            int(position["i"]),
+        )
     except (KeyError, TypeError, ValueError):
         raise ValidationFailed(
             _("Some fields are not valid."), fields={"cursor": _("This cursor is not valid.")}
         ) from None
+
+
+def _after(position: dict[str, Any]) -> sa.ColumnElement[bool]:
+    severity, helped, created, last_id = cursor_values(position)
     same_severity = Alert.severity == severity
     same_help = sa.and_(same_severity, Alert.target_requested_help == helped)
     same_time = sa.and_(same_help, Alert.created_at == created)

@@ -39,6 +39,18 @@ def welcomed(target_requested_help: bool, wanted_actions: Iterable[str]) -> set[
     return chosen or set(ActionType)
 
 
+# How many of each action an alert wants at severity 1, 2, 3 and 4; the public voices want the
+# alert's `responder_goal` instead. One table for the Python below and the SQL of needs_sql.
+PER_SEVERITY: dict[ActionType, tuple[int, int, int, int]] = {
+    ActionType.SUPPORT_TARGET_PRIVATE: (1, 1, 2, 2),
+    ActionType.ENLIST_HELP: (1, 1, 1, 1),
+    ActionType.MESSAGE_AUTHOR: (1, 1, 1, 1),
+    ActionType.REPORT_PLATFORM: (0, 2, 3, 3),
+    # Wherever the rules allow it (severity 3 and 4, all threats and doxxing).
+    ActionType.REPORT_AUTHORITY: (1, 1, 1, 1),
+}
+
+
 def wanted_counts(
     *,
     category: str,
@@ -52,14 +64,8 @@ def wanted_counts(
     Only actions the guidance allows for the category and severity, and the target welcomes,
     are wanted at all."""
     wanted = {
-        ActionType.COUNTER_SPEECH: responder_goal,
-        ActionType.SUPPORT_TARGET_PUBLIC: responder_goal,
-        ActionType.SUPPORT_TARGET_PRIVATE: 1 if severity <= 2 else 2,
-        ActionType.ENLIST_HELP: 1,
-        ActionType.MESSAGE_AUTHOR: 1,
-        ActionType.REPORT_PLATFORM: 0 if severity < 2 else (2 if severity == 2 else 3),
-        # Wherever the rules allow it (severity 3 and 4, all threats and doxxing).
-        ActionType.REPORT_AUTHORITY: 1,
+        action: responder_goal if action in PUBLIC_VOICES else PER_SEVERITY[action][severity - 1]
+        for action in ActionType
     }
     allowed = welcomed(target_requested_help, wanted_actions) & allowed_actions(category, severity)
     return {action: (count if action in allowed else 0) for action, count in wanted.items()}
