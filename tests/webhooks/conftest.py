@@ -21,8 +21,7 @@ from network.extensions import db
 from network.tasks.webhooks import deliver
 from network.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.alerts.conftest import alert_body, organiser, post_alert
-from tests.harness import free_port
-from tests.reach.conftest import run
+from tests.harness import free_port, run
 from tests.world import change_settings
 
 __all__ = ["alert_body", "organiser", "post_alert"]
