@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 import smtplib
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email import policy
@@ -253,9 +254,9 @@ class Mailer:
         if not account_mail:
             self._check_verified(message)
         if not self.host:
-            self._write_to_outbox(message)
             if before_accept is not None:
                 before_accept()
+            self._write_to_outbox(message)
             return
         smtp = self._connection()
         try:
@@ -279,6 +280,9 @@ class Mailer:
             if self.user and self.password:
                 smtp.login(self.user, self.password)
             smtp.ehlo_or_helo_if_needed()
+            if smtp.sock is not None:
+                # Commands are written whole: send each at once, without Nagle's wait.
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._smtp = smtp
         return self._smtp
 
@@ -307,14 +311,17 @@ class Mailer:
         data = smtplib._quote_periods(message.data)  # type: ignore[attr-defined]
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
-        smtp.send(data)
-        if before_accept is not None:
+        if before_accept is None:
+            # One write: a second small one would wait for the server's delayed ACK (Nagle).
+            smtp.send(data + b".\r\n")
+        else:
+            smtp.send(data)
             try:
                 before_accept()
             except Exception as error:
                 # Never send the dot: the server drops the message with the connection.
                 raise _Abandoned(error) from error
-        smtp.send(b".\r\n")
+            smtp.send(b".\r\n")
         code, reply = smtp.getreply()
         if code != 250:
             if code == 421:

@@ -17,7 +17,7 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -147,7 +147,9 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
     )
     if members:
         rows = _compose_rows(members, period, claimed_by)
-        db.session.execute(_insert_ignoring_duplicates(rows))
+        # Executed for many rows, the statement is compiled once and cached (a VALUES list of
+        # its own per batch is compiled again every time).
+        db.session.execute(_insert_ignoring_duplicates(), rows)
     # Take over rows a dead job left claimed under another id, once their lease ran out.
     db.session.execute(
         sa.update(Digest)
@@ -175,18 +177,15 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
     )
 
 
-def _insert_ignoring_duplicates(rows: list[dict[str, Any]]) -> Any:
+def _insert_ignoring_duplicates() -> Any:
+    table = cast(sa.Table, Digest.__table__)
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return (
-            pg_insert(Digest)
-            .values(rows)
-            .on_conflict_do_nothing(constraint="uq_digest_member_period")
-        )
+        return pg_insert(table).on_conflict_do_nothing(constraint="uq_digest_member_period")
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(Digest).values(rows).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> list[dict[str, Any]]:
@@ -295,7 +294,8 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
                 continue
             try:
                 message = rendering.message(digest, member)
-                mailer.send(message)
+                # The server may accept this message only once the last one is marked sent.
+                mailer.send(message, before_accept=marks.wait)
             except Exception as error:  # SMTP or network: retried with backoff by the job
                 log.warning(
                     "digest %s to member %s failed: %s",
