@@ -38,6 +38,8 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
+# Issue 15: digests built and sent through the SMTP sink, one worker process.
+TARGET_RATE = 600.0
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test_bench"
 )
@@ -61,6 +63,14 @@ def _sink(port: int, received: Any, ready: Any) -> None:
     from aiosmtpd.controller import Controller
 
     class Count:
+        async def handle_EHLO(
+            self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+        ) -> list[str]:
+            # Offer PIPELINING as production mail servers (Postfix, Exim) do; aiosmtpd reads
+            # pipelined commands in order but does not say so by itself.
+            session.host_name = hostname
+            return [responses[0], "250-PIPELINING", *responses[1:]]
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             with received.get_lock():
                 received.value += 1
@@ -475,9 +485,11 @@ def report(result: Result) -> list[str]:
         f"(SMTP sink received {result.received:,} in the last round)",
         f"seconds (median of {len(result.seconds)}): {seconds:.2f} "
         f"(rounds: {', '.join(f'{s:.2f}' for s in result.seconds)})",
-        f"digests/s: {sent / seconds:,.0f}",
+        f"digests/s: {sent / seconds:,.0f} (target ≥ {TARGET_RATE:,.0f}: "
+        f"{'met' if sent / seconds >= TARGET_RATE else 'not met'})",
         f"queries per batch: {min(fixed)} to {max(fixed)} fixed (aggregates, claims, members, open "
-        f"alerts), whatever the batch size, + 1 UPDATE per digest sent",
+        f"alerts, check-ins, verified addresses), whatever the batch size, + 1 UPDATE per digest "
+        f"sent (autocommit, on a connection of its own)",
         f"baseline, raw SQL aggregates alone (median of {len(result.baseline)}): "
         f"{aggregates:.3f} s "
         f"(the service's own {result.aggregate_queries} aggregate queries per batch, recorded "
@@ -507,7 +519,17 @@ def run(topology: Any, options: Any) -> list[Any]:
             "raw SQL aggregates alone",
             "s",
             note=f"{statistics.median(result.sent) / result.median:,.0f} digests/s",
-        )
+        ),
+        Row(
+            "digests",
+            "digests/s built and sent through the SMTP sink",
+            statistics.median(result.sent) / result.median,
+            TARGET_RATE,
+            "issue 15 target rate",
+            "/s",
+            better="higher",
+            target=1.0,
+        ),
     ]
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import smtplib
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from email import policy
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses
+from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 from types import TracebackType
 
@@ -19,6 +26,10 @@ from network.text import header_text
 
 log = logging.getLogger(__name__)
 NAMED_ADDRESS = re.compile(r"(.*?)\s*<([^<>]+)>")
+# Long header lines (the unsubscribe link) must stay plain, not RFC 2047-encoded.
+POLICY = policy.default.clone(max_line_length=998)
+# What may go into a header as it is: printable ASCII (anything else is encoded by the policy).
+PLAIN_HEADER = re.compile(r"[ -~]{0,900}")
 
 
 class UnverifiedRecipient(Exception):
@@ -35,19 +46,30 @@ def verified_address() -> sa.ColumnElement[bool]:
     return Member.email_verified_at.is_not(None)
 
 
-def _check_verified(message: EmailMessage) -> None:
+def verified_among(addresses: Iterable[str]) -> set[str]:
+    """Return which of these addresses a member has verified (lower case), in one query."""
     from network.accounts.models import Member
     from network.extensions import db
 
-    addresses = {address.strip().lower() for _name, address in getaddresses([str(message["To"])])}
-    addresses.discard("")
-    verified = set(
-        db.session.scalars(
-            sa.select(Member.email).where(Member.email.in_(addresses), verified_address())
+    wanted = {address.strip().lower() for address in addresses} - {""}
+    if not wanted:
+        return set()
+    return {
+        email.lower()
+        for email in db.session.scalars(
+            sa.select(Member.email).where(Member.email.in_(wanted), verified_address())
         )
-    )
-    if not addresses or addresses - verified:
-        raise UnverifiedRecipient("recipient address not verified")
+    }
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message encoded for the wire once: envelope, Message-ID and bytes (CRLF lines)."""
+
+    sender: str
+    to: str
+    message_id: str
+    data: bytes
 
 
 def build_message(
@@ -60,8 +82,7 @@ def build_message(
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """Build a text + HTML email; every header is folded onto one line here, whatever it holds."""
-    # Long header lines (the unsubscribe link) must stay plain, not RFC 2047-encoded.
-    message = EmailMessage(policy=policy.default.clone(max_line_length=998))
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender(settings().mail_from)
     message["To"] = one_address(to)
     message["Subject"] = header_text(subject)
@@ -72,6 +93,90 @@ def build_message(
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def prepare(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    headers: dict[str, str] | None = None,
+) -> Prepared:
+    """Encode a text + HTML email straight to bytes, as build_message would, without its cost.
+
+    The email package parses and refolds every header of every message (most of the time of a
+    digest batch); here the headers are written as they are when they are plain ASCII on one
+    line and only the others go through the policy. Bodies with very long lines take the slow
+    path, whose encoding they need."""
+    recipient = one_address(to)
+    fields = [
+        ("From", _from_line(settings().mail_from)),
+        ("To", _header("To", str(recipient))),
+        ("Subject", _header("Subject", header_text(subject))),
+        ("Date", formatdate(localtime=False)),
+        ("Message-ID", _header("Message-ID", header_text(message_id))),
+        *(
+            (header_text(name), _header(name, header_text(value)))
+            for name, value in (headers or {}).items()
+        ),
+    ]
+    plain, markup = _body(text), _body(html)
+    envelope_from = sender(settings().mail_from).addr_spec
+    if plain is None or markup is None or not (envelope_from + recipient.addr_spec).isascii():
+        return _prepared(
+            build_message(
+                to=to, subject=subject, text=text, html=html, message_id=message_id, headers=headers
+            )
+        )
+    boundary = f"=_{secrets.token_hex(16)}"
+    parts = [f"{name}: {value}" for name, value in fields]
+    parts += [
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+        "",
+    ]
+    for subtype, (encoding, body) in (("plain", plain), ("html", markup)):
+        parts += [
+            f"--{boundary}",
+            f'Content-Type: text/{subtype}; charset="utf-8"',
+            f"Content-Transfer-Encoding: {encoding}",
+            "",
+            body,
+        ]
+    parts += [f"--{boundary}--", ""]
+    return Prepared(
+        envelope_from,
+        recipient.addr_spec,
+        header_text(message_id),
+        "\r\n".join(parts).encode(),
+    )
+
+
+def _header(name: str, value: str) -> str:
+    """Return a header's value as it goes on the wire: plain ASCII as is, else encoded."""
+    if PLAIN_HEADER.fullmatch(value):
+        return value
+    return POLICY.fold(name, value).partition(":")[2].strip()
+
+
+@lru_cache(maxsize=8)
+def _from_line(configured: str) -> str:
+    message = EmailMessage(policy=POLICY)
+    message["From"] = sender(configured)
+    return POLICY.fold("From", message["From"]).partition(":")[2].strip()
+
+
+def _body(content: str) -> tuple[str, str] | None:
+    """Return the transfer encoding and CRLF text of a part, or None if it needs encoding."""
+    lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if any(len(line.encode()) > 998 for line in lines):
+        return None
+    # As the email package's default policy chooses: 7bit for ASCII, else 8bit.
+    return ("7bit" if content.isascii() else "8bit"), "\r\n".join([*lines, ""])
 
 
 def sender(configured: str) -> Address:
@@ -110,6 +215,8 @@ class Mailer:
         self.starttls = settings().smtp_starttls
         self.outbox = Path(settings().mail_outbox)
         self._smtp: smtplib.SMTP | None = None
+        # Addresses checked as verified by `vouch` for this batch (no query per message).
+        self._verified: set[str] = set()
 
     def __enter__(self) -> Mailer:
         return self
@@ -123,41 +230,167 @@ class Mailer:
         if self._smtp is not None:
             try:
                 self._smtp.quit()
-            except smtplib.SMTPException:
+            except (smtplib.SMTPException, OSError):
                 self._smtp.close()
             self._smtp = None
 
-    def send(self, message: EmailMessage, *, account_mail: bool = False) -> None:
+    def vouch(self, addresses: Iterable[str]) -> None:
+        """Check a batch's recipients in one query; send() then needs none for them."""
+        self._verified |= verified_among(addresses)
+
+    def send(
+        self,
+        message: EmailMessage | Prepared,
+        *,
+        account_mail: bool = False,
+        before_accept: Callable[[], None] | None = None,
+    ) -> None:
         """Send one message; SMTP errors propagate so the caller can retry.
 
         Only account mail (email verification, password reset) may go to an address that no
-        member has verified; anything else raises UnverifiedRecipient."""
+        member has verified; anything else raises UnverifiedRecipient. `before_accept` runs
+        once the whole message is with the server but before the final dot that makes the
+        server accept it: an error there abandons the message (the connection is closed)."""
         if not account_mail:
-            _check_verified(message)
+            self._check_verified(message)
         if not self.host:
+            if before_accept is not None:
+                before_accept()
             self._write_to_outbox(message)
             return
+        smtp = self._connection()
+        try:
+            if isinstance(message, Prepared):
+                self._transmit(smtp, message, before_accept)
+            elif before_accept is None:
+                smtp.send_message(message)
+            else:
+                self._transmit(smtp, _prepared(message), before_accept)
+        except (smtplib.SMTPServerDisconnected, OSError, _Abandoned):
+            # Reconnect for the next message; close the dead socket rather than leak it.
+            smtp.close()
+            self._smtp = None
+            raise
+
+    def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=30)
+            smtp = smtplib.SMTP(str(self.host), self.port, timeout=30)
             if self.starttls:
                 smtp.starttls()
             if self.user and self.password:
                 smtp.login(self.user, self.password)
+            smtp.ehlo_or_helo_if_needed()
+            if smtp.sock is not None:
+                # Commands are written whole: send each at once, without Nagle's wait.
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._smtp = smtp
-        try:
-            self._smtp.send_message(message)
-        except smtplib.SMTPServerDisconnected:
-            # Reconnect for the next message; close the dead socket rather than leak it.
-            self._smtp.close()
-            self._smtp = None
-            raise
+        return self._smtp
 
-    def _write_to_outbox(self, message: EmailMessage) -> None:
+    @staticmethod
+    def _transmit(
+        smtp: smtplib.SMTP, message: Prepared, before_accept: Callable[[], None] | None
+    ) -> None:
+        """One SMTP transaction (MAIL, RCPT, DATA), holding the final dot for `before_accept`."""
+        international = not (message.sender + message.to).isascii()
+        if smtp.has_extn("pipelining"):
+            _envelope_pipelined(smtp, message, international)
+        else:
+            code, reply = smtp.mail(message.sender, ["SMTPUTF8"] if international else [])
+            if code != 250:
+                smtp.rset()
+                raise smtplib.SMTPSenderRefused(code, reply, message.sender)
+            code, reply = smtp.rcpt(message.to)
+            if code not in (250, 251):
+                smtp.rset()
+                raise smtplib.SMTPRecipientsRefused({message.to: (code, reply)})
+            smtp.putcmd("data")
+            code, reply = smtp.getreply()
+            if code != 354:
+                smtp.rset()
+                raise smtplib.SMTPDataError(code, reply)
+        data = smtplib._quote_periods(message.data)  # type: ignore[attr-defined]
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        if before_accept is None:
+            # One write: a second small one would wait for the server's delayed ACK (Nagle).
+            smtp.send(data + b".\r\n")
+        else:
+            smtp.send(data)
+            try:
+                before_accept()
+            except Exception as error:
+                # Never send the dot: the server drops the message with the connection.
+                raise _Abandoned(error) from error
+            smtp.send(b".\r\n")
+        code, reply = smtp.getreply()
+        if code != 250:
+            if code == 421:
+                smtp.close()
+            raise smtplib.SMTPDataError(code, reply)
+
+    def _check_verified(self, message: EmailMessage | Prepared) -> None:
+        if isinstance(message, Prepared):
+            addresses = {message.to.strip().lower()}
+        else:
+            addresses = {
+                address.strip().lower() for _n, address in getaddresses([str(message["To"])])
+            }
+        addresses.discard("")
+        if not addresses:
+            raise UnverifiedRecipient("recipient address not verified")
+        if addresses <= self._verified:
+            return
+        if addresses - verified_among(addresses):
+            raise UnverifiedRecipient("recipient address not verified")
+
+    def _write_to_outbox(self, message: EmailMessage | Prepared) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9.-]+", "_", str(message["Message-ID"]).strip("<>"))
+        message_id = str(
+            message.message_id if isinstance(message, Prepared) else message["Message-ID"]
+        )
+        name = re.sub(r"[^A-Za-z0-9.-]+", "_", message_id.strip("<>"))
         path = self.outbox / f"{name}.eml"
-        path.write_bytes(bytes(message))
-        log.info("mail %s written to %s", message["Message-ID"], path)
+        path.write_bytes(message.data if isinstance(message, Prepared) else bytes(message))
+        log.info("mail %s written to %s", message_id, path)
+
+
+def _envelope_pipelined(smtp: smtplib.SMTP, message: Prepared, international: bool) -> None:
+    """MAIL, RCPT and DATA in one write and one round trip (RFC 2920), when the server offers."""
+    commands = (
+        f"MAIL FROM:{smtplib.quoteaddr(message.sender)}{' SMTPUTF8' if international else ''}\r\n"
+        f"RCPT TO:{smtplib.quoteaddr(message.to)}\r\nDATA\r\n"
+    )
+    smtp.send(commands.encode("utf-8" if international else "ascii"))
+    (mail, mail_reply), (rcpt, rcpt_reply), (data, data_reply) = (
+        smtp.getreply(),
+        smtp.getreply(),
+        smtp.getreply(),
+    )
+    if mail == 250 and rcpt in (250, 251) and data == 354:
+        return
+    if data == 354:
+        # A server that took DATA without a recipient: end the empty message, which goes nowhere.
+        smtp.send(b".\r\n")
+        smtp.getreply()
+    smtp.rset()
+    if mail != 250:
+        raise smtplib.SMTPSenderRefused(mail, mail_reply, message.sender)
+    if rcpt not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({message.to: (rcpt, rcpt_reply)})
+    raise smtplib.SMTPDataError(data, data_reply)
+
+
+class _Abandoned(Exception):
+    """The message was not accepted: what had to happen before it failed."""
+
+
+def _prepared(message: EmailMessage) -> Prepared:
+    envelope = (sender(settings().mail_from).addr_spec, str(message["To"]))
+    output = BytesIO()
+    # Internationalised addresses go out as UTF-8 (SMTPUTF8), as send_message would send them.
+    wire = POLICY.clone(linesep="\r\n", utf8=not "".join(envelope).isascii())
+    BytesGenerator(output, policy=wire).flatten(message)
+    return Prepared(*envelope, str(message["Message-ID"]), output.getvalue())
 
 
 def describe_failure(error: BaseException) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -20,7 +21,7 @@ from network.digests.unsubscribe import unsubscribe_token
 from network.digests.wording import describe
 from network.i18n import member_zone
 from network.learning.checkins import waiting_count
-from network.mail import build_message
+from network.mail import Prepared, build_message, prepare
 from network.settings import settings
 from network.vocabulary import ActionType, action_info
 
@@ -56,8 +57,57 @@ def message_id(digest: Digest) -> str:
     return f"<digest-{digest.member_id}-{digest.period_key.replace(':', '-')}@{host}>"
 
 
-def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
+def compose(
+    digest: Digest, member: Member, common: Shared, check_ins: int | None = None
+) -> EmailMessage:
     """Build the digest email with its unsubscribe link and headers."""
+    return build_message(**_fields(digest, member, common, check_ins, render_template))
+
+
+class Renderer:
+    """Render the digests of one batch: templates loaded and numbers translated once."""
+
+    def __init__(
+        self,
+        open_alerts: list[tuple[Alert, dict[ActionType, Need]]],
+        check_ins: dict[int, int],
+    ) -> None:
+        self.open_alerts = open_alerts
+        self.check_ins = check_ins
+        self.translated: dict[str, Shared] = {}
+        environment = current_app.jinja_env
+        self.templates = {
+            name: environment.get_template(name)
+            for name in ("email/digest.txt", "email/digest.html")
+        }
+
+    def message(self, digest: Digest, member: Member) -> Prepared:
+        """Return one member's digest encoded for the wire."""
+        if member.locale not in self.translated:
+            self.translated[member.locale] = shared(member.locale, self.open_alerts)
+        return prepare(
+            **_fields(
+                digest,
+                member,
+                self.translated[member.locale],
+                self.check_ins.get(member.id, 0),
+                self._render,
+            )
+        )
+
+    def _render(self, name: str, **context: Any) -> str:
+        # The digest templates use only their context and the gettext callables: no context
+        # processors or signals per message (render_template runs them for every call).
+        return str(self.templates[name].render(context))
+
+
+def _fields(
+    digest: Digest,
+    member: Member,
+    common: Shared,
+    check_ins: int | None,
+    render: Callable[..., str],
+) -> dict[str, Any]:
     site = settings().site_url
     unsubscribe_url = f"{site}/digests/unsubscribe/{unsubscribe_token(member)}"
     with force_locale(member.locale), member_zone(member.time_zone):
@@ -73,28 +123,30 @@ def compose(digest: Digest, member: Member, common: Shared) -> EmailMessage:
             "weekly": digest.period_key.startswith("weekly"),
             "alerts": common.alerts,
             # Check-ins waiting for an answer: one line and a link to the feed.
-            "check_ins": waiting_count(member.id) if member.id else 0,
+            "check_ins": (
+                check_ins if check_ins is not None else waiting_count(member.id) if member.id else 0
+            ),
         }
         context["body"] = describe(
             digest.numbers, weekly=context["weekly"], label=common.labels.__getitem__
         )
-        text = render_template("email/digest.txt", **context)
-        html = render_template("email/digest.html", **context)
+        text = render("email/digest.txt", **context)
+        html = render("email/digest.html", **context)
         if context["weekly"]:
             subject = _("Your weekly Upstander digest")
         else:
             subject = _("Your daily Upstander digest")
         if digest.norm_kind in {"descriptive", "dynamic"} and digest.norm_message:
             subject = f"{subject}: {digest.norm_message}"
-    return build_message(
-        to=member.email,
-        subject=subject.strip(),
-        text=text,
-        html=html,
-        message_id=message_id(digest),
-        headers={
+    return {
+        "to": member.email,
+        "subject": subject.strip(),
+        "text": text,
+        "html": html,
+        "message_id": message_id(digest),
+        "headers": {
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         },
-    )
+    }

@@ -5,16 +5,19 @@ is sent; a job is acknowledged only when it finished, so a killed worker's job r
 resumes the rows it claimed (same task id); rows claimed by a job that died under another id
 are taken over after a lease. What cannot be promised: a crash after the SMTP server accepted a
 message but before the row was marked sent sends that one message again (with the same
-Message-ID, which mail clients use to drop duplicates).
+Message-ID, which mail clients use to drop duplicates). Rows are marked without waiting for the
+disk and made durable at the end of each batch (marks.py): a crash of the database server itself
+can resend that batch's last marked messages, again with their Message-IDs.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -24,14 +27,16 @@ from network.accounts.models import DigestFrequency, Member, MemberStatus
 from network.alerts.models import Alert
 from network.coordination.needs import Need
 from network.db import utcnow
+from network.digests import compose
 from network.digests import numbers as figures
-from network.digests.compose import Shared, compose, shared
+from network.digests.marks import Marks
 from network.digests.models import Digest, DigestStatus
 from network.digests.norm import choose_norm
 from network.digests.periods import Period, from_key, latest_due
 from network.digests.queries import alerts_needing_help
 from network.digests.unsubscribe import member_for_token
 from network.extensions import db
+from network.learning.checkins import waiting_counts
 from network.learning.experiments import norm_in_experiment, running_experiment
 from network.mail import Mailer, describe_failure, unreachable, verified_address
 from network.settings import settings
@@ -142,7 +147,9 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
     )
     if members:
         rows = _compose_rows(members, period, claimed_by)
-        db.session.execute(_insert_ignoring_duplicates(rows))
+        # Executed for many rows, the statement is compiled once and cached (a VALUES list of
+        # its own per batch is compiled again every time).
+        db.session.execute(_insert_ignoring_duplicates(), rows)
     # Take over rows a dead job left claimed under another id, once their lease ran out.
     db.session.execute(
         sa.update(Digest)
@@ -170,18 +177,15 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
     )
 
 
-def _insert_ignoring_duplicates(rows: list[dict[str, Any]]) -> Any:
+def _insert_ignoring_duplicates() -> Any:
+    table = cast(sa.Table, Digest.__table__)
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return (
-            pg_insert(Digest)
-            .values(rows)
-            .on_conflict_do_nothing(constraint="uq_digest_member_period")
-        )
+        return pg_insert(table).on_conflict_do_nothing(constraint="uq_digest_member_period")
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(Digest).values(rows).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> list[dict[str, Any]]:
@@ -251,7 +255,18 @@ def _locale(locale: str) -> Any:
 
 
 def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
-    """Build and send one batch; failures stay claimed for the retry of the same job."""
+    """Build and send one batch; failures stay claimed for the retry of the same job.
+
+    One SMTP connection for the batch, templates and shared texts prepared once, one query for
+    the recipients' check-ins and one for their verified addresses. Each digest is marked sent
+    as soon as the server accepted it, before the next message goes out (see marks.py), so a
+    worker killed mid-batch resends at most the one message it had not marked yet.
+
+    A refused message (a 4xx/5xx reply) fails alone; the batch goes on. When the connection
+    drops mid-batch, the message in flight counts as failed (the server did not confirm it;
+    the retry sends it again with the same Message-ID) and the next message opens a new
+    connection; when that cannot be opened, or drops again before a message got through, the
+    rest of the batch waits untouched for the job's retry."""
     result = BatchResult()
     digests = build_batch(batch, claimed_by)
     claimed = {digest.member_id for digest in digests}
@@ -262,8 +277,11 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
     lease = timedelta(minutes=settings().digest_claim_lease_minutes)
     renewed_at = utcnow()
     ours = {digest.id for digest in digests}
-    translated: dict[str, Shared] = {}
-    with Mailer() as mailer:
+    rendering = compose.Renderer(open_alerts, waiting_counts(sorted(claimed)))
+    failures: dict[int, str] = {}
+    dropped = False  # the connection dropped and no message got through since
+    with Mailer() as mailer, Marks() as marks:
+        mailer.vouch(member.email for member in members.values())
         for position, digest in enumerate(digests):
             # A job slower than a third of the lease renews its claims, so no other job takes
             # them over while this one is still sending; rows already taken over are skipped.
@@ -275,23 +293,38 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
                 result.skipped.append(member.id)
                 continue
             try:
-                if member.locale not in translated:
-                    translated[member.locale] = shared(member.locale, open_alerts)
-                message = compose(digest, member, translated[member.locale])
-                mailer.send(message)
+                message = rendering.message(digest, member)
+                # The server may accept this message only once the last one is marked sent.
+                mailer.send(message, before_accept=marks.wait)
             except Exception as error:  # SMTP or network: retried with backoff by the job
-                _record_failure(digest, error)
+                log.warning(
+                    "digest %s to member %s failed: %s",
+                    digest.id,
+                    digest.member_id,
+                    describe_failure(error),
+                )
+                failures[digest.id] = describe_failure(error)
                 result.failed[member.id] = describe_failure(error)
-                if unreachable(error):
+                if unreachable(error) and (dropped or not _dropped(error)):
                     # No server to talk to: the rest waits for the retry instead of each
                     # message waiting for its own connection timeout.
                     for later in digests[position + 1 :]:
                         result.failed[later.member_id] = describe_failure(error)
                     break
+                dropped = _dropped(error)
                 continue
-            _record_sent(digest, str(message["Message-ID"]))
+            dropped = False
+            marks.sent(digest.id, message.message_id)
             result.sent.append(member.id)
+        marks.failed(failures)
     return result
+
+
+def _dropped(error: BaseException) -> bool:
+    """Tell whether an open connection was lost (rather than none could be opened)."""
+    return isinstance(
+        error, smtplib.SMTPServerDisconnected | ConnectionResetError | BrokenPipeError
+    )
 
 
 def _load_for_sending(
@@ -299,8 +332,7 @@ def _load_for_sending(
 ) -> tuple[dict[int, Member], list[tuple[Alert, dict[ActionType, Need]]]]:
     """Load the members and the alerts that need help, detached from the session.
 
-    Each digest is committed on its own; detached, what was loaded is not reloaded after each
-    commit (three extra queries per member otherwise)."""
+    Detached, what was loaded is not reloaded when the session commits (a lease renewal)."""
     members = {
         member.id: member
         for member in db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids)))
@@ -309,39 +341,6 @@ def _load_for_sending(
     for loaded in [*digests, *members.values(), *(alert for alert, _needs in open_alerts)]:
         db.session.expunge(loaded)
     return members, open_alerts
-
-
-def _record_failure(digest: Digest, error: Exception) -> None:
-    """Count a failed attempt and keep the claim fresh for the job's retry; commit."""
-    log.warning(
-        "digest %s to member %s failed: %s", digest.id, digest.member_id, describe_failure(error)
-    )
-    db.session.execute(
-        sa.update(Digest)
-        .where(Digest.id == digest.id)
-        .values(
-            attempts=Digest.attempts + 1,
-            last_error=describe_failure(error)[:500],
-            claimed_at=utcnow(),
-        )
-    )
-    db.session.commit()
-
-
-def _record_sent(digest: Digest, message_id: str) -> None:
-    """Mark a digest sent, with the Message-ID it went out with; commit."""
-    db.session.execute(
-        sa.update(Digest)
-        .where(Digest.id == digest.id)
-        .values(
-            status=DigestStatus.SENT,
-            sent_at=utcnow(),
-            message_id=message_id,
-            attempts=Digest.attempts + 1,
-            last_error=None,
-        )
-    )
-    db.session.commit()
 
 
 def send_due_digests(send: Callable[[Batch], None], *, member_id: int | None = None) -> list[Batch]:

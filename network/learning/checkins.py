@@ -170,6 +170,22 @@ def waiting_count(member_id: int) -> int:
     )
 
 
+def waiting_counts(member_ids: list[int]) -> dict[int, int]:
+    """Count the asked, unanswered check-ins of many members in one query (a digest batch)."""
+    if not member_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CheckIn.member_id, sa.func.count())
+        .where(
+            CheckIn.member_id.in_(member_ids),
+            CheckIn.asked_at.is_not(None),
+            CheckIn.answered_at.is_(None),
+        )
+        .group_by(CheckIn.member_id)
+    ).all()
+    return {row[0]: int(row[1] or 0) for row in rows if row[0] is not None}
+
+
 def one_of(member: Member, check_in_id: int) -> OpenCheckIn:
     """Return one of the member's check-ins, asked or answered; others' do not exist."""
     row = db.session.execute(
