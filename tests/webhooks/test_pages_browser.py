@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.conftest import service_missing
 from tests.harness import free_port, live_server
-from tests.test_browser import CHROMIUM_ARGS
+from tests.support.browser import browser
 from tests.webhooks.conftest import Receiver, pending, send_pending
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        service_missing(f"Chromium ({executable})")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+__all__ = ["browser"]
 
 
 def test_an_organiser_registers_an_endpoint_and_resends_a_delivery_in_the_browser(
