@@ -23,6 +23,7 @@ from cryptography.x509.oid import NameOID
 from flask import Flask
 
 from tests.alerts.conftest import alert_body, organiser, post_alert
+from tests.conftest import run_job
 from tests.digests.conftest import Sink, mail_to, smtp_sink
 from tests.harness import free_port
 from tests.world import change_settings
@@ -30,12 +31,7 @@ from tests.world import change_settings
 __all__ = ["Sink", "alert_body", "mail_to", "organiser", "post_alert", "smtp_sink"]
 
 
-def run(task: Any, *args: Any) -> Any:
-    """Run a Celery task as a worker does (inside the app, its own session); return its result.
-
-    An embedded worker started earlier in this process makes Celery refuse to wait on a result
-    "within a task"; this is the test, not a task."""
-    return task.apply(args=args).get(disable_sync_subtasks=False)
+run = run_job
 
 
 def b64url(raw: bytes) -> str:
