@@ -51,6 +51,8 @@ class Row:
     # The ratio the issue asks for, e.g. 1.0 (no worse than) or 0.5 (at least half).
     target: float | None = None
     note: str = ""
+    # The target bounds the figure itself (e.g. CPU per post), not the ratio.
+    absolute: bool = False
 
     @property
     def ratio(self) -> float | None:
@@ -60,14 +62,15 @@ class Row:
 
     @property
     def verdict(self) -> str:
-        ratio = self.ratio
+        ratio = self.figure if self.absolute else self.ratio
         if self.target is None or ratio is None:
             return ""
         if self.better == "equal":
             return "met (= 1)" if abs(ratio - self.target) < 1e-9 else "NOT met (= 1)"
         met = ratio <= self.target if self.better == "lower" else ratio >= self.target
         sign = "≤" if self.better == "lower" else "≥"
-        return f"{'met' if met else 'not met'} ({sign} {self.target:g})"
+        bound = f"{self.target:g} {self.unit}" if self.absolute else f"{self.target:g}"
+        return f"{'met' if met else 'not met'} ({sign} {bound})"
 
 
 def percentile(values: Iterable[float], share: float) -> float:

@@ -186,6 +186,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
             statistics.median(raw_times) * 1000,
             "raw SQL claim transactions",
             "ms",
+            target=2.0,
             note=f"median of {ROUNDS}",
         ),
         Row(

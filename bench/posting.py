@@ -1,9 +1,13 @@
 """Posting: alerts per second and latency at concurrency 1, 8 and 32, over HTTP to the web
-processes, against raw single-row psycopg inserts of the same row at the same concurrency.
+processes, against two baselines at the same concurrency: issue 15's minimal Flask endpoint
+(bench/baseline_app.py: token check, one INSERT through SQLAlchemy Core, JSON answer) served by
+the same gunicorn config, and raw single-row psycopg inserts of the same row.
 
 Posters are trusted members, so every alert goes live: the full path of a post (token, limiter,
-canonical URL, duplicate check, insert, report, feed event, personal asks, commit, emit). The two
-sides alternate in short segments so both see the same machine.
+canonical URL, duplicate check, insert, report, feed event, commit, emit; the personal asks follow
+in a Celery job). The sides alternate in short segments so they see the same machine. The CPU
+time of the web processes (gunicorn master and workers, from /proc/<pid>/stat) is read before and
+after each HTTP segment and divided by the posts answered.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from bench.common import Options, Row, percentile
-from bench.topology import Topology, psycopg_url
+from bench.topology import Process, Topology, cpu_seconds, psycopg_url
 
 SUMMARY = "Dozens of comments mocking a girl for her religion."
 SEGMENTS = 2  # each side runs this many segments per concurrency, alternating
@@ -33,6 +37,11 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds of the serving processes
+
+    @property
+    def cpu_ms_per_post(self) -> float:
+        return self.cpu * 1000 / len(self.latencies) if self.latencies else float("nan")
 
     @property
     def rate(self) -> float:
@@ -81,10 +90,10 @@ def _drive(concurrency: int, seconds: float, make: Callable[[int], Callable[[int
 
 
 def _http_poster(
-    topology: Topology, tokens: list[str], tag: str
+    origins: list[str], tokens: list[str], tag: str
 ) -> Callable[[int], Callable[[int], None]]:
     def make(number: int) -> Callable[[int], None]:
-        origin = urlsplit(topology.web[number % len(topology.web)])
+        origin = urlsplit(origins[number % len(origins)])
         connection = http.client.HTTPConnection(origin.hostname, origin.port, timeout=30)
         headers = {
             "Content-Type": "application/json",
@@ -144,42 +153,69 @@ def run(topology: Topology, options: Options) -> list[Row]:
     posters = topology.add_members(32, trust_level=1, prefix="poster")
     topology.add_members(ASK_MEMBERS, prefix="asked")
     topology.analyze()
+    if not topology.baseline_web:
+        topology.start_baseline(len(topology.web))
     tokens = [member.token for member in posters]
     rows: list[Row] = []
     for concurrency in options.posting_concurrency:
-        app, raw = Tally(), Tally()
+        app, flask, raw = Tally(), Tally(), Tally()
         for segment in range(SEGMENTS):
             tag = f"{topology.run_id}-c{concurrency}-s{segment}"
-            for tally, make in (
-                (app, _http_poster(topology, tokens, f"app-{tag}")),
-                (raw, _raw_inserter(topology, posters[0].id, f"raw-{tag}")),
-            ):
+            sides: list[tuple[Tally, Callable[[int], Callable[[int], None]], list[Process]]] = [
+                (app, _http_poster(topology.web, tokens, f"app-{tag}"), topology.web_processes()),
+                (
+                    flask,
+                    _http_poster(topology.baseline_web, tokens, f"flask-{tag}"),
+                    topology.baseline_processes,
+                ),
+                (raw, _raw_inserter(topology, posters[0].id, f"raw-{tag}"), []),
+            ]
+            for tally, make, serving in sides:
+                cpu_before = cpu_seconds(serving)
                 found = _drive(concurrency, options.posting_seconds, make)
+                tally.cpu += cpu_seconds(serving) - cpu_before
                 tally.latencies += found.latencies
                 tally.errors += found.errors
                 tally.seconds += found.seconds
         print(
-            f"  concurrency {concurrency}: app {app.rate:,.0f}/s ({app.errors} errors), "
+            f"  concurrency {concurrency}: app {app.rate:,.0f}/s ({app.errors} errors, "
+            f"{app.cpu_ms_per_post:.1f} ms CPU a post), minimal Flask {flask.rate:,.0f}/s "
+            f"({flask.errors} errors, {flask.cpu_ms_per_post:.1f} ms CPU), "
             f"raw {raw.rate:,.0f}/s ({raw.errors} errors)"
         )
         label = f"concurrency {concurrency}"
+        minimal = "minimal Flask + Core INSERT endpoint"
         baseline = "psycopg single-row INSERT"
+        target = None if concurrency == 1 else 0.4
+        throughput = Row("posting", f"{label}: alerts/s", app.rate, flask.rate, minimal, "/s")
+        throughput.better, throughput.target = "higher", target
         rows += [
-            Row("posting", f"{label}: alerts/s", app.rate, raw.rate, baseline, "/s", "higher", 0.5),
+            throughput,
+            Row("posting", f"{label}: alerts/s", app.rate, raw.rate, baseline, "/s", "higher"),
+            Row(
+                "posting",
+                f"{label}: web-process CPU per post",
+                app.cpu_ms_per_post,
+                flask.cpu_ms_per_post,
+                minimal,
+                "ms",
+                target=4.0,
+                absolute=True,
+            ),
             Row(
                 "posting",
                 f"{label}: p50",
                 percentile(app.latencies, 0.5),
-                percentile(raw.latencies, 0.5),
-                baseline,
+                percentile(flask.latencies, 0.5),
+                minimal,
                 "ms",
             ),
             Row(
                 "posting",
                 f"{label}: p99",
                 percentile(app.latencies, 0.99),
-                percentile(raw.latencies, 0.99),
-                baseline,
+                percentile(flask.latencies, 0.99),
+                minimal,
                 "ms",
             ),
         ]

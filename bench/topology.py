@@ -119,6 +119,8 @@ class Topology:
     engine: sa.Engine
     web: list[str] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
+    baseline_web: list[str] = field(default_factory=list)
+    baseline_processes: list[Process] = field(default_factory=list)
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
 
     # --- processes -----------------------------------------------------------------------------
@@ -168,11 +170,44 @@ class Topology:
         for origin, process in started:
             wait_until(
                 lambda o=origin, p=process: self._healthy(o, p),  # type: ignore[misc]
-                timeout=60,
+                # Starting takes 20-30 s on a calm machine, much longer on a busy shared one.
+                timeout=240,
                 what=f"{process.name} at {origin}",
             )
             self.web.append(origin)
         return [origin for origin, _process in started]
+
+    def start_baseline(self, count: int) -> list[str]:
+        """Start `count` gunicorn processes of the posting baseline (bench/baseline_app.py) with
+        the project's gunicorn.conf.py; they are not part of `web`."""
+        started = []
+        for number in range(1, count + 1):
+            port = free_port()
+            origin = f"http://127.0.0.1:{port}"
+            command = [
+                str(BIN / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "bench.baseline_app:create_app()",
+            ]
+            process = self.start(f"baseline{number}", command)
+            started.append((origin, process))
+        for origin, process in started:
+            wait_until(
+                lambda o=origin, p=process: self._healthy(o, p),  # type: ignore[misc]
+                # Starting takes 20-30 s on a calm machine, much longer on a busy shared one.
+                timeout=240,
+                what=f"{process.name} at {origin}",
+            )
+            self.baseline_web.append(origin)
+            self.baseline_processes.append(process)
+        return [origin for origin, _process in started]
+
+    def web_processes(self) -> list[Process]:
+        """The app's web processes (gunicorn masters, their workers are children)."""
+        return [process for process in self.processes if process.name.startswith("web")]
 
     def _healthy(self, origin: str, process: Process) -> bool:
         if not process.alive():
@@ -274,6 +309,33 @@ class Topology:
         finally:
             client.close()
         return [f"servers: PostgreSQL {postgres}, Redis {redis_version}"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def cpu_seconds(processes: Sequence[Process]) -> float:
+    """Return the CPU time (user + system) used so far by these processes and their children
+    (gunicorn's workers), read from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in processes:
+        for pid in [process.popen.pid, *_children(process.popen.pid)]:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            # Fields after the command name (which may hold spaces) start at field 3.
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def app_environment(workdir: Path, database_url: str, redis_url: str) -> dict[str, str]:

@@ -49,6 +49,16 @@ class Database:
         self.session.configure(bind=engine)
         app.teardown_appcontext(self._remove_session)
 
+    def commit_keeping_loaded(self) -> None:
+        """Commit without expiring what the session holds: the answer is built from what this
+        use case just wrote, instead of reading every row back (one SELECT each)."""
+        session = self.session()
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+
     def engine_for(self, app: Flask) -> sa.Engine:
         engine: sa.Engine = app.extensions["database"]
         return engine

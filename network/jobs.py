@@ -15,6 +15,8 @@ MAIL_NOTICE = "network.notices.mail"
 ANNOUNCE_CAMPAIGN_LAUNCH = "network.campaigns.announce_launch"
 # Reach (network/tasks/reach.py): personal asks, pushes and group chat posts.
 DELIVER_ASK = "network.reach.deliver_ask"
+# Personal asks chosen once an alert went live (network/tasks/coordination.py).
+ASK_MEMBERS = "network.coordination.ask_members"
 PUSH_ALERT_LIVE = "network.reach.alert_live"
 PUSH_REVIEW_WAITING = "network.reach.review_waiting"
 PUSH_CAMPAIGN_LAUNCHED = "network.reach.campaign_launched"

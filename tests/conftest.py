@@ -344,6 +344,23 @@ def own_schema() -> Iterator[str]:
         admin.dispose()
 
 
+def run_job(task: Any, *args: Any) -> Any:
+    """Run a Celery task as a worker does (inside the app, its own session); return its result.
+
+    An embedded worker started earlier in this process makes Celery refuse to wait on a result
+    "within a task"; this is the test, not a task."""
+    return task.apply(args=args).get(disable_sync_subtasks=False)
+
+
+def ask_members_job(alert_id: int) -> int:
+    """Run the job that asks members about an alert that went live, as the worker does after the
+    commit (it asks once, however often it runs; nothing for an alert not live)."""
+    from network.tasks.coordination import ask_members
+
+    asked: int = run_job(ask_members, alert_id)
+    return asked
+
+
 class PostedAlert(dict[str, Any]):
     """An alert's JSON as the API answered its post, and the member who posted it."""
 
@@ -352,7 +369,8 @@ class PostedAlert(dict[str, Any]):
 
 @pytest.fixture
 def open_alert(api_as: Callable[..., Any], create_member: Callable[..., Any]) -> Callable[..., Any]:
-    """Post an open alert (by a trusted member, or `reporter=`); return its JSON (`.reporter`)."""
+    """Post an open alert (by a trusted member, or `reporter=`) and run its asks job, as the
+    worker would; return its JSON (`.reporter`)."""
     from tests.alerts.conftest import alert_body
 
     def make(*, reporter: Any = None, **changes: Any) -> PostedAlert:
@@ -362,6 +380,7 @@ def open_alert(api_as: Callable[..., Any], create_member: Callable[..., Any]) ->
         alert = PostedAlert(response.get_json())
         assert alert["status"] == "open", alert["status"]
         alert.reporter = reporter
+        ask_members_job(alert["id"])
         return alert
 
     return make

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import orjson
-from flask import Response, jsonify
+from flask import Response
 
 from network.accounts.models import Member
 from network.alerts import queries, services
@@ -18,7 +18,7 @@ from network.alerts.schemas import (
     ResolveIn,
     alert_out,
 )
-from network.api import operation
+from network.api import json_answer, operation
 from network.api.pagination import decode_cursor, encode_cursor
 from network.coordination import page
 from network.coordination import queries as coordination
@@ -40,11 +40,11 @@ def create_alert(actor: Member, body: AlertIn) -> Response:
     draft = services.AlertDraft(**body.model_dump(mode="json"))
     alert, created = services.post_alert(actor, draft)
     count_against_limit()
+    # A new alert has no claims yet: its needs are what it wants, without a query.
+    needs = coordination.needs_of(alert, {} if created else None)
     # Posting (or merging into) an alert always records the actor's report of it.
-    out = AlertOut.of(alert, reported_by_me=True, needs=coordination.needs_of(alert))
-    response = jsonify(out.model_dump(mode="json"))
-    response.status_code = 201 if created else 200
-    return response
+    out = AlertOut.of(alert, reported_by_me=True, needs=needs)
+    return json_answer(out, 201 if created else 200)
 
 
 @operation("/alerts", "GET", tag="alerts", query=AlertListQuery, response=AlertPage)
@@ -95,9 +95,7 @@ def flag_alert(actor: Member, alert_id: int, body: FlagIn) -> Response:
     """Flag an alert as misleading or abusive (200 when you had flagged it already)."""
     alert, created = services.flag_alert(actor, alert_id, reason=body.reason.value, note=body.note)
     count_against_limit()
-    response = jsonify(alert_out(actor, alert).model_dump(mode="json"))
-    response.status_code = 201 if created else 200
-    return response
+    return json_answer(alert_out(actor, alert), 201 if created else 200)
 
 
 @operation(

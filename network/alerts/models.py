@@ -106,6 +106,8 @@ class Alert(Base):
     # For the impact pages: when it reached the feed, and when its first action was claimed.
     live_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_claim_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the job that asks members personally after going live did so (it runs once).
+    asks_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def is_active(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ from network.alerts.models import (
 )
 from network.alerts.personal_data import personal_data_problem
 from network.alerts.urls import InvalidUrl, canonicalise
-from network.coordination import asks, feed
+from network.coordination import feed
 from network.coordination import queries as coordination_queries
 from network.coordination.needs import Need
 from network.db import utcnow
@@ -40,8 +39,6 @@ from network.teams.queries import team_size
 from network.vocabulary import HELP_LANGUAGES, ActionType
 from network.webhooks import outbox
 from network.webhooks.models import WebhookEvent
-
-log = logging.getLogger(__name__)
 
 # A team alert with fewer members would tell each of them who posted it.
 TEAM_ALERT_MIN_MEMBERS = 3
@@ -90,6 +87,7 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
     existing = _active_alert(canonical.digest)
     if existing is not None:
         return _merge(existing, actor), False
+    status = AlertStatus.PENDING_REVIEW if actor.trust_level == 0 else AlertStatus.OPEN
     alert = Alert(
         url=draft.url.strip(),
         canonical_url=canonical.url,
@@ -102,20 +100,23 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         target_requested_help=draft.target_requested_help,
         wanted_actions=_wanted(draft),
         responder_goal=draft.responder_goal,
-        status=AlertStatus.PENDING_REVIEW if actor.trust_level == 0 else AlertStatus.OPEN,
+        status=status,
         reporter_id=actor.id,
         campaign_id=draft.campaign_id,
         team_id=draft.team_id,
         reporter_count=1,
+        # Written with the row: an UPDATE of its own at going live would cost a round trip.
+        live_at=utcnow() if status == AlertStatus.OPEN else None,
     )
     db.session.add(alert)
     try:
         db.session.flush()
         db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
-        needs = go_live(alert) if alert.status == AlertStatus.OPEN else None
-        if needs is None:
+        if alert.status == AlertStatus.OPEN:
+            go_live(alert, fresh=True)
+        else:
             later.after_commit(jobs.PUSH_REVIEW_WAITING, alert.id)
-        db.session.commit()
+        db.commit_keeping_loaded()
     except sa.exc.IntegrityError:
         # Someone posted the same thread at the same instant: their alert won; join it.
         db.session.rollback()
@@ -123,37 +124,23 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         if existing is None:
             raise
         return _merge(existing, actor), False
-    if needs is not None:
-        ask_members_about(alert, needs)
     return alert, True
 
 
-def go_live(alert: Alert) -> dict[ActionType, Need]:
-    """An alert reaches the feed: tell the network (in the caller's transaction).
+def go_live(alert: Alert, *, fresh: bool = False) -> dict[ActionType, Need]:
+    """An alert reaches the feed: tell the network (in the caller's transaction); return its needs.
 
-    Return its needs, for the personal asks that follow the commit."""
-    needs = coordination_queries.needs_of(alert)
+    `fresh`: the alert was never open, so no action was claimed on it yet (its needs are what it
+    wants, without a query). Members are asked personally by a job once this commits
+    (asks.ask_after_going_live): the network hears of the alert first, and choosing members is
+    no part of the request."""
+    needs = coordination_queries.needs_of(alert, {} if fresh else None)
     feed.announce_alert(alert, "alert.created", needs)
-    alert.live_at = utcnow()
+    if alert.live_at is None:
+        alert.live_at = utcnow()
     outbox.announce(WebhookEvent.ALERT_LIVE, alert.id)
+    later.after_commit(jobs.ASK_MEMBERS, alert.id)
     return needs
-
-
-def ask_members_about(alert: Alert, needs: dict[ActionType, Need]) -> None:
-    """Ask members personally, in a transaction of its own after the alert went live.
-
-    The network hears of the alert first: choosing and asking members is a third of going live,
-    and the feed should not wait for it. An alert whose asks fail stays live without them."""
-    try:
-        asks.ask_members(alert, needs=needs)
-        # Then its team, members who chose severe alerts, and group chats hear of it (after the
-        # asks, so nobody asked by name also gets the general push).
-        later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
-        db.session.commit()
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        log.exception("could not ask members about alert %s", alert.id)
-        later.send(jobs.PUSH_ALERT_LIVE, alert.id)
 
 
 def _wanted(draft: AlertDraft) -> list[str]:

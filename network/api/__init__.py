@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+import orjson
+from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
@@ -44,6 +45,7 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+JSON = "application/json"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -106,9 +108,7 @@ def operation(
                 return result
             if result is None and status == 204:
                 return Response(status=204)
-            answer = jsonify(result.model_dump(mode="json") if result is not None else {})
-            answer.status_code = status
-            return answer
+            return json_answer(result, status)
 
         wrapped: Callable[..., Any] = view
         for decorator in reversed(decorators):
@@ -117,6 +117,12 @@ def operation(
         return handler
 
     return decorate
+
+
+def json_answer(result: BaseModel | None, status: int = 200) -> Response:
+    """Serialise an answer with orjson (keys sorted, as Flask's own JSON did)."""
+    body = result.model_dump(mode="json") if result is not None else {}
+    return Response(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), status, mimetype=JSON)
 
 
 def bearer_token() -> str | None:

@@ -3,6 +3,7 @@ members are asked by name; unanswered asks move on to the next member."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -23,9 +24,40 @@ from network.settings import settings
 from network.teams.models import TeamMembership
 from network.vocabulary import ActionType
 
+log = logging.getLogger(__name__)
 WEEK = timedelta(days=7)
 CANDIDATE_POOL = 2000
 CANDIDATE_PAGE = 50
+
+
+def ask_after_going_live(alert_id: int) -> int:
+    """Ask members personally about an alert that went live, once however often this runs.
+
+    The job may run twice (two workers, or again after a worker died before acknowledging it):
+    the alert's row lock and its `asks_sent_at` mark, set in the asks' own transaction, let only
+    the first run that commits ask anyone. Return how many members were asked."""
+    alert = _locked(alert_id)
+    if alert is None or alert.live_at is None or alert.asks_sent_at is not None:
+        db.session.rollback()
+        return 0
+    try:
+        alert.asks_sent_at = utcnow()
+        asked = ask_members(alert)
+        # Then its team, members who chose severe alerts, and group chats hear of it (after the
+        # asks, so nobody asked by name also gets the general push).
+        later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
+        db.session.commit()
+        return len(asked)
+    except sa.exc.SQLAlchemyError:
+        # An alert whose asks fail stays live without them; the general push still goes out.
+        db.session.rollback()
+        log.exception("could not ask members about alert %s", alert_id)
+    alert = _locked(alert_id)
+    if alert is not None and alert.asks_sent_at is None:
+        alert.asks_sent_at = utcnow()
+        later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
+    db.session.commit()
+    return 0
 
 
 def ask_members(

@@ -14,7 +14,7 @@ from network.coordination import feed, queries
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.needs import PUBLIC_VOICES, welcomed
 from network.db import utcnow
-from network.errors import Conflict, NotFound, ValidationFailed
+from network.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
 from network.learning import checkins
@@ -40,36 +40,17 @@ def claim_action(
             _("Some fields are not valid."), fields={"type": _("Choose one of the seven actions.")}
         )
     kind = ActionType(action_type)
-    alert = _locked_alert(actor, alert_id)
-    if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
-        raise Conflict(_("This alert is not open for help."), code="alert_not_open")
-    if not rules.may_ask(kind, alert.category, alert.severity):
-        raise Conflict(rules.refusal(kind, alert.category, alert.severity), code="against_guidance")
-    if kind not in welcomed(alert.target_requested_help, alert.wanted_actions):
-        raise Conflict(_("The target did not ask for this kind of help."), code="not_welcome")
-    if _live_claim(actor, alert.id, (kind,)):
-        raise Conflict(_("You already took on this action for this alert."), code="already_claimed")
-    if kind in PUBLIC_VOICES and _live_claim(actor, alert.id, PUBLIC_VOICES):
-        raise _public_voice_taken()
-    need = queries.needs_of(alert)[kind]
-    if need.wanted == 0:
-        raise Conflict(
-            _("This alert does not need %(action)s.", action=action_info(kind).label),
-            code="not_needed",
-        )
-    if need.open <= 0:
-        if kind in PUBLIC_VOICES:
-            message = _(
-                "Enough public voices: %(n)s of %(n)s reached. Thank you — choose "
-                "another way to help.",
-                n=alert.responder_goal,
-            )
-        else:
-            message = _(
-                "Enough members already took on %(action)s.", action=action_info(kind).label
-            )
-        raise Conflict(message, code="cap_reached")
-    _retire_expired_claim(actor, alert.id, kind)
+    # What concerns this member alone is read and written before the alert's lock, so the lock
+    # is held for fewer round trips (every claim on the alert queues behind it). A same-member
+    # race is the unique indexes' to refuse (below); a refused claim rolls all of it back.
+    holding = _live_kinds(actor, alert_id)
+    _retire_expired_claim(actor, alert_id, kind)
+    _accept_pending_ask(actor, alert_id)
+    try:
+        alert, counts = _claimable(actor, alert_id, kind, holding)
+    except ServiceError:
+        db.session.rollback()
+        raise
     now = utcnow()
     action = Action(
         alert_id=alert.id,
@@ -95,11 +76,65 @@ def claim_action(
         raise Conflict(
             _("You already took on this action for this alert."), code="already_claimed"
         ) from None
-    _accept_pending_ask(actor, alert.id)
     feed.announce_action(action, alert, actor)
-    feed.announce_alert(alert)
-    db.session.commit()
+    # The counts read under the alert's lock, plus this claim: no second count.
+    claimed, done = counts.get(kind, (0, 0))
+    feed.announce_alert(alert, needs=queries.needs_of(alert, {**counts, kind: (claimed + 1, done)}))
+    db.commit_keeping_loaded()
     return action
+
+
+def _claimable(
+    actor: Member, alert_id: int, kind: ActionType, holding: set[ActionType]
+) -> tuple[Alert, dict[ActionType, tuple[int, int]]]:
+    """Lock the alert and check every rule of a claim; return it and its live counts."""
+    alert = _locked_alert(actor, alert_id)
+    if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
+        raise Conflict(_("This alert is not open for help."), code="alert_not_open")
+    if not rules.may_ask(kind, alert.category, alert.severity):
+        raise Conflict(rules.refusal(kind, alert.category, alert.severity), code="against_guidance")
+    if kind not in welcomed(alert.target_requested_help, alert.wanted_actions):
+        raise Conflict(_("The target did not ask for this kind of help."), code="not_welcome")
+    if kind in holding:
+        raise Conflict(_("You already took on this action for this alert."), code="already_claimed")
+    if kind in PUBLIC_VOICES and holding.intersection(PUBLIC_VOICES):
+        raise _public_voice_taken()
+    counts = queries.live_counts([alert.id]).get(alert.id, {})
+    need = queries.needs_of(alert, counts)[kind]
+    if need.wanted == 0:
+        raise Conflict(
+            _("This alert does not need %(action)s.", action=action_info(kind).label),
+            code="not_needed",
+        )
+    if need.open <= 0:
+        if kind in PUBLIC_VOICES:
+            message = _(
+                "Enough public voices: %(n)s of %(n)s reached. Thank you — choose "
+                "another way to help.",
+                n=alert.responder_goal,
+            )
+        else:
+            message = _(
+                "Enough members already took on %(action)s.", action=action_info(kind).label
+            )
+        raise Conflict(message, code="cap_reached")
+    return alert, counts
+
+
+def _live_kinds(actor: Member, alert_id: int) -> set[ActionType]:
+    """Return the kinds the member has a live claim or a done action of on the alert."""
+    return set(
+        db.session.scalars(
+            sa.select(Action.type).where(
+                Action.alert_id == alert_id,
+                Action.member_id == actor.id,
+                sa.or_(
+                    Action.status == ActionStatus.DONE,
+                    sa.and_(Action.status == ActionStatus.CLAIMED, Action.expires_at > utcnow()),
+                ),
+            )
+        )
+    )
 
 
 def _live_claim(actor: Member, alert_id: int, kinds: tuple[ActionType, ...]) -> bool:

@@ -68,16 +68,16 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
     if is_reporter(actor, alert):
         raise Conflict(_("You cannot review an alert you reported."), code="own_alert")
     was_hidden = alert.hidden_at is not None
-    needs = None
     alert.reviewed_at = utcnow()
     alert.review_reason = reason or None
     alert.hidden_at = None
     if decision == "approve":
         if alert.status == AlertStatus.PENDING_REVIEW:
             alert.status = AlertStatus.OPEN
-            alert.last_activity_at = utcnow()
+            alert.last_activity_at = alert.live_at = utcnow()  # one UPDATE with the status
             db.session.flush()
-            needs = alert_services.go_live(alert)
+            # Claims need an open alert: one that waited for review has none yet.
+            alert_services.go_live(alert, fresh=True)
         else:
             if was_hidden:
                 feed.announce_alert(alert)  # back in the feed after unfounded flags
@@ -99,11 +99,9 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
         notices.notify(member_id, kind, alert_id=alert.id, body=reason)
         for member_id in reporters_of(alert)
     ]
-    db.session.commit()
+    db.commit_keeping_loaded()
     for notice in told:
         notices.mail_later(notice)
-    if needs is not None:
-        alert_services.ask_members_about(alert, needs)
     return alert
 
 

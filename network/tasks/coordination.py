@@ -22,3 +22,9 @@ def expire_claims() -> int:
 def expire_asks() -> int:
     """Expire unanswered asks and ask the next members; return how many expired."""
     return asks.expire_asks()
+
+
+@shared_task(name="network.coordination.ask_members")
+def ask_members(alert_id: int) -> int:
+    """Ask members personally about an alert that went live (once); return how many."""
+    return asks.ask_after_going_live(alert_id)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ask_members_job
+
 _thread = count(1)
 
 
@@ -31,9 +33,12 @@ def organiser(create_member: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def post_alert(api_as: Callable[..., Any]) -> Callable[..., Any]:
-    """Post an alert as a member; return the response."""
+    """Post an alert as a member and run its asks job, as the worker would; return the response."""
 
     def post(member: Any, **changes: Any) -> Any:
-        return api_as(member, "POST", "/api/v1/alerts", json=alert_body(**changes))
+        response = api_as(member, "POST", "/api/v1/alerts", json=alert_body(**changes))
+        if response.status_code == 201:
+            ask_members_job(response.get_json()["id"])
+        return response
 
     return post

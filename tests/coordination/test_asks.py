@@ -15,6 +15,7 @@ from network.db import utcnow
 from network.extensions import db
 from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
+from tests.conftest import ask_members_job
 
 Api = Callable[..., Any]
 
@@ -42,7 +43,9 @@ def post_open(api_as: Api, create_member: Any, **changes: Any) -> dict[str, Any]
         create_member(trust_level=1), "POST", "/api/v1/alerts", json=alert_body(**changes)
     )
     assert response.status_code == 201
-    return response.get_json()
+    alert: dict[str, Any] = response.get_json()
+    ask_members_job(alert["id"])
+    return alert
 
 
 def test_members_are_chosen_by_platform_language_and_comfort(
@@ -77,6 +80,7 @@ def test_the_alerts_team_is_asked_first(app: Flask, api_as: Api, create_member: 
     alert = api_as(
         reporter, "POST", "/api/v1/alerts", json=alert_body(team_id=team["id"], language="en")
     ).get_json()
+    ask_members_job(alert["id"])
     first, *_rest = asked(app, alert["id"])
     assert first[0] in {classmate.id for classmate in classmates} and first[1] == "pending"
 

@@ -13,6 +13,7 @@ from flask import Flask
 
 from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
+from tests.conftest import ask_members_job
 from tests.harness import free_port, live_server, request_json, wait_until
 
 pytestmark = pytest.mark.live
@@ -244,14 +245,19 @@ def test_a_personal_ask_arrives_only_in_the_members_own_room(
         helper_feed, bystander_feed = feed_client(), feed_client()
         helper_feed.connect(server, auth={"token": create_token(helper)})
         bystander_feed.connect(server, auth={"token": create_token(bystander)})
-        call(
+        _status, alert = call(
             server,
             "POST",
             "/api/v1/alerts",
             create_member_with_token(trust_level=1).token,
             alert_body(),
         )
+        # The alert is announced first; the worker's job asks members after the commit.
+        [created] = helper_feed.wait_for("alert.created")
+        assert helper_feed.named("ask.created") == []
+        ask_members_job(alert["id"])
         [ask] = helper_feed.wait_for("ask.created")
+        assert created["alert"]["id"] == alert["id"]
         assert ask["ask"]["alert_id"] == ask["alert"]["id"]
         bystander_feed.wait_for("alert.created")
         assert bystander_feed.named("ask.created") == []

@@ -113,6 +113,7 @@ def test_members_only_comfortable_with_public_replies_are_not_asked_about_a_thre
     app: Flask, api_as: Api, create_member: Any
 ) -> None:
     from tests.alerts.conftest import alert_body
+    from tests.conftest import ask_members_job
 
     replace_settings(app, asks_per_alert=5)
     try:
@@ -127,6 +128,7 @@ def test_members_only_comfortable_with_public_replies_are_not_asked_about_a_thre
             json=alert_body(category="threat", severity=4, language="en"),
         )
         assert posted.status_code == 201
+        ask_members_job(posted.json["id"])
     finally:
         replace_settings(app, asks_per_alert=3)
     with app.app_context():

@@ -1,0 +1,148 @@
+"""Personal asks come from a job after the alert went live: once per alert, however often the job
+runs, by one worker or two at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from celery import Celery
+from flask import Flask
+
+from network.alerts.models import Alert
+from network.coordination.models import Ask
+from network.extensions import db
+from network.settings import replace_settings
+from tests.alerts.conftest import alert_body
+from tests.conftest import ask_members_job
+from tests.harness import CommandProcess, wait_until, worker_process
+
+Api = Callable[..., Any]
+ASK_MEMBERS = "network.coordination.ask_members"
+
+
+@pytest.fixture(autouse=True)
+def two_asks_per_alert(app: Flask) -> Iterator[None]:
+    replace_settings(app, asks_per_alert=2)
+    yield
+    replace_settings(app, asks_per_alert=3)
+
+
+def asks_of(app: Flask, alert_id: int) -> list[int]:
+    with app.app_context():
+        return sorted(
+            db.session.scalars(sa.select(Ask.member_id).where(Ask.alert_id == alert_id)).all()
+        )
+
+
+def post(api_as: Api, member: Any) -> dict[str, Any]:
+    """Post over the API without running the job (the request no longer asks anyone)."""
+    response = api_as(member, "POST", "/api/v1/alerts", json=alert_body(language="en"))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    alert: dict[str, Any] = response.get_json()
+    return alert
+
+
+def test_the_request_asks_nobody_and_the_job_asks_once_however_often_it_runs(
+    app: Flask, api_as: Api, create_member: Any
+) -> None:
+    helpers = {create_member().id for _ in range(4)}
+    alert = post(api_as, create_member(trust_level=1))
+    assert asks_of(app, alert["id"]) == [], "the request only announces the alert"
+
+    assert ask_members_job(alert["id"]) == 2
+    first = asks_of(app, alert["id"])
+    assert len(first) == 2 and set(first) <= helpers
+    # Run again (a second worker, or the job delivered again after a worker died after its commit).
+    assert ask_members_job(alert["id"]) == 0
+    assert asks_of(app, alert["id"]) == first
+    with app.app_context():
+        marked = db.session.get(Alert, alert["id"])
+        assert marked is not None and marked.asks_sent_at is not None
+
+
+def test_an_alert_waiting_for_review_is_asked_about_once_it_is_approved(
+    app: Flask, api_as: Api, create_member: Any
+) -> None:
+    create_member(), create_member()
+    organiser = create_member(role="organiser", asks_per_week=0)
+    pending = post(api_as, create_member(trust_level=0))
+    assert pending["status"] == "pending_review"
+    assert ask_members_job(pending["id"]) == 0, "not live: nobody is asked yet"
+
+    approved = api_as(
+        organiser, "POST", f"/api/v1/alerts/{pending['id']}/review", json={"decision": "approve"}
+    )
+    assert approved.status_code == 200, approved.get_data(as_text=True)
+    assert asks_of(app, pending["id"]) == [], "the approval only announces the alert"
+    assert ask_members_job(pending["id"]) == 2
+    assert ask_members_job(pending["id"]) == 0
+    assert len(asks_of(app, pending["id"])) == 2
+
+
+def test_a_job_that_failed_before_its_commit_asks_when_it_runs_again(
+    app: Flask, api_as: Api, create_member: Any
+) -> None:
+    create_member(), create_member()
+    alert = post(api_as, create_member(trust_level=1))
+    with app.app_context():
+        # A worker killed in the middle of the job: its transaction never commits.
+        from network.coordination import asks
+
+        locked = asks._locked(alert["id"])
+        assert locked is not None
+        asks.ask_members(locked)
+        db.session.rollback()
+    assert asks_of(app, alert["id"]) == []
+    assert ask_members_job(alert["id"]) == 2
+
+
+def succeeded(workers: list[CommandProcess]) -> list[str]:
+    task = re.escape(ASK_MEMBERS)
+    pattern = re.compile(rf"Task {task}\[[0-9a-f-]+\] succeeded in [0-9.]+s: (.*)")
+    return [match for worker in workers for match in pattern.findall(worker.log())]
+
+
+@pytest.mark.live
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_two_workers_running_the_same_job_at_once_ask_each_member_once(
+    app: Flask, backend: str, api_as: Api, create_member: Any, tmp_path: Path, redis_url: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("worker processes share the database: PostgreSQL only")
+    helpers = {create_member().id for _ in range(4)}
+    alerts = [post(api_as, create_member(trust_level=1, asks_per_week=0)) for _ in range(3)]
+    url = app.config["DATABASE_URL"]
+    broker = Celery("tests", broker=redis_url)
+    broker.conf.update(task_serializer="json", accept_content=["json"])
+    environment = {"ASKS_PER_ALERT": "2"}
+    try:
+        with (
+            worker_process(
+                tmp_path / "w1", database_url=url, redis_url=redis_url, **environment
+            ) as w1,
+            worker_process(
+                tmp_path / "w2", database_url=url, redis_url=redis_url, **environment
+            ) as w2,
+        ):
+            w1.wait_for_log("ready.")
+            w2.wait_for_log("ready.")
+            for alert in alerts:
+                broker.send_task(ASK_MEMBERS, args=(alert["id"],))
+                broker.send_task(ASK_MEMBERS, args=(alert["id"],))
+            done = wait_until(
+                lambda: succeeded([w1, w2]) if len(succeeded([w1, w2])) == 6 else [],
+                timeout=60,
+                what=lambda: f"six runs; logs:\n{w1.log()}\n{w2.log()}",
+            )
+    finally:
+        broker.close()
+    assert sorted(int(result) for result in done) == [0, 0, 0, 2, 2, 2]
+    for alert in alerts:
+        asked = asks_of(app, alert["id"])
+        assert len(asked) == 2 and set(asked) <= helpers
