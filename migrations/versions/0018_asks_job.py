@@ -1,6 +1,6 @@
 """personal asks from a job: when an alert's first asks were sent
 
-Revision ID: 0015_post
+Revision ID: 0018_asks_job
 Revises: 0017_impact_snapshot
 Create Date: 2026-11-28 11:30:00.000000
 
@@ -12,7 +12,7 @@ import network.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_post'
+revision = '0018_asks_job'
 down_revision = '0017_impact_snapshot'
 branch_labels = None
 depends_on = None
