@@ -63,7 +63,8 @@ def test_the_reference_renders_every_operation_without_csp_violations(
     reference = page.locator("#api-reference")
     # Each operation is a heading named by its summary (after Redoc's anchor link).
     listing = reference.get_by_role("heading", name=re.compile("List alerts by urgency"))
-    expect(listing).to_be_visible()
+    # Redoc lays out every operation before the first shows: seconds on a loaded machine.
+    expect(listing).to_be_visible(timeout=30000)
     expect(
         reference.get_by_role("heading", name=re.compile("Create a personal access token"))
     ).to_be_visible()
