@@ -16,7 +16,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
-from tests.conftest import MemberHandle
+from tests.conftest import MemberHandle, ask_members_job
 from tests.support.browser import browser, context, logged_in, site
 
 __all__ = ["browser", "context", "site"]
@@ -134,6 +134,8 @@ def test_a_personal_ask_appears_on_top_without_reload(
     replace_settings(app, asks_per_alert=10)
     try:
         approve(organiser_page, site, alert_id)
+        # What the worker does after the approval's commit: choose and ask members.
+        assert ask_members_job(alert_id) >= 1
     finally:
         replace_settings(app, asks_per_alert=3)
 
