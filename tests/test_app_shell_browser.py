@@ -124,19 +124,30 @@ def test_the_service_worker_stores_only_the_static_shell(
     page.goto(f"{site}/feed/")
     page.goto(f"{site}/profile")
 
-    stored = page.evaluate(
-        """async () => {
-          const found = [];
-          for (const name of await caches.keys()) {
-            const cache = await caches.open(name);
-            for (const request of await cache.keys()) {
-              const response = await cache.match(request);
-              found.push([new URL(request.url).pathname, await response.text()]);
+    # Chromium's Cache API can stall while the worker is still settling: read it with a
+    # deadline and try again, rather than wait for ever.
+    read_caches = """async () => {
+          const read = (async () => {
+            const found = [];
+            for (const name of await caches.keys()) {
+              const cache = await caches.open(name);
+              for (const request of await cache.keys()) {
+                const response = await cache.match(request);
+                found.push([new URL(request.url).pathname, await response.text()]);
+              }
             }
-          }
-          return found;
+            return found;
+          })();
+          const late = new Promise((resolve) => setTimeout(() => resolve(null), 10000));
+          return Promise.race([read, late]);
         }"""
-    )
+    stored = None
+    for _attempt in range(3):
+        stored = page.evaluate(read_caches)
+        if stored is not None:
+            break
+        page.reload()
+    assert stored is not None, "the service worker's caches could not be read"
 
     paths = sorted(path for path, _body in stored)
     assert paths == sorted(
