@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from network import config as configuration
 from network.config import PROJECT_ROOT
 from network.ids import IdConverter
+from network.limit_counts import OneTripFixedWindow
 from network.settings import init_app as settings_init
 
 
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.limiter.count_with(OneTripFixedWindow)
     i18n.init_app(app)
     init_login(app)
     security.init_app(app)

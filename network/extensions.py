@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial, wraps
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import flask_limiter
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 # Whether the work running now only reads (SQLite: a plain BEGIN, which takes no write lock).
@@ -131,6 +132,15 @@ def activate(app: Flask) -> None:
     db.session.configure(bind=db.engine_for(app))
 
 
+@runtime_checkable
+class Reserving(Protocol):
+    """A counting strategy whose tests reserve a unit, settled after the view."""
+
+    def settle(self, item: Any, identifiers: list[str], counts: bool, cost: int) -> None: ...
+
+    def give_back_unsettled(self) -> None: ...
+
+
 class LimitUnavailable(Exception):
     """A limit that fails closed could not be checked: its storage failed."""
 
@@ -149,6 +159,7 @@ class Limiter(flask_limiter.Limiter):
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
+        app.teardown_request(self._give_back_unsettled)
         # After the view, Flask-Limiter writes headers and conditional deductions; a storage
         # failure there must not turn a finished request into a server error.
         inject = flask_limiter.Limiter._Limiter__inject_headers  # type: ignore[attr-defined]
@@ -157,16 +168,43 @@ class Limiter(flask_limiter.Limiter):
             if isinstance(hook, partial) and hook.func is inject and hook.args == (self,):
                 hooks[index] = self._logging_failures(hook)
 
+    def count_with(self, strategy: Callable[[Any], Any]) -> None:
+        """Count the fixed window with `strategy(storage)`, a FixedWindowRateLimiter that may
+        reserve (see network.limit_counts); other strategies stay as configured."""
+        if type(self._limiter) is FixedWindowRateLimiter:
+            self._limiter = strategy(self.storage)
+
     def _logging_failures(self, hook: Callable[[Response], Response]) -> Callable[..., Response]:
         @wraps(hook)
         def safe(response: Response) -> Response:
             try:
+                self._settle_reservations(response)
                 return hook(response)
             except Exception:
                 log.exception("rate limit storage failed after %s %s", request.method, request.path)
                 return response
 
         return safe
+
+    def _settle_reservations(self, response: Response) -> None:
+        # Limits counted only when the view succeeds reserved their unit before the view: keep
+        # it or give it back now, before the headers read the window.
+        strategy = self._limiter
+        if not isinstance(strategy, Reserving):
+            return
+        deductions = self.context.conditional_deductions
+        for lim, args in list(deductions.items()):
+            counts = bool(lim.deduct_when and lim.deduct_when(response))
+            strategy.settle(lim.limit, args, counts, lim.deduction_amount)
+            del deductions[lim]
+
+    def _give_back_unsettled(self, exc: BaseException | None) -> None:
+        strategy = self._limiter
+        if isinstance(strategy, Reserving):
+            try:
+                strategy.give_back_unsettled()
+            except Exception:
+                log.exception("rate limit reservations could not be given back")
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
