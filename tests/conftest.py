@@ -29,6 +29,42 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PASSWORD = "a-long-enough-test-password"
 
 
+def _own_services_per_worker() -> None:
+    """Under pytest-xdist (`-n 2`), give each worker after the first a database, a Redis
+    database and a Socket.IO channel of its own: tests empty tables and Redis databases, and
+    several workers sharing them would see each other's rows and events."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw") or 0)
+    os.environ["SOCKETIO_CHANNEL"] = f"upstander-test-{worker}"
+    if index == 0:
+        return
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if redis_url:
+        base, _sep, number = redis_url.rpartition("/")
+        if number.isdigit():
+            os.environ["TEST_REDIS_URL"] = f"{base}/{(int(number) - index) % 16}"
+    database_url = os.environ.get("TEST_DATABASE_URL")
+    if database_url:
+        import psycopg
+
+        base, _sep, name = database_url.rpartition("/")
+        own = f"{name}_{worker}"
+        try:
+            plain = database_url.replace("postgresql+psycopg://", "postgresql://")
+            with psycopg.connect(plain, autocommit=True) as connection:
+                exists = connection.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", (own,)
+                ).fetchone()
+                if not exists:
+                    connection.execute(f'CREATE DATABASE "{own}"')
+        except psycopg.Error:
+            return  # the missing service is reported by the tests that need it
+        os.environ["TEST_DATABASE_URL"] = f"{base}/{own}"
+
+
+_own_services_per_worker()
+
+
 def service_missing(what: str) -> None:
     """Skip, or fail when CI said every service must be there."""
     message = f"{what} is not configured or not reachable"

@@ -40,17 +40,18 @@ def claim_action(
             _("Some fields are not valid."), fields={"type": _("Choose one of the seven actions.")}
         )
     kind = ActionType(action_type)
-    # What concerns this member alone is read and written before the alert's lock, so the lock
-    # is held for fewer round trips (every claim on the alert queues behind it). A same-member
-    # race is the unique indexes' to refuse (below); a refused claim rolls all of it back.
+    # What concerns this member alone is read before the alert's lock, so the lock is held for
+    # fewer round trips (every claim on the alert queues behind it); a same-member race is the
+    # unique indexes' to refuse (below). The member's writes wait until every rule has passed:
+    # a refused claim writes nothing at all.
     holding = _live_kinds(actor, alert_id)
-    _retire_expired_claim(actor, alert_id, kind)
-    _accept_pending_ask(actor, alert_id)
     try:
         alert, counts = _claimable(actor, alert_id, kind, holding)
     except ServiceError:
         db.session.rollback()
         raise
+    _retire_expired_claim(actor, alert_id, kind)
+    _accept_pending_ask(actor, alert_id)
     now = utcnow()
     action = Action(
         alert_id=alert.id,
