@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
+# Test processes run at once (.ci/pytest-shards; each has a database of its own): most tests
+# wait on servers, so three keep two cores busy. 1 runs them in one process.
+PYTEST_WORKERS ?= 3
 PORT ?= 5000
 export HOST PORT
 
@@ -56,7 +59,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "NOTE: TEST_DATABASE_URL not set: PostgreSQL tests are skipped (SQLite runs)."; fi
 	@if [ -z "$$TEST_REDIS_URL" ]; then echo "NOTE: TEST_REDIS_URL not set: Redis and Celery-worker tests are skipped."; fi
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@if [ "$(PYTEST_WORKERS)" -gt 1 ]; then .ci/pytest-shards $(PYTEST_WORKERS) $(PYTEST_ARGS); else $(BIN)/pytest $(PYTEST_ARGS); fi
 
 # Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and npm; 3 to 10 minutes.
 bench: install ## Benchmarks against baselines, one table (not part of make test); BENCH_ARGS="--only fanout"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import count
@@ -30,10 +31,12 @@ PASSWORD = "a-long-enough-test-password"
 
 
 def _own_services_per_worker() -> None:
-    """Under pytest-xdist (`-n 2`), give each worker after the first a database, a Redis
-    database and a Socket.IO channel of its own: tests empty tables and Redis databases, and
-    several workers sharing them would see each other's rows and events."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    """When several test processes run at once (`make test` runs shards, see .ci/pytest-shards;
+    or pytest-xdist), give each after the first a database, a Redis database and a Socket.IO
+    channel of its own: tests empty tables and Redis databases, and processes sharing them
+    would see each other's rows and events."""
+    shard = os.environ.get("TEST_SHARD")
+    worker = os.environ.get("PYTEST_XDIST_WORKER") or (f"gw{shard}" if shard else "gw0")
     index = int(worker.removeprefix("gw") or 0)
     os.environ["SOCKETIO_CHANNEL"] = f"upstander-test-{worker}"
     if index == 0:
@@ -63,6 +66,21 @@ def _own_services_per_worker() -> None:
 
 
 _own_services_per_worker()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep this shard's test files (TEST_SHARD of TEST_SHARDS), whole files per shard."""
+    shards = int(os.environ.get("TEST_SHARDS", "1"))
+    if shards < 2:
+        return
+    shard = int(os.environ.get("TEST_SHARD", "0"))
+    mine, others = [], []
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        (mine if zlib.crc32(path.encode()) % shards == shard else others).append(item)
+    if others:
+        config.hook.pytest_deselected(items=others)
+    items[:] = mine
 
 
 def service_missing(what: str) -> None:
