@@ -234,12 +234,21 @@ class Topology:
 
     def empty(self) -> None:
         """Empty every table (the schema stays, so prepared statements stay valid)."""
-        with self.engine.begin() as connection:
-            tables = connection.exec_driver_sql(
-                "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-                "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            ).scalar_one()
-            connection.exec_driver_sql(f"TRUNCATE {tables} CASCADE")
+        # The worker may still be running the last scenario's jobs (personal asks, webhooks):
+        # their locks can deadlock with the TRUNCATE, which then simply tries again.
+        for attempt in range(10):
+            try:
+                with self.engine.begin() as connection:
+                    tables = connection.exec_driver_sql(
+                        "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+                        "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    ).scalar_one()
+                    connection.exec_driver_sql(f"TRUNCATE {tables} CASCADE")
+                return
+            except sa.exc.OperationalError:
+                if attempt == 9:
+                    raise
+                time.sleep(0.5)
 
     def add_members(
         self, count: int, *, trust_level: int = 0, role: str = "member", prefix: str = "m"
