@@ -67,6 +67,15 @@ def _own_services_per_worker() -> None:
 
 _own_services_per_worker()
 
+# Browser checks wait up to 15 s (Playwright's default is 5): three test processes share two
+# cores, and a page that answers in 6 s on a busy machine is slow, not broken.
+try:
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=15_000)
+except ImportError:  # pragma: no cover - Playwright is in the dev extras
+    pass
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep this shard's test files (TEST_SHARD of TEST_SHARDS), whole files per shard."""
