@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from network import jobs
 from network.accounts.models import Member
 from network.alerts import policy
 from network.alerts.models import (
     ACTIVE_STATUSES,
+    ACTIVE_THREAD,
     AbuseFlag,
     Alert,
     AlertReport,
@@ -83,48 +87,94 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
     if problems:
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
     canonical = canonicalise(draft.url)
-
-    existing = _active_alert(canonical.digest)
-    if existing is not None:
-        return _merge(existing, actor), False
     status = AlertStatus.PENDING_REVIEW if actor.trust_level == 0 else AlertStatus.OPEN
-    alert = Alert(
-        url=draft.url.strip(),
-        canonical_url=canonical.url,
-        canonical_hash=canonical.digest,
-        platform=canonical.platform,
-        category=Category(draft.category),
-        severity=draft.severity,
-        summary=draft.summary.strip(),
-        language=draft.language,
-        target_requested_help=draft.target_requested_help,
-        wanted_actions=_wanted(draft),
-        responder_goal=draft.responder_goal,
-        status=status,
-        reporter_id=actor.id,
-        campaign_id=draft.campaign_id,
-        team_id=draft.team_id,
-        reporter_count=1,
+    now = utcnow()
+    values = {
+        "url": draft.url.strip(),
+        "canonical_url": canonical.url,
+        "canonical_hash": canonical.digest,
+        "platform": canonical.platform,
+        "category": Category(draft.category),
+        "severity": draft.severity,
+        "summary": draft.summary.strip(),
+        "language": draft.language,
+        "target_requested_help": draft.target_requested_help,
+        "wanted_actions": _wanted(draft),
+        "responder_goal": draft.responder_goal,
+        "status": status,
+        "reporter_id": actor.id,
+        "campaign_id": draft.campaign_id,
+        "team_id": draft.team_id,
+        "reporter_count": 1,
+        "created_at": now,
+        "last_activity_at": now,
         # Written with the row: an UPDATE of its own at going live would cost a round trip.
-        live_at=utcnow() if status == AlertStatus.OPEN else None,
-    )
-    db.session.add(alert)
-    try:
-        db.session.flush()
-        db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
+        "live_at": now if status == AlertStatus.OPEN else None,
+    }
+    for _attempt in range(3):
+        alert_id = _insert_reported(values, actor.id, now)
+        if alert_id is None:
+            # The thread has an active alert (perhaps posted at this very instant): join it.
+            existing = _active_alert(canonical.digest)
+            if existing is not None:
+                return _merge(existing, actor), False
+            continue  # it closed meanwhile: post anew
+        alert = _known_alert(alert_id, values)
         if alert.status == AlertStatus.OPEN:
             go_live(alert, fresh=True)
         else:
             later.after_commit(jobs.PUSH_REVIEW_WAITING, alert.id)
         db.commit_keeping_loaded()
-    except sa.exc.IntegrityError:
-        # Someone posted the same thread at the same instant: their alert won; join it.
-        db.session.rollback()
-        existing = _active_alert(canonical.digest)
-        if existing is None:
-            raise
-        return _merge(existing, actor), False
-    return alert, True
+        return alert, True
+    raise Conflict(_("This thread changed while you posted it: try again."), code="busy")
+
+
+def _insert_reported(values: dict[str, Any], reporter_id: int, now: datetime) -> int | None:
+    """Insert the alert and its reporter's report unless the thread has an active alert;
+    return the new alert's id (None when the thread had one). One statement on PostgreSQL."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert(Alert) if dialect == "postgresql" else sqlite.insert(Alert)
+    new_alert = (
+        insert.values(values)
+        .on_conflict_do_nothing(
+            index_elements=[Alert.canonical_hash],
+            # The partial unique index's own predicate, literally, so the database infers it.
+            index_where=ACTIVE_THREAD,
+        )
+        .returning(Alert.id)
+    )
+    if dialect != "postgresql":
+        alert_id = db.session.scalar(new_alert)
+        if alert_id is not None:
+            db.session.execute(
+                sa.insert(AlertReport).values(
+                    alert_id=alert_id, member_id=reporter_id, reported_at=now
+                )
+            )
+        return alert_id
+    inserted = new_alert.cte("new_alert")
+    report = (
+        sa.insert(AlertReport)
+        .from_select(
+            ["alert_id", "member_id", "reported_at"],
+            sa.select(
+                inserted.c.id,
+                sa.literal(reporter_id, sa.Integer),
+                sa.literal(now, AlertReport.__table__.c.reported_at.type),
+            ),
+        )
+        .returning(AlertReport.alert_id)
+    )
+    return db.session.scalar(report)
+
+
+def _known_alert(alert_id: int, values: dict[str, Any]) -> Alert:
+    """The alert just inserted, in the session without reading it back: what is not among
+    `values` (columns left to their defaults, relationships) loads when first asked for."""
+    alert = Alert(id=alert_id, **values)
+    make_transient_to_detached(alert)
+    db.session.add(alert)
+    return alert
 
 
 def go_live(alert: Alert, *, fresh: bool = False) -> dict[ActionType, Need]:
