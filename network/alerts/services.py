@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -112,7 +113,7 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         "live_at": now if status == AlertStatus.OPEN else None,
     }
     for _attempt in range(3):
-        alert_id = _insert_reported(values, actor.id, now)
+        alert_id = _insert_reported(values)
         if alert_id is None:
             # The thread has an active alert (perhaps posted at this very instant): join it.
             existing = _active_alert(canonical.digest)
@@ -129,49 +130,95 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
     raise Conflict(_("This thread changed while you posted it: try again."), code="busy")
 
 
-def _insert_reported(values: dict[str, Any], reporter_id: int, now: datetime) -> int | None:
+def _insert_reported(values: dict[str, Any]) -> int | None:
     """Insert the alert and its reporter's report unless the thread has an active alert;
     return the new alert's id (None when the thread had one). One statement on PostgreSQL."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert(Alert) if dialect == "postgresql" else sqlite.insert(Alert)
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    alert_id = connection.execute(_insert_alert(dialect), values).scalar()
+    if dialect != "postgresql" and alert_id is not None:
+        connection.execute(
+            sa.insert(REPORTS),
+            {
+                "alert_id": alert_id,
+                "member_id": values["reporter_id"],
+                "reported_at": values["created_at"],
+            },
+        )
+    return alert_id
+
+
+ALERTS = cast(sa.Table, Alert.__table__)
+REPORTS = cast(sa.Table, AlertReport.__table__)
+# The columns a post writes (every column but the id and those that start empty).
+POSTED_COLUMNS = (
+    "url",
+    "canonical_url",
+    "canonical_hash",
+    "platform",
+    "category",
+    "severity",
+    "summary",
+    "language",
+    "target_requested_help",
+    "wanted_actions",
+    "responder_goal",
+    "status",
+    "reporter_id",
+    "campaign_id",
+    "team_id",
+    "reporter_count",
+    "created_at",
+    "last_activity_at",
+    "live_at",
+)
+
+
+@functools.cache
+def _insert_alert(dialect: str) -> sa.Executable:
+    """The post's statement, built once (its values are bound parameters): the alert, unless
+    the thread has an active one; on PostgreSQL its report too, in the same statement."""
+    table = ALERTS
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     new_alert = (
-        insert.values(values)
+        insert.values(
+            {name: sa.bindparam(name, type_=table.c[name].type) for name in POSTED_COLUMNS}
+        )
         .on_conflict_do_nothing(
-            index_elements=[Alert.canonical_hash],
+            index_elements=[table.c.canonical_hash],
             # The partial unique index's own predicate, literally, so the database infers it.
             index_where=ACTIVE_THREAD,
         )
-        .returning(Alert.id)
+        .returning(table.c.id)
     )
     if dialect != "postgresql":
-        alert_id = db.session.scalar(new_alert)
-        if alert_id is not None:
-            db.session.execute(
-                sa.insert(AlertReport).values(
-                    alert_id=alert_id, member_id=reporter_id, reported_at=now
-                )
-            )
-        return alert_id
+        return new_alert
     inserted = new_alert.cte("new_alert")
-    report = (
-        sa.insert(AlertReport)
+    reports = REPORTS
+    return (
+        sa.insert(reports)
         .from_select(
             ["alert_id", "member_id", "reported_at"],
             sa.select(
                 inserted.c.id,
-                sa.literal(reporter_id, sa.Integer),
-                sa.literal(now, AlertReport.__table__.c.reported_at.type),
+                sa.bindparam("reporter_id", type_=reports.c.member_id.type),
+                sa.bindparam("created_at", type_=reports.c.reported_at.type),
             ),
         )
-        .returning(AlertReport.alert_id)
+        .returning(reports.c.alert_id)
     )
-    return db.session.scalar(report)
 
 
 def _known_alert(alert_id: int, values: dict[str, Any]) -> Alert:
-    """The alert just inserted, in the session without reading it back: what is not among
-    `values` (columns left to their defaults, relationships) loads when first asked for."""
-    alert = Alert(id=alert_id, **values)
+    """The alert just inserted, in the session without reading it back: every column is
+    known (those not among `values` are empty); relationships load when first asked for."""
+    empty: dict[str, None] = {}
+    for column in ALERTS.columns:
+        if column.key != "id" and column.key not in values:
+            if column.default is not None or column.server_default is not None:
+                raise RuntimeError(f"alert.{column.key} has a default: insert it explicitly")
+            empty[column.key] = None
+    alert = Alert(id=alert_id, **values, **empty)
     make_transient_to_detached(alert)
     db.session.add(alert)
     return alert

@@ -74,7 +74,7 @@ def test_concurrent_commits_make_their_ids_visible_in_id_order(app: Flask, backe
                     for n in range(rng.randint(1, 3)):
                         log.publish("test.race", {"w": number, "c": commit, "n": n}, ["feed"])
                     db.session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
+        except BaseException as error:
             failures.append(error)
 
     def read() -> None:
