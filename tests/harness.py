@@ -220,14 +220,6 @@ def post_json(origin: str, path: str, token: str, body: dict[str, Any]) -> tuple
     return request_json(origin, "POST", path, body, token)
 
 
-def run(task: Any, *args: Any) -> Any:
-    """Run a Celery task as a worker does (inside the app, its own session); return its result.
-
-    An embedded worker started earlier in this process makes Celery refuse to wait on a result
-    "within a task"; this is the test, not a task."""
-    return task.apply(args=args).get(disable_sync_subtasks=False)
-
-
 @contextmanager
 def embedded_worker(app: Flask, directory: Path) -> Iterator[None]:
     """Run the app's embedded Celery worker and beat (threads, in-memory broker, as `make run`)

@@ -21,7 +21,8 @@ from network.extensions import db
 from network.tasks.webhooks import deliver
 from network.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.alerts.conftest import alert_body, organiser, post_alert
-from tests.harness import free_port, run
+from tests.conftest import run_job
+from tests.harness import free_port
 from tests.world import change_settings
 
 __all__ = ["alert_body", "organiser", "post_alert"]
@@ -155,7 +156,7 @@ def pending(app: Flask) -> list[int]:
 
 def send_pending(app: Flask) -> list[str]:
     """Run the delivery task, as a worker would, for every waiting delivery."""
-    return [run(deliver, delivery_id) for delivery_id in pending(app)]
+    return [run_job(deliver, delivery_id) for delivery_id in pending(app)]
 
 
 def delivery(app: Flask, delivery_id: int) -> WebhookDelivery:
