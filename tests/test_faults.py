@@ -17,15 +17,20 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
-from network.accounts import services as accounts
 from network.alerts.models import Alert
 from network.extensions import activate, db
 from tests.alerts.conftest import alert_body
 from tests.conftest import service_missing
-from tests.harness import free_port, live_server, request_json, standalone_app, wait_until
+from tests.harness import (
+    free_port,
+    live_server,
+    member_with_token,
+    request_json,
+    standalone_app,
+    wait_until,
+)
 
 pytestmark = pytest.mark.live
-PASSWORD = "a-long-enough-test-password"
 
 
 def call(
@@ -36,23 +41,6 @@ def call(
     body: dict[str, Any] | None = None,
 ) -> tuple[int, Any]:
     return request_json(origin, method, path, body, token, timeout=30)
-
-
-def make_member(app: Any, email: str, trust_level: int = 1) -> str:
-    """Create a member directly and return a token for them."""
-    with app.test_request_context():
-        member = accounts.sign_up(
-            email=email,
-            password=PASSWORD,
-            display_name=email.split("@")[0],
-            locale="en",
-            time_zone="Europe/Amsterdam",
-            pledge_accepted=True,
-        )
-        member.trust_level = trust_level
-        db.session.commit()
-        _token, secret = accounts.create_token(email=email, password=PASSWORD, name="t")
-    return secret
 
 
 class RedisServer:
@@ -126,9 +114,9 @@ def test_with_redis_stopped_alerts_and_claims_still_post_and_clients_catch_up(
         SITE_URL=f"http://127.0.0.1:{port}",
     )
     activate(app)
-    poster = make_member(app, "poster@example.org")
-    watcher = make_member(app, "watcher@example.org")
-    helper = make_member(app, "helper@example.org", trust_level=0)
+    poster = member_with_token(app, "poster@example.org", trust_level=1)
+    watcher = member_with_token(app, "watcher@example.org", trust_level=1)
+    helper = member_with_token(app, "helper@example.org")
     client = socketio.Client(reconnection=False)
     received: list[tuple[str, Any]] = []
     client.on("*", lambda event, data=None: received.append((event, data)), namespace="/feed")
@@ -266,7 +254,7 @@ def test_a_cut_database_connection_fails_cleanly_and_recovers_without_restart(
             db.session.execute(sa.text("DELETE FROM alert_report"))
             db.session.commit()
         email = f"faults-{free_port()}@example.org"
-        token = make_member(app, email)
+        token = member_with_token(app, email, trust_level=1)
         with live_server(app, free_port()) as origin:
             assert call(origin, "GET", "/api/v1/me", token)[0] == 200
             proxy.cut()
@@ -294,7 +282,7 @@ def test_sqlite_takes_eight_concurrent_writers_without_locking_errors(tmp_path: 
         tmp_path / "sqlite", ALERT_LIMIT_TRUSTED="100000 per day", ASKS_PER_ALERT=0
     )
     activate(app)
-    tokens = [make_member(app, f"writer{n}@example.org") for n in range(8)]
+    tokens = [member_with_token(app, f"writer{n}@example.org", trust_level=1) for n in range(8)]
     failures: list[Any] = []
     start = threading.Barrier(len(tokens))
 
