@@ -335,7 +335,7 @@ def test_a_connection_the_server_ended_is_replaced_before_use(tmp_path: Path, th
     connection says so on its socket): a terminated backend never fails a request."""
     name = f"faults-{free_port()}"
     app = _postgresql_app(tmp_path, name)
-    token = make_member(app, f"{name}@example.org")
+    token = member_with_token(app, f"{name}@example.org", trust_level=1)
     method, path = then.split()
     # An engine of its own: a connection from the app's pool could be the one it ends.
     engine = sa.create_engine(str(db.engine_for(app).url.set(query={})), poolclass=sa.NullPool)
@@ -378,7 +378,7 @@ def admin_sees_no_backend(engine: sa.Engine, name: str) -> bool:
 def test_api_reads_run_in_autocommit_and_writes_in_a_transaction(tmp_path: Path) -> None:
     """API reads skip BEGIN and ROLLBACK; every write still runs in one transaction."""
     app = _postgresql_app(tmp_path, f"faults-{free_port()}")
-    token = make_member(app, f"reads-{free_port()}@example.org")
+    token = member_with_token(app, f"reads-{free_port()}@example.org", trust_level=1)
     engine = db.engine_for(app)
     seen: list[tuple[str, bool]] = []
 
