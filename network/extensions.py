@@ -97,14 +97,22 @@ def normalise_database_url(url: str) -> str:
 
 # The execution option that marks a connection lent to a read in autocommit.
 READ_ONLY_AUTOCOMMIT = "upstander_read_only"
+# A statement that writes: an INSERT, UPDATE or DELETE, also after common table expressions.
+WRITING_STATEMENT = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE|MERGE)\b|\s*WITH\b.*\b(INSERT|UPDATE|DELETE|MERGE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 READING_STATEMENT = re.compile(r"\s*(SELECT|WITH|SHOW)\b", re.IGNORECASE)
+
+
+def writes(statement: str) -> bool:
+    """Tell whether a SQL statement writes (or may: anything but a plain read)."""
+    return not READING_STATEMENT.match(statement) or bool(WRITING_STATEMENT.match(statement))
 
 
 def _refuse_writes(connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
     """A read in autocommit must not write: each statement would commit on its own."""
-    if connection.get_execution_options().get(READ_ONLY_AUTOCOMMIT) and not (
-        READING_STATEMENT.match(statement)
-    ):
+    if connection.get_execution_options().get(READ_ONLY_AUTOCOMMIT) and writes(statement):
         raise RuntimeError("a read-only request tried to write: " + statement.split(None, 1)[0])
 
 

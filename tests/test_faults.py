@@ -18,7 +18,7 @@ import socketio
 import sqlalchemy as sa
 
 from network.alerts.models import Alert
-from network.extensions import activate, db
+from network.extensions import activate, db, writes
 from tests.alerts.conftest import alert_body
 from tests.conftest import service_missing
 from tests.harness import (
@@ -415,3 +415,26 @@ def test_a_read_in_autocommit_refuses_to_write(tmp_path: Path) -> None:
         assert not db.session.scalar(
             sa.select(sa.func.count()).select_from(Alert).where(Alert.summary == "changed")
         )
+
+
+@pytest.mark.parametrize(
+    ("statement", "writing"),
+    [
+        ("SELECT 1", False),
+        ("  select id from alert", False),
+        ("WITH page AS (SELECT id FROM alert) SELECT * FROM page", False),
+        ("SHOW server_version", False),
+        ("SELECT last_update FROM t", False),
+        ("INSERT INTO alert (id) VALUES (1)", True),
+        ("update alert set summary = 'x'", True),
+        ("DELETE FROM alert", True),
+        ("WITH a AS (INSERT INTO alert (id) VALUES (1) RETURNING id) SELECT id FROM a", True),
+        ("WITH a AS (SELECT 1)\nINSERT INTO feed_event SELECT * FROM a", True),
+        ("WITH x AS (SELECT 1) DELETE FROM alert", True),
+        ("TRUNCATE alert", True),
+        ("SET LOCAL statement_timeout = 5", True),
+        ("", True),
+    ],
+)
+def test_only_plain_reads_count_as_reads(statement: str, writing: bool) -> None:
+    assert writes(statement) is writing

@@ -308,7 +308,11 @@ def counting_writes(app: Flask) -> Iterator[list[str]]:
     writes: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith(WRITES):
+        text = statement.lstrip().upper()
+        # A write may come after common table expressions (WITH new_alert AS (INSERT ...)).
+        if text.startswith(WRITES) or (
+            text.startswith("WITH") and any(f" {verb} " in f" {text} " for verb in WRITES)
+        ):
             writes.append(statement.split("\n")[0][:120])
 
     engine = db.engine_for(app)
