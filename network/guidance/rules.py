@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from network.alerts.guide import category_label
 from network.alerts.models import Category
-from network.vocabulary import ActionType, action_info
+from network.vocabulary import ActionType, action_label
 
 SEVERITIES = (1, 2, 3, 4)
 # Engaging the thread or the author: never for these, whatever the severity.
@@ -107,7 +107,7 @@ def restrictions(action: ActionType | str) -> tuple[str, ...]:
 
 def refusal(action: ActionType | str, category: Category | str, severity: int) -> str:
     """Say why the action may not be claimed on an alert of this kind."""
-    label = action_info(ActionType(action)).label
+    label = action_label(ActionType(action))
     if never_asked(action, category):
         return _(
             "%(action)s is never asked for %(kind)s alerts: it could put you or the target in "
