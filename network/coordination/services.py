@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -24,7 +24,7 @@ from network.learning import checkins
 from network.settings import settings
 from network.vocabulary import ActionType, action_label
 
-# What a claim reads of the alert: every field of its feed event, the rules' inputs, visibility.
+# What a claim reads of the alert under its lock: every field of the feed event it publishes.
 _ALERT_COLUMNS = (
     "id",
     "url",
@@ -49,6 +49,20 @@ _ALERT_COLUMNS = (
     "last_activity_at",
     "first_claim_at",
 )
+# What the rules and the visibility check need, read before the lock.
+_RULE_COLUMNS = (
+    "id",
+    "category",
+    "severity",
+    "target_requested_help",
+    "wanted_actions",
+    "responder_goal",
+    "status",
+    "reporter_id",
+    "hidden_at",
+)
+_ACTION_TYPES = frozenset(action.value for action in ActionType)
+_ALERT, _ACTION, _ASK = (cast(sa.Table, model.__table__) for model in (Alert, Action, Ask))
 
 
 @dataclass
@@ -62,37 +76,35 @@ class _ClaimState:
     pending_ask: bool = False
 
 
-_ACTION_TYPES = frozenset(action.value for action in ActionType)
-
-
-def _claim_state_statement() -> sa.Select[Any]:
-    """The alert, its live counts per (type, status), the member's part in them and their ask.
+def _claim_state_statement(columns: tuple[str, ...], *, ask: bool) -> sa.Select[Any]:
+    """Return the alert's columns, its live counts per (type, status), the member's part in
+    them and (with `ask`) whether the member has a pending ask on it, in one statement.
 
     Alert columns beside a GROUP BY on its key (PostgreSQL knows they depend on it). The join
     keeps the live actions of everyone and the member's own expired claims (live = 0), which a
     new claim must retire first."""
-    alert, action, ask = Alert.__table__, Action.__table__, Ask.__table__
-    member, now = sa.bindparam("member"), sa.bindparam("now", type_=UTCDateTime())
+    alert, action, ask_ = _ALERT, _ACTION, _ASK
+    member = sa.bindparam("member", type_=sa.Integer())
+    now = sa.bindparam("now", type_=UTCDateTime())
     done = action.c.status == ActionStatus.DONE.value
     live = sa.case((sa.or_(done, action.c.expires_at > now), 1), else_=0)
-    pending_ask = (
-        sa.select(sa.literal(1))
-        .where(
-            ask.c.alert_id == sa.bindparam("alert"),
-            ask.c.member_id == member,
-            ask.c.answer == AskAnswer.PENDING.value,
+    extra = []
+    if ask:
+        pending = sa.select(sa.literal(1)).where(
+            ask_.c.alert_id == sa.bindparam("alert"),
+            ask_.c.member_id == member,
+            ask_.c.answer == AskAnswer.PENDING.value,
         )
-        .exists()
-    )
+        extra.append(pending.exists().label("pending_ask"))
     return (
         sa.select(
-            *(alert.c[name] for name in _ALERT_COLUMNS),
+            *(alert.c[name] for name in columns),
             action.c.type.label("action_type"),
             action.c.status.label("action_status"),
             live.label("live"),
             sa.func.count(action.c.id).label("number"),
             sa.func.sum(sa.case((action.c.member_id == member, 1), else_=0)).label("mine"),
-            pending_ask.label("pending_ask"),
+            *extra,
         )
         .select_from(alert)
         .outerjoin(
@@ -113,34 +125,44 @@ def _claim_state_statement() -> sa.Select[Any]:
     )
 
 
-_CLAIM_STATE = _claim_state_statement()
-_TOUCH_ALERT = (
-    sa.update(Alert.__table__)
-    .where(Alert.__table__.c.id == sa.bindparam("alert"))
+# Built once: executing a prepared statement skips building SQLAlchemy expressions per claim.
+_BEFORE_LOCK = _claim_state_statement(_RULE_COLUMNS, ask=False)
+_UNDER_LOCK = _claim_state_statement(("id",), ask=True)
+# Takes the alert's row lock (claims on one alert queue here; SQLite writers on BEGIN
+# IMMEDIATE) and returns the row as it is now, for the rules and the feed event.
+_LOCK_ALERT = (
+    sa.update(_ALERT)
+    .where(_ALERT.c.id == sa.bindparam("alert"))
     .values(
         last_activity_at=sa.bindparam("now", type_=UTCDateTime()),
         # Time to first claim, for the impact pages.
         first_claim_at=sa.func.coalesce(
-            Alert.__table__.c.first_claim_at, sa.bindparam("now", type_=UTCDateTime())
+            _ALERT.c.first_claim_at, sa.bindparam("now", type_=UTCDateTime())
         ),
     )
+    .returning(*(_ALERT.c[name] for name in _ALERT_COLUMNS))
 )
-_INSERT_ACTION = sa.insert(Action.__table__)
+_INSERT_ACTION = sa.insert(_ACTION)
 
 
-def _claim_state(actor: Member, alert_id: int, now: datetime) -> _ClaimState:
-    """Read what a claim decides on in one statement; the alert must be visible to the member."""
+def _claim_state(
+    actor: Member,
+    alert_id: int,
+    now: datetime,
+    statement: sa.Select[Any],
+    alert: Alert | None = None,
+) -> _ClaimState:
+    """Read what a claim decides on; the alert must be visible to the member."""
     rows = db.session.connection().execute(
-        _CLAIM_STATE, {"alert": alert_id, "member": actor.id, "now": now}
+        statement, {"alert": alert_id, "member": actor.id, "now": now}
     )
     state: _ClaimState | None = None
     for row in rows:
         if state is None:
-            fields = row._mapping
-            state = _ClaimState(
-                Alert(**{name: fields[name] for name in _ALERT_COLUMNS}),
-                pending_ask=bool(row.pending_ask),
-            )
+            if alert is None:
+                fields = row._mapping
+                alert = Alert(**{name: fields[name] for name in _RULE_COLUMNS})
+            state = _ClaimState(alert, pending_ask=bool(getattr(row, "pending_ask", False)))
         if row.action_type is None:
             continue  # no action at all: the outer join's empty side
         kind = ActionType(row.action_type)
@@ -160,6 +182,17 @@ def _claim_state(actor: Member, alert_id: int, now: datetime) -> _ClaimState:
     return state
 
 
+def _locked_state(actor: Member, alert_id: int, now: datetime) -> _ClaimState:
+    """Lock the alert, then read its state in a statement of its own, begun after the lock: a
+    statement that waited for the lock still reads from before the wait (PostgreSQL)."""
+    row = db.session.connection().execute(_LOCK_ALERT, {"alert": alert_id, "now": now}).first()
+    if row is None:
+        raise NotFound(_("This alert does not exist."))
+    fields = row._mapping
+    alert = Alert(**{name: fields[name] for name in _ALERT_COLUMNS})
+    return _claim_state(actor, alert_id, now, _UNDER_LOCK, alert)
+
+
 def claim_action(
     actor: Member, alert_id: int, *, action_type: str, anonymous: bool = False
 ) -> Action:
@@ -174,13 +207,11 @@ def claim_action(
         # First without the lock: a claim the rules refuse (most of them when many members
         # answer one alert at once) never queues behind the alert's lock. Refusing on what was
         # committed a moment ago is a refusal any order of the claims could have given.
-        _check(kind, _claim_state(actor, alert_id, now))
-        # The lock serialises claims on one alert (PostgreSQL: this UPDATE takes the row lock;
-        # SQLite writers queue on BEGIN IMMEDIATE), and the state is read again under it, so two
-        # claims never both see the last free slot. The touch costs nothing if refused: the
-        # rollback undoes it, and a refused claim writes nothing.
-        db.session.connection().execute(_TOUCH_ALERT, {"alert": alert_id, "now": now})
-        state = _claim_state(actor, alert_id, now)
+        _check(kind, _claim_state(actor, alert_id, now, _BEFORE_LOCK))
+        # Then again under the alert's lock, so two claims never both see the last free slot.
+        # The lock is taken by the claim's own write to the alert (its last activity): refused
+        # now, the rollback undoes it, and a refused claim writes nothing.
+        state = _locked_state(actor, alert_id, now)
         _check(kind, state)
     except ServiceError:
         db.session.rollback()
@@ -210,8 +241,10 @@ def claim_action(
         raise Conflict(
             _("You already took on this action for this alert."), code="already_claimed"
         ) from None
+    key = inserted.inserted_primary_key
+    assert key is not None
     # Built from what was written: nothing is read back (the row stays out of the session).
-    action = Action(id=inserted.inserted_primary_key[0], done_at=None, note=None, **values)
+    action = Action(id=key[0], done_at=None, note=None, **values)
     make_transient_to_detached(action)
     feed.announce_action(action, alert, actor)
     # The counts read under the alert's lock, plus this claim: no second count.
