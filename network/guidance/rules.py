@@ -57,7 +57,18 @@ def may_ask(action: ActionType | str, category: Category | str, severity: int) -
 
 def allowed_actions(category: Category | str, severity: int) -> set[ActionType]:
     """Return the actions that may be asked for on an alert of this category and severity."""
+    known = _ALLOWED.get((Category(category), severity))
+    if known is not None:
+        return set(known)
     return {action for action in ActionType if may_ask(action, category, severity)}
+
+
+# The table is fixed: each cell worked out once (every claim and feed card asks, 7 rules each).
+_ALLOWED = {
+    (kind, severity): frozenset(action for action in ActionType if may_ask(action, kind, severity))
+    for kind in Category
+    for severity in SEVERITIES
+}
 
 
 def never_asked(action: ActionType | str, category: Category | str) -> bool:
