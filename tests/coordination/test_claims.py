@@ -228,3 +228,42 @@ def test_a_claim_retires_the_members_expired_claim_and_accepts_their_ask(
         fresh = db.session.get(Alert, alert["id"])
         assert fresh is not None and fresh.first_claim_at is not None
         assert fresh.last_activity_at.isoformat().startswith(again.get_json()["claimed_at"][:19])
+
+
+def test_a_claims_statements_do_not_grow_and_a_refusal_never_writes(
+    app: Flask, client: Any, open_alert: Any, create_member_with_token: Any
+) -> None:
+    def statements_of(alert_id: int, expected: int) -> list[str]:
+        _member, token = create_member_with_token()
+        seen: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            verb = statement.split(None, 1)[0].upper()
+            if "FOR UPDATE" in statement.upper():
+                verb = "LOCK"
+            if verb not in {"SAVEPOINT", "RELEASE", "ROLLBACK"}:  # the test's own transaction
+                seen.append(verb)
+
+        engine = db.engine_for(app)
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            answer = client.post(
+                f"/api/v1/alerts/{alert_id}/actions",
+                json={"type": "counter_speech"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert answer.status_code == expected
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        return seen
+
+    quiet, busy = open_alert(responder_goal=10), open_alert(responder_goal=3)
+    first = statements_of(quiet["id"], 201)
+    for _ in range(8):
+        statements_of(quiet["id"], 201)
+    for _ in range(3):
+        statements_of(busy["id"], 201)
+    assert statements_of(quiet["id"], 201) == first
+    # A claim the rules refuse reads, and neither locks nor writes anything.
+    refused = statements_of(busy["id"], 409)
+    assert refused and set(refused) == {"SELECT"}, refused
