@@ -243,8 +243,10 @@ def claim_action(
         ) from None
     key = inserted.inserted_primary_key
     assert key is not None
-    # Built from what was written: nothing is read back (the row stays out of the session).
-    action = Action(id=key[0], done_at=None, note=None, **values)
+    # Built from what was written, every column set: nothing is read back, and the row stays
+    # out of the session (detached, so no attribute of it can need a load).
+    unset = dict.fromkeys(("done_at", "ended_at", "note", "template_id", "template_tone"))
+    action = Action(id=key[0], **unset, **values)
     make_transient_to_detached(action)
     feed.announce_action(action, alert, actor)
     # The counts read under the alert's lock, plus this claim: no second count.
