@@ -109,7 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--alerts", type=int, default=10_000)
-    parser.add_argument("--profile", default="", help="comma-separated: baseline,post,feed,claim")
+    parser.add_argument(
+        "--profile", default="", help="comma-separated: baseline,post,feed,claim,refused"
+    )
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", default="baseline,post,feed,claim")
     options = parser.parse_args()
@@ -195,6 +197,33 @@ def main() -> None:
             )
 
         _measure("claim an action", claim, options.requests, "claim" in profiled, options.top)
+    if "refused" in wanted:
+        # The contention scenario's common case: the cap is reached, the claim is refused (409).
+        [full] = [
+            call(trusted.token, "POST", "/api/v1/alerts", alert(20_000), 201).get_json()["id"]
+        ]
+        for volunteer in volunteers[:2]:  # severity 2 wants two platform reports
+            call(
+                volunteer.token,
+                "POST",
+                f"/api/v1/alerts/{full}/actions",
+                {"type": "report_platform"},
+                201,
+            )
+
+        def refused(number: int) -> None:
+            volunteer = volunteers[2 + number % (len(volunteers) - 2)]
+            call(
+                volunteer.token,
+                "POST",
+                f"/api/v1/alerts/{full}/actions",
+                {"type": "report_platform"},
+                409,
+            )
+
+        _measure(
+            "refused claim (cap)", refused, options.requests, "refused" in profiled, options.top
+        )
     sys.stdout.flush()
 
 
