@@ -21,20 +21,24 @@ def member_for_session(session_id: str) -> Member | None:
     return member
 
 
+# Built once: every API request runs it, with the token's digest as its one parameter.
+MEMBER_FOR_TOKEN = (
+    sa.select(Member)
+    .join(AccessToken, AccessToken.member_id == Member.id)
+    .where(
+        AccessToken.token_hash == sa.bindparam("digest"),
+        AccessToken.revoked_at.is_(None),
+        Member.status == MemberStatus.ACTIVE,
+    )
+)
+
+
 def member_for_token(secret: str) -> Member | None:
     """Return the active member owning a valid, unrevoked token (every API request asks: the
     member alone is loaded, not the token beside it)."""
     if not looks_like_token(secret):
         return None
-    return db.session.scalar(
-        sa.select(Member)
-        .join(AccessToken, AccessToken.member_id == Member.id)
-        .where(
-            AccessToken.token_hash == token_digest(secret),
-            AccessToken.revoked_at.is_(None),
-            Member.status == MemberStatus.ACTIVE,
-        )
-    )
+    return db.session.scalar(MEMBER_FOR_TOKEN, {"digest": token_digest(secret)})
 
 
 def token_for_secret(secret: str) -> AccessToken | None:
