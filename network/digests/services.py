@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -31,14 +32,14 @@ from network.digests import compose
 from network.digests import numbers as figures
 from network.digests.marks import Marks
 from network.digests.models import Digest, DigestStatus
-from network.digests.norm import choose_norm
+from network.digests.norm import Norm, choose_norm
 from network.digests.periods import Period, from_key, latest_due
 from network.digests.queries import alerts_needing_help
 from network.digests.unsubscribe import member_for_token
 from network.extensions import db
 from network.learning.checkins import waiting_counts
 from network.learning.experiments import norm_in_experiment, running_experiment
-from network.mail import Mailer, describe_failure, unreachable, verified_address
+from network.mail import Mailer, Outgoing, describe_failure, unreachable, verified_address
 from network.settings import settings
 from network.vocabulary import ActionType
 
@@ -198,6 +199,8 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
     experiment = running_experiment()
     now = utcnow()
     rows = []
+    norms: dict[tuple[Any, ...], Norm] = {}
+    network_numbers = network.as_dict()  # the same for every member (stored as JSON)
     for member in members:
         acted = bool(context.own_actions.get(member.id))
         teams = [
@@ -208,7 +211,7 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
         teams = [team for team in teams if team.members > 0]
         best = max(teams, key=lambda team: (team.acted, team.members), default=None)
         numbers = {
-            "network": network.as_dict(),
+            "network": network_numbers,
             "previous_share": round(previous_share, 4) if previous_share is not None else None,
             "teams": [{"name": t.name, "members": t.members, "acted": t.acted} for t in teams],
             "campaigns": [c.as_dict() for c in context.campaigns.get(member.id, [])],
@@ -223,10 +226,15 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
             "previous_acted": acted_before if active_before else None,
         }
         arm = None
-        with _locale(member.locale):
-            if experiment is None:
-                norm = choose_norm(**situation)
-            else:
+        if experiment is None:
+            # Members in the same situation get the same message: chosen once per language.
+            key = (member.locale, *situation.values())
+            norm = norms.get(key)
+            if norm is None:
+                with _locale(member.locale):
+                    norm = norms[key] = choose_norm(**situation)
+        else:
+            with _locale(member.locale):
                 shown = norm_in_experiment(experiment, member.id, **situation)
                 norm, arm = shown.norm, shown.arm
                 numbers["experiment"] = {"arm": arm, "fallback": shown.fallback}
@@ -259,8 +267,9 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
 
     One SMTP connection for the batch, templates and shared texts prepared once, one query for
     the recipients' check-ins and one for their verified addresses. Each digest is marked sent
-    as soon as the server accepted it, before the next message goes out (see marks.py), so a
-    worker killed mid-batch resends at most the one message it had not marked yet.
+    as soon as the server accepted it, before anything that could make the server accept the
+    next message goes out (`Mailer.stream`, marks.py), so a worker killed mid-batch resends at
+    most the one message it had not marked yet.
 
     A refused message (a 4xx/5xx reply) fails alone; the batch goes on. When the connection
     drops mid-batch, the message in flight counts as failed (the server did not confirm it;
@@ -274,50 +283,69 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
     if not digests:
         return result
     members, open_alerts = _load_for_sending(digests, claimed)
-    lease = timedelta(minutes=settings().digest_claim_lease_minutes)
-    renewed_at = utcnow()
-    ours = {digest.id for digest in digests}
     rendering = compose.Renderer(open_alerts, waiting_counts(sorted(claimed)))
+    by_id = {digest.id: digest for digest in digests}
+    message_ids = {digest.id: compose.message_id(digest) for digest in digests}
     failures: dict[int, str] = {}
     dropped = False  # the connection dropped and no message got through since
     with Mailer() as mailer, Marks() as marks:
         mailer.vouch(member.email for member in members.values())
-        for position, digest in enumerate(digests):
-            # A job slower than a third of the lease renews its claims, so no other job takes
-            # them over while this one is still sending; rows already taken over are skipped.
-            if utcnow() - renewed_at > lease / 3:
-                ours = _renew_claims([d.id for d in digests if d.id in ours], claimed_by)
-                renewed_at = utcnow()
-            member = members[digest.member_id]
-            if digest.id not in ours:
-                result.skipped.append(member.id)
+        outgoing = _outgoing(digests, members, rendering, claimed_by, result)
+        for digest_id, error in mailer.stream(outgoing):
+            digest = by_id[digest_id]
+            if error is None:
+                dropped = False
+                marks.sent(digest.id, message_ids[digest.id])
+                result.sent.append(digest.member_id)
                 continue
-            try:
-                message = rendering.message(digest, member)
-                # The server may accept this message only once the last one is marked sent.
-                mailer.send(message, before_accept=marks.wait)
-            except Exception as error:  # SMTP or network: retried with backoff by the job
-                log.warning(
-                    "digest %s to member %s failed: %s",
-                    digest.id,
-                    digest.member_id,
-                    describe_failure(error),
-                )
-                failures[digest.id] = describe_failure(error)
-                result.failed[member.id] = describe_failure(error)
-                if unreachable(error) and (dropped or not _dropped(error)):
-                    # No server to talk to: the rest waits for the retry instead of each
-                    # message waiting for its own connection timeout.
-                    for later in digests[position + 1 :]:
+            log.warning(
+                "digest %s to member %s failed: %s",
+                digest.id,
+                digest.member_id,
+                describe_failure(error),
+            )
+            failures[digest.id] = describe_failure(error)
+            result.failed[digest.member_id] = describe_failure(error)
+            if unreachable(error) and (dropped or not _dropped(error)):
+                # No server to talk to: the rest waits for the retry instead of each message
+                # waiting for its own connection timeout. A message handed over but not
+                # answered yet was never accepted (the mailer hangs up without its dot).
+                answered = {*result.sent, *result.failed, *result.skipped}
+                for later in digests:
+                    if later.member_id not in answered:
                         result.failed[later.member_id] = describe_failure(error)
-                    break
-                dropped = _dropped(error)
-                continue
-            dropped = False
-            marks.sent(digest.id, message.message_id)
-            result.sent.append(member.id)
+                break
+            dropped = _dropped(error)
         marks.failed(failures)
     return result
+
+
+def _outgoing(
+    digests: list[Digest],
+    members: dict[int, Member],
+    rendering: compose.Renderer,
+    claimed_by: str,
+    result: BatchResult,
+) -> Iterator[Outgoing]:
+    """Hand the mailer each digest still claimed by this job, rendered when its turn comes."""
+    lease = timedelta(minutes=settings().digest_claim_lease_minutes)
+    renewed_at = utcnow()
+    ours = {digest.id for digest in digests}
+    for digest in digests:
+        # A job slower than a third of the lease renews its claims, so no other job takes
+        # them over while this one is still sending; rows already taken over are skipped.
+        if utcnow() - renewed_at > lease / 3:
+            ours = _renew_claims([d.id for d in digests if d.id in ours], claimed_by)
+            renewed_at = utcnow()
+        member = members[digest.member_id]
+        if digest.id not in ours:
+            result.skipped.append(member.id)
+            continue
+        try:
+            to = rendering.recipient(member)
+        except ValueError:
+            to = ""  # no address: the mailer fails the message when building it says why
+        yield Outgoing(digest.id, rendering.sender, to, partial(rendering.message, digest, member))
 
 
 def _dropped(error: BaseException) -> bool:
