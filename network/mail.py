@@ -31,6 +31,11 @@ NAMED_ADDRESS = re.compile(r"(.*?)\s*<([^<>]+)>")
 POLICY = policy.default.clone(max_line_length=998)
 # What may go into a header as it is: printable ASCII (anything else is encoded by the policy).
 PLAIN_HEADER = re.compile(r"[ -~]{0,900}")
+# One bare address that needs no quoting, in a header or in SMTP: a dot-atom local part and a
+# domain of letters, digits and hyphens. Parsed by the email package, it comes back unchanged,
+# so it is used as it is (parsing costs more than the rest of building a message's headers).
+ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+PLAIN_ADDRESS = re.compile(rf"{ATOM}(?:\.{ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 
 
 class UnverifiedRecipient(Exception):
@@ -121,10 +126,14 @@ def prepare(
     digest batch); here the headers are written as they are when they are plain ASCII on one
     line and only the others go through the policy. Bodies with very long lines take the slow
     path, whose encoding they need."""
-    recipient = one_address(to)
+    if PLAIN_ADDRESS.fullmatch(to):
+        to_line = envelope_to = to  # one address, written as it is
+    else:
+        recipient = one_address(to)
+        to_line, envelope_to = _header("To", str(recipient)), recipient.addr_spec
     fields = [
         ("From", _from_line(settings().mail_from)),
-        ("To", _header("To", str(recipient))),
+        ("To", to_line),
         ("Subject", _header("Subject", header_text(subject))),
         ("Date", formatdate(localtime=False)),
         ("Message-ID", _header("Message-ID", header_text(message_id))),
@@ -135,7 +144,7 @@ def prepare(
     ]
     plain, markup = _body(text), _body(html)
     envelope_from = sender(settings().mail_from).addr_spec
-    if plain is None or markup is None or not (envelope_from + recipient.addr_spec).isascii():
+    if plain is None or markup is None or not (envelope_from + envelope_to).isascii():
         return _prepared(
             build_message(
                 to=to, subject=subject, text=text, html=html, message_id=message_id, headers=headers
@@ -159,7 +168,7 @@ def prepare(
     parts += [f"--{boundary}--", ""]
     return Prepared(
         envelope_from,
-        recipient.addr_spec,
+        envelope_to,
         header_text(message_id),
         "\r\n".join(parts).encode(),
     )
@@ -184,14 +193,15 @@ def _body(content: str) -> tuple[str, str] | None:
     lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines[-1] == "":
         lines.pop()
-    if any(len(line.encode()) > 998 for line in lines):
+    # No line of 249 characters or fewer can pass 998 bytes (4 bytes a character at most).
+    if max(map(len, lines), default=0) > 249 and any(len(line.encode()) > 998 for line in lines):
         return None
     # As the email package's default policy chooses: 7bit for ASCII, else 8bit.
     return ("7bit" if content.isascii() else "8bit"), "\r\n".join([*lines, ""])
 
 
-# Every message of a batch names the same sender, and a recipient twice (envelope and header):
-# parsing an address with the email package is dear, and an Address cannot change.
+# Every message of a batch names the same sender: parsing an address with the email package is
+# dear, and an Address cannot change.
 @lru_cache(maxsize=8)
 def sender(configured: str) -> Address:
     """Return MAIL_FROM as one address, its display name folded and quoted as needed."""
@@ -201,7 +211,13 @@ def sender(configured: str) -> Address:
     return Address(display_name=name, addr_spec=address.strip())
 
 
-@lru_cache(maxsize=512)
+def envelope_address(to: str) -> str:
+    """Return the address a message to `to` goes to; ValueError when `to` is not one address."""
+    if PLAIN_ADDRESS.fullmatch(to):
+        return to
+    return str(one_address(to).addr_spec)
+
+
 def one_address(to: str, display_name: str = "") -> Address:
     """Return a single recipient address; anything that would name several is refused."""
     addressed = header_text(to)
@@ -454,10 +470,15 @@ def _envelope(sender: str, to: str) -> bytes:
     """MAIL, RCPT and DATA as one write (RFC 2920), for a server that offers PIPELINING."""
     international = not (sender + to).isascii()
     commands = (
-        f"MAIL FROM:{smtplib.quoteaddr(sender)}{' SMTPUTF8' if international else ''}\r\n"
-        f"RCPT TO:{smtplib.quoteaddr(to)}\r\nDATA\r\n"
+        f"MAIL FROM:{_angled(sender)}{' SMTPUTF8' if international else ''}\r\n"
+        f"RCPT TO:{_angled(to)}\r\nDATA\r\n"
     )
     return commands.encode("utf-8" if international else "ascii")
+
+
+def _angled(address: str) -> str:
+    """Return an address as SMTP commands carry it (smtplib.quoteaddr, without parsing it)."""
+    return f"<{address}>" if PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
 
 
 def _envelope_replies(smtp: smtplib.SMTP, sender: str, to: str) -> None:

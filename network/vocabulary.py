@@ -121,7 +121,12 @@ class ActionInfo:
 
 def action_info(action: ActionType) -> ActionInfo:
     """Return the translated presentation of an upstander action."""
-    table = {
+    return action_infos()[action]
+
+
+def action_infos() -> dict[ActionType, ActionInfo]:
+    """Return the translated presentation of every upstander action (translated at once)."""
+    return {
         ActionType.COUNTER_SPEECH: ActionInfo(
             str(_l("Respectful public reply")),
             str(_l('A calm, public reply in the thread: "This is not OK."')),
@@ -165,4 +170,3 @@ def action_info(action: ActionType) -> ActionInfo:
             str(_l("low")),
         ),
     }
-    return table[action]

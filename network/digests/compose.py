@@ -20,9 +20,9 @@ from network.digests.unsubscribe import unsubscribe_token
 from network.digests.wording import CURRENT, Words, describe
 from network.i18n import Language, member_zone
 from network.learning.checkins import waiting_count
-from network.mail import Prepared, build_message, one_address, prepare, sender
+from network.mail import Prepared, build_message, envelope_address, prepare, sender
 from network.settings import settings
-from network.vocabulary import ActionType, action_info
+from network.vocabulary import ActionType, action_infos
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]])
     """Translate the action labels and the alerts that need help into one language."""
     site = settings().site_url
     with force_locale(locale):
-        labels = {kind.value: action_info(kind).label for kind in ActionType}
+        labels = {kind.value: info.label for kind, info in action_infos().items()}
         alerts = [
             {
                 "url": f"{site}/alerts/{alert.id}",
@@ -88,7 +88,7 @@ class Renderer:
 
     def recipient(self, member: Member) -> str:
         """Return the envelope address a member's digest goes to."""
-        return one_address(member.email).addr_spec
+        return envelope_address(member.email)
 
     def message(self, digest: Digest, member: Member) -> Prepared:
         """Return one member's digest encoded for the wire."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from sqlalchemy.orm import load_only
 
 from network.accounts.models import DigestFrequency, Member, MemberStatus
 from network.alerts.models import Alert
@@ -136,16 +137,15 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
     The number of queries does not grow with the number of members in the batch."""
     period = from_key(batch.period_key, batch.time_zone, _send_hour())
     lease = _lease_start()
-    members = list(
-        db.session.scalars(
-            sa.select(Member).where(
-                Member.id.in_(batch.member_ids),
-                Member.status == MemberStatus.ACTIVE,
-                Member.digest_frequency == batch.frequency,
-                verified_address(),
-            )
+    # Only what the numbers and the norm need: whole members are loaded for sending.
+    members = db.session.execute(
+        sa.select(Member.id, Member.locale).where(
+            Member.id.in_(batch.member_ids),
+            Member.status == MemberStatus.ACTIVE,
+            Member.digest_frequency == batch.frequency,
+            verified_address(),
         )
-    )
+    ).all()
     if members:
         rows = _compose_rows(members, period, claimed_by)
         # Executed for many rows, the statement is compiled once and cached (a VALUES list of
@@ -189,7 +189,9 @@ def _insert_ignoring_duplicates() -> Any:
     return sqlite_insert(table).on_conflict_do_nothing()
 
 
-def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> list[dict[str, Any]]:
+def _compose_rows(
+    members: Sequence[sa.Row[tuple[int, str]]], period: Period, claimed_by: str
+) -> list[dict[str, Any]]:
     network = figures.network_numbers(period.start, period.end)
     previous = period.previous(_send_hour())
     acted_before, active_before = figures.participation(previous.start, previous.end)
@@ -343,8 +345,8 @@ def _outgoing(
             continue
         try:
             to = rendering.recipient(member)
-        except ValueError:
-            to = ""  # no address: the mailer fails the message when building it says why
+        except Exception:  # not one address: building the message fails and says why
+            to = ""
         yield Outgoing(digest.id, rendering.sender, to, partial(rendering.message, digest, member))
 
 
@@ -361,9 +363,15 @@ def _load_for_sending(
     """Load the members and the alerts that need help, detached from the session.
 
     Detached, what was loaded is not reloaded when the session commits (a lease renewal)."""
+    # The columns a digest shows or is sent with: the others (lists stored as JSON, settings)
+    # would cost more to load than the message does to build.
     members = {
         member.id: member
-        for member in db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids)))
+        for member in db.session.scalars(
+            sa.select(Member)
+            .where(Member.id.in_(member_ids))
+            .options(load_only(Member.email, Member.locale, Member.display_name, Member.time_zone))
+        )
     }
     open_alerts = alerts_needing_help(limit=3)
     for loaded in [*digests, *members.values(), *(alert for alert, _needs in open_alerts)]:
