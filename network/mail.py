@@ -193,11 +193,13 @@ def _body(content: str) -> tuple[str, str] | None:
     lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines[-1] == "":
         lines.pop()
-    # No line of 249 characters or fewer can pass 998 bytes (4 bytes a character at most).
-    if max(map(len, lines), default=0) > 249 and any(len(line.encode()) > 998 for line in lines):
+    plain_ascii = content.isascii()
+    # Measured without a Python step per line: ASCII lines in characters, others in bytes.
+    longest = max(map(len, lines if plain_ascii else map(str.encode, lines)), default=0)
+    if longest > 998:
         return None
     # As the email package's default policy chooses: 7bit for ASCII, else 8bit.
-    return ("7bit" if content.isascii() else "8bit"), "\r\n".join([*lines, ""])
+    return ("7bit" if plain_ascii else "8bit"), "\r\n".join([*lines, ""])
 
 
 # Every message of a batch names the same sender: parsing an address with the email package is
@@ -343,6 +345,7 @@ class Mailer:
                     assert smtp is not None, "a pending message has its connection"
                     pipelined = smtp.has_extn("pipelining")
                     envelope = _envelope(message.sender, message.to) if pipelined else b""
+                    outcome: BaseException | None
                     try:
                         smtp.send(b".\r\n" + envelope)
                         prepared = _build(message)
@@ -392,14 +395,15 @@ class Mailer:
                 done, pending = pending, None
                 smtp = self._smtp
                 assert smtp is not None, "a pending message has its connection"
+                last: BaseException | None
                 try:
                     smtp.send(b".\r\n")
-                    outcome = _final_reply(smtp)
+                    last = _final_reply(smtp)
                 except (smtplib.SMTPServerDisconnected, OSError) as error:
-                    outcome = error
-                if outcome is not None and _lost(outcome):
+                    last = error
+                if last is not None and _lost(last):
                     self._hang_up()
-                yield done.key, outcome
+                yield done.key, last
             finished = True
         finally:
             if not finished:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -189,9 +190,8 @@ def _insert_ignoring_duplicates() -> Any:
     return sqlite_insert(table).on_conflict_do_nothing()
 
 
-def _compose_rows(
-    members: Sequence[sa.Row[tuple[int, str]]], period: Period, claimed_by: str
-) -> list[dict[str, Any]]:
+def _compose_rows(members: Sequence[Any], period: Period, claimed_by: str) -> list[dict[str, Any]]:
+    """Return the digest rows of these members (anything with their `id` and `locale`)."""
     network = figures.network_numbers(period.start, period.end)
     previous = period.previous(_send_hour())
     acted_before, active_before = figures.participation(previous.start, previous.end)
@@ -293,31 +293,33 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
     with Mailer() as mailer, Marks() as marks:
         mailer.vouch(member.email for member in members.values())
         outgoing = _outgoing(digests, members, rendering, claimed_by, result)
-        for digest_id, error in mailer.stream(outgoing):
-            digest = by_id[digest_id]
-            if error is None:
-                dropped = False
-                marks.sent(digest.id, message_ids[digest.id])
-                result.sent.append(digest.member_id)
-                continue
-            log.warning(
-                "digest %s to member %s failed: %s",
-                digest.id,
-                digest.member_id,
-                describe_failure(error),
-            )
-            failures[digest.id] = describe_failure(error)
-            result.failed[digest.member_id] = describe_failure(error)
-            if unreachable(error) and (dropped or not _dropped(error)):
-                # No server to talk to: the rest waits for the retry instead of each message
-                # waiting for its own connection timeout. A message handed over but not
-                # answered yet was never accepted (the mailer hangs up without its dot).
-                answered = {*result.sent, *result.failed, *result.skipped}
-                for later in digests:
-                    if later.member_id not in answered:
-                        result.failed[later.member_id] = describe_failure(error)
-                break
-            dropped = _dropped(error)
+        # Closed however the loop ends: a message handed over but not answered is dropped.
+        with closing(mailer.stream(outgoing)) as outcomes:
+            for digest_id, error in outcomes:
+                digest = by_id[digest_id]
+                if error is None:
+                    dropped = False
+                    marks.sent(digest.id, message_ids[digest.id])
+                    result.sent.append(digest.member_id)
+                    continue
+                log.warning(
+                    "digest %s to member %s failed: %s",
+                    digest.id,
+                    digest.member_id,
+                    describe_failure(error),
+                )
+                failures[digest.id] = describe_failure(error)
+                result.failed[digest.member_id] = describe_failure(error)
+                if unreachable(error) and (dropped or not _dropped(error)):
+                    # No server to talk to: the rest waits for the retry instead of each message
+                    # waiting for its own connection timeout. A message handed over but not
+                    # answered yet was never accepted (the mailer hangs up without its dot).
+                    answered = {*result.sent, *result.failed, *result.skipped}
+                    for later in digests:
+                        if later.member_id not in answered:
+                            result.failed[later.member_id] = describe_failure(error)
+                    break
+                dropped = _dropped(error)
         marks.failed(failures)
     return result
 
