@@ -153,14 +153,22 @@ class Language:
         They behave as the ones Flask-Babel installs in Jinja (newstyle: always a format string,
         escaped in autoescaped templates), without finding the language again at every call."""
         translations = self.translations
+        # A text without variables comes out the same every time: kept once translated.
+        constant: dict[tuple[str, bool], str] = {}
 
         @pass_context
         def gettext(context: Context, string: str, **variables: Any) -> str:
+            autoescape = bool(context.eval_ctx.autoescape)
+            if not variables and (string, autoescape) in constant:
+                return constant[string, autoescape]
             text = translations.ugettext(string)
-            if context.eval_ctx.autoescape:
+            if autoescape:
                 # The catalogue's own text, trusted as Jinja's i18n extension trusts it.
                 text = Markup(text)  # noqa: S704
-            return text % variables
+            text = text % variables
+            if not variables:
+                constant[string, autoescape] = text
+            return text
 
         @pass_context
         def ngettext(

@@ -134,11 +134,11 @@ def prepare(
     fields = [
         ("From", _from_line(settings().mail_from)),
         ("To", to_line),
-        ("Subject", _header("Subject", header_text(subject))),
+        ("Subject", _header("Subject", _one_line(subject))),
         ("Date", formatdate(localtime=False)),
-        ("Message-ID", _header("Message-ID", header_text(message_id))),
+        ("Message-ID", _header("Message-ID", _one_line(message_id))),
         *(
-            (header_text(name), _header(name, header_text(value)))
+            (_one_line(name), _header(name, _one_line(value)))
             for name, value in (headers or {}).items()
         ),
     ]
@@ -172,6 +172,15 @@ def prepare(
         header_text(message_id),
         "\r\n".join(parts).encode(),
     )
+
+
+# Printable ASCII with single spaces inside and none around: header_text leaves it as it is.
+ONE_LINE = re.compile(r"[!-~]+(?: [!-~]+)*")
+
+
+def _one_line(value: str) -> str:
+    """Return header_text(value), without its work when the value is already one plain line."""
+    return value if ONE_LINE.fullmatch(value) else header_text(value)
 
 
 def _header(name: str, value: str) -> str:
