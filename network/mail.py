@@ -7,7 +7,7 @@ import re
 import secrets
 import smtplib
 import socket
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from email import policy
 from email.generator import BytesGenerator
@@ -302,7 +302,9 @@ class Mailer:
                 self._hang_up()
             raise
 
-    def stream(self, outgoing: Iterable[Outgoing]) -> Iterator[tuple[int, BaseException | None]]:
+    def stream(
+        self, outgoing: Iterable[Outgoing]
+    ) -> Generator[tuple[int, BaseException | None], None, None]:
         """Send many messages, one SMTP round trip each; yield each one's key and outcome.
 
         An outcome is None when the server accepted the message, else the error. The caller
