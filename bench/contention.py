@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from bench.common import Options, Row
-from bench.topology import Member, Topology, post_json, psycopg_url
+from bench.topology import Member, Topology, cpu_seconds, post_json, psycopg_url
 
 ALERTS = 10
 GOAL = 3  # public voices each alert wants
@@ -164,12 +164,14 @@ def run(topology: Topology, options: Options) -> list[Row]:
     members = topology.add_members(options.claims, prefix="claimant")
     topology.analyze()
     caps = ALERTS * GOAL
-    app_times, raw_times, app_wins, raw_wins = [], [], [], []
+    app_times, raw_times, app_wins, raw_wins, app_cpu = [], [], [], [], []
     for round_ in range(ROUNDS):
         for side in ("app", "raw") if round_ % 2 == 0 else ("raw", "app"):
             alerts = _open_alerts(topology, reporter, f"{topology.run_id}-{side}-{round_}")
             if side == "app":
+                cpu_before = cpu_seconds(topology.web_processes())
                 seconds, wins = _app_claims(topology, members, alerts)
+                app_cpu.append(cpu_seconds(topology.web_processes()) - cpu_before)
                 app_times.append(seconds)
                 app_wins.append(wins)
             else:
@@ -177,6 +179,9 @@ def run(topology: Topology, options: Options) -> list[Row]:
                 raw_times.append(seconds)
                 raw_wins.append(wins)
     print(f"  successes per round: app {app_wins}, raw {raw_wins} (caps {caps})")
+    # Where the time goes: the web processes' CPU per claim (both processes, all 200 claims).
+    per_claim = [seconds * 1000 / len(members) for seconds in app_cpu]
+    print("  web-process CPU per claim (ms): " + ", ".join(f"{ms:.1f}" for ms in per_claim))
     claims = f"{options.claims} concurrent claims, {ALERTS} alerts x {GOAL}"
     return [
         Row(

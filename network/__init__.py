@@ -50,6 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     redaction.install()
     register_error_handlers(app)
     edge.init_app(app)
+    # Flask-SocketIO keeps the last app's message-queue manager among its options and would hand
+    # it to this app too (a process that builds several apps: the tests).
+    extensions.socketio.server_options.pop("client_manager", None)
     extensions.socketio.init_app(
         app,
         message_queue=loaded.socketio_message_queue,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,7 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import flask_limiter
 import sqlalchemy as sa
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_babel import Babel
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -47,8 +49,25 @@ class Database:
     def init_app(self, app: Flask) -> None:
         engine = create_engine(app.config["DATABASE_URL"])
         app.extensions["database"] = engine
+        if engine.dialect.name == "postgresql":
+            # The same pool, lent in autocommit to reads (read_in_autocommit).
+            app.extensions["database_reads"] = engine.execution_options(
+                isolation_level="AUTOCOMMIT", **{READ_ONLY_AUTOCOMMIT: True}
+            )
         self.session.configure(bind=engine)
         app.teardown_appcontext(self._remove_session)
+
+    def read_in_autocommit(self) -> None:
+        """Run this request's reads without a transaction (PostgreSQL): no BEGIN and ROLLBACK
+        round trips around them. For API reads only, declared before their first query: each
+        statement sees its own snapshot, and any write is refused (see _refuse_writes)."""
+        session = self.session()
+        reads = current_app.extensions.get("database_reads")
+        # Only a session on the app's own engine (tests may bind it to a connection of theirs).
+        engine = current_app.extensions["database"]
+        if reads is None or session.in_transaction() or session.bind is not engine:
+            return
+        session.bind = reads
 
     def commit_keeping_loaded(self) -> None:
         """Commit without expiring what the session holds: the answer is built from what this
@@ -76,15 +95,59 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# The execution option that marks a connection lent to a read in autocommit.
+READ_ONLY_AUTOCOMMIT = "upstander_read_only"
+# A statement that writes: an INSERT, UPDATE or DELETE, also after common table expressions.
+WRITING_STATEMENT = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE|MERGE)\b|\s*WITH\b.*\b(INSERT|UPDATE|DELETE|MERGE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+READING_STATEMENT = re.compile(r"\s*(SELECT|WITH|SHOW)\b", re.IGNORECASE)
+
+
+def writes(statement: str) -> bool:
+    """Tell whether a SQL statement writes (or may: anything but a plain read)."""
+    return not READING_STATEMENT.match(statement) or bool(WRITING_STATEMENT.match(statement))
+
+
+def _refuse_writes(connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    """A read in autocommit must not write: each statement would commit on its own."""
+    if connection.get_execution_options().get(READ_ONLY_AUTOCOMMIT) and writes(statement):
+        raise RuntimeError("a read-only request tried to write: " + statement.split(None, 1)[0])
+
+
+def still_open(dbapi_connection: Any) -> bool:
+    """Tell, without a round trip, whether an idle pooled PostgreSQL connection is usable.
+
+    A server that ends a connection (a restart, a terminated backend, a dropped link) closes it
+    after a last message; an idle connection in good order has nothing to read. So a readable
+    socket, or one already known closed, means the connection is gone."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return False
+    try:
+        readable, _writable, _failed = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    # The pool then discards it and connects anew, as pool_pre_ping would, without its
+    # round trip on every checkout.
+    if not still_open(dbapi_connection):
+        raise sa.exc.DisconnectionError("the server closed this connection")
+
+
 def create_engine(url: str) -> sa.Engine:
     """Create the engine; SQLite gets WAL, foreign keys and write-serialising transactions."""
     url = normalise_database_url(url)
     # Errors name the statement but not its values: those carry summaries, emails and hashes,
     # and errors end up in the logs.
     if not url.startswith("sqlite"):
-        return sa.create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
-        )
+        engine = sa.create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
+        sa.event.listen(engine, "checkout", _replace_closed)
+        sa.event.listen(engine, "before_cursor_execute", _refuse_writes)
+        return engine
     engine = sa.create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
     )

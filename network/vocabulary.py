@@ -109,6 +109,24 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES[code]) for code in HELP_LANGUAGES]
 
 
+# The labels alone, for messages that name one action: translating a whole ActionInfo costs four
+# lookups per action, seven actions each time.
+ACTION_LABELS = {
+    ActionType.COUNTER_SPEECH: _l("Respectful public reply"),
+    ActionType.MESSAGE_AUTHOR: _l("Private word with the author"),
+    ActionType.SUPPORT_TARGET_PUBLIC: _l("Stand by the target in public"),
+    ActionType.SUPPORT_TARGET_PRIVATE: _l("Support the target privately"),
+    ActionType.ENLIST_HELP: _l("Enlist a trusted person"),
+    ActionType.REPORT_PLATFORM: _l("Report to the platform"),
+    ActionType.REPORT_AUTHORITY: _l("Report to the police or a hotline"),
+}
+
+
+def action_label(action: ActionType) -> str:
+    """Return the translated label of an upstander action."""
+    return str(ACTION_LABELS[action])
+
+
 @dataclass(frozen=True)
 class ActionInfo:
     """How an action is presented: its label, what the volunteer does, visibility and risk."""
@@ -121,52 +139,48 @@ class ActionInfo:
 
 def action_info(action: ActionType) -> ActionInfo:
     """Return the translated presentation of an upstander action."""
-    return action_infos()[action]
-
-
-def action_infos() -> dict[ActionType, ActionInfo]:
-    """Return the translated presentation of every upstander action (translated at once)."""
-    return {
+    table = {
         ActionType.COUNTER_SPEECH: ActionInfo(
-            str(_l("Respectful public reply")),
+            action_label(ActionType.COUNTER_SPEECH),
             str(_l('A calm, public reply in the thread: "This is not OK."')),
             str(_l("public")),
             str(_l("higher")),
         ),
         ActionType.MESSAGE_AUTHOR: ActionInfo(
-            str(_l("Private word with the author")),
+            action_label(ActionType.MESSAGE_AUTHOR),
             str(_l("A private, respectful message to the person behaving hurtfully.")),
             str(_l("private")),
             str(_l("medium")),
         ),
         ActionType.SUPPORT_TARGET_PUBLIC: ActionInfo(
-            str(_l("Stand by the target in public")),
+            action_label(ActionType.SUPPORT_TARGET_PUBLIC),
             str(_l("Show the target, in the thread, that they are not alone.")),
             str(_l("public")),
             str(_l("higher")),
         ),
         ActionType.SUPPORT_TARGET_PRIVATE: ActionInfo(
-            str(_l("Support the target privately")),
+            action_label(ActionType.SUPPORT_TARGET_PRIVATE),
             str(_l("A private message to the target: how are you? Can I help?")),
             str(_l("private")),
             str(_l("low")),
         ),
         ActionType.ENLIST_HELP: ActionInfo(
-            str(_l("Enlist a trusted person")),
+            action_label(ActionType.ENLIST_HELP),
             str(_l("Bring in someone you know: a teacher, a parent, a friend.")),
             str(_l("private")),
             str(_l("low")),
         ),
         ActionType.REPORT_PLATFORM: ActionInfo(
-            str(_l("Report to the platform")),
+            action_label(ActionType.REPORT_PLATFORM),
             str(_l("Report the content to the platform where it happens.")),
             str(_l("anonymous")),
             str(_l("lowest")),
         ),
         ActionType.REPORT_AUTHORITY: ActionInfo(
-            str(_l("Report to the police or a hotline")),
+            action_label(ActionType.REPORT_AUTHORITY),
             str(_l("Report it to the police or a hotline such as Meldknop.nl or MiND.")),
             str(_l("anonymous")),
             str(_l("low")),
         ),
     }
+    return table[action]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from network import create_app
+from network.accounts import services as accounts
 from network.extensions import db
-from tests.conftest import test_config
+from tests.conftest import PASSWORD, test_config
 
 T = TypeVar("T")
 UPSTANDER = Path(sys.executable).with_name("upstander")
@@ -63,6 +65,36 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def add_member(
+    app: Flask, email: str | None = None, *, display_name: str | None = None, trust_level: int = 0
+) -> str:
+    """Create an active member straight through the service, past the limits that guard the
+    doors (a fresh address unless given, named after it unless named); return the address."""
+    email = email or f"{uuid.uuid4().hex[:10]}@example.org"
+    with app.test_request_context():
+        member = accounts.sign_up(
+            email=email,
+            password=PASSWORD,
+            display_name=display_name or email.split("@")[0],
+            locale="en",
+            time_zone="Europe/Amsterdam",
+            pledge_accepted=True,
+        )
+        member.trust_level = trust_level
+        db.session.commit()
+    return email
+
+
+def member_with_token(
+    app: Flask, email: str | None = None, *, display_name: str | None = None, trust_level: int = 0
+) -> str:
+    """Create a member as add_member does, and a personal access token; return its secret."""
+    email = add_member(app, email, display_name=display_name, trust_level=trust_level)
+    with app.test_request_context():
+        _token, secret = accounts.create_token(email=email, password=PASSWORD, name="test")
+    return secret
 
 
 def standalone_app(
@@ -218,14 +250,6 @@ def request_json(
 def post_json(origin: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
     """POST JSON with a bearer token over real HTTP; return the status and the decoded answer."""
     return request_json(origin, "POST", path, body, token)
-
-
-def run(task: Any, *args: Any) -> Any:
-    """Run a Celery task as a worker does (inside the app, its own session); return its result.
-
-    An embedded worker started earlier in this process makes Celery refuse to wait on a result
-    "within a task"; this is the test, not a task."""
-    return task.apply(args=args).get(disable_sync_subtasks=False)
 
 
 @contextmanager

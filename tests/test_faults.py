@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -16,15 +17,20 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
-from network.accounts import services as accounts
 from network.alerts.models import Alert
-from network.extensions import activate, db
+from network.extensions import activate, db, writes
 from tests.alerts.conftest import alert_body
 from tests.conftest import service_missing
-from tests.harness import free_port, live_server, request_json, standalone_app, wait_until
+from tests.harness import (
+    free_port,
+    live_server,
+    member_with_token,
+    request_json,
+    standalone_app,
+    wait_until,
+)
 
 pytestmark = pytest.mark.live
-PASSWORD = "a-long-enough-test-password"
 
 
 def call(
@@ -35,23 +41,6 @@ def call(
     body: dict[str, Any] | None = None,
 ) -> tuple[int, Any]:
     return request_json(origin, method, path, body, token, timeout=30)
-
-
-def make_member(app: Any, email: str, trust_level: int = 1) -> str:
-    """Create a member directly and return a token for them."""
-    with app.test_request_context():
-        member = accounts.sign_up(
-            email=email,
-            password=PASSWORD,
-            display_name=email.split("@")[0],
-            locale="en",
-            time_zone="Europe/Amsterdam",
-            pledge_accepted=True,
-        )
-        member.trust_level = trust_level
-        db.session.commit()
-        _token, secret = accounts.create_token(email=email, password=PASSWORD, name="t")
-    return secret
 
 
 class RedisServer:
@@ -125,9 +114,9 @@ def test_with_redis_stopped_alerts_and_claims_still_post_and_clients_catch_up(
         SITE_URL=f"http://127.0.0.1:{port}",
     )
     activate(app)
-    poster = make_member(app, "poster@example.org")
-    watcher = make_member(app, "watcher@example.org")
-    helper = make_member(app, "helper@example.org", trust_level=0)
+    poster = member_with_token(app, "poster@example.org", trust_level=1)
+    watcher = member_with_token(app, "watcher@example.org", trust_level=1)
+    helper = member_with_token(app, "helper@example.org")
     client = socketio.Client(reconnection=False)
     received: list[tuple[str, Any]] = []
     client.on("*", lambda event, data=None: received.append((event, data)), namespace="/feed")
@@ -139,7 +128,7 @@ def test_with_redis_stopped_alerts_and_claims_still_post_and_clients_catch_up(
             transports=["polling"],
             wait_timeout=10,
         )
-        status, first = call(origin, "POST", "/api/v1/alerts", poster, alert_body())
+        status, first = call(origin, "POST", "/api/v1/alerts", poster, fresh_alert())
         assert status == 201
         wait_until(
             lambda: any(e == "alert.created" for e, _ in received),
@@ -149,7 +138,7 @@ def test_with_redis_stopped_alerts_and_claims_still_post_and_clients_catch_up(
         last_seen = max(data["event_id"] for _event, data in received)
 
         own_redis.stop()
-        during = [call(origin, "POST", "/api/v1/alerts", poster, alert_body()) for _ in range(2)]
+        during = [call(origin, "POST", "/api/v1/alerts", poster, fresh_alert()) for _ in range(2)]
         assert [status for status, _ in during] == [201, 201], during
         status, action = call(
             origin,
@@ -265,14 +254,14 @@ def test_a_cut_database_connection_fails_cleanly_and_recovers_without_restart(
             db.session.execute(sa.text("DELETE FROM alert_report"))
             db.session.commit()
         email = f"faults-{free_port()}@example.org"
-        token = make_member(app, email)
+        token = member_with_token(app, email, trust_level=1)
         with live_server(app, free_port()) as origin:
             assert call(origin, "GET", "/api/v1/me", token)[0] == 200
             proxy.cut()
             status, body = call(origin, "GET", "/api/v1/me", token)
             assert status == 503, body
             assert body["error"]["code"] == "service_unavailable"
-            status, body = call(origin, "POST", "/api/v1/alerts", token, alert_body())
+            status, body = call(origin, "POST", "/api/v1/alerts", token, fresh_alert())
             assert status == 503 and set(body["error"]) == {"code", "message", "fields"}
             proxy.restore()
             status, me = wait_until(
@@ -283,7 +272,7 @@ def test_a_cut_database_connection_fails_cleanly_and_recovers_without_restart(
                 what="the app to reconnect",
             )
             assert me["email"] == email
-            assert call(origin, "POST", "/api/v1/alerts", token, alert_body())[0] == 201
+            assert call(origin, "POST", "/api/v1/alerts", token, fresh_alert())[0] == 201
     finally:
         proxy.close()
 
@@ -293,7 +282,7 @@ def test_sqlite_takes_eight_concurrent_writers_without_locking_errors(tmp_path: 
         tmp_path / "sqlite", ALERT_LIMIT_TRUSTED="100000 per day", ASKS_PER_ALERT=0
     )
     activate(app)
-    tokens = [make_member(app, f"writer{n}@example.org") for n in range(8)]
+    tokens = [member_with_token(app, f"writer{n}@example.org", trust_level=1) for n in range(8)]
     failures: list[Any] = []
     start = threading.Barrier(len(tokens))
 
@@ -319,3 +308,133 @@ def test_sqlite_takes_eight_concurrent_writers_without_locking_errors(tmp_path: 
     assert failures == []
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == 800
+
+
+def fresh_alert() -> dict[str, Any]:
+    """An alert of a thread no earlier run posted (these tests share a persistent database)."""
+    return alert_body(url=f"https://www.instagram.com/p/faults-{secrets.token_hex(8)}/")
+
+
+def _postgresql_app(tmp_path: Path, application_name: str) -> Any:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        service_missing("PostgreSQL (TEST_DATABASE_URL)")
+    assert url is not None
+    named = sa.engine.make_url(url).update_query_dict({"application_name": application_name})
+    app = standalone_app(tmp_path / "pg", database_url=named.render_as_string(hide_password=False))
+    activate(app)
+    with app.app_context():
+        db.session.execute(sa.text("DELETE FROM alert_report"))
+        db.session.commit()
+    return app
+
+
+@pytest.mark.parametrize("then", ["GET /api/v1/me", "GET /api/v1/alerts", "POST /api/v1/alerts"])
+def test_a_connection_the_server_ended_is_replaced_before_use(tmp_path: Path, then: str) -> None:
+    """The pool checks each connection it lends without a round trip (a server that ends a
+    connection says so on its socket): a terminated backend never fails a request."""
+    name = f"faults-{free_port()}"
+    app = _postgresql_app(tmp_path, name)
+    token = member_with_token(app, f"{name}@example.org", trust_level=1)
+    method, path = then.split()
+    # An engine of its own: a connection from the app's pool could be the one it ends.
+    engine = sa.create_engine(str(db.engine_for(app).url.set(query={})), poolclass=sa.NullPool)
+    with live_server(app, free_port()) as origin:
+        for _round in range(3):
+            assert call(origin, "GET", "/api/v1/me", token)[0] == 200
+            with engine.connect() as admin:
+                ended = admin.execute(
+                    sa.text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                ).scalar_one()
+                admin.rollback()
+            assert ended >= 1
+            wait_until(
+                lambda: admin_sees_no_backend(engine, name),
+                timeout=10,
+                what="the terminated backends to go",
+            )
+            body = fresh_alert() if method == "POST" else None
+            status, answer = call(origin, method, path, token, body)
+            assert status in (200, 201), answer
+
+
+def admin_sees_no_backend(engine: sa.Engine, name: str) -> bool:
+    with engine.connect() as admin:
+        left = admin.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE application_name = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        ).scalar_one()
+        admin.rollback()
+    return bool(left == 0)
+
+
+def test_api_reads_run_in_autocommit_and_writes_in_a_transaction(tmp_path: Path) -> None:
+    """API reads skip BEGIN and ROLLBACK; every write still runs in one transaction."""
+    app = _postgresql_app(tmp_path, f"faults-{free_port()}")
+    token = member_with_token(app, f"reads-{free_port()}@example.org", trust_level=1)
+    engine = db.engine_for(app)
+    seen: list[tuple[str, bool]] = []
+
+    def record(connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        dbapi = connection.connection.dbapi_connection
+        seen.append((statement.split(None, 1)[0].upper(), bool(dbapi and dbapi.autocommit)))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with live_server(app, free_port()) as origin:
+            status, posted = call(origin, "POST", "/api/v1/alerts", token, fresh_alert())
+            assert status == 201, posted
+            assert seen and not any(autocommit for _verb, autocommit in seen)
+            for path in ("/api/v1/me", "/api/v1/alerts", f"/api/v1/alerts/{posted['id']}"):
+                seen.clear()
+                status, answer = call(origin, "GET", path, token)
+                assert status == 200, answer
+                assert seen and all(autocommit for _verb, autocommit in seen), (path, seen)
+                assert {verb for verb, _autocommit in seen} <= {"SELECT", "WITH"}, seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_read_in_autocommit_refuses_to_write(tmp_path: Path) -> None:
+    app = _postgresql_app(tmp_path, f"faults-{free_port()}")
+    with app.test_request_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Alert))
+        db.session.remove()
+        db.read_in_autocommit()
+        with pytest.raises(RuntimeError, match="tried to write: UPDATE"):
+            db.session.execute(sa.update(Alert).values(summary="changed"))
+        db.session.remove()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == before
+        assert not db.session.scalar(
+            sa.select(sa.func.count()).select_from(Alert).where(Alert.summary == "changed")
+        )
+
+
+@pytest.mark.parametrize(
+    ("statement", "writing"),
+    [
+        ("SELECT 1", False),
+        ("  select id from alert", False),
+        ("WITH page AS (SELECT id FROM alert) SELECT * FROM page", False),
+        ("SHOW server_version", False),
+        ("SELECT last_update FROM t", False),
+        ("INSERT INTO alert (id) VALUES (1)", True),
+        ("update alert set summary = 'x'", True),
+        ("DELETE FROM alert", True),
+        ("WITH a AS (INSERT INTO alert (id) VALUES (1) RETURNING id) SELECT id FROM a", True),
+        ("WITH a AS (SELECT 1)\nINSERT INTO feed_event SELECT * FROM a", True),
+        ("WITH x AS (SELECT 1) DELETE FROM alert", True),
+        ("TRUNCATE alert", True),
+        ("SET LOCAL statement_timeout = 5", True),
+        ("", True),
+    ],
+)
+def test_only_plain_reads_count_as_reads(statement: str, writing: bool) -> None:
+    assert writes(statement) is writing

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from network.extensions import activate, socketio
 from tests.alerts.conftest import alert_body
 from tests.conftest import PASSWORD, csrf_token_from
-from tests.harness import free_port, standalone_app
+from tests.harness import free_port, member_with_token, standalone_app
 
 LOGIN_LIMIT = 25
 DEEP = "[" * 30_000 + "]" * 30_000  # far past the recursion limit, within the body limit
@@ -121,30 +121,10 @@ def dead_storage_app(tmp_path: Path, memory_limiter_afterwards: None) -> Flask:
     return app
 
 
-def make_member(app: Flask, email: str, trust_level: int = 1) -> str:
-    """Create a member straight through the service (the limits guard the doors, not this)."""
-    from network.accounts import services
-    from network.extensions import db
-
-    with app.app_context():
-        member = services.sign_up(
-            email=email,
-            password=PASSWORD,
-            display_name=email.split("@")[0],
-            locale="en",
-            time_zone="Europe/Amsterdam",
-            pledge_accepted=True,
-        )
-        member.trust_level = trust_level
-        db.session.commit()
-        _token, secret = services.create_token(email=email, password=PASSWORD, name="t")
-    return secret
-
-
 def test_with_the_limit_store_down_log_in_is_refused_not_unlimited(
     dead_storage_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    make_member(dead_storage_app, "member@example.org")
+    member_with_token(dead_storage_app, "member@example.org", trust_level=1)
     client = dead_storage_app.test_client()
     with caplog.at_level(logging.ERROR):
         for password in ("not the password", PASSWORD):
@@ -172,7 +152,7 @@ def test_with_the_limit_store_down_log_in_is_refused_not_unlimited(
 def test_with_the_limit_store_down_other_limits_let_requests_through_and_say_so(
     dead_storage_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = make_member(dead_storage_app, "poster@example.org")
+    token = member_with_token(dead_storage_app, "poster@example.org", trust_level=1)
     client = dead_storage_app.test_client()
     with caplog.at_level(logging.ERROR):
         response = client.post(
@@ -189,7 +169,7 @@ def test_with_the_limit_store_down_socket_events_still_answer(
     from network.realtime import NAMESPACE
     from tests.sockets import socket_clients
 
-    token = make_member(dead_storage_app, "watcher@example.org")
+    token = member_with_token(dead_storage_app, "watcher@example.org", trust_level=1)
     with socket_clients(dead_storage_app) as connect, caplog.at_level(logging.ERROR):
         client = connect(auth={"token": token})
         assert client.is_connected(NAMESPACE)

@@ -19,18 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import socketio
 import sqlalchemy as sa
-from flask import Flask
 
-from network.accounts import services as accounts
 from network.extensions import db
 from tests.alerts.conftest import alert_body
-from tests.conftest import PASSWORD
 from tests.coordination.test_feed_socket import FeedClient
 from tests.harness import (
     CommandProcess,
     free_port,
+    member_with_token,
     request_json,
     standalone_app,
     upstander,
@@ -119,40 +116,6 @@ def post(origin: str, path: str, body: Any, token: str) -> tuple[int, Any]:
     return request_json(origin, "POST", path, body, token, timeout=10)
 
 
-def member_with_token(app: Flask, name: str, *, trust_level: int = 0) -> str:
-    """Create an active member straight in the database; return a personal access token."""
-    email = f"{uuid.uuid4().hex[:10]}@example.org"
-    with app.test_request_context():
-        member = accounts.sign_up(
-            email=email,
-            password=PASSWORD,
-            display_name=name,
-            locale="en",
-            time_zone="Europe/Amsterdam",
-            pledge_accepted=True,
-        )
-        member.trust_level = trust_level
-        db.session.commit()
-        _token, secret = accounts.create_token(email=email, password=PASSWORD, name="test")
-    return secret
-
-
-def wait_until_subscribed(feed: FeedClient, redis_url: str) -> None:
-    """Wait until the client's web process listens on the queue (it subscribes lazily)."""
-    emitter = socketio.RedisManager(redis_url, channel=CHANNEL, write_only=True)
-    sid = feed.sio.get_sid("/feed")
-
-    def probe_arrived() -> bool:
-        emitter.emit("probe", {"sid": sid}, namespace="/feed", room=sid)
-        return bool(feed.named("probe"))
-
-    try:
-        wait_until(probe_arrived, timeout=10, interval=0.1, what="the web process to subscribe")
-    finally:
-        if emitter.redis is not None:
-            emitter.redis.close()
-
-
 def alert_urls(feed: FeedClient) -> list[str]:
     return [data["alert"]["url"] for data in feed.named("alert.created")]
 
@@ -171,9 +134,9 @@ def test_two_web_processes_a_worker_and_beat_share_one_feed(
     )
     engine = db.engine_for(setup)
     run = uuid.uuid4().hex[:8]
-    watcher = member_with_token(setup, "Watcher")
-    reporter = member_with_token(setup, "Reporter", trust_level=1)
-    volunteer = member_with_token(setup, "Volunteer")
+    watcher = member_with_token(setup, display_name="Watcher")
+    reporter = member_with_token(setup, display_name="Reporter", trust_level=1)
+    volunteer = member_with_token(setup, display_name="Volunteer")
 
     def link(name: str) -> str:
         return f"https://www.instagram.com/p/topology-{run}-{name}/"
@@ -211,7 +174,7 @@ def test_two_web_processes_a_worker_and_beat_share_one_feed(
         beat.wait_for_log("beat: Starting", timeout=20)
 
         feed.connect(first, auth={"token": watcher})
-        wait_until_subscribed(feed, redis_url)
+        feed.wait_until_subscribed(redis_url, CHANNEL)
 
         # (a) A post through web process 2 reaches the client on web process 1.
         status, alert = post(

@@ -82,6 +82,26 @@ class Visit:
 PUSH_KEY = "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"
 
 
+def sent_digest_numbers() -> dict[str, Any]:
+    """Return the figures of a sent digest, as the digest job stores them."""
+    return {
+        "network": {
+            "active_members": 10,
+            "members_acted": 7,
+            "share": 0.7,
+            "alerts_handled": 3,
+            "actions_by_type": {"report_platform": 4},
+            "median_minutes_to_first_action": 12.5,
+            "goal_reached_share": 0.5,
+            "outcomes": {"content_removed": 1},
+            "content_removed": 1,
+        },
+        "teams": [{"name": "Class 4B", "members": 5, "acted": 3}],
+        "own_actions": {"report_platform": 1},
+        "campaigns": [{"title": "Week against hate", "goal": 10, "done": 7}],
+    }
+
+
 def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World:
     """Create the members and the things they act on; the member at trust 2 owns the personal ones.
 
@@ -150,22 +170,7 @@ def build_world(app: Flask, create_member: Callable[..., MemberHandle]) -> World
             claimed_by="job",
             claimed_at=now,
             attempts=1,
-            numbers={
-                "network": {
-                    "active_members": 10,
-                    "members_acted": 7,
-                    "share": 0.7,
-                    "alerts_handled": 3,
-                    "actions_by_type": {"report_platform": 4},
-                    "median_minutes_to_first_action": 12.5,
-                    "goal_reached_share": 0.5,
-                    "outcomes": {"content_removed": 1},
-                    "content_removed": 1,
-                },
-                "teams": [{"name": "Class 4B", "members": 5, "acted": 3}],
-                "own_actions": {"report_platform": 1},
-                "campaigns": [{"title": "Week against hate", "goal": 10, "done": 7}],
-            },
+            numbers=sent_digest_numbers(),
             norm_kind="descriptive",
             norm_message="7 in 10 members acted last week.",
             sent_at=now,
@@ -303,7 +308,11 @@ def counting_writes(app: Flask) -> Iterator[list[str]]:
     writes: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith(WRITES):
+        text = statement.lstrip().upper()
+        # A write may come after common table expressions (WITH new_alert AS (INSERT ...)).
+        if text.startswith(WRITES) or (
+            text.startswith("WITH") and any(f" {verb} " in f" {text} " for verb in WRITES)
+        ):
             writes.append(statement.split("\n")[0][:120])
 
     engine = db.engine_for(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from network.accounts.models import AccessToken, Member
+from network.accounts.models import AccessToken, Member, MemberStatus
 from network.accounts.tokens import looks_like_token, token_digest
 from network.extensions import db
 
@@ -22,9 +22,19 @@ def member_for_session(session_id: str) -> Member | None:
 
 
 def member_for_token(secret: str) -> Member | None:
-    """Return the active member owning a valid, unrevoked token."""
-    token = token_for_secret(secret)
-    return token.member if token is not None else None
+    """Return the active member owning a valid, unrevoked token (every API request asks: the
+    member alone is loaded, not the token beside it)."""
+    if not looks_like_token(secret):
+        return None
+    return db.session.scalar(
+        sa.select(Member)
+        .join(AccessToken, AccessToken.member_id == Member.id)
+        .where(
+            AccessToken.token_hash == token_digest(secret),
+            AccessToken.revoked_at.is_(None),
+            Member.status == MemberStatus.ACTIVE,
+        )
+    )
 
 
 def token_for_secret(secret: str) -> AccessToken | None:

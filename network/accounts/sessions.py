@@ -1,17 +1,24 @@
-"""Who is making the request: the session cookie (versioned) or a bearer token."""
+"""Who is making the request: the session cookie (versioned) or a bearer token; and the guards
+that keep a page to those who may see it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Request, Response, flash, redirect, request, session
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 from flask_login.utils import login_url
 
 from network.accounts import queries
 from network.accounts.models import Member
+from network.accounts.policy import require_organiser
 from network.extensions import login_manager
+
+View = Callable[..., Any]
 
 
 def init_login(app: Flask) -> None:
@@ -62,3 +69,22 @@ def _load_from_token(request: Request) -> Member | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return None
     return _loading(lambda: queries.member_for_token(secret.strip()))
+
+
+def members_who(check: Callable[[Member], None]) -> Callable[[View], View]:
+    """Make a page decorator: log the visitor in, then `check` them (the services check again)."""
+
+    def guard(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            check(current_user._get_current_object())
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return guard
+
+
+# Refuse the page to anyone but organisers.
+organisers_only = members_who(require_organiser)

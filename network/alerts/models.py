@@ -54,6 +54,10 @@ class FlagReason(StrEnum):
     ABUSIVE = "abusive"
 
 
+# The rows of the one-active-alert-per-thread index (also named in its ON CONFLICT).
+ACTIVE_THREAD = sa.text("status IN ('pending_review', 'open')")
+
+
 class Alert(Base):
     """A hurtful thread that members want the network to respond to."""
 
@@ -67,8 +71,8 @@ class Alert(Base):
             "uq_alert_active_thread",
             "canonical_hash",
             unique=True,
-            postgresql_where=sa.text("status IN ('pending_review', 'open')"),
-            sqlite_where=sa.text("status IN ('pending_review', 'open')"),
+            postgresql_where=ACTIVE_THREAD,
+            sqlite_where=ACTIVE_THREAD,
         ),
     )
 

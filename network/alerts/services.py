@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from network import jobs
 from network.accounts.models import Member
 from network.alerts import policy
 from network.alerts.models import (
     ACTIVE_STATUSES,
+    ACTIVE_THREAD,
     AbuseFlag,
     Alert,
     AlertReport,
@@ -83,48 +88,140 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
     if problems:
         raise ValidationFailed(_("Some fields are not valid."), fields=problems)
     canonical = canonicalise(draft.url)
-
-    existing = _active_alert(canonical.digest)
-    if existing is not None:
-        return _merge(existing, actor), False
     status = AlertStatus.PENDING_REVIEW if actor.trust_level == 0 else AlertStatus.OPEN
-    alert = Alert(
-        url=draft.url.strip(),
-        canonical_url=canonical.url,
-        canonical_hash=canonical.digest,
-        platform=canonical.platform,
-        category=Category(draft.category),
-        severity=draft.severity,
-        summary=draft.summary.strip(),
-        language=draft.language,
-        target_requested_help=draft.target_requested_help,
-        wanted_actions=_wanted(draft),
-        responder_goal=draft.responder_goal,
-        status=status,
-        reporter_id=actor.id,
-        campaign_id=draft.campaign_id,
-        team_id=draft.team_id,
-        reporter_count=1,
+    now = utcnow()
+    values = {
+        "url": draft.url.strip(),
+        "canonical_url": canonical.url,
+        "canonical_hash": canonical.digest,
+        "platform": canonical.platform,
+        "category": Category(draft.category),
+        "severity": draft.severity,
+        "summary": draft.summary.strip(),
+        "language": draft.language,
+        "target_requested_help": draft.target_requested_help,
+        "wanted_actions": _wanted(draft),
+        "responder_goal": draft.responder_goal,
+        "status": status,
+        "reporter_id": actor.id,
+        "campaign_id": draft.campaign_id,
+        "team_id": draft.team_id,
+        "reporter_count": 1,
+        "created_at": now,
+        "last_activity_at": now,
         # Written with the row: an UPDATE of its own at going live would cost a round trip.
-        live_at=utcnow() if status == AlertStatus.OPEN else None,
-    )
-    db.session.add(alert)
-    try:
-        db.session.flush()
-        db.session.add(AlertReport(alert_id=alert.id, member_id=actor.id))
+        "live_at": now if status == AlertStatus.OPEN else None,
+    }
+    for _attempt in range(3):
+        alert_id = _insert_reported(values)
+        if alert_id is None:
+            # The thread has an active alert (perhaps posted at this very instant): join it.
+            existing = _active_alert(canonical.digest)
+            if existing is not None:
+                return _merge(existing, actor), False
+            continue  # it closed meanwhile: post anew
+        alert = _known_alert(alert_id, values)
         if alert.status == AlertStatus.OPEN:
             go_live(alert, fresh=True)
         else:
             later.after_commit(jobs.PUSH_REVIEW_WAITING, alert.id)
         db.commit_keeping_loaded()
-    except sa.exc.IntegrityError:
-        # Someone posted the same thread at the same instant: their alert won; join it.
-        db.session.rollback()
-        existing = _active_alert(canonical.digest)
-        if existing is None:
-            raise
-        return _merge(existing, actor), False
-    return alert, True
+        return alert, True
+    raise Conflict(_("This thread changed while you posted it: try again."), code="busy")
+
+
+def _insert_reported(values: dict[str, Any]) -> int | None:
+    """Insert the alert and its reporter's report unless the thread has an active alert;
+    return the new alert's id (None when the thread had one). One statement on PostgreSQL."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    alert_id = connection.execute(_insert_alert(dialect), values).scalar()
+    if dialect != "postgresql" and alert_id is not None:
+        connection.execute(
+            sa.insert(REPORTS),
+            {
+                "alert_id": alert_id,
+                "member_id": values["reporter_id"],
+                "reported_at": values["created_at"],
+            },
+        )
+    return alert_id
+
+
+ALERTS = cast(sa.Table, Alert.__table__)
+REPORTS = cast(sa.Table, AlertReport.__table__)
+# The columns a post writes (every column but the id and those that start empty).
+POSTED_COLUMNS = (
+    "url",
+    "canonical_url",
+    "canonical_hash",
+    "platform",
+    "category",
+    "severity",
+    "summary",
+    "language",
+    "target_requested_help",
+    "wanted_actions",
+    "responder_goal",
+    "status",
+    "reporter_id",
+    "campaign_id",
+    "team_id",
+    "reporter_count",
+    "created_at",
+    "last_activity_at",
+    "live_at",
+)
+
+
+@functools.cache
+def _insert_alert(dialect: str) -> sa.Executable:
+    """The post's statement, built once (its values are bound parameters): the alert, unless
+    the thread has an active one; on PostgreSQL its report too, in the same statement."""
+    table = ALERTS
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    new_alert = (
+        insert.values(
+            {name: sa.bindparam(name, type_=table.c[name].type) for name in POSTED_COLUMNS}
+        )
+        .on_conflict_do_nothing(
+            index_elements=[table.c.canonical_hash],
+            # The partial unique index's own predicate, literally, so the database infers it.
+            index_where=ACTIVE_THREAD,
+        )
+        .returning(table.c.id)
+    )
+    if dialect != "postgresql":
+        return new_alert
+    inserted = new_alert.cte("new_alert")
+    reports = REPORTS
+    return (
+        sa.insert(reports)
+        .from_select(
+            ["alert_id", "member_id", "reported_at"],
+            sa.select(
+                inserted.c.id,
+                sa.bindparam("reporter_id", type_=reports.c.member_id.type),
+                sa.bindparam("created_at", type_=reports.c.reported_at.type),
+            ),
+        )
+        .returning(reports.c.alert_id)
+    )
+
+
+def _known_alert(alert_id: int, values: dict[str, Any]) -> Alert:
+    """The alert just inserted, in the session without reading it back: every column is
+    known (those not among `values` are empty); relationships load when first asked for."""
+    empty: dict[str, None] = {}
+    for column in ALERTS.columns:
+        if column.key != "id" and column.key not in values:
+            if column.default is not None or column.server_default is not None:
+                raise RuntimeError(f"alert.{column.key} has a default: insert it explicitly")
+            empty[column.key] = None
+    alert = Alert(id=alert_id, **values, **empty)
+    make_transient_to_detached(alert)
+    db.session.add(alert)
+    return alert
 
 
 def go_live(alert: Alert, *, fresh: bool = False) -> dict[ActionType, Need]:

@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
-from network.accounts.policy import require_organiser
+from network.accounts.sessions import organisers_only
 from network.campaigns import queries, services
 from network.campaigns.forms import AddAlertForm, CampaignForm, ConfirmForm, TemplateForm
 from network.campaigns.models import CampaignStatus
@@ -82,10 +82,9 @@ def index() -> str:
 
 
 @campaigns.route("/new", methods=["GET", "POST"])
-@login_required
+@organisers_only
 def new() -> str | Response:
     """Draft a new campaign (organisers)."""
-    require_organiser(_me())
     form = CampaignForm()
     if form.validate_on_submit():
         try:
@@ -99,10 +98,9 @@ def new() -> str | Response:
 
 
 @campaigns.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
-@login_required
+@organisers_only
 def edit(campaign_id: int) -> str | Response:
     """Change a campaign (organisers)."""
-    require_organiser(_me())
     campaign = services.visible_campaign(_me(), campaign_id)
     form = CampaignForm(obj=campaign)
     if not form.is_submitted():
@@ -231,10 +229,9 @@ def alert_id_from(reference: str) -> int | None:
 
 
 @campaigns.post("/<int:campaign_id>/alerts")
-@login_required
+@organisers_only
 def add_alert(campaign_id: int) -> str | Response:
     """Put an open alert into a live campaign (organisers)."""
-    require_organiser(_me())
     form = AddAlertForm()
     if form.validate_on_submit():
         alert_id = alert_id_from(form.alert.data or "")
@@ -252,10 +249,9 @@ def add_alert(campaign_id: int) -> str | Response:
 
 
 @campaigns.post("/<int:campaign_id>/templates")
-@login_required
+@organisers_only
 def add_template(campaign_id: int) -> str | Response:
     """Add a message template to a campaign (organisers)."""
-    require_organiser(_me())
     form = TemplateForm()
     if form.validate_on_submit():
         try:

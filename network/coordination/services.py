@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import make_transient_to_detached
 
 from network.accounts.models import Member
 from network.alerts import policy
@@ -13,61 +16,222 @@ from network.alerts.models import Alert, AlertStatus
 from network.coordination import feed, queries
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.needs import PUBLIC_VOICES, welcomed
-from network.db import utcnow
+from network.db import UTCDateTime, utcnow
 from network.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
 from network.learning import checkins
 from network.settings import settings
-from network.vocabulary import ActionType, action_info
+from network.vocabulary import ActionType, action_label
+
+# What a claim reads of the alert under its lock: every field of the feed event it publishes.
+_ALERT_COLUMNS = (
+    "id",
+    "url",
+    "canonical_url",
+    "platform",
+    "category",
+    "severity",
+    "summary",
+    "language",
+    "target_requested_help",
+    "wanted_actions",
+    "responder_goal",
+    "status",
+    "reporter_id",
+    "campaign_id",
+    "team_id",
+    "reporter_count",
+    "hidden_at",
+    "outcome",
+    "resolved_at",
+    "created_at",
+    "last_activity_at",
+    "first_claim_at",
+)
+# What the rules and the visibility check need, read before the lock.
+_RULE_COLUMNS = (
+    "id",
+    "category",
+    "severity",
+    "target_requested_help",
+    "wanted_actions",
+    "responder_goal",
+    "status",
+    "reporter_id",
+    "hidden_at",
+)
+_ACTION_TYPES = frozenset(action.value for action in ActionType)
+_ALERT, _ACTION, _ASK = (cast(sa.Table, model.__table__) for model in (Alert, Action, Ask))
 
 
-def _locked_alert(actor: Member, alert_id: int) -> Alert:
-    # The row lock serialises claims on one alert (PostgreSQL); SQLite writers queue on
-    # BEGIN IMMEDIATE. Either way, two claims never both see the last free slot.
-    alert = db.session.scalar(sa.select(Alert).where(Alert.id == alert_id).with_for_update())
-    if alert is None or not policy.can_see(actor, alert):
+@dataclass
+class _ClaimState:
+    """An alert as a claim sees it: live counts, the member's own part and their pending ask."""
+
+    alert: Alert
+    counts: dict[ActionType, tuple[int, int]] = field(default_factory=dict)
+    holding: set[ActionType] = field(default_factory=set)
+    expired: set[ActionType] = field(default_factory=set)
+    pending_ask: bool = False
+
+
+def _claim_state_statement(columns: tuple[str, ...], *, ask: bool) -> sa.Select[Any]:
+    """Return the alert's columns, its live counts per (type, status), the member's part in
+    them and (with `ask`) whether the member has a pending ask on it, in one statement.
+
+    Alert columns beside a GROUP BY on its key (PostgreSQL knows they depend on it). The join
+    keeps the live actions of everyone and the member's own expired claims (live = 0), which a
+    new claim must retire first."""
+    alert, action, ask_ = _ALERT, _ACTION, _ASK
+    member = sa.bindparam("member", type_=sa.Integer())
+    now = sa.bindparam("now", type_=UTCDateTime())
+    done = action.c.status == ActionStatus.DONE.value
+    live = sa.case((sa.or_(done, action.c.expires_at > now), 1), else_=0)
+    extra = []
+    if ask:
+        pending = sa.select(sa.literal(1)).where(
+            ask_.c.alert_id == sa.bindparam("alert"),
+            ask_.c.member_id == member,
+            ask_.c.answer == AskAnswer.PENDING.value,
+        )
+        extra.append(pending.exists().label("pending_ask"))
+    return (
+        sa.select(
+            *(alert.c[name] for name in columns),
+            action.c.type.label("action_type"),
+            action.c.status.label("action_status"),
+            live.label("live"),
+            sa.func.count(action.c.id).label("number"),
+            sa.func.sum(sa.case((action.c.member_id == member, 1), else_=0)).label("mine"),
+            *extra,
+        )
+        .select_from(alert)
+        .outerjoin(
+            action,
+            sa.and_(
+                action.c.alert_id == alert.c.id,
+                sa.or_(
+                    done,
+                    sa.and_(
+                        action.c.status == ActionStatus.CLAIMED.value,
+                        sa.or_(action.c.expires_at > now, action.c.member_id == member),
+                    ),
+                ),
+            ),
+        )
+        .where(alert.c.id == sa.bindparam("alert"))
+        .group_by(alert.c.id, action.c.type, action.c.status, live)
+    )
+
+
+# Built once: executing a prepared statement skips building SQLAlchemy expressions per claim.
+_BEFORE_LOCK = _claim_state_statement(_RULE_COLUMNS, ask=False)
+_UNDER_LOCK = _claim_state_statement(("id",), ask=True)
+# Takes the alert's row lock (claims on one alert queue here; SQLite writers on BEGIN
+# IMMEDIATE) and returns the row as it is now, for the rules and the feed event.
+_LOCK_ALERT = (
+    sa.update(_ALERT)
+    .where(_ALERT.c.id == sa.bindparam("alert"))
+    .values(
+        last_activity_at=sa.bindparam("now", type_=UTCDateTime()),
+        # Time to first claim, for the impact pages.
+        first_claim_at=sa.func.coalesce(
+            _ALERT.c.first_claim_at, sa.bindparam("now", type_=UTCDateTime())
+        ),
+    )
+    .returning(*(_ALERT.c[name] for name in _ALERT_COLUMNS))
+)
+_INSERT_ACTION = sa.insert(_ACTION)
+
+
+def _claim_state(
+    actor: Member,
+    alert_id: int,
+    now: datetime,
+    statement: sa.Select[Any],
+    alert: Alert | None = None,
+) -> _ClaimState:
+    """Read what a claim decides on; the alert must be visible to the member."""
+    rows = db.session.connection().execute(
+        statement, {"alert": alert_id, "member": actor.id, "now": now}
+    )
+    state: _ClaimState | None = None
+    for row in rows:
+        if state is None:
+            if alert is None:
+                fields = row._mapping
+                alert = Alert(**{name: fields[name] for name in _RULE_COLUMNS})
+            state = _ClaimState(alert, pending_ask=bool(getattr(row, "pending_ask", False)))
+        if row.action_type is None:
+            continue  # no action at all: the outer join's empty side
+        kind = ActionType(row.action_type)
+        if not row.live:
+            state.expired.add(kind)  # the member's own claim past its time
+            continue
+        claimed, done = state.counts.get(kind, (0, 0))
+        if row.action_status == ActionStatus.DONE:
+            done += row.number
+        else:
+            claimed += row.number
+        state.counts[kind] = (claimed, done)
+        if row.mine:
+            state.holding.add(kind)
+    if state is None or not policy.can_see(actor, state.alert):
         raise NotFound(_("This alert does not exist."))
-    return alert
+    return state
+
+
+def _locked_state(actor: Member, alert_id: int, now: datetime) -> _ClaimState:
+    """Lock the alert, then read its state in a statement of its own, begun after the lock: a
+    statement that waited for the lock still reads from before the wait (PostgreSQL)."""
+    row = db.session.connection().execute(_LOCK_ALERT, {"alert": alert_id, "now": now}).first()
+    if row is None:
+        raise NotFound(_("This alert does not exist."))
+    fields = row._mapping
+    alert = Alert(**{name: fields[name] for name in _ALERT_COLUMNS})
+    return _claim_state(actor, alert_id, now, _UNDER_LOCK, alert)
 
 
 def claim_action(
     actor: Member, alert_id: int, *, action_type: str, anonymous: bool = False
 ) -> Action:
     """Claim one upstander action on an open alert, within its caps and the target's wishes."""
-    if action_type not in {action.value for action in ActionType}:
+    if action_type not in _ACTION_TYPES:
         raise ValidationFailed(
             _("Some fields are not valid."), fields={"type": _("Choose one of the seven actions.")}
         )
     kind = ActionType(action_type)
-    # What concerns this member alone is read before the alert's lock, so the lock is held for
-    # fewer round trips (every claim on the alert queues behind it); a same-member race is the
-    # unique indexes' to refuse (below). The member's writes wait until every rule has passed:
-    # a refused claim writes nothing at all.
-    holding = _live_kinds(actor, alert_id)
+    now = utcnow()
     try:
-        alert, counts = _claimable(actor, alert_id, kind, holding)
+        # First without the lock: a claim the rules refuse (most of them when many members
+        # answer one alert at once) never queues behind the alert's lock. Refusing on what was
+        # committed a moment ago is a refusal any order of the claims could have given.
+        _check(kind, _claim_state(actor, alert_id, now, _BEFORE_LOCK))
+        # Then again under the alert's lock, so two claims never both see the last free slot.
+        # The lock is taken by the claim's own write to the alert (its last activity): refused
+        # now, the rollback undoes it, and a refused claim writes nothing.
+        state = _locked_state(actor, alert_id, now)
+        _check(kind, state)
     except ServiceError:
         db.session.rollback()
         raise
-    _retire_expired_claim(actor, alert_id, kind)
-    _accept_pending_ask(actor, alert_id)
-    now = utcnow()
-    action = Action(
-        alert_id=alert.id,
-        member_id=actor.id,
-        type=kind,
-        anonymous=anonymous,
-        claimed_at=now,
-        expires_at=now + timedelta(minutes=settings().claim_minutes),
-    )
-    db.session.add(action)
-    alert.last_activity_at = now
-    if alert.first_claim_at is None:
-        alert.first_claim_at = now  # time to first claim, for the impact pages
+    alert = state.alert
+    if state.expired.intersection(PUBLIC_VOICES if kind in PUBLIC_VOICES else (kind,)):
+        _retire_expired_claim(actor, alert_id, kind, now)
+    if state.pending_ask:
+        _accept_pending_ask(actor, alert_id, now)
+    values = {
+        "alert_id": alert.id,
+        "member_id": actor.id,
+        "type": kind,
+        "status": ActionStatus.CLAIMED,
+        "anonymous": anonymous,
+        "claimed_at": now,
+        "expires_at": now + timedelta(minutes=settings().claim_minutes),
+    }
     try:
-        # Flushed on its own, before any other statement could autoflush it outside this guard.
-        db.session.flush()
+        inserted = db.session.connection().execute(_INSERT_ACTION, values)
     except sa.exc.IntegrityError:
         # A claim of the same member that got past the checks at the same time (where the row
         # lock does not serialise): the unique indexes refuse it; say which rule it broke.
@@ -77,34 +241,40 @@ def claim_action(
         raise Conflict(
             _("You already took on this action for this alert."), code="already_claimed"
         ) from None
+    key = inserted.inserted_primary_key
+    assert key is not None
+    # Built from what was written, every column set: nothing is read back, and the row stays
+    # out of the session (detached, so no attribute of it can need a load).
+    unset = dict.fromkeys(("done_at", "ended_at", "note", "template_id", "template_tone"))
+    action = Action(id=key[0], **unset, **values)
+    make_transient_to_detached(action)
     feed.announce_action(action, alert, actor)
     # The counts read under the alert's lock, plus this claim: no second count.
-    claimed, done = counts.get(kind, (0, 0))
-    feed.announce_alert(alert, needs=queries.needs_of(alert, {**counts, kind: (claimed + 1, done)}))
+    claimed, done = state.counts.get(kind, (0, 0))
+    feed.announce_alert(
+        alert, needs=queries.needs_of(alert, {**state.counts, kind: (claimed + 1, done)})
+    )
     db.commit_keeping_loaded()
     return action
 
 
-def _claimable(
-    actor: Member, alert_id: int, kind: ActionType, holding: set[ActionType]
-) -> tuple[Alert, dict[ActionType, tuple[int, int]]]:
-    """Lock the alert and check every rule of a claim; return it and its live counts."""
-    alert = _locked_alert(actor, alert_id)
+def _check(kind: ActionType, state: _ClaimState) -> None:
+    """Refuse a claim that breaks a rule: the alert's status, guidance, wishes, holding, caps."""
+    alert = state.alert
     if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
         raise Conflict(_("This alert is not open for help."), code="alert_not_open")
     if not rules.may_ask(kind, alert.category, alert.severity):
         raise Conflict(rules.refusal(kind, alert.category, alert.severity), code="against_guidance")
     if kind not in welcomed(alert.target_requested_help, alert.wanted_actions):
         raise Conflict(_("The target did not ask for this kind of help."), code="not_welcome")
-    if kind in holding:
+    if kind in state.holding:
         raise Conflict(_("You already took on this action for this alert."), code="already_claimed")
-    if kind in PUBLIC_VOICES and holding.intersection(PUBLIC_VOICES):
+    if kind in PUBLIC_VOICES and state.holding.intersection(PUBLIC_VOICES):
         raise _public_voice_taken()
-    counts = queries.live_counts([alert.id]).get(alert.id, {})
-    need = queries.needs_of(alert, counts)[kind]
+    need = queries.needs_of(alert, state.counts)[kind]
     if need.wanted == 0:
         raise Conflict(
-            _("This alert does not need %(action)s.", action=action_info(kind).label),
+            _("This alert does not need %(action)s.", action=action_label(kind)),
             code="not_needed",
         )
     if need.open <= 0:
@@ -115,27 +285,8 @@ def _claimable(
                 n=alert.responder_goal,
             )
         else:
-            message = _(
-                "Enough members already took on %(action)s.", action=action_info(kind).label
-            )
+            message = _("Enough members already took on %(action)s.", action=action_label(kind))
         raise Conflict(message, code="cap_reached")
-    return alert, counts
-
-
-def _live_kinds(actor: Member, alert_id: int) -> set[ActionType]:
-    """Return the kinds the member has a live claim or a done action of on the alert."""
-    return set(
-        db.session.scalars(
-            sa.select(Action.type).where(
-                Action.alert_id == alert_id,
-                Action.member_id == actor.id,
-                sa.or_(
-                    Action.status == ActionStatus.DONE,
-                    sa.and_(Action.status == ActionStatus.CLAIMED, Action.expires_at > utcnow()),
-                ),
-            )
-        )
-    )
 
 
 def _live_claim(actor: Member, alert_id: int, kinds: tuple[ActionType, ...]) -> bool:
@@ -166,7 +317,7 @@ def _public_voice_taken() -> Conflict:
     )
 
 
-def _retire_expired_claim(actor: Member, alert_id: int, kind: ActionType) -> None:
+def _retire_expired_claim(actor: Member, alert_id: int, kind: ActionType, now: datetime) -> None:
     # A claim past its time that the expiry job has not reached yet must not block a new one;
     # for a public voice that includes the other public form (one public slot per member).
     kinds = PUBLIC_VOICES if kind in PUBLIC_VOICES else (kind,)
@@ -177,17 +328,18 @@ def _retire_expired_claim(actor: Member, alert_id: int, kind: ActionType) -> Non
             Action.member_id == actor.id,
             Action.type.in_(kinds),
             Action.status == ActionStatus.CLAIMED,
-            Action.expires_at <= utcnow(),
+            Action.expires_at <= now,
         )
-        .values(status=ActionStatus.EXPIRED, ended_at=utcnow())
+        .values(status=ActionStatus.EXPIRED, ended_at=now)
     )
 
 
-def _accept_pending_ask(actor: Member, alert_id: int) -> None:
+def _accept_pending_ask(actor: Member, alert_id: int, now: datetime) -> None:
+    # Through the session, so an ask it holds (accept_ask locked it) says accepted too.
     db.session.execute(
         sa.update(Ask)
         .where(Ask.alert_id == alert_id, Ask.member_id == actor.id, Ask.answer == AskAnswer.PENDING)
-        .values(answer=AskAnswer.ACCEPTED, answered_at=utcnow())
+        .values(answer=AskAnswer.ACCEPTED, answered_at=now)
     )
 
 

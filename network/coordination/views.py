@@ -34,7 +34,7 @@ from network.guidance.actions import ground_rule, guidance_for, why_these_words
 from network.guidance.queries import AlertHelp, alert_help_for
 from network.learning import checkins
 from network.realtime.log import latest_event_id
-from network.vocabulary import ACTION_ORDER, ActionType, action_info
+from network.vocabulary import ACTION_ORDER, ActionType, action_info, action_label
 
 coordination = Blueprint("coordination", __name__, url_prefix="/feed")
 PAGE_SIZE = 20
@@ -270,7 +270,7 @@ def claim(alert_id: int) -> BaseResponse:
         flash(
             _(
                 "You took on: %(action)s. Thank you! How to do it is on the alert below.",
-                action=action_info(action.type).label,
+                action=action_label(action.type),
             ),
             "success",
         )
@@ -289,7 +289,7 @@ def update(action_id: int) -> BaseResponse:
     except ServiceError as error:
         _refused(error)
         return _back()
-    label = action_info(action.type).label
+    label = action_label(action.type)
     if action.status == ActionStatus.DONE:
         flash(_("Done: %(action)s. Thank you for speaking up!", action=label), "success")
     else:

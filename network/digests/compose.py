@@ -22,7 +22,7 @@ from network.i18n import Language, member_zone
 from network.learning.checkins import waiting_count
 from network.mail import Prepared, build_message, envelope_address, prepare, sender
 from network.settings import settings
-from network.vocabulary import ActionType, action_infos
+from network.vocabulary import ActionType, action_label
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]])
     """Translate the action labels and the alerts that need help into one language."""
     site = settings().site_url
     with force_locale(locale):
-        labels = {kind.value: info.label for kind, info in action_infos().items()}
+        labels = {kind.value: action_label(kind) for kind in ActionType}
         alerts = [
             {
                 "url": f"{site}/alerts/{alert.id}",

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from network.alerts.guide import category_label
 from network.alerts.models import Category
-from network.vocabulary import ActionType, action_info
+from network.vocabulary import ActionType, action_label
 
 SEVERITIES = (1, 2, 3, 4)
 # Engaging the thread or the author: never for these, whatever the severity.
@@ -57,7 +57,18 @@ def may_ask(action: ActionType | str, category: Category | str, severity: int) -
 
 def allowed_actions(category: Category | str, severity: int) -> set[ActionType]:
     """Return the actions that may be asked for on an alert of this category and severity."""
+    known = _ALLOWED.get((Category(category), severity))
+    if known is not None:
+        return set(known)
     return {action for action in ActionType if may_ask(action, category, severity)}
+
+
+# The table is fixed: each cell worked out once (every claim and feed card asks, 7 rules each).
+_ALLOWED = {
+    (kind, severity): frozenset(action for action in ActionType if may_ask(action, kind, severity))
+    for kind in Category
+    for severity in SEVERITIES
+}
 
 
 def never_asked(action: ActionType | str, category: Category | str) -> bool:
@@ -107,7 +118,7 @@ def restrictions(action: ActionType | str) -> tuple[str, ...]:
 
 def refusal(action: ActionType | str, category: Category | str, severity: int) -> str:
     """Say why the action may not be claimed on an alert of this kind."""
-    label = action_info(ActionType(action)).label
+    label = action_label(ActionType(action))
     if never_asked(action, category):
         return _(
             "%(action)s is never asked for %(kind)s alerts: it could put you or the target in "

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, make_response, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
-from network.accounts.policy import require_organiser
+from network.accounts.sessions import organisers_only
 from network.alerts.guide import category_label
 from network.alerts.models import Category
 from network.db import utcnow
@@ -31,18 +28,6 @@ impact = Blueprint("impact", __name__, url_prefix="/impact")
 def _me() -> Member:
     member: Member = current_user._get_current_object()
     return member
-
-
-def organisers_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Refuse the page to anyone but organisers."""
-
-    @wraps(view)
-    @login_required
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        require_organiser(_me())
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 def _filters() -> tuple[queries.Filters, int | None]:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from network.accounts.models import Member
-from network.accounts.policy import require_organiser
+from network.accounts.sessions import organisers_only
 from network.errors import ServiceError
 from network.forms import show_service_error
 from network.learning import experiments as service
@@ -51,18 +51,16 @@ def _index(form: ExperimentForm, status: int = 200) -> tuple[str, int]:
 
 
 @experiments.get("/")
-@login_required
+@organisers_only
 def index() -> tuple[str, int]:
     """List experiments and offer to start one (organisers)."""
-    require_organiser(_me())
     return _index(ExperimentForm())
 
 
 @experiments.post("/")
-@login_required
+@organisers_only
 def start() -> Response | tuple[str, int]:
     """Start an experiment from the form."""
-    require_organiser(_me())
     form = ExperimentForm()
     if not form.validate_on_submit():
         return _index(form)
@@ -96,10 +94,9 @@ def show(experiment_id: int) -> str:
 
 
 @experiments.post("/<int:experiment_id>/stop")
-@login_required
+@organisers_only
 def stop(experiment_id: int) -> Response:
     """Stop the running experiment."""
-    require_organiser(_me())
     form = StopForm()
     if not form.validate_on_submit():
         flash(_("The form expired. Please try again."), "error")

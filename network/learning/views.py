@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from network.accounts.models import Member
-from network.accounts.policy import require_organiser
+from network.accounts.sessions import organisers_only
 from network.db import utcnow
 from network.errors import ServiceError
 from network.extensions import db
@@ -90,10 +90,9 @@ def record_template(action_id: int) -> BaseResponse:
 
 
 @learning.get("/review/retaliation")
-@login_required
+@organisers_only
 def retaliation() -> str:
     """Organisers: the newest "I was targeted in return" answers, with their alerts."""
-    require_organiser(_me())
     return render_template("learning/retaliation.html", reports=checkins.retaliation_reports())
 
 
@@ -119,10 +118,9 @@ def _streamed(header: T, chunks: Callable[[], Iterator[T]]) -> Iterator[T]:
 
 
 @learning.get("/impact/export.csv")
-@login_required
+@organisers_only
 def export_csv() -> Response:
     """Organisers: the action-level research export as CSV, streamed (audited)."""
-    require_organiser(_me())
     _audited("csv")
     name = f"upstander-actions-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
@@ -133,11 +131,10 @@ def export_csv() -> Response:
 
 
 @learning.get("/impact/export.parquet")
-@login_required
+@organisers_only
 def export_parquet() -> Response:
     """Organisers: the same export as Parquet (when pyarrow is installed, else 404), streamed
     row group by row group (audited)."""
-    require_organiser(_me())
     if not export.parquet_available():
         abort(404)
     _audited("parquet")

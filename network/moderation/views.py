@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from network.accounts.models import Member, Role
-from network.accounts.policy import require_organiser
+from network.accounts.sessions import members_who, organisers_only
 from network.alerts.guide import severity_guide
 from network.alerts.policy import require_reviewer
 from network.edge import int_arg
@@ -32,28 +28,8 @@ def _me() -> Member:
     return member
 
 
-def organisers_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Refuse the page to anyone but organisers (the services check again)."""
-
-    @wraps(view)
-    @login_required
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        require_organiser(_me())
-        return view(*args, **kwargs)
-
-    return guarded
-
-
-def reviewers_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Refuse the page to anyone who does not review alerts (the services check again)."""
-
-    @wraps(view)
-    @login_required
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        require_reviewer(_me())
-        return view(*args, **kwargs)
-
-    return guarded
+# Refuse the page to anyone who does not review alerts.
+reviewers_only = members_who(require_reviewer)
 
 
 @moderation.get("/")

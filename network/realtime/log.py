@@ -8,18 +8,23 @@ and Celery workers reach every client.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from network.db import utcnow
 from network.extensions import db, socketio
 from network.realtime.models import FeedEvent
 from network.realtime.rooms import NAMESPACE
 
 log = logging.getLogger(__name__)
+# Up to this many events of one commit are written by one statement that also takes the lock.
+MANY_EVENTS = 64
 
 
 def publish(event: str, payload: dict[str, Any], rooms: list[str]) -> FeedEvent:
@@ -47,13 +52,60 @@ def _log_before_commit(session: Session) -> None:
     pending: list[FeedEvent] = session.info.get("pending_events", [])
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        # Event ids must commit in id order, or a client replaying "since" could skip one. The
-        # lock is taken only now, so it is held for the insert and the commit alone: held from
-        # the first event on, a web process's other requests (gevent) stretched it out and
-        # concurrent posts queued behind it.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(7310001)"))
-    session.add_all(pending)
+    now = utcnow()
+    rows = [
+        {"created_at": now, "event": record.event, "rooms": record.rooms, "payload": record.payload}
+        for record in pending
+    ]
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    # Event ids must commit in id order, or a client replaying "since" could skip one. The lock
+    # is taken only now, so it is held for the insert and the commit alone: held from the first
+    # event on, a web process's other requests (gevent) stretched it out and concurrent posts
+    # queued behind it. It is taken in the insert's own statement (one round trip): every
+    # row's id is drawn after it, in the order of the events.
+    if postgresql and len(rows) <= MANY_EVENTS:
+        ids = list(session.scalars(_locked_insert(len(rows)), _numbered(rows)))
+    else:
+        if postgresql:
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(7310001)"))
+        ids = list(
+            session.scalars(
+                sa.insert(FeedEvent).returning(FeedEvent.id, sort_by_parameter_order=True), rows
+            )
+        )
+    for record, event_id in zip(pending, sorted(ids), strict=True):
+        record.id, record.created_at = event_id, now
+
+
+@functools.lru_cache(maxsize=MANY_EVENTS)
+def _locked_insert(count: int) -> sa.TextClause:
+    values = ", ".join(
+        f"({n}, :created_at_{n}, :event_{n}, CAST(:rooms_{n} AS JSON), CAST(:payload_{n} AS JSON))"
+        for n in range(count)
+    )
+    # Only numbered placeholders are formatted into the text; every value is a bound parameter.
+    rows = f"(VALUES {values}) AS v(n, created_at, event, rooms, payload)"
+    return sa.text(
+        "WITH ordered AS (SELECT pg_advisory_xact_lock(7310001)) "
+        "INSERT INTO feed_event (created_at, event, rooms, payload) "
+        "SELECT v.created_at, v.event, v.rooms, v.payload "
+        "FROM ordered, " + rows + " ORDER BY v.n RETURNING id"
+    ).bindparams(
+        *(
+            sa.bindparam(f"created_at_{n}", type_=FeedEvent.__table__.c.created_at.type)
+            for n in range(count)
+        )
+    )
+
+
+def _numbered(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    numbered: dict[str, Any] = {}
+    for n, row in enumerate(rows):
+        numbered[f"created_at_{n}"] = row["created_at"]
+        numbered[f"event_{n}"] = row["event"]
+        numbered[f"rooms_{n}"] = orjson.dumps(row["rooms"]).decode()
+        numbered[f"payload_{n}"] = orjson.dumps(row["payload"]).decode()
+    return numbered
 
 
 def as_message(record: FeedEvent) -> dict[str, Any]:

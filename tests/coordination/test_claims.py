@@ -151,3 +151,119 @@ def test_expired_claims_free_their_slot_and_the_feed_is_told(
     assert claim(next_one, alert["id"], "support_target_private").status_code == 201
     late_done = api_as(late, "PATCH", f"/api/v1/actions/{action['id']}", json={"status": "done"})
     assert late_done.status_code == 409
+
+
+def test_a_claims_answer_is_the_action_as_the_schema_writes_it(
+    app: Flask, claim: Api, open_alert: Any, create_member: Any
+) -> None:
+    from network.coordination.schemas import ActionOut
+
+    alert = open_alert(severity=2)
+    answer = claim(create_member(), alert["id"], "report_platform", anonymous=True)
+    assert answer.status_code == 201 and answer.mimetype == "application/json"
+    with app.app_context():
+        row = db.session.get(Action, answer.get_json()["id"])
+        assert row is not None
+        assert answer.get_json() == ActionOut.of(row).model_dump(mode="json")
+    assert answer.get_json()["anonymous"] is True and answer.get_json()["status"] == "claimed"
+
+
+def test_a_refused_claim_leaves_the_members_expired_claim_ask_and_the_alert_alone(
+    app: Flask, claim: Api, open_alert: Any, create_member: Any
+) -> None:
+    from network.alerts.models import Alert
+    from network.coordination.models import Ask, AskAnswer
+
+    alert = open_alert(severity=2)  # wants two platform reports
+    late, first, second = create_member(), create_member(), create_member()
+    old = claim(late, alert["id"], "report_platform").get_json()
+    with app.app_context():
+        row = db.session.get(Action, old["id"])
+        assert row is not None
+        row.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.execute(sa.delete(Ask).where(Ask.alert_id == alert["id"]))
+        db.session.add(
+            Ask(alert_id=alert["id"], member_id=late.id, expires_at=utcnow() + timedelta(hours=1))
+        )
+        db.session.commit()
+    assert claim(first, alert["id"], "report_platform").status_code == 201
+    assert claim(second, alert["id"], "report_platform").status_code == 201
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.max(FeedEvent.id)))
+        touched = db.session.get(Alert, alert["id"]).last_activity_at  # type: ignore[union-attr]
+    refused = claim(late, alert["id"], "report_platform")
+    assert refused.status_code == 409 and error_code(refused) == "cap_reached"
+    with app.app_context():
+        assert db.session.get(Action, old["id"]).status == ActionStatus.CLAIMED  # type: ignore[union-attr]
+        ask = db.session.scalar(sa.select(Ask).where(Ask.member_id == late.id))
+        assert ask is not None and ask.answer == AskAnswer.PENDING
+        assert db.session.get(Alert, alert["id"]).last_activity_at == touched  # type: ignore[union-attr]
+        assert db.session.scalar(sa.select(sa.func.max(FeedEvent.id))) == before
+
+
+def test_a_claim_retires_the_members_expired_claim_and_accepts_their_ask(
+    app: Flask, claim: Api, open_alert: Any, create_member: Any
+) -> None:
+    from network.alerts.models import Alert
+    from network.coordination.models import Ask, AskAnswer
+
+    alert = open_alert(severity=2)
+    member = create_member()
+    old = claim(member, alert["id"], "report_platform").get_json()
+    with app.app_context():
+        row = db.session.get(Action, old["id"])
+        assert row is not None
+        row.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.execute(sa.delete(Ask).where(Ask.alert_id == alert["id"]))
+        db.session.add(
+            Ask(alert_id=alert["id"], member_id=member.id, expires_at=utcnow() + timedelta(hours=1))
+        )
+        db.session.commit()
+    again = claim(member, alert["id"], "report_platform")
+    assert again.status_code == 201
+    with app.app_context():
+        assert db.session.get(Action, old["id"]).status == ActionStatus.EXPIRED  # type: ignore[union-attr]
+        ask = db.session.scalar(sa.select(Ask).where(Ask.member_id == member.id))
+        assert ask is not None and ask.answer == AskAnswer.ACCEPTED
+        fresh = db.session.get(Alert, alert["id"])
+        assert fresh is not None and fresh.first_claim_at is not None
+        assert fresh.last_activity_at.isoformat().startswith(again.get_json()["claimed_at"][:19])
+
+
+def test_a_claims_statements_do_not_grow_and_a_refusal_never_writes(
+    app: Flask, client: Any, open_alert: Any, create_member_with_token: Any
+) -> None:
+    def statements_of(alert_id: int, expected: int) -> list[str]:
+        _member, token = create_member_with_token()
+        seen: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            verb = statement.split(None, 1)[0].upper()
+            if "FOR UPDATE" in statement.upper():
+                verb = "LOCK"
+            if verb not in {"SAVEPOINT", "RELEASE", "ROLLBACK"}:  # the test's own transaction
+                seen.append(verb)
+
+        engine = db.engine_for(app)
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            answer = client.post(
+                f"/api/v1/alerts/{alert_id}/actions",
+                json={"type": "counter_speech"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert answer.status_code == expected
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        return seen
+
+    quiet, busy = open_alert(responder_goal=10), open_alert(responder_goal=3)
+    first = statements_of(quiet["id"], 201)
+    for _ in range(8):
+        statements_of(quiet["id"], 201)
+    for _ in range(3):
+        statements_of(busy["id"], 201)
+    assert statements_of(quiet["id"], 201) == first
+    # A claim the rules refuse reads, and neither locks nor writes anything.
+    refused = statements_of(busy["id"], 409)
+    assert refused and set(refused) == {"SELECT"}, refused

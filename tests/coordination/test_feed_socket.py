@@ -58,6 +58,23 @@ class FeedClient:
             what=lambda: f"{count} {name} in {self.events}",
         )
 
+    def wait_until_subscribed(self, redis_url: str, channel: str) -> None:
+        """Wait until this client's web process listens on the queue (it subscribes on first
+        connect): a probe published from outside every web process reaches the client only
+        through that process's subscription."""
+        emitter = socketio.RedisManager(redis_url, channel=channel, write_only=True)
+        sid = self.sio.get_sid("/feed")
+
+        def probe_arrived() -> bool:
+            emitter.emit("probe", {"sid": sid}, namespace="/feed", room=sid)
+            return bool(self.named("probe"))
+
+        try:
+            wait_until(probe_arrived, timeout=10, interval=0.1, what="the web process to subscribe")
+        finally:
+            if emitter.redis is not None:
+                emitter.redis.close()
+
     def close(self) -> None:
         # Drop the connection at once: a graceful WebSocket close against the test server
         # waits three seconds for an answer it never gets.

@@ -15,17 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import socketio
 import sqlalchemy as sa
-from flask import Flask
 
-from network.accounts import services as accounts
 from network.extensions import db
 from tests.alerts.conftest import alert_body
 from tests.conftest import PASSWORD
 from tests.coordination.test_feed_socket import FeedClient
 from tests.harness import (
     CommandProcess,
+    add_member,
     free_port,
     request_json,
     standalone_app,
@@ -67,23 +65,6 @@ def fresh_schema(own_schema: str) -> str:
     return own_schema
 
 
-def add_member(app: Flask, name: str, *, trust_level: int = 0) -> str:
-    """Create an active member straight in the database; return the email."""
-    email = f"{uuid.uuid4().hex[:10]}@example.org"
-    with app.test_request_context():
-        member = accounts.sign_up(
-            email=email,
-            password=PASSWORD,
-            display_name=name,
-            locale="en",
-            time_zone="Europe/Amsterdam",
-            pledge_accepted=True,
-        )
-        member.trust_level = trust_level
-        db.session.commit()
-    return email
-
-
 def token_for(origin: str, email: str) -> str:
     status, body = request_json(
         origin, "POST", "/api/v1/tokens", {"email": email, "password": PASSWORD, "name": "test"}
@@ -103,25 +84,6 @@ def healthy(origin: str, process: CommandProcess) -> bool:
         return False
 
 
-def wait_until_subscribed(feed: FeedClient, redis_url: str) -> None:
-    """Wait until the client's web process listens on the queue (it subscribes on first connect).
-
-    A probe published from outside every web process reaches the client only through that
-    process's subscription."""
-    emitter = socketio.RedisManager(redis_url, channel=SOCKETIO_CHANNEL, write_only=True)
-    sid = feed.sio.get_sid("/feed")
-
-    def probe_arrived() -> bool:
-        emitter.emit("probe", {"sid": sid}, namespace="/feed", room=sid)
-        return bool(feed.named("probe"))
-
-    try:
-        wait_until(probe_arrived, timeout=10, interval=0.1, what="the web process to subscribe")
-    finally:
-        if emitter.redis is not None:
-            emitter.redis.close()
-
-
 def test_a_client_on_one_web_process_hears_the_other_web_process_and_the_worker(
     tmp_path: Path, fresh_schema: str, redis_url: str
 ) -> None:
@@ -137,10 +99,10 @@ def test_a_client_on_one_web_process_hears_the_other_web_process_and_the_worker(
     # Unique names and links: other test runs may share this Redis server, and Socket.IO's
     # channel is the same in every Redis database, so their events could reach this client.
     run = uuid.uuid4().hex[:8]
-    watcher_email = add_member(setup, f"Watcher {run}")
-    reporter_email = add_member(setup, f"Reporter {run}", trust_level=1)
+    watcher_email = add_member(setup, display_name=f"Watcher {run}")
+    reporter_email = add_member(setup, display_name=f"Reporter {run}", trust_level=1)
     volunteer_name = f"Volunteer {run}"
-    volunteer_email = add_member(setup, volunteer_name)
+    volunteer_email = add_member(setup, display_name=volunteer_name)
 
     first_port, second_port = free_port(), free_port()
     first, second = f"http://127.0.0.1:{first_port}", f"http://127.0.0.1:{second_port}"
@@ -173,7 +135,7 @@ def test_a_client_on_one_web_process_hears_the_other_web_process_and_the_worker(
         wait_until(lambda: healthy(second, web_two), timeout=20, what="web process 2 /healthz")
 
         feed.connect(first, auth={"token": token_for(first, watcher_email)})
-        wait_until_subscribed(feed, redis_url)
+        feed.wait_until_subscribed(redis_url, SOCKETIO_CHANNEL)
         reporter = token_for(second, reporter_email)
         volunteer = token_for(second, volunteer_email)
 

@@ -14,6 +14,7 @@ from network.digests.models import Digest, DigestStatus
 from network.digests.periods import period_ending
 from network.extensions import db
 from tests.conftest import MemberHandle
+from tests.world import sent_digest_numbers
 
 
 def add_digests(app: Flask, member: MemberHandle, statuses: list[str]) -> list[int]:
@@ -33,22 +34,7 @@ def add_digests(app: Flask, member: MemberHandle, statuses: list[str]) -> list[i
                 claimed_by="job",
                 claimed_at=period.end,
                 attempts=1,
-                numbers={
-                    "network": {
-                        "active_members": 10,
-                        "members_acted": 7,
-                        "share": 0.7,
-                        "alerts_handled": 3,
-                        "actions_by_type": {"report_platform": 4},
-                        "median_minutes_to_first_action": 12.5,
-                        "goal_reached_share": 0.5,
-                        "outcomes": {"content_removed": 1},
-                        "content_removed": 1,
-                    },
-                    "teams": [{"name": "Class 4B", "members": 5, "acted": 3}],
-                    "own_actions": {"report_platform": 1},
-                    "campaigns": [{"title": "Week against hate", "goal": 10, "done": 7}],
-                },
+                numbers=sent_digest_numbers(),
                 norm_kind="descriptive",
                 norm_message=f"Digest number {day}: 7 in 10 members acted yesterday.",
                 sent_at=utcnow() if status == "sent" else None,

@@ -18,7 +18,6 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
-from network import embedded
 from network.accounts.models import DigestFrequency, Member
 from network.db import utcnow
 from network.digests import services
@@ -27,7 +26,7 @@ from network.digests.models import Digest, DigestStatus
 from network.extensions import db
 from network.tasks import digests as digest_tasks
 from tests.digests.conftest import Sink, digest_rows, email_of
-from tests.harness import free_port, standalone_app, wait_until
+from tests.harness import embedded_worker, free_port, standalone_app, wait_until
 from tests.world import change_settings
 
 
@@ -187,12 +186,7 @@ def test_without_smtp_the_embedded_mode_writes_each_digest_to_the_outbox(
             )
         db.session.commit()
     caplog.set_level(logging.INFO, logger="network.mail")
-    # The in-memory broker is one per process: drop what earlier tests queued without a worker.
-    site.extensions["celery"].control.purge()
-    threads = embedded.start(
-        site.extensions["celery"], schedule_filename=str(tmp_path / "instance" / "beat")
-    )
-    try:
+    with embedded_worker(site, tmp_path / "instance"):
         digest_tasks.dispatch.delay()
         files = wait_until(
             lambda: sorted(outbox.glob("*.eml")) if len(list(outbox.glob("*.eml"))) == 3 else [],
@@ -205,11 +199,6 @@ def test_without_smtp_the_embedded_mode_writes_each_digest_to_the_outbox(
                 return statuses == [DigestStatus.SENT] * 3
 
         wait_until(all_sent, what="three digests marked sent")
-    finally:
-        for thread in threads:
-            thread.stop()  # type: ignore[attr-defined]
-        for thread in threads:
-            thread.join(timeout=10)
 
     for path in files:
         message = message_from_bytes(path.read_bytes(), policy=policy.default)

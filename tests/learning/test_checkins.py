@@ -22,7 +22,8 @@ from network.reach.models import PushSubscription
 from network.tasks.learning import push_check_in
 from network.tasks.reach import PUSH_TRIES
 from network.tasks.reach import notice as push_notice
-from tests.harness import embedded_worker, run, wait_until
+from tests.conftest import run_job
+from tests.harness import embedded_worker, wait_until
 from tests.support.push import Browser, Server, subscribe
 from tests.world import change_settings
 
@@ -187,7 +188,7 @@ def test_targeted_in_return_reaches_every_organiser_at_once(
         [item] = api_as(organiser, "GET", "/api/v1/me/notices").get_json()["items"]
         assert item["kind"] == "retaliation" and item["alert_id"] == alert["id"]
     for notice in notices:
-        run(push_notice, notice.id)
+        run_job(push_notice, notice.id)
     [pushed] = push_service.requests()
     message = phone.read(pushed.body)
     assert message["path"] == f"/alerts/{alert['id']}"
@@ -236,7 +237,7 @@ def test_the_question_is_pushed_to_a_volunteer_with_push(
     push_service: Server, asked_with_push: Callable[[str], Asked]
 ) -> None:
     asked = asked_with_push("report_platform")
-    assert run(push_check_in, asked.check_in_id) == [asked.volunteer.id]
+    assert run_job(push_check_in, asked.check_in_id) == [asked.volunteer.id]
     message = asked.phone.read(push_service.requests()[0].body)
     assert message["kind"] == "check_in"
     assert message["path"].startswith(f"/alerts/{asked.alert['id']}")
@@ -299,7 +300,7 @@ def test_a_question_whose_push_fails_for_now_is_tried_again_with_backoff(
     monkeypatch.setitem(app.extensions["celery"].conf, "task_always_eager", True)
 
     # The first push failed, so nobody was reached by it; the retries are the worker's.
-    assert run(push_check_in, asked.check_in_id) == []
+    assert run_job(push_check_in, asked.check_in_id) == []
 
     pushed = push_service.requests()
     assert len(pushed) == tries

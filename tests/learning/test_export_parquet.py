@@ -16,9 +16,7 @@ from network.extensions import db
 from network.learning import export
 from network.learning.export import COLUMNS
 from network.moderation.models import AuditEntry
-from tests.learning.test_export import answer_check_ins, assert_names_nobody, download, seed
-
-Api = Callable[..., Any]
+from tests.learning.conftest import History, assert_names_nobody, download_csv
 
 
 def download_parquet(client: FlaskClient) -> pq.ParquetFile:
@@ -52,16 +50,13 @@ def without_salt(rows: list[dict[str, str]]) -> list[dict[str, str]]:
 def test_the_parquet_export_has_the_csv_columns_and_rows_and_names_nobody(
     app: Flask,
     client: FlaskClient,
-    api_as: Api,
-    create_member: Any,
-    open_alert: Any,
+    research_history: Callable[..., History],
     log_in: Any,
     organiser: Any,
 ) -> None:
-    history = seed(api_as, create_member, open_alert)
-    answer_check_ins(app, api_as, history["people"], history["answers"])
+    research_history(answered=True)
     log_in(organiser)
-    as_csv = download(client)
+    as_csv = download_csv(client)
     as_parquet = parquet_rows(download_parquet(client))
 
     assert len(as_parquet) == len(as_csv) == 4
@@ -80,9 +75,9 @@ def test_the_parquet_export_has_the_csv_columns_and_rows_and_names_nobody(
 
 
 def test_the_parquet_export_is_written_row_group_by_row_group(
-    app: Flask, api_as: Api, create_member: Any, open_alert: Any
+    app: Flask, research_history: Callable[..., History]
 ) -> None:
-    seed(api_as, create_member, open_alert)
+    research_history()
     with app.app_context():
         chunks = list(export.parquet_chunks(batch=1))
     # One chunk a row group as the rows are read (the first with the magic bytes), then the

@@ -18,8 +18,8 @@ from network.db import utcnow
 from network.extensions import db
 from network.tasks.coordination import expire_asks
 from network.tasks.reach import deliver_ask
+from tests.conftest import run_job
 from tests.digests.conftest import Sink
-from tests.harness import run
 from tests.world import change_settings
 
 Api = Callable[..., Any]
@@ -57,7 +57,7 @@ def test_the_emailed_link_accepts_the_ask_once_and_opens_the_alert(
     alert = post_alert(reporter, severity=2, summary=summary, language="en").get_json()
     ask = ask_of(app, volunteer)
 
-    assert run(deliver_ask, ask.id) == "email"
+    assert run_job(deliver_ask, ask.id) == "email"
 
     [message] = sink.to(volunteer.email)
     assert message["Subject"] == "You are asked to help with an alert"
@@ -95,7 +95,7 @@ def test_the_link_expires_with_the_ask_and_works_only_for_its_member(
     volunteer, other = create_member(trust_level=2), create_member(trust_level=2)
     post_alert(create_member(trust_level=1), language="en")
     ask = ask_of(app, volunteer)
-    run(deliver_ask, ask.id)
+    run_job(deliver_ask, ask.id)
     link = mailed_link(sink, volunteer)
 
     log_in(other)
@@ -126,7 +126,7 @@ def test_members_who_switched_ask_mail_off_find_the_ask_in_the_feed(
     api_as(volunteer, "PATCH", "/api/v1/me/reach-settings", json={"ask_mail": False})
     post_alert(create_member(trust_level=1), language="en")
     ask = ask_of(app, volunteer)
-    assert run(deliver_ask, ask.id) == "feed"
+    assert run_job(deliver_ask, ask.id) == "feed"
     assert sink.to(volunteer.email) == []
     assert ask_of(app, volunteer).channel == AskChannel.FEED
 
@@ -143,5 +143,5 @@ def test_unverified_members_get_no_ask_by_mail(
     volunteer = create_member(trust_level=2, verified=False)
     post_alert(create_member(trust_level=1), language="en")
     ask = ask_of(app, volunteer)
-    assert run(deliver_ask, ask.id) == "feed"
+    assert run_job(deliver_ask, ask.id) == "feed"
     assert sink.per_recipient() == {}

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from network.extensions import db
 from network.reach import chats
 from network.tasks.reach import alert_live
-from tests.harness import run
+from tests.conftest import run_job
 from tests.support.push import Server
 
 Api = Callable[..., Any]
@@ -49,8 +49,8 @@ def test_a_new_open_alert_is_posted_with_a_link_and_never_its_reporter(
     severe = post_alert(reporter, severity=4, summary=SUMMARY).get_json()
 
     with caplog.at_level(logging.DEBUG):
-        run(alert_live, mild["id"])
-        run(alert_live, severe["id"])
+        run_job(alert_live, mild["id"])
+        run_job(alert_live, severe["id"])
 
     first, second = posted(chat_webhook)
     assert "severity 2" in first["title"] and "Instagram" in first["title"]
@@ -76,7 +76,7 @@ def test_pending_and_hidden_alerts_never_reach_a_chat(
     newcomer = create_member(trust_level=0)
     pending = post_alert(newcomer).get_json()
     assert pending["status"] == "pending_review"
-    run(alert_live, pending["id"])
+    run_job(alert_live, pending["id"])
     assert chat_webhook.requests() == []
 
 
@@ -97,7 +97,7 @@ def test_a_team_chat_gets_only_its_teams_alerts(
         team_id=team["id"],
     )
     outside = post_alert(create_member(trust_level=1)).get_json()
-    run(alert_live, outside["id"])
+    run_job(alert_live, outside["id"])
     assert chat_webhook.requests() == []
 
 

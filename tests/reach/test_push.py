@@ -23,7 +23,7 @@ from network.extensions import db
 from network.reach.models import PushSubscription
 from network.settings import settings_of
 from network.tasks.reach import alert_live, deliver_ask
-from tests.harness import run
+from tests.conftest import run_job
 from tests.support.push import Browser, Server, subscribe, unb64url
 from tests.world import change_settings
 
@@ -78,7 +78,7 @@ def test_an_asked_member_gets_an_encrypted_signed_discreet_push(
     [ask] = asks_of(app, volunteer)
     assert ask.delivered_at is None  # nothing is sent inside the request
 
-    assert run(deliver_ask, ask.id) == "push"
+    assert run_job(deliver_ask, ask.id) == "push"
 
     [pushed] = push_service.requests()
     assert pushed.path == "/push/volunteer-phone"
@@ -114,7 +114,7 @@ def test_a_push_service_that_forgot_the_browser_removes_the_subscription(
     post_alert(reporter, language="en")
     [ask] = asks_of(app, volunteer)
 
-    channel = run(deliver_ask, ask.id)
+    channel = run_job(deliver_ask, ask.id)
 
     assert len(push_service.requests()) == 1
     assert api_as(volunteer, "GET", "/api/v1/me/push-subscriptions").get_json()["items"] == []
@@ -173,7 +173,7 @@ def test_quiet_hours_hold_pushes_back_and_someone_awake_is_asked(
     assert changed.status_code == 200, changed.get_json()
 
     alert = post_alert(reporter, severity=4, language="en").get_json()
-    run(alert_live, alert["id"])
+    run_job(alert_live, alert["id"])
 
     assert asks_of(app, sleeper) == []
     assert len(asks_of(app, awake)) == 1
@@ -203,8 +203,8 @@ def test_severe_alerts_reach_members_who_chose_them(
 
     mild = post_alert(reporter, severity=2, language="en").get_json()
     severe = post_alert(reporter, severity=4, language="en").get_json()
-    run(alert_live, mild["id"])
-    run(alert_live, severe["id"])
+    run_job(alert_live, mild["id"])
+    run_job(alert_live, severe["id"])
 
     [pushed] = push_service.requests()
     assert pushed.path == "/push/keen"

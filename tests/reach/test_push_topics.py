@@ -12,7 +12,7 @@ from flask import Flask
 
 from network.db import utcnow
 from network.tasks.reach import alert_live, campaign_launched, notice, review_waiting
-from tests.harness import run
+from tests.conftest import run_job
 from tests.support.push import Browser, Server, subscribe
 from tests.world import change_settings
 
@@ -45,7 +45,7 @@ def test_a_reporter_hears_the_review_and_organisers_who_chose_it_hear_of_the_wai
     api_as(organiser, "PATCH", "/api/v1/me/reach-settings", json={"reviews": True})
 
     pending = post_alert(newcomer, language="en").get_json()
-    run(review_waiting, pending["id"])
+    run_job(review_waiting, pending["id"])
     [waiting] = push_service.requests()
     assert waiting.path == "/push/organiser"
     assert organiser_phone.read(waiting.body)["body"] == "An alert is waiting for review."
@@ -57,7 +57,7 @@ def test_a_reporter_hears_the_review_and_organisers_who_chose_it_hear_of_the_wai
         json={"decision": "reject", "reason": "Not about a person."},
     )
     [told] = api_as(newcomer, "GET", "/api/v1/me/notices").get_json()["items"]
-    run(notice, told["id"])
+    run_job(notice, told["id"])
     outcome = push_service.requests()[-1]
     assert outcome.path == "/push/newcomer"
     message = newcomer_phone.read(outcome.body)
@@ -95,7 +95,7 @@ def test_team_alerts_reach_the_team_and_launches_reach_who_chose_them(
         == 201
     )
     alert = post_alert(reporter, team_id=team["id"], language="en").get_json()
-    run(alert_live, alert["id"])
+    run_job(alert_live, alert["id"])
     # The team hears of it; its reporter does not.
     assert [request.path for request in push_service.requests()] == ["/push/mate"]
     assert mate_phone.read(push_service.requests()[0].body)["kind"] == "alert"
@@ -114,7 +114,7 @@ def test_team_alerts_reach_the_team_and_launches_reach_who_chose_them(
         },
     ).get_json()
     api_as(organiser, "POST", f"/api/v1/campaigns/{campaign['id']}/launch")
-    run(campaign_launched, campaign["id"])
+    run_job(campaign_launched, campaign["id"])
     launched = push_service.requests()[-1]
     assert launched.path == "/push/mate"
     assert mate_phone.read(launched.body)["body"] == "A new campaign has started: Kindness week"

@@ -21,7 +21,8 @@ from network.extensions import db
 from network.tasks.webhooks import deliver
 from network.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.alerts.conftest import alert_body, organiser, post_alert
-from tests.harness import free_port, run
+from tests.conftest import run_job
+from tests.harness import free_port
 from tests.world import change_settings
 
 __all__ = ["alert_body", "organiser", "post_alert"]
@@ -141,6 +142,37 @@ def register(api_as: Callable[..., Any], organiser: Any) -> Callable[..., Regist
     return make
 
 
+@dataclass
+class Queued:
+    """An endpoint registered at the receiver, the alerts opened after it and the deliveries
+    they queued for it, oldest first."""
+
+    endpoint: Registered
+    alerts: list[dict[str, Any]]
+    deliveries: list[int]
+
+    @property
+    def delivery(self) -> int:
+        """The one delivery queued."""
+        [only] = self.deliveries
+        return only
+
+
+@pytest.fixture
+def queue_deliveries(
+    app: Flask, open_alert: Any, receiver: Receiver, register: Callable[..., Registered]
+) -> Callable[..., Queued]:
+    """Register an endpoint at the receiver for every event, then open `alerts` alerts (one by
+    default): each queues a delivery for it."""
+
+    def make(alerts: int = 1) -> Queued:
+        endpoint = register(receiver.url())
+        opened = [open_alert() for _ in range(alerts)]
+        return Queued(endpoint, opened, pending(app))
+
+    return make
+
+
 def pending(app: Flask) -> list[int]:
     """Return the ids of the deliveries waiting to be sent, oldest first."""
     with app.app_context():
@@ -155,7 +187,7 @@ def pending(app: Flask) -> list[int]:
 
 def send_pending(app: Flask) -> list[str]:
     """Run the delivery task, as a worker would, for every waiting delivery."""
-    return [run(deliver, delivery_id) for delivery_id in pending(app)]
+    return [run_job(deliver, delivery_id) for delivery_id in pending(app)]
 
 
 def delivery(app: Flask, delivery_id: int) -> WebhookDelivery:

@@ -18,6 +18,7 @@ from network.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.learning.test_checkins import done_action
 from tests.webhooks.conftest import (
     MAX_ATTEMPTS,
+    Queued,
     Receiver,
     Registered,
     delivery,
@@ -130,45 +131,39 @@ def test_an_endpoint_hears_only_the_events_it_chose(
 )
 def test_5xx_408_and_429_are_tried_again_until_the_last_attempt_other_answers_are_final(
     app: Flask,
-    open_alert: Any,
+    queue_deliveries: Callable[..., Queued],
     receiver: Receiver,
-    register: Callable[..., Registered],
     answers: list[int],
     tries: int,
     status: DeliveryStatus,
     code: int,
 ) -> None:
     receiver.answers = answers
-    endpoint = register(receiver.url())
-    open_alert()
-    [delivery_id] = pending(app)
+    queued = queue_deliveries()
     send_pending(app)
 
-    sent = delivery(app, delivery_id)
+    sent = delivery(app, queued.delivery)
     assert (sent.status, sent.attempts, sent.response_code) == (status, tries, code)
     requests = receiver.requests()
     assert len(requests) == tries
     assert len({request.payload()["id"] for request in requests}) == 1
-    assert all(request.signed_with(endpoint.secret) for request in requests)
+    assert all(request.signed_with(queued.endpoint.secret) for request in requests)
     assert sent.finished_at is not None and sent.next_attempt_at is None
 
 
 def test_a_receiver_that_does_not_answer_in_time_is_tried_again(
     app: Flask,
     monkeypatch: pytest.MonkeyPatch,
-    open_alert: Any,
+    queue_deliveries: Callable[..., Queued],
     receiver: Receiver,
-    register: Callable[..., Registered],
 ) -> None:
     from tests.world import change_settings
 
     change_settings(monkeypatch, app, webhook_timeout_seconds=1, webhook_max_attempts=2)
     receiver.delay = 3
-    register(receiver.url())
-    open_alert()
-    [delivery_id] = pending(app)
+    queued = queue_deliveries()
     send_pending(app)
-    sent = delivery(app, delivery_id)
+    sent = delivery(app, queued.delivery)
     assert (sent.status, sent.attempts, sent.error) == (DeliveryStatus.FAILED, 2, "timeout")
     assert sent.response_code is None
 
@@ -186,19 +181,17 @@ def test_the_wait_doubles_from_the_retry_setting(
 
 
 def test_an_alert_hidden_after_it_went_live_is_withheld(
-    app: Flask, open_alert: Any, receiver: Receiver, register: Callable[..., Registered]
+    app: Flask, queue_deliveries: Callable[..., Queued], receiver: Receiver
 ) -> None:
-    register(receiver.url())
-    alert = open_alert()
-    [delivery_id] = pending(app)
+    queued = queue_deliveries()
     with app.app_context():
-        found = db.session.get(Alert, alert["id"])
+        found = db.session.get(Alert, queued.alerts[0]["id"])
         assert found is not None
         found.hidden_at = utcnow()
         db.session.commit()
     assert send_pending(app) == ["withheld"]
     assert receiver.requests() == []
-    assert delivery(app, delivery_id).status == DeliveryStatus.WITHHELD
+    assert delivery(app, queued.delivery).status == DeliveryStatus.WITHHELD
 
 
 def test_a_disabled_endpoint_gets_nothing_new_and_nothing_more(
@@ -206,13 +199,12 @@ def test_a_disabled_endpoint_gets_nothing_new_and_nothing_more(
     api_as: Api,
     organiser: Any,
     open_alert: Any,
+    queue_deliveries: Callable[..., Queued],
     receiver: Receiver,
-    register: Callable[..., Registered],
 ) -> None:
-    endpoint = register(receiver.url())
-    open_alert()
-    [waiting] = pending(app)
-    path = f"/api/v1/webhooks/{endpoint.id}"
+    queued = queue_deliveries()
+    waiting = queued.delivery
+    path = f"/api/v1/webhooks/{queued.endpoint.id}"
     assert api_as(organiser, "PATCH", path, json={"enabled": False}).get_json()["enabled"] is False
     open_alert()
     assert pending(app) == [waiting]
@@ -224,13 +216,11 @@ def test_resend_sends_the_same_event_again_and_a_rotated_secret_signs_it(
     app: Flask,
     api_as: Api,
     organiser: Any,
-    open_alert: Any,
+    queue_deliveries: Callable[..., Queued],
     receiver: Receiver,
-    register: Callable[..., Registered],
 ) -> None:
-    endpoint = register(receiver.url())
-    open_alert()
-    [first] = pending(app)
+    queued = queue_deliveries()
+    endpoint, first = queued.endpoint, queued.delivery
     send_pending(app)
     rotated = api_as(organiser, "POST", f"/api/v1/webhooks/{endpoint.id}/secret")
     assert rotated.status_code == 200
@@ -251,7 +241,7 @@ def test_resend_sends_the_same_event_again_and_a_rotated_secret_signs_it(
 
 
 def test_the_verification_example_in_the_api_docs_accepts_a_real_delivery(
-    app: Flask, open_alert: Any, receiver: Receiver, register: Callable[..., Registered]
+    app: Flask, queue_deliveries: Callable[..., Queued], receiver: Receiver
 ) -> None:
     from pathlib import Path
 
@@ -261,8 +251,7 @@ def test_the_verification_example_in_the_api_docs_accepts_a_real_delivery(
     assert "hmac.compare_digest" in example
     namespace: dict[str, Any] = {}
     exec(compile(example, "docs/api.md", "exec"), namespace)  # noqa: S102 (our own docs)
-    endpoint = register(receiver.url())
-    open_alert()
+    endpoint = queue_deliveries().endpoint
     send_pending(app)
     [request] = receiver.requests()
     header = request.headers["upstander-signature"]
@@ -276,15 +265,13 @@ def test_a_changed_secret_key_fails_the_delivery_until_the_secret_is_rotated(
     monkeypatch: pytest.MonkeyPatch,
     api_as: Api,
     organiser: Any,
-    open_alert: Any,
+    queue_deliveries: Callable[..., Queued],
     receiver: Receiver,
-    register: Callable[..., Registered],
 ) -> None:
     from tests.world import change_settings
 
-    endpoint = register(receiver.url())
-    open_alert()
-    [first] = pending(app)
+    queued = queue_deliveries()
+    endpoint, first = queued.endpoint, queued.delivery
     change_settings(monkeypatch, app, secret_key="another-secret-key-that-is-long-enough")
     assert send_pending(app) == ["failed"]
     assert delivery(app, first).error == "secret_unreadable" and receiver.requests() == []
@@ -343,15 +330,13 @@ def test_changes_and_resends_share_one_rate_limit(
 
 
 def test_a_delivery_whose_job_was_lost_is_queued_again_by_the_beat_job(
-    app: Flask, open_alert: Any, receiver: Receiver, register: Callable[..., Registered]
+    app: Flask, queue_deliveries: Callable[..., Queued]
 ) -> None:
     from network.tasks import beat_schedule
     from network.webhooks.sending import LOST_AFTER, lost
 
     assert beat_schedule()["webhook-lost-deliveries"]["task"] == "network.webhooks.requeue_lost"
-    register(receiver.url())
-    open_alert()
-    [waiting] = pending(app)
+    waiting = queue_deliveries().delivery
     with app.app_context():
         assert lost() == []  # just queued: its job may still be on its way
         assert lost(utcnow() + LOST_AFTER + timedelta(minutes=1)) == [waiting]

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webhooks.conftest import Receiver, pending, send_pending
+from tests.webhooks.conftest import Queued, Receiver, pending, send_pending
 
 Api = Callable[..., Any]
 
@@ -52,14 +52,11 @@ def test_deliveries_are_listed_a_page_at_a_time_and_one_is_resent_after_confirmi
     log_in: Any,
     submit: Any,
     organiser: Any,
-    open_alert: Any,
+    queue_deliveries: Callable[..., Queued],
     receiver: Receiver,
-    register: Any,
 ) -> None:
-    endpoint = register(receiver.url())
-    for _ in range(21):
-        open_alert()
-    made = pending(app)
+    queued = queue_deliveries(21)
+    endpoint, made = queued.endpoint, queued.deliveries
     send_pending(app)
     log_in(organiser)
     first = client.get(f"/webhooks/{endpoint.id}").get_data(as_text=True)

@@ -10,13 +10,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from celery import Celery
-from celery._state import _set_task_join_will_block
 from flask import Flask
 
-from network import embedded
 from network.extensions import db
 from network.webhooks.models import DeliveryStatus, WebhookDelivery
-from tests.harness import wait_until, worker_process
+from tests.harness import embedded_worker, wait_until, worker_process
 from tests.webhooks.conftest import MAX_ATTEMPTS, Receiver, Registered
 
 Api = Callable[..., Any]
@@ -46,22 +44,11 @@ def test_the_embedded_worker_delivers_after_the_commit_and_tries_a_500_again(
     register: Callable[..., Registered],
     tmp_path: Path,
 ) -> None:
-    celery_app: Celery = app.extensions["celery"]
-    # The in-memory broker is one per process: drop what earlier tests queued without a worker.
-    celery_app.control.purge()
     receiver.answers = [500, 503, 200]
     endpoint = register(receiver.url())
-    threads = embedded.start(celery_app, schedule_filename=str(tmp_path / "beat-schedule"))
-    try:
+    with embedded_worker(app, tmp_path):
         alert = post_alert(create_member(trust_level=1)).get_json()
         [sent] = wait_until(finished(app), what=lambda: f"the delivery; got {receiver.requests()}")
-    finally:
-        for thread in threads:
-            thread.stop()  # type: ignore[attr-defined]
-        for thread in threads:
-            thread.join(timeout=10)
-        # The worker is gone: later tests may wait on their own tasks' results again.
-        _set_task_join_will_block(False)
     assert (sent.status, sent.attempts, sent.response_code) == (DeliveryStatus.DELIVERED, 3, 200)
     requests = receiver.requests()
     assert len(requests) == 3 and all(r.signed_with(endpoint.secret) for r in requests)

@@ -1,0 +1,231 @@
+"""CPU per request of the hot paths, in this process, next to the posting baseline endpoint.
+
+Runs the app in this process (Flask test client) on the benchmark's PostgreSQL and Redis, in
+production mode with Redis for the rate limits, Socket.IO and Celery (no worker: queued jobs
+wait), and measures the process CPU of each request; `--profile` adds cProfile's top functions.
+The baseline is bench/baseline_app.py in the same process, measured the same way.
+
+.venv/bin/python -m bench.profile [--requests 300] [--profile post,feed,claim] [--top 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench.common import ROOT
+from bench.feed_read import seed
+from bench.topology import (
+    BIN,
+    DATABASE_URL,
+    REDIS_URL,
+    Topology,
+    app_environment,
+    prepare,
+    sqlalchemy_url,
+)
+
+
+def _topology() -> Topology:
+    prepare(DATABASE_URL, REDIS_URL)
+    workdir = Path(tempfile.mkdtemp(prefix="upstander-profile-"))
+    environment = app_environment(workdir, DATABASE_URL, REDIS_URL)
+    subprocess.run(
+        [str(BIN / "upstander"), "db", "upgrade"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        check=True,
+    )
+    engine = sa.create_engine(sqlalchemy_url(DATABASE_URL), pool_size=2)
+    return Topology(DATABASE_URL, REDIS_URL, workdir, environment, engine)
+
+
+def _app(topology: Topology) -> Any:
+    from network import create_app
+
+    limit = "1000000 per hour"
+    return create_app(
+        {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "DATABASE_URL": topology.database_url,
+            "REDIS_URL": topology.redis_url,
+            "INSTANCE_PATH": str(topology.workdir / "instance"),
+            "SOCKETIO_ASYNC_MODE": "threading",
+            "SOCKETIO_CHANNEL": f"upstander-profile-{secrets.token_hex(4)}",
+            "ALERT_LIMIT_NEW_MEMBER": limit,
+            "ALERT_LIMIT_TRUSTED": limit,
+            "CLAIM_LIMIT": limit,
+            "FLAG_LIMIT": limit,
+            "TRUST_PROMOTION_APPROVED_ALERTS": 1_000_000,
+            "SITE_URL": "http://localhost",
+        }
+    )
+
+
+def _measure(
+    name: str, request: Callable[[int], None], count: int, profile: bool, top: int
+) -> float:
+    for number in range(20):  # warm-up: statement caches, pools
+        request(-1 - number)
+    times = []
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    for number in range(count):
+        if profiler:
+            profiler.enable()
+        started = time.process_time()
+        request(number)
+        times.append(time.process_time() - started)
+        if profiler:
+            profiler.disable()
+    median, mean = statistics.median(times) * 1000, statistics.mean(times) * 1000
+    print(f"{name:<28} CPU per request: median {median:.2f} ms, mean {mean:.2f} ms")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+        print(out.getvalue())
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+        print(out.getvalue())
+    return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--alerts", type=int, default=10_000)
+    parser.add_argument(
+        "--profile", default="", help="comma-separated: baseline,post,feed,claim,refused"
+    )
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--only", default="baseline,post,feed,claim")
+    options = parser.parse_args()
+    profiled = set(filter(None, options.profile.split(",")))
+    wanted = set(options.only.split(","))
+
+    topology = _topology()
+    from network.extensions import activate
+
+    app = _app(topology)
+    activate(app)
+    [trusted] = topology.add_members(1, trust_level=1, prefix="p-trusted")
+    [reader] = topology.add_members(1, prefix="p-reader")
+    volunteers = topology.add_members(200, prefix="p-volunteer")
+    seed(topology, options.alerts, trusted.id, [member.id for member in volunteers])
+    topology.analyze()
+    client = app.test_client()
+    tag = secrets.token_hex(4)
+
+    def call(token: str, method: str, path: str, body: Any, status: int) -> Any:
+        response = client.open(
+            path, method=method, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        if response.status_code != status:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.data[:300]!r}")
+        return response
+
+    def alert(number: int) -> dict[str, Any]:
+        return {
+            "url": f"https://www.instagram.com/p/profile-{tag}-{number}/",
+            "category": "hate",
+            "severity": 2,
+            "summary": "Dozens of comments mocking a girl for her religion.",
+            "language": "nl",
+        }
+
+    if "baseline" in wanted:
+        os.environ["DATABASE_URL"] = topology.database_url
+        from bench.baseline_app import create_app as baseline_app
+
+        baseline = baseline_app().test_client()
+
+        def base(number: int) -> None:
+            response = baseline.post(
+                "/api/v1/alerts",
+                json={**alert(number), "url": f"https://www.instagram.com/p/base-{tag}-{number}/"},
+                headers={"Authorization": f"Bearer {trusted.token}"},
+            )
+            assert response.status_code == 201, response.data
+
+        _measure("baseline post", base, options.requests, "baseline" in profiled, options.top)
+    if "post" in wanted:
+        _measure(
+            "post an alert",
+            lambda n: call(trusted.token, "POST", "/api/v1/alerts", alert(n), 201),
+            options.requests,
+            "post" in profiled,
+            options.top,
+        )
+    if "feed" in wanted:
+        _measure(
+            "first page of the feed",
+            lambda n: call(reader.token, "GET", "/api/v1/alerts", None, 200),
+            options.requests,
+            "feed" in profiled,
+            options.top,
+        )
+    if "claim" in wanted:
+        alerts = [
+            call(trusted.token, "POST", "/api/v1/alerts", alert(10_000 + n), 201).get_json()["id"]
+            for n in range(options.requests + 20)
+        ]
+        claims = iter(alerts)
+
+        def claim(number: int) -> None:
+            volunteer = volunteers[number % len(volunteers)]
+            call(
+                volunteer.token,
+                "POST",
+                f"/api/v1/alerts/{next(claims)}/actions",
+                {"type": "report_platform"},
+                201,
+            )
+
+        _measure("claim an action", claim, options.requests, "claim" in profiled, options.top)
+    if "refused" in wanted:
+        # The contention scenario's common case: the cap is reached, the claim is refused (409).
+        [full] = [
+            call(trusted.token, "POST", "/api/v1/alerts", alert(20_000), 201).get_json()["id"]
+        ]
+        for volunteer in volunteers[:2]:  # severity 2 wants two platform reports
+            call(
+                volunteer.token,
+                "POST",
+                f"/api/v1/alerts/{full}/actions",
+                {"type": "report_platform"},
+                201,
+            )
+
+        def refused(number: int) -> None:
+            volunteer = volunteers[2 + number % (len(volunteers) - 2)]
+            call(
+                volunteer.token,
+                "POST",
+                f"/api/v1/alerts/{full}/actions",
+                {"type": "report_platform"},
+                409,
+            )
+
+        _measure(
+            "refused claim (cap)", refused, options.requests, "refused" in profiled, options.top
+        )
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
