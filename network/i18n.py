@@ -6,16 +6,21 @@ carries UTC and names the moment in `<time datetime>`, which site.js shows in th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, numbers
 from babel.dates import get_timezone_location
+from babel.support import NullTranslations
 from flask import Flask, has_request_context, session
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import force_locale, format_datetime, get_locale, get_timezone, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from network.extensions import babel
@@ -93,6 +98,90 @@ def moment(value: datetime | None, style: str = "short", *, zone: bool = False) 
         )
         return opening + text + Markup("</time>")
     return Markup('<time datetime="{}">').format(iso) + text + Markup("</time>")
+
+
+class Language:
+    """One language's translations and number formats, looked up once rather than per call.
+
+    Flask-Babel finds the locale and the catalogue again at every call (from the app context);
+    code that words many messages in a few languages (a digest batch) binds each language once.
+    Every method gives what Flask-Babel's function of the same name gives in that locale."""
+
+    def __init__(self, locale: Locale, translations: NullTranslations) -> None:
+        self.locale = locale
+        self.translations = translations
+        # The same figures recur in every message of a batch: each is formatted once.
+        self._formatted: dict[tuple[str, type, Any, str | None], str] = {}
+
+    @classmethod
+    def of(cls, code: str) -> Language:
+        """Return the language Flask-Babel would use inside `force_locale(code)`."""
+        with force_locale(code):
+            locale = get_locale()
+            assert locale is not None, "a language needs an app context"
+            return cls(locale, get_translations())
+
+    def gettext(self, string: str, **variables: Any) -> str:
+        text = self.translations.ugettext(string)
+        return text % variables if variables else text
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return self.translations.ungettext(singular, plural, num) % variables
+
+    def format_number(self, number: Any) -> str:
+        return self._format("decimal", number, None, numbers.format_decimal)
+
+    def format_decimal(self, number: Any, format: str | None = None) -> str:
+        return self._format("decimal", number, format, numbers.format_decimal)
+
+    def format_percent(self, number: Any, format: str | None = None) -> str:
+        return self._format("percent", number, format, numbers.format_percent)
+
+    def _format(
+        self, kind: str, number: Any, pattern: str | None, formatter: Callable[..., str]
+    ) -> str:
+        key = (kind, type(number), number, pattern)
+        found = self._formatted.get(key)
+        if found is None:
+            found = self._formatted[key] = formatter(number, format=pattern, locale=self.locale)
+        return found
+
+    def template_callables(self) -> dict[str, Callable[..., str]]:
+        """Return `_`, `gettext` and `ngettext` for a template's context, in this language.
+
+        They behave as the ones Flask-Babel installs in Jinja (newstyle: always a format string,
+        escaped in autoescaped templates), without finding the language again at every call."""
+        translations = self.translations
+        # A text without variables comes out the same every time: kept once translated.
+        constant: dict[tuple[str, bool], str] = {}
+
+        @pass_context
+        def gettext(context: Context, string: str, **variables: Any) -> str:
+            autoescape = bool(context.eval_ctx.autoescape)
+            if not variables and (string, autoescape) in constant:
+                return constant[string, autoescape]
+            text = translations.ugettext(string)
+            if autoescape:
+                # The catalogue's own text, trusted as Jinja's i18n extension trusts it.
+                text = Markup(text)  # noqa: S704
+            text = text % variables
+            if not variables:
+                constant[string, autoescape] = text
+            return text
+
+        @pass_context
+        def ngettext(
+            context: Context, singular: str, plural: str, num: int, **variables: Any
+        ) -> str:
+            variables.setdefault("num", num)
+            text = translations.ungettext(singular, plural, num)
+            if context.eval_ctx.autoescape:
+                # The catalogue's own text, trusted as Jinja's i18n extension trusts it.
+                text = Markup(text)  # noqa: S704
+            return text % variables
+
+        return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def init_app(app: Flask) -> None:

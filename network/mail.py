@@ -7,7 +7,7 @@ import re
 import secrets
 import smtplib
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from email import policy
 from email.generator import BytesGenerator
@@ -18,6 +18,7 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -30,6 +31,11 @@ NAMED_ADDRESS = re.compile(r"(.*?)\s*<([^<>]+)>")
 POLICY = policy.default.clone(max_line_length=998)
 # What may go into a header as it is: printable ASCII (anything else is encoded by the policy).
 PLAIN_HEADER = re.compile(r"[ -~]{0,900}")
+# One bare address that needs no quoting, in a header or in SMTP: a dot-atom local part and a
+# domain of letters, digits and hyphens. Parsed by the email package, it comes back unchanged,
+# so it is used as it is (parsing costs more than the rest of building a message's headers).
+ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+PLAIN_ADDRESS = re.compile(rf"{ATOM}(?:\.{ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 
 
 class UnverifiedRecipient(Exception):
@@ -72,6 +78,16 @@ class Prepared:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to stream: its envelope now, its content built when its turn comes."""
+
+    key: int
+    sender: str
+    to: str
+    build: Callable[[], Prepared]
+
+
 def build_message(
     *,
     to: str,
@@ -110,21 +126,25 @@ def prepare(
     digest batch); here the headers are written as they are when they are plain ASCII on one
     line and only the others go through the policy. Bodies with very long lines take the slow
     path, whose encoding they need."""
-    recipient = one_address(to)
+    if PLAIN_ADDRESS.fullmatch(to):
+        to_line = envelope_to = to  # one address, written as it is
+    else:
+        recipient = one_address(to)
+        to_line, envelope_to = _header("To", str(recipient)), recipient.addr_spec
     fields = [
         ("From", _from_line(settings().mail_from)),
-        ("To", _header("To", str(recipient))),
-        ("Subject", _header("Subject", header_text(subject))),
+        ("To", to_line),
+        ("Subject", _header("Subject", _one_line(subject))),
         ("Date", formatdate(localtime=False)),
-        ("Message-ID", _header("Message-ID", header_text(message_id))),
+        ("Message-ID", _header("Message-ID", _one_line(message_id))),
         *(
-            (header_text(name), _header(name, header_text(value)))
+            (_one_line(name), _header(name, _one_line(value)))
             for name, value in (headers or {}).items()
         ),
     ]
     plain, markup = _body(text), _body(html)
     envelope_from = sender(settings().mail_from).addr_spec
-    if plain is None or markup is None or not (envelope_from + recipient.addr_spec).isascii():
+    if plain is None or markup is None or not (envelope_from + envelope_to).isascii():
         return _prepared(
             build_message(
                 to=to, subject=subject, text=text, html=html, message_id=message_id, headers=headers
@@ -148,10 +168,19 @@ def prepare(
     parts += [f"--{boundary}--", ""]
     return Prepared(
         envelope_from,
-        recipient.addr_spec,
+        envelope_to,
         header_text(message_id),
         "\r\n".join(parts).encode(),
     )
+
+
+# Printable ASCII with single spaces inside and none around: header_text leaves it as it is.
+ONE_LINE = re.compile(r"[!-~]+(?: [!-~]+)*")
+
+
+def _one_line(value: str) -> str:
+    """Return header_text(value), without its work when the value is already one plain line."""
+    return value if ONE_LINE.fullmatch(value) else header_text(value)
 
 
 def _header(name: str, value: str) -> str:
@@ -173,18 +202,31 @@ def _body(content: str) -> tuple[str, str] | None:
     lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines[-1] == "":
         lines.pop()
-    if any(len(line.encode()) > 998 for line in lines):
+    plain_ascii = content.isascii()
+    # Measured without a Python step per line: ASCII lines in characters, others in bytes.
+    longest = max(map(len, lines if plain_ascii else map(str.encode, lines)), default=0)
+    if longest > 998:
         return None
     # As the email package's default policy chooses: 7bit for ASCII, else 8bit.
-    return ("7bit" if content.isascii() else "8bit"), "\r\n".join([*lines, ""])
+    return ("7bit" if plain_ascii else "8bit"), "\r\n".join([*lines, ""])
 
 
+# Every message of a batch names the same sender: parsing an address with the email package is
+# dear, and an Address cannot change.
+@lru_cache(maxsize=8)
 def sender(configured: str) -> Address:
     """Return MAIL_FROM as one address, its display name folded and quoted as needed."""
     folded = header_text(configured)
     named = NAMED_ADDRESS.fullmatch(folded)
     name, address = (named[1].strip('"'), named[2]) if named else ("", folded)
     return Address(display_name=name, addr_spec=address.strip())
+
+
+def envelope_address(to: str) -> str:
+    """Return the address a message to `to` goes to; ValueError when `to` is not one address."""
+    if PLAIN_ADDRESS.fullmatch(to):
+        return to
+    return str(one_address(to).addr_spec)
 
 
 def one_address(to: str, display_name: str = "") -> Address:
@@ -238,39 +280,152 @@ class Mailer:
         """Check a batch's recipients in one query; send() then needs none for them."""
         self._verified |= verified_among(addresses)
 
-    def send(
-        self,
-        message: EmailMessage | Prepared,
-        *,
-        account_mail: bool = False,
-        before_accept: Callable[[], None] | None = None,
-    ) -> None:
+    def send(self, message: EmailMessage | Prepared, *, account_mail: bool = False) -> None:
         """Send one message; SMTP errors propagate so the caller can retry.
 
         Only account mail (email verification, password reset) may go to an address that no
-        member has verified; anything else raises UnverifiedRecipient. `before_accept` runs
-        once the whole message is with the server but before the final dot that makes the
-        server accept it: an error there abandons the message (the connection is closed)."""
+        member has verified; anything else raises UnverifiedRecipient."""
         if not account_mail:
-            self._check_verified(message)
+            self._check_verified(message.to if isinstance(message, Prepared) else message)
         if not self.host:
-            if before_accept is not None:
-                before_accept()
             self._write_to_outbox(message)
             return
         smtp = self._connection()
         try:
             if isinstance(message, Prepared):
-                self._transmit(smtp, message, before_accept)
-            elif before_accept is None:
-                smtp.send_message(message)
+                self._transmit(smtp, message)
             else:
-                self._transmit(smtp, _prepared(message), before_accept)
-        except (smtplib.SMTPServerDisconnected, OSError, _Abandoned):
-            # Reconnect for the next message; close the dead socket rather than leak it.
-            smtp.close()
-            self._smtp = None
+                smtp.send_message(message)
+        except Exception as error:
+            if _lost(error):
+                # Reconnect for the next message; close the dead socket rather than leak it.
+                self._hang_up()
             raise
+
+    def stream(
+        self, outgoing: Iterable[Outgoing]
+    ) -> Generator[tuple[int, BaseException | None], None, None]:
+        """Send many messages, one SMTP round trip each; yield each one's key and outcome.
+
+        An outcome is None when the server accepted the message, else the error. The caller
+        records an accepted message before it asks for the next outcome: until then nothing is
+        written that could make the server accept another message, so however the process
+        dies, at most one message is accepted and not recorded.
+
+        How a round trip per message is saved (RFC 2920 pipelining, when the server offers
+        it): a message's content goes out without its final dot. When the caller asks for the
+        next outcome, that dot (which makes the server accept the message) is written together
+        with the next message's MAIL, RCPT and DATA (which make it accept nothing), and the
+        next message is built while the server answers. The outcome is yielded once the reply
+        is read; the next dot is written only when the caller asks again, after recording it.
+        A message whose dot was never written is not delivered: when the caller stops early,
+        the connection is closed without it.
+
+        When the connection drops, the message whose dot was in flight fails (the server did
+        not confirm it); the next one, whose commands went nowhere, goes over a new connection
+        if the caller asks for more."""
+        if not self.host:
+            for message in outgoing:
+                try:
+                    self._check_verified(message.to)
+                    self._write_to_outbox(message.build())
+                except Exception as error:
+                    yield message.key, error
+                else:
+                    yield message.key, None
+            return
+        pending: Outgoing | None = None  # its content written, its final dot not yet
+        finished = False
+        try:
+            for message in outgoing:
+                if not message.to:
+                    failure = _build(message)
+                    if not isinstance(failure, BaseException):
+                        failure = ValueError("a message without a recipient")
+                    yield message.key, failure
+                    continue
+                try:
+                    self._check_verified(message.to)
+                except UnverifiedRecipient as error:
+                    yield message.key, error
+                    continue
+                prepared: Prepared | BaseException | None = None
+                if pending is not None:
+                    done, pending = pending, None
+                    smtp = self._smtp
+                    assert smtp is not None, "a pending message has its connection"
+                    pipelined = smtp.has_extn("pipelining")
+                    envelope = _envelope(message.sender, message.to) if pipelined else b""
+                    outcome: BaseException | None
+                    try:
+                        smtp.send(b".\r\n" + envelope)
+                        prepared = _build(message)
+                        outcome = _final_reply(smtp)
+                    except (smtplib.SMTPServerDisconnected, OSError) as error:
+                        self._hang_up()
+                        outcome = error
+                    if outcome is not None and _lost(outcome):
+                        self._hang_up()
+                    yield done.key, outcome
+                    if pipelined and self._smtp is not None:
+                        # The connection lives and holds this message's envelope.
+                        try:
+                            _envelope_replies(smtp, message.sender, message.to)
+                            if isinstance(prepared, BaseException):
+                                raise prepared
+                            smtp.send(_content(cast(Prepared, prepared)))
+                        except Exception as error:
+                            if _lost(error) or error is prepared:
+                                # Past DATA, only hanging up keeps the server from accepting.
+                                self._hang_up()
+                            yield message.key, error
+                            continue
+                        pending = message
+                        continue
+                # A new connection, or a server without pipelining: the envelope on its own.
+                if prepared is None:
+                    prepared = _build(message)
+                if isinstance(prepared, BaseException):
+                    yield message.key, prepared
+                    continue
+                try:
+                    smtp = self._connection()
+                    if smtp.has_extn("pipelining"):
+                        smtp.send(_envelope(message.sender, message.to))
+                        _envelope_replies(smtp, message.sender, message.to)
+                    else:
+                        _envelope_one_by_one(smtp, prepared)
+                    smtp.send(_content(prepared))
+                except Exception as error:
+                    if _lost(error):
+                        self._hang_up()
+                    yield message.key, error
+                    continue
+                pending = message
+            if pending is not None:
+                done, pending = pending, None
+                smtp = self._smtp
+                assert smtp is not None, "a pending message has its connection"
+                last: BaseException | None
+                try:
+                    smtp.send(b".\r\n")
+                    last = _final_reply(smtp)
+                except (smtplib.SMTPServerDisconnected, OSError) as error:
+                    last = error
+                if last is not None and _lost(last):
+                    self._hang_up()
+                yield done.key, last
+            finished = True
+        finally:
+            if not finished:
+                # Stopped midway, maybe with a message's content written but not its dot:
+                # hang up, so the server drops it (a QUIT now would be more of its content).
+                self._hang_up()
+
+    def _hang_up(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -287,50 +442,22 @@ class Mailer:
         return self._smtp
 
     @staticmethod
-    def _transmit(
-        smtp: smtplib.SMTP, message: Prepared, before_accept: Callable[[], None] | None
-    ) -> None:
-        """One SMTP transaction (MAIL, RCPT, DATA), holding the final dot for `before_accept`."""
-        international = not (message.sender + message.to).isascii()
+    def _transmit(smtp: smtplib.SMTP, message: Prepared) -> None:
+        """One SMTP transaction (MAIL, RCPT, DATA) for one message."""
         if smtp.has_extn("pipelining"):
-            _envelope_pipelined(smtp, message, international)
+            smtp.send(_envelope(message.sender, message.to))
+            _envelope_replies(smtp, message.sender, message.to)
         else:
-            code, reply = smtp.mail(message.sender, ["SMTPUTF8"] if international else [])
-            if code != 250:
-                smtp.rset()
-                raise smtplib.SMTPSenderRefused(code, reply, message.sender)
-            code, reply = smtp.rcpt(message.to)
-            if code not in (250, 251):
-                smtp.rset()
-                raise smtplib.SMTPRecipientsRefused({message.to: (code, reply)})
-            smtp.putcmd("data")
-            code, reply = smtp.getreply()
-            if code != 354:
-                smtp.rset()
-                raise smtplib.SMTPDataError(code, reply)
-        data = smtplib._quote_periods(message.data)  # type: ignore[attr-defined]
-        if not data.endswith(b"\r\n"):
-            data += b"\r\n"
-        if before_accept is None:
-            # One write: a second small one would wait for the server's delayed ACK (Nagle).
-            smtp.send(data + b".\r\n")
-        else:
-            smtp.send(data)
-            try:
-                before_accept()
-            except Exception as error:
-                # Never send the dot: the server drops the message with the connection.
-                raise _Abandoned(error) from error
-            smtp.send(b".\r\n")
-        code, reply = smtp.getreply()
-        if code != 250:
-            if code == 421:
-                smtp.close()
-            raise smtplib.SMTPDataError(code, reply)
+            _envelope_one_by_one(smtp, message)
+        # One write: a second small one would wait for the server's delayed ACK (Nagle).
+        smtp.send(_content(message) + b".\r\n")
+        outcome = _final_reply(smtp)
+        if outcome is not None:
+            raise outcome
 
-    def _check_verified(self, message: EmailMessage | Prepared) -> None:
-        if isinstance(message, Prepared):
-            addresses = {message.to.strip().lower()}
+    def _check_verified(self, message: EmailMessage | str) -> None:
+        if isinstance(message, str):
+            addresses = {message.strip().lower()}
         else:
             addresses = {
                 address.strip().lower() for _n, address in getaddresses([str(message["To"])])
@@ -354,13 +481,23 @@ class Mailer:
         log.info("mail %s written to %s", message_id, path)
 
 
-def _envelope_pipelined(smtp: smtplib.SMTP, message: Prepared, international: bool) -> None:
-    """MAIL, RCPT and DATA in one write and one round trip (RFC 2920), when the server offers."""
+def _envelope(sender: str, to: str) -> bytes:
+    """MAIL, RCPT and DATA as one write (RFC 2920), for a server that offers PIPELINING."""
+    international = not (sender + to).isascii()
     commands = (
-        f"MAIL FROM:{smtplib.quoteaddr(message.sender)}{' SMTPUTF8' if international else ''}\r\n"
-        f"RCPT TO:{smtplib.quoteaddr(message.to)}\r\nDATA\r\n"
+        f"MAIL FROM:{_angled(sender)}{' SMTPUTF8' if international else ''}\r\n"
+        f"RCPT TO:{_angled(to)}\r\nDATA\r\n"
     )
-    smtp.send(commands.encode("utf-8" if international else "ascii"))
+    return commands.encode("utf-8" if international else "ascii")
+
+
+def _angled(address: str) -> str:
+    """Return an address as SMTP commands carry it (smtplib.quoteaddr, without parsing it)."""
+    return f"<{address}>" if PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
+def _envelope_replies(smtp: smtplib.SMTP, sender: str, to: str) -> None:
+    """Read the replies to a pipelined envelope; raise when the message may not follow."""
     (mail, mail_reply), (rcpt, rcpt_reply), (data, data_reply) = (
         smtp.getreply(),
         smtp.getreply(),
@@ -374,14 +511,62 @@ def _envelope_pipelined(smtp: smtplib.SMTP, message: Prepared, international: bo
         smtp.getreply()
     smtp.rset()
     if mail != 250:
-        raise smtplib.SMTPSenderRefused(mail, mail_reply, message.sender)
+        raise smtplib.SMTPSenderRefused(mail, mail_reply, sender)
     if rcpt not in (250, 251):
-        raise smtplib.SMTPRecipientsRefused({message.to: (rcpt, rcpt_reply)})
+        raise smtplib.SMTPRecipientsRefused({to: (rcpt, rcpt_reply)})
     raise smtplib.SMTPDataError(data, data_reply)
 
 
-class _Abandoned(Exception):
-    """The message was not accepted: what had to happen before it failed."""
+def _envelope_one_by_one(smtp: smtplib.SMTP, message: Prepared) -> None:
+    """MAIL, RCPT and DATA, each waiting for its reply (a server without PIPELINING)."""
+    international = not (message.sender + message.to).isascii()
+    code, reply = smtp.mail(message.sender, ["SMTPUTF8"] if international else [])
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, message.sender)
+    code, reply = smtp.rcpt(message.to)
+    if code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({message.to: (code, reply)})
+    smtp.putcmd("data")
+    code, reply = smtp.getreply()
+    if code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _content(message: Prepared) -> bytes:
+    """Return the message as DATA carries it, up to (not including) the final dot."""
+    data = smtplib._quote_periods(message.data)  # type: ignore[attr-defined]
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+def _final_reply(smtp: smtplib.SMTP) -> smtplib.SMTPDataError | None:
+    """Read the reply to a message's final dot: None when the server accepted it."""
+    code, reply = smtp.getreply()
+    if code == 250:
+        return None
+    if code == 421:
+        smtp.close()
+    return smtplib.SMTPDataError(code, reply)
+
+
+def _lost(error: BaseException) -> bool:
+    """Tell whether an error left the connection unusable (closed, or mid-transaction)."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, smtplib.SMTPServerDisconnected | OSError)
+
+
+def _build(message: Outgoing) -> Prepared | BaseException:
+    """Build a message; a failure is that message's outcome, not the batch's."""
+    try:
+        prepared = message.build()
+    except Exception as error:
+        return error
+    if (prepared.sender, prepared.to) != (message.sender, message.to):
+        return ValueError("the message was built for another envelope")
+    return prepared
 
 
 def _prepared(message: EmailMessage) -> Prepared:

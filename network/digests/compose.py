@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.alerts.guide import category_label
@@ -18,12 +17,12 @@ from network.alerts.models import Alert
 from network.coordination.needs import Need
 from network.digests.models import Digest
 from network.digests.unsubscribe import unsubscribe_token
-from network.digests.wording import describe
-from network.i18n import member_zone
+from network.digests.wording import CURRENT, Words, describe
+from network.i18n import Language, member_zone
 from network.learning.checkins import waiting_count
-from network.mail import Prepared, build_message, prepare
+from network.mail import Prepared, build_message, envelope_address, prepare, sender
 from network.settings import settings
-from network.vocabulary import ActionType, action_info
+from network.vocabulary import ActionType, action_label
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]])
     """Translate the action labels and the alerts that need help into one language."""
     site = settings().site_url
     with force_locale(locale):
-        labels = {kind.value: action_info(kind).label for kind in ActionType}
+        labels = {kind.value: action_label(kind) for kind in ActionType}
         alerts = [
             {
                 "url": f"{site}/alerts/{alert.id}",
@@ -61,11 +60,16 @@ def compose(
     digest: Digest, member: Member, common: Shared, check_ins: int | None = None
 ) -> EmailMessage:
     """Build the digest email with its unsubscribe link and headers."""
-    return build_message(**_fields(digest, member, common, check_ins, render_template))
+    with force_locale(member.locale), member_zone(member.time_zone):
+        return build_message(**_fields(digest, member, common, check_ins, render_template, CURRENT))
 
 
 class Renderer:
-    """Render the digests of one batch: templates loaded and numbers translated once."""
+    """Render the digests of one batch: templates, texts and numbers looked up once per language.
+
+    The digest templates get everything from their context, the translation callables too, so
+    no message needs the language set in Flask-Babel's context (or its time zone: digests show
+    no times)."""
 
     def __init__(
         self,
@@ -74,31 +78,40 @@ class Renderer:
     ) -> None:
         self.open_alerts = open_alerts
         self.check_ins = check_ins
-        self.translated: dict[str, Shared] = {}
+        self.languages: dict[str, tuple[Language, Shared, dict[str, Any]]] = {}
         environment = current_app.jinja_env
         self.templates = {
             name: environment.get_template(name)
             for name in ("email/digest.txt", "email/digest.html")
         }
+        self.sender = sender(settings().mail_from).addr_spec
+
+    def recipient(self, member: Member) -> str:
+        """Return the envelope address a member's digest goes to."""
+        return envelope_address(member.email)
 
     def message(self, digest: Digest, member: Member) -> Prepared:
         """Return one member's digest encoded for the wire."""
-        if member.locale not in self.translated:
-            self.translated[member.locale] = shared(member.locale, self.open_alerts)
+        language, common, callables = self._language(member.locale)
+
+        def render(name: str, **context: Any) -> str:
+            # Only their context and the translation callables: no context processors or
+            # signals per message (render_template runs them for every call).
+            return str(self.templates[name].render(context, **callables))
+
         return prepare(
-            **_fields(
-                digest,
-                member,
-                self.translated[member.locale],
-                self.check_ins.get(member.id, 0),
-                self._render,
-            )
+            **_fields(digest, member, common, self.check_ins.get(member.id, 0), render, language)
         )
 
-    def _render(self, name: str, **context: Any) -> str:
-        # The digest templates use only their context and the gettext callables: no context
-        # processors or signals per message (render_template runs them for every call).
-        return str(self.templates[name].render(context))
+    def _language(self, locale: str) -> tuple[Language, Shared, dict[str, Any]]:
+        if locale not in self.languages:
+            language = Language.of(locale)
+            self.languages[locale] = (
+                language,
+                shared(locale, self.open_alerts),
+                language.template_callables(),
+            )
+        return self.languages[locale]
 
 
 def _fields(
@@ -107,37 +120,37 @@ def _fields(
     common: Shared,
     check_ins: int | None,
     render: Callable[..., str],
+    words: Words,
 ) -> dict[str, Any]:
     site = settings().site_url
     unsubscribe_url = f"{site}/digests/unsubscribe/{unsubscribe_token(member)}"
-    with force_locale(member.locale), member_zone(member.time_zone):
-        context: dict[str, Any] = {
-            "digest": digest,
-            "member": member,
-            "numbers": digest.numbers,
-            "network": digest.numbers.get("network", {}),
-            "site": site,
-            # A preview (`send-digests --preview`) has no row yet: point to the archive.
-            "archive_url": f"{site}/digests/{digest.id or ''}",
-            "unsubscribe_url": unsubscribe_url,
-            "weekly": digest.period_key.startswith("weekly"),
-            "alerts": common.alerts,
-            # Check-ins waiting for an answer: one line and a link to the feed.
-            "check_ins": (
-                check_ins if check_ins is not None else waiting_count(member.id) if member.id else 0
-            ),
-        }
-        context["body"] = describe(
-            digest.numbers, weekly=context["weekly"], label=common.labels.__getitem__
-        )
-        text = render("email/digest.txt", **context)
-        html = render("email/digest.html", **context)
-        if context["weekly"]:
-            subject = _("Your weekly Upstander digest")
-        else:
-            subject = _("Your daily Upstander digest")
-        if digest.norm_kind in {"descriptive", "dynamic"} and digest.norm_message:
-            subject = f"{subject}: {digest.norm_message}"
+    context: dict[str, Any] = {
+        "digest": digest,
+        "member": member,
+        "numbers": digest.numbers,
+        "network": digest.numbers.get("network", {}),
+        "site": site,
+        # A preview (`send-digests --preview`) has no row yet: point to the archive.
+        "archive_url": f"{site}/digests/{digest.id or ''}",
+        "unsubscribe_url": unsubscribe_url,
+        "weekly": digest.period_key.startswith("weekly"),
+        "alerts": common.alerts,
+        # Check-ins waiting for an answer: one line and a link to the feed.
+        "check_ins": (
+            check_ins if check_ins is not None else waiting_count(member.id) if member.id else 0
+        ),
+    }
+    context["body"] = describe(
+        digest.numbers, weekly=context["weekly"], label=common.labels.__getitem__, words=words
+    )
+    text = render("email/digest.txt", **context)
+    html = render("email/digest.html", **context)
+    if context["weekly"]:
+        subject = words.gettext("Your weekly Upstander digest")
+    else:
+        subject = words.gettext("Your daily Upstander digest")
+    if digest.norm_kind in {"descriptive", "dynamic"} and digest.norm_message:
+        subject = f"{subject}: {digest.norm_message}"
     return {
         "to": member.email,
         "subject": subject.strip(),

@@ -1,20 +1,20 @@
 """Mark a batch's digests sent, each one before the next message can be accepted.
 
 A row is marked on its own connection in autocommit: one statement and one round trip per
-digest, instead of a session transaction (BEGIN, UPDATE, COMMIT) and its flush to disk, written
-by a thread while the next message is built and offered; the server gets that message's final
-dot only once the mark is committed (`Mailer.send(before_accept=marks.wait)`). On
-PostgreSQL these marks do not wait for the disk (`synchronous_commit = off`): a worker killed
-after a mark has it, since the database has it; only a crash of the database server itself can
-lose the last fraction of a second of marks, and `flush()` at the end of every batch makes the
-batch's marks durable. A mark lost that way leaves its digest claimed, so it is sent again after
-the lease with the same Message-ID — the one duplicate that the design already accepts.
+digest, instead of a session transaction (BEGIN, UPDATE, COMMIT) and its flush to disk. The
+mailer writes nothing that could make the server accept the next message until the mark is
+back (`Mailer.stream`). On PostgreSQL these marks do not wait for the disk
+(`synchronous_commit = off`): a worker killed after a mark has it, since the database has it;
+only a crash of the database server itself can lose the last fraction of a second of marks, and
+`flush()` at the end of every batch makes the batch's marks durable. A mark lost that way leaves
+its digest claimed, so it is sent again after the lease with the same Message-ID — the one
+duplicate that the design already accepts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
+from enum import StrEnum
 from types import TracebackType
 from typing import Any
 
@@ -46,14 +46,23 @@ class Marks:
         self.connection: sa.Connection | None = None
         # A session bound to a connection runs inside its caller's transaction (tests do):
         # its marks stay in that transaction, on the session.
-        self.writer: ThreadPoolExecutor | None = None
-        self.pending: Future[None] | None = None
+        self.driver: Any = None
         if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
             self.connection = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
             self.connection.exec_driver_sql("SET synchronous_commit TO off")
-            # One thread writes the marks, so a mark's round trip overlaps building and
-            # offering the next message; `wait()` holds that message back until it is done.
-            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-marks")
+            # The marks are the one statement per digest, so they skip SQLAlchemy's execution
+            # (which costs more than the round trip itself): the statement is compiled once
+            # and run as a prepared statement by the driver (psycopg) on this connection.
+            compiled = _SENT.compile(dialect=bind.dialect)
+            self.sent_sql = compiled.string
+            self.sent_defaults = {
+                # Stored as the enum's value (enum_column_type), as SQLAlchemy would bind it.
+                name: value.value if isinstance(value, StrEnum) else value
+                for name, value in compiled.construct_params(
+                    {"digest_id": 0, "sent_at": None, "sent_message_id": ""}
+                ).items()
+            }
+            self.driver = self.connection.connection.driver_connection
 
     def __enter__(self) -> Marks:
         return self
@@ -67,20 +76,11 @@ class Marks:
         if self.connection is None:
             return
         try:
-            self.wait()
             if error is None:
                 self.flush()
             self.connection.exec_driver_sql("RESET synchronous_commit")
         finally:
-            if self.writer is not None:
-                self.writer.shutdown()
             self.connection.close()
-
-    def wait(self) -> None:
-        """Return once the last mark is committed; raise what made it fail."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
 
     def _execute(self, statement: sa.Executable, parameters: dict[str, Any] | None = None) -> None:
         if self.connection is not None:
@@ -91,21 +91,16 @@ class Marks:
         db.session.commit()
 
     def sent(self, digest_id: int, message_id: str) -> None:
-        """Mark one digest sent, with the Message-ID it went out with.
-
-        On PostgreSQL the mark is written by the writer thread: call `wait()` before the next
-        message may be accepted. Elsewhere it is committed on return."""
+        """Mark one digest sent, with the Message-ID it went out with; committed on return."""
         parameters = {"digest_id": digest_id, "sent_at": utcnow(), "sent_message_id": message_id}
-        self.unflushed = digest_id
-        if self.writer is None:
+        if self.driver is None:
             self._execute(_SENT, parameters)
-            return
-        self.wait()
-        self.pending = self.writer.submit(self._execute, _SENT, parameters)
+        else:
+            self.driver.execute(self.sent_sql, {**self.sent_defaults, **parameters}, prepare=True)
+        self.unflushed = digest_id
 
     def failed(self, failures: dict[int, str]) -> None:
         """Count a failed attempt for each digest and keep its claim fresh for the retry."""
-        self.wait()
         by_error: dict[str, list[int]] = defaultdict(list)
         for digest_id, problem in failures.items():
             by_error[problem[:500]].append(digest_id)

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 from zoneinfo import ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from sqlalchemy.orm import load_only
 
 from network.accounts.models import DigestFrequency, Member, MemberStatus
 from network.alerts.models import Alert
@@ -31,14 +34,14 @@ from network.digests import compose
 from network.digests import numbers as figures
 from network.digests.marks import Marks
 from network.digests.models import Digest, DigestStatus
-from network.digests.norm import choose_norm
+from network.digests.norm import Norm, choose_norm
 from network.digests.periods import Period, from_key, latest_due
 from network.digests.queries import alerts_needing_help
 from network.digests.unsubscribe import member_for_token
 from network.extensions import db
 from network.learning.checkins import waiting_counts
 from network.learning.experiments import norm_in_experiment, running_experiment
-from network.mail import Mailer, describe_failure, unreachable, verified_address
+from network.mail import Mailer, Outgoing, describe_failure, unreachable, verified_address
 from network.settings import settings
 from network.vocabulary import ActionType
 
@@ -135,16 +138,15 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
     The number of queries does not grow with the number of members in the batch."""
     period = from_key(batch.period_key, batch.time_zone, _send_hour())
     lease = _lease_start()
-    members = list(
-        db.session.scalars(
-            sa.select(Member).where(
-                Member.id.in_(batch.member_ids),
-                Member.status == MemberStatus.ACTIVE,
-                Member.digest_frequency == batch.frequency,
-                verified_address(),
-            )
+    # Only what the numbers and the norm need: whole members are loaded for sending.
+    members = db.session.execute(
+        sa.select(Member.id, Member.locale).where(
+            Member.id.in_(batch.member_ids),
+            Member.status == MemberStatus.ACTIVE,
+            Member.digest_frequency == batch.frequency,
+            verified_address(),
         )
-    )
+    ).all()
     if members:
         rows = _compose_rows(members, period, claimed_by)
         # Executed for many rows, the statement is compiled once and cached (a VALUES list of
@@ -188,7 +190,8 @@ def _insert_ignoring_duplicates() -> Any:
     return sqlite_insert(table).on_conflict_do_nothing()
 
 
-def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> list[dict[str, Any]]:
+def _compose_rows(members: Sequence[Any], period: Period, claimed_by: str) -> list[dict[str, Any]]:
+    """Return the digest rows of these members (anything with their `id` and `locale`)."""
     network = figures.network_numbers(period.start, period.end)
     previous = period.previous(_send_hour())
     acted_before, active_before = figures.participation(previous.start, previous.end)
@@ -198,6 +201,8 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
     experiment = running_experiment()
     now = utcnow()
     rows = []
+    norms: dict[tuple[Any, ...], Norm] = {}
+    network_numbers = network.as_dict()  # the same for every member (stored as JSON)
     for member in members:
         acted = bool(context.own_actions.get(member.id))
         teams = [
@@ -208,7 +213,7 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
         teams = [team for team in teams if team.members > 0]
         best = max(teams, key=lambda team: (team.acted, team.members), default=None)
         numbers = {
-            "network": network.as_dict(),
+            "network": network_numbers,
             "previous_share": round(previous_share, 4) if previous_share is not None else None,
             "teams": [{"name": t.name, "members": t.members, "acted": t.acted} for t in teams],
             "campaigns": [c.as_dict() for c in context.campaigns.get(member.id, [])],
@@ -223,10 +228,15 @@ def _compose_rows(members: list[Member], period: Period, claimed_by: str) -> lis
             "previous_acted": acted_before if active_before else None,
         }
         arm = None
-        with _locale(member.locale):
-            if experiment is None:
-                norm = choose_norm(**situation)
-            else:
+        if experiment is None:
+            # Members in the same situation get the same message: chosen once per language.
+            key = (member.locale, *situation.values())
+            norm = norms.get(key)
+            if norm is None:
+                with _locale(member.locale):
+                    norm = norms[key] = choose_norm(**situation)
+        else:
+            with _locale(member.locale):
                 shown = norm_in_experiment(experiment, member.id, **situation)
                 norm, arm = shown.norm, shown.arm
                 numbers["experiment"] = {"arm": arm, "fallback": shown.fallback}
@@ -259,8 +269,9 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
 
     One SMTP connection for the batch, templates and shared texts prepared once, one query for
     the recipients' check-ins and one for their verified addresses. Each digest is marked sent
-    as soon as the server accepted it, before the next message goes out (see marks.py), so a
-    worker killed mid-batch resends at most the one message it had not marked yet.
+    as soon as the server accepted it, before anything that could make the server accept the
+    next message goes out (`Mailer.stream`, marks.py), so a worker killed mid-batch resends at
+    most the one message it had not marked yet.
 
     A refused message (a 4xx/5xx reply) fails alone; the batch goes on. When the connection
     drops mid-batch, the message in flight counts as failed (the server did not confirm it;
@@ -274,29 +285,23 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
     if not digests:
         return result
     members, open_alerts = _load_for_sending(digests, claimed)
-    lease = timedelta(minutes=settings().digest_claim_lease_minutes)
-    renewed_at = utcnow()
-    ours = {digest.id for digest in digests}
     rendering = compose.Renderer(open_alerts, waiting_counts(sorted(claimed)))
+    by_id = {digest.id: digest for digest in digests}
+    message_ids = {digest.id: compose.message_id(digest) for digest in digests}
     failures: dict[int, str] = {}
     dropped = False  # the connection dropped and no message got through since
     with Mailer() as mailer, Marks() as marks:
         mailer.vouch(member.email for member in members.values())
-        for position, digest in enumerate(digests):
-            # A job slower than a third of the lease renews its claims, so no other job takes
-            # them over while this one is still sending; rows already taken over are skipped.
-            if utcnow() - renewed_at > lease / 3:
-                ours = _renew_claims([d.id for d in digests if d.id in ours], claimed_by)
-                renewed_at = utcnow()
-            member = members[digest.member_id]
-            if digest.id not in ours:
-                result.skipped.append(member.id)
-                continue
-            try:
-                message = rendering.message(digest, member)
-                # The server may accept this message only once the last one is marked sent.
-                mailer.send(message, before_accept=marks.wait)
-            except Exception as error:  # SMTP or network: retried with backoff by the job
+        outgoing = _outgoing(digests, members, rendering, claimed_by, result)
+        # Closed however the loop ends: a message handed over but not answered is dropped.
+        with closing(mailer.stream(outgoing)) as outcomes:
+            for digest_id, error in outcomes:
+                digest = by_id[digest_id]
+                if error is None:
+                    dropped = False
+                    marks.sent(digest.id, message_ids[digest.id])
+                    result.sent.append(digest.member_id)
+                    continue
                 log.warning(
                     "digest %s to member %s failed: %s",
                     digest.id,
@@ -304,20 +309,47 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
                     describe_failure(error),
                 )
                 failures[digest.id] = describe_failure(error)
-                result.failed[member.id] = describe_failure(error)
+                result.failed[digest.member_id] = describe_failure(error)
                 if unreachable(error) and (dropped or not _dropped(error)):
-                    # No server to talk to: the rest waits for the retry instead of each
-                    # message waiting for its own connection timeout.
-                    for later in digests[position + 1 :]:
-                        result.failed[later.member_id] = describe_failure(error)
+                    # No server to talk to: the rest waits for the retry instead of each message
+                    # waiting for its own connection timeout. A message handed over but not
+                    # answered yet was never accepted (the mailer hangs up without its dot).
+                    answered = {*result.sent, *result.failed, *result.skipped}
+                    for later in digests:
+                        if later.member_id not in answered:
+                            result.failed[later.member_id] = describe_failure(error)
                     break
                 dropped = _dropped(error)
-                continue
-            dropped = False
-            marks.sent(digest.id, message.message_id)
-            result.sent.append(member.id)
         marks.failed(failures)
     return result
+
+
+def _outgoing(
+    digests: list[Digest],
+    members: dict[int, Member],
+    rendering: compose.Renderer,
+    claimed_by: str,
+    result: BatchResult,
+) -> Iterator[Outgoing]:
+    """Hand the mailer each digest still claimed by this job, rendered when its turn comes."""
+    lease = timedelta(minutes=settings().digest_claim_lease_minutes)
+    renewed_at = utcnow()
+    ours = {digest.id for digest in digests}
+    for digest in digests:
+        # A job slower than a third of the lease renews its claims, so no other job takes
+        # them over while this one is still sending; rows already taken over are skipped.
+        if utcnow() - renewed_at > lease / 3:
+            ours = _renew_claims([d.id for d in digests if d.id in ours], claimed_by)
+            renewed_at = utcnow()
+        member = members[digest.member_id]
+        if digest.id not in ours:
+            result.skipped.append(member.id)
+            continue
+        try:
+            to = rendering.recipient(member)
+        except Exception:  # not one address: building the message fails and says why
+            to = ""
+        yield Outgoing(digest.id, rendering.sender, to, partial(rendering.message, digest, member))
 
 
 def _dropped(error: BaseException) -> bool:
@@ -333,9 +365,15 @@ def _load_for_sending(
     """Load the members and the alerts that need help, detached from the session.
 
     Detached, what was loaded is not reloaded when the session commits (a lease renewal)."""
+    # The columns a digest shows or is sent with: the others (lists stored as JSON, settings)
+    # would cost more to load than the message does to build.
     members = {
         member.id: member
-        for member in db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids)))
+        for member in db.session.scalars(
+            sa.select(Member)
+            .where(Member.id.in_(member_ids))
+            .options(load_only(Member.email, Member.locale, Member.display_name, Member.time_zone))
+        )
     }
     open_alerts = alerts_needing_help(limit=3)
     for loaded in [*digests, *members.values(), *(alert for alert, _needs in open_alerts)]:

@@ -1,0 +1,123 @@
+"""One round trip per message: a message's final dot goes out with the next message's envelope.
+
+What must not change with it: the server accepts a message only after the caller recorded the
+one before (so a killed worker resends at most one), and a message whose content was written
+but whose dot was not is never delivered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+
+from network.mail import Mailer, Outgoing, prepare, sender
+from network.settings import settings
+from tests.digests.conftest import Sink, email_of
+from tests.digests.test_dropped_connection import Dropping
+from tests.harness import free_port
+from tests.world import change_settings
+
+
+@pytest.fixture
+def pipelining(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Point the app's mail at a sink that offers PIPELINING, as production servers do."""
+    controllers: list[Controller] = []
+
+    def start() -> Dropping:
+        sink = Dropping(set())  # drops nothing
+        sink.port = free_port()
+        controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+        controller.start()
+        controllers.append(controller)
+        change_settings(monkeypatch, app, smtp_host="127.0.0.1")
+        change_settings(monkeypatch, app, smtp_port=sink.port)
+        return sink
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def outgoing(app: Flask, member_ids: list[int], broken: frozenset[int] = frozenset()) -> list[Any]:
+    """Messages to these members, keyed by member id; building the `broken` ones fails."""
+
+    def build(member_id: int) -> Callable[[], Any]:
+        def message() -> Any:
+            if member_id in broken:
+                raise RuntimeError("the template failed")
+            return prepare(
+                to=email_of(app, member_id),
+                subject=f"Digest {member_id}",
+                text=f"For member {member_id}\n",
+                html=f"<p>For member {member_id}</p>\n",
+                message_id=f"<test-{member_id}@example.org>",
+            )
+
+        return message
+
+    envelope_from = sender(settings().mail_from).addr_spec
+    return [
+        Outgoing(member_id, envelope_from, email_of(app, member_id), build(member_id))
+        for member_id in member_ids
+    ]
+
+
+def test_the_next_message_is_accepted_only_after_the_caller_recorded_the_one_before(
+    app: Flask, pipelining: Callable[[], Dropping], add_members: Callable[..., list[int]]
+) -> None:
+    sink = pipelining()
+    members = add_members(5, frequency="daily")
+    accepted_when_answered = []
+    with app.app_context(), Mailer() as mailer:
+        mailer.vouch(email_of(app, member) for member in members)
+        for member_id, error in mailer.stream(outgoing(app, members)):
+            assert error is None
+            # Give a wrongly sent dot time to arrive: nothing more may have been accepted.
+            time.sleep(0.05)
+            accepted_when_answered.append((member_id, len(sink.accepted)))
+    assert accepted_when_answered == [(member, n) for n, member in enumerate(members, 1)]
+    assert sink.per_recipient() == {email_of(app, member): 1 for member in members}
+
+
+def test_a_message_written_but_not_finished_when_the_caller_stops_is_never_delivered(
+    app: Flask, pipelining: Callable[[], Dropping], add_members: Callable[..., list[int]]
+) -> None:
+    sink = pipelining()
+    members = add_members(3, frequency="daily")
+    with app.app_context(), Mailer() as mailer:
+        mailer.vouch(email_of(app, member) for member in members)
+        stream = mailer.stream(outgoing(app, members))
+        assert next(stream) == (members[0], None)  # the second one's envelope is out already
+        stream.close()
+    time.sleep(0.2)
+    assert sink.per_recipient() == {email_of(app, members[0]): 1}
+
+
+@pytest.mark.parametrize("offered", [True, False])
+def test_a_message_that_cannot_be_built_fails_alone(
+    app: Flask,
+    pipelining: Callable[[], Dropping],
+    smtp_sink: Callable[..., Sink],
+    mail_to: Callable[[Sink], None],
+    add_members: Callable[..., list[int]],
+    offered: bool,
+) -> None:
+    members = add_members(4, frequency="daily")
+    if offered:
+        sink: Sink = pipelining()
+    else:
+        sink = smtp_sink()
+        mail_to(sink)
+    with app.app_context(), Mailer() as mailer:
+        mailer.vouch(email_of(app, member) for member in members)
+        outcomes = dict(mailer.stream(outgoing(app, members, broken=frozenset({members[1]}))))
+    assert [outcomes[member] is None for member in members] == [True, False, True, True]
+    assert isinstance(outcomes[members[1]], RuntimeError)
+    assert sink.per_recipient() == {
+        email_of(app, member): 1 for member in members if member != members[1]
+    }
