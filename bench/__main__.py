@@ -73,6 +73,9 @@ def run_scenarios(
             began = time.monotonic()
             print(f"\n== {name}", flush=True)
             module = importlib.import_module(f"bench.{name}")
+            waited = running.wait_for_quiet()
+            if waited >= 1:
+                print(f"  (waited {waited:.0f} s for the worker to finish the last jobs)")
             # One round of digests keeps `make bench` near ten minutes (a round of 10,000 is
             # minutes on its own); `python -m bench.digests` runs three.
             found = module.run(

@@ -225,6 +225,22 @@ class Topology:
 
         wait_until(answered, timeout=60, what="the Celery worker to answer", interval=0.5)
 
+    def wait_for_quiet(self, timeout: float = 240) -> float:
+        """Wait until the worker has done every queued job (the last scenario's asks, pushes and
+        webhooks), so one scenario's backlog does not share the cores with the next one's
+        measurement; return the seconds waited (a note is printed when it never got quiet)."""
+        client = redis.Redis.from_url(self.redis_url)
+        began = time.monotonic()
+        try:
+            while client.llen("celery") or client.hlen("unacked"):
+                if time.monotonic() - began > timeout:
+                    print(f"  (the worker still had jobs after {timeout:.0f} s: measuring anyway)")
+                    break
+                time.sleep(0.5)
+        finally:
+            client.close()
+        return time.monotonic() - began
+
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.stop()
