@@ -8,7 +8,7 @@ import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import partial, wraps
+from functools import cache, partial, wraps
 from typing import Any, Protocol, runtime_checkable
 
 import flask_limiter
@@ -120,15 +120,26 @@ def still_open(dbapi_connection: Any) -> bool:
     """Tell, without a round trip, whether an idle pooled PostgreSQL connection is usable.
 
     A server that ends a connection (a restart, a terminated backend, a dropped link) closes it
-    after a last message; an idle connection in good order has nothing to read. So a readable
-    socket, or one already known closed, means the connection is gone."""
+    after a last message; an idle connection in good order has nothing to read. So a socket with
+    something to read (or hung up), or a connection already known closed, is gone."""
     if dbapi_connection.closed or dbapi_connection.broken:
         return False
+    # poll(), not select(): a web process with thousands of sockets has descriptors select()
+    # cannot take. The system's own poll, not gevent's: this must answer now, never wait.
+    probe = _system_poll()()
+    probe.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
     try:
-        readable, _writable, _failed = select.select([dbapi_connection.fileno()], [], [], 0)
-    except (OSError, ValueError):
+        return not probe.poll(0)
+    except OSError:
         return False
-    return not readable
+
+
+@cache
+def _system_poll() -> Callable[[], Any]:
+    from gevent import monkey
+
+    poll: Callable[[], Any] = monkey.get_original("select", "poll")
+    return poll
 
 
 def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -18,7 +18,7 @@ import socketio
 import sqlalchemy as sa
 
 from network.alerts.models import Alert
-from network.extensions import activate, db, writes
+from network.extensions import activate, db, still_open, writes
 from tests.alerts.conftest import alert_body
 from tests.conftest import service_missing
 from tests.harness import (
@@ -438,3 +438,26 @@ def test_a_read_in_autocommit_refuses_to_write(tmp_path: Path) -> None:
 )
 def test_only_plain_reads_count_as_reads(statement: str, writing: bool) -> None:
     assert writes(statement) is writing
+
+
+def test_the_socket_check_sees_a_terminated_backend_whatever_its_descriptor_number() -> None:
+    """A busy web process holds thousands of sockets: the check must work far beyond 1024."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        service_missing("PostgreSQL (TEST_DATABASE_URL)")
+    assert url is not None
+    import psycopg
+
+    ballast = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as victim:
+            assert victim.fileno() > 1024
+            victim.execute("SELECT 1")
+            victim.rollback()
+            assert still_open(victim)
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (victim.info.backend_pid,))
+            wait_until(lambda: not still_open(victim), timeout=10, what="the check to see it")
+    finally:
+        for descriptor in ballast:
+            os.close(descriptor)
