@@ -342,18 +342,9 @@ def test_a_connection_the_server_ended_is_replaced_before_use(tmp_path: Path, th
     with live_server(app, free_port()) as origin:
         for _round in range(3):
             assert call(origin, "GET", "/api/v1/me", token)[0] == 200
-            with engine.connect() as admin:
-                ended = admin.execute(
-                    sa.text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE application_name = :name AND pid <> pg_backend_pid()"
-                    ),
-                    {"name": name},
-                ).scalar_one()
-                admin.rollback()
-            assert ended >= 1
+            assert backends(engine, name, "pg_terminate_backend(pid)") >= 1
             wait_until(
-                lambda: admin_sees_no_backend(engine, name),
+                lambda: backends(engine, name) == 0,
                 timeout=10,
                 what="the terminated backends to go",
             )
@@ -362,17 +353,18 @@ def test_a_connection_the_server_ended_is_replaced_before_use(tmp_path: Path, th
             assert status in (200, 201), answer
 
 
-def admin_sees_no_backend(engine: sa.Engine, name: str) -> bool:
+def backends(engine: sa.Engine, name: str, each: str = "pid") -> int:
+    """Count the app's backends (by application name), doing `each` to every one of them."""
     with engine.connect() as admin:
-        left = admin.execute(
+        found = admin.execute(
             sa.text(
-                "SELECT count(*) FROM pg_stat_activity "
+                f"SELECT count({each}) FROM pg_stat_activity "
                 "WHERE application_name = :name AND pid <> pg_backend_pid()"
             ),
             {"name": name},
         ).scalar_one()
         admin.rollback()
-    return bool(left == 0)
+    return int(found)
 
 
 def test_api_reads_run_in_autocommit_and_writes_in_a_transaction(tmp_path: Path) -> None:

@@ -177,15 +177,7 @@ def test_a_refused_claim_leaves_the_members_expired_claim_ask_and_the_alert_alon
     alert = open_alert(severity=2)  # wants two platform reports
     late, first, second = create_member(), create_member(), create_member()
     old = claim(late, alert["id"], "report_platform").get_json()
-    with app.app_context():
-        row = db.session.get(Action, old["id"])
-        assert row is not None
-        row.expires_at = utcnow() - timedelta(minutes=1)
-        db.session.execute(sa.delete(Ask).where(Ask.alert_id == alert["id"]))
-        db.session.add(
-            Ask(alert_id=alert["id"], member_id=late.id, expires_at=utcnow() + timedelta(hours=1))
-        )
-        db.session.commit()
+    _expire_and_ask(app, old["id"], alert["id"], late.id)
     assert claim(first, alert["id"], "report_platform").status_code == 201
     assert claim(second, alert["id"], "report_platform").status_code == 201
     with app.app_context():
@@ -210,15 +202,7 @@ def test_a_claim_retires_the_members_expired_claim_and_accepts_their_ask(
     alert = open_alert(severity=2)
     member = create_member()
     old = claim(member, alert["id"], "report_platform").get_json()
-    with app.app_context():
-        row = db.session.get(Action, old["id"])
-        assert row is not None
-        row.expires_at = utcnow() - timedelta(minutes=1)
-        db.session.execute(sa.delete(Ask).where(Ask.alert_id == alert["id"]))
-        db.session.add(
-            Ask(alert_id=alert["id"], member_id=member.id, expires_at=utcnow() + timedelta(hours=1))
-        )
-        db.session.commit()
+    _expire_and_ask(app, old["id"], alert["id"], member.id)
     again = claim(member, alert["id"], "report_platform")
     assert again.status_code == 201
     with app.app_context():
@@ -267,3 +251,18 @@ def test_a_claims_statements_do_not_grow_and_a_refusal_never_writes(
     # A claim the rules refuse reads, and neither locks nor writes anything.
     refused = statements_of(busy["id"], 409)
     assert refused and set(refused) == {"SELECT"}, refused
+
+
+def _expire_and_ask(app: Flask, action_id: int, alert_id: int, member_id: int) -> None:
+    """Let the member's claim expire and leave them the alert's one pending ask."""
+    from network.coordination.models import Ask
+
+    with app.app_context():
+        row = db.session.get(Action, action_id)
+        assert row is not None
+        row.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.execute(sa.delete(Ask).where(Ask.alert_id == alert_id))
+        db.session.add(
+            Ask(alert_id=alert_id, member_id=member_id, expires_at=utcnow() + timedelta(hours=1))
+        )
+        db.session.commit()
