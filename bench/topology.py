@@ -167,14 +167,8 @@ class Topology:
                 f"web{number}", command, SITE_URL=origin, SOCKETIO_ASYNC_MODE=server
             )
             started.append((origin, process))
-        for origin, process in started:
-            wait_until(
-                lambda o=origin, p=process: self._healthy(o, p),  # type: ignore[misc]
-                # Starting takes 20-30 s on a calm machine, much longer on a busy shared one.
-                timeout=240,
-                what=f"{process.name} at {origin}",
-            )
-            self.web.append(origin)
+        self._wait_until_healthy(started)
+        self.web += [origin for origin, _process in started]
         return [origin for origin, _process in started]
 
     def start_baseline(self, count: int) -> list[str]:
@@ -194,6 +188,13 @@ class Topology:
             ]
             process = self.start(f"baseline{number}", command)
             started.append((origin, process))
+        self._wait_until_healthy(started)
+        for origin, process in started:
+            self.baseline_web.append(origin)
+            self.baseline_processes.append(process)
+        return [origin for origin, _process in started]
+
+    def _wait_until_healthy(self, started: list[tuple[str, Process]]) -> None:
         for origin, process in started:
             wait_until(
                 lambda o=origin, p=process: self._healthy(o, p),  # type: ignore[misc]
@@ -201,9 +202,6 @@ class Topology:
                 timeout=240,
                 what=f"{process.name} at {origin}",
             )
-            self.baseline_web.append(origin)
-            self.baseline_processes.append(process)
-        return [origin for origin, _process in started]
 
     def web_processes(self) -> list[Process]:
         """The app's web processes (gunicorn masters, their workers are children)."""

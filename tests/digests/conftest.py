@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from itertools import count
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -68,13 +68,15 @@ class Sink:
             return counts
 
 
+AnySink = TypeVar("AnySink", bound="Sink")
+
+
 @pytest.fixture
-def smtp_sink() -> Iterator[Callable[..., Sink]]:
-    """Start real SMTP servers (aiosmtpd) on free ports; stop them after the test."""
+def serve() -> Iterator[Callable[[AnySink], AnySink]]:
+    """Serve SMTP sinks (aiosmtpd) on free ports; stop them after the test."""
     controllers: list[Controller] = []
 
-    def start(*, refuse: int = 0, delay: float = 0.0) -> Sink:
-        sink = Sink(refuse=refuse, delay=delay)
+    def start(sink: AnySink) -> AnySink:
         sink.port = free_port()
         controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
         controller.start()
@@ -84,6 +86,16 @@ def smtp_sink() -> Iterator[Callable[..., Sink]]:
     yield start
     for controller in controllers:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_sink(serve: Callable[[Sink], Sink]) -> Callable[..., Sink]:
+    """Start real SMTP servers (aiosmtpd) on free ports; stop them after the test."""
+
+    def start(*, refuse: int = 0, delay: float = 0.0) -> Sink:
+        return serve(Sink(refuse=refuse, delay=delay))
+
+    return start
 
 
 @pytest.fixture
@@ -260,3 +272,54 @@ def email_of(app: Flask, member_id: int) -> str:
         email = db.session.scalar(sa.select(Member.email).where(Member.id == member_id))
         assert email is not None
         return email
+
+
+class Dropping(Sink):
+    """An SMTP server that hangs up, without a reply, on the messages it is told to drop."""
+
+    def __init__(self, drop: set[int], refuse_to: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.drop = drop
+        self.refuse_to = refuse_to
+        self.seen = 0
+        self.dropped: list[str] = []
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        # Offers PIPELINING, as production servers do: MAIL, RCPT and DATA go in one write.
+        session.host_name = hostname
+        return [responses[0], "250-PIPELINING", *responses[1:]]
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse_to:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.seen += 1
+            hang_up = self.seen in self.drop
+            if hang_up:
+                self.dropped.extend(envelope.rcpt_tos)
+        if hang_up:
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"  # never reaches the client
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def dropping(
+    serve: Callable[[Dropping], Dropping], mail_to: Callable[[Sink], None]
+) -> Callable[..., Dropping]:
+    """Point the app's mail at a sink that hangs up on the messages it is told to drop."""
+
+    def start(drop: set[int], refuse_to: frozenset[str] = frozenset()) -> Dropping:
+        sink = serve(Dropping(drop, refuse_to))
+        mail_to(sink)
+        return sink
+
+    return start

@@ -9,73 +9,14 @@ is left untouched for the retry.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 
 from network.digests import services
 from network.digests.models import DigestStatus
-from tests.digests.conftest import Sink, digest_rows, email_of
-from tests.harness import free_port
+from tests.digests.conftest import Dropping, Sink, digest_rows, email_of
 from tests.world import change_settings
-
-
-class Dropping(Sink):
-    """An SMTP server that hangs up, without a reply, on the messages it is told to drop."""
-
-    def __init__(self, drop: set[int], refuse_to: frozenset[str] = frozenset()) -> None:
-        super().__init__()
-        self.drop = drop
-        self.refuse_to = refuse_to
-        self.seen = 0
-        self.dropped: list[str] = []
-
-    async def handle_EHLO(
-        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
-    ) -> list[str]:
-        # Offers PIPELINING, as production servers do: MAIL, RCPT and DATA go in one write.
-        session.host_name = hostname
-        return [responses[0], "250-PIPELINING", *responses[1:]]
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if address in self.refuse_to:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.seen += 1
-            hang_up = self.seen in self.drop
-            if hang_up:
-                self.dropped.extend(envelope.rcpt_tos)
-        if hang_up:
-            server.transport.close()
-            return "421 4.4.2 Connection dropped"  # never reaches the client
-        return await super().handle_DATA(server, session, envelope)
-
-
-@pytest.fixture
-def dropping(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
-    controllers: list[Controller] = []
-
-    def start(drop: set[int], refuse_to: frozenset[str] = frozenset()) -> Dropping:
-        sink = Dropping(drop, refuse_to)
-        sink.port = free_port()
-        controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-        controller.start()
-        controllers.append(controller)
-        change_settings(monkeypatch, app, smtp_host="127.0.0.1")
-        change_settings(monkeypatch, app, smtp_port=sink.port)
-        return sink
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 def test_a_drop_mid_batch_fails_only_the_message_in_flight(

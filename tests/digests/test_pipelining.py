@@ -12,35 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 
 from network.mail import Mailer, Outgoing, prepare, sender
 from network.settings import settings
-from tests.digests.conftest import Sink, email_of
-from tests.digests.test_dropped_connection import Dropping
-from tests.harness import free_port
-from tests.world import change_settings
+from tests.digests.conftest import Dropping, Sink, email_of
 
 
 @pytest.fixture
-def pipelining(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
+def pipelining(dropping: Callable[[set[int]], Dropping]) -> Callable[[], Dropping]:
     """Point the app's mail at a sink that offers PIPELINING, as production servers do."""
-    controllers: list[Controller] = []
-
-    def start() -> Dropping:
-        sink = Dropping(set())  # drops nothing
-        sink.port = free_port()
-        controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-        controller.start()
-        controllers.append(controller)
-        change_settings(monkeypatch, app, smtp_host="127.0.0.1")
-        change_settings(monkeypatch, app, smtp_port=sink.port)
-        return sink
-
-    yield start
-    for controller in controllers:
-        controller.stop()
+    return lambda: dropping(set())  # drops nothing
 
 
 def outgoing(app: Flask, member_ids: list[int], broken: frozenset[int] = frozenset()) -> list[Any]:
