@@ -71,31 +71,34 @@ class Sink:
 AnySink = TypeVar("AnySink", bound="Sink")
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[AnySink], AnySink]]:
-    """Serve SMTP sinks (aiosmtpd) on free ports; stop them after the test."""
-    controllers: list[Controller] = []
+class Servers:
+    """SMTP sinks (aiosmtpd) served on free ports until stopped."""
 
-    def start(sink: AnySink) -> AnySink:
+    def __init__(self) -> None:
+        self.controllers: list[Controller] = []
+
+    def start(self, sink: AnySink) -> AnySink:
         sink.port = free_port()
         controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
         controller.start()
-        controllers.append(controller)
+        self.controllers.append(controller)
         return sink
 
-    yield start
-    for controller in controllers:
-        controller.stop()
+    def stop(self) -> None:
+        for controller in self.controllers:
+            controller.stop()
 
 
 @pytest.fixture
-def smtp_sink(serve: Callable[[Sink], Sink]) -> Callable[..., Sink]:
+def smtp_sink() -> Iterator[Callable[..., Sink]]:
     """Start real SMTP servers (aiosmtpd) on free ports; stop them after the test."""
+    servers = Servers()
 
     def start(*, refuse: int = 0, delay: float = 0.0) -> Sink:
-        return serve(Sink(refuse=refuse, delay=delay))
+        return servers.start(Sink(refuse=refuse, delay=delay))
 
-    return start
+    yield start
+    servers.stop()
 
 
 @pytest.fixture
@@ -312,14 +315,14 @@ class Dropping(Sink):
 
 
 @pytest.fixture
-def dropping(
-    serve: Callable[[Dropping], Dropping], mail_to: Callable[[Sink], None]
-) -> Callable[..., Dropping]:
+def dropping(mail_to: Callable[[Sink], None]) -> Iterator[Callable[..., Dropping]]:
     """Point the app's mail at a sink that hangs up on the messages it is told to drop."""
+    servers = Servers()
 
     def start(drop: set[int], refuse_to: frozenset[str] = frozenset()) -> Dropping:
-        sink = serve(Dropping(drop, refuse_to))
+        sink = servers.start(Dropping(drop, refuse_to))
         mail_to(sink)
         return sink
 
-    return start
+    yield start
+    servers.stop()
