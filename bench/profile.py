@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument(
-        "--profile", default="", help="comma-separated: baseline,post,feed,claim,refused"
+        "--profile", default="", help="comma-separated: baseline,post,feed,claim,refused,asks"
     )
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", default="baseline,post,feed,claim")
@@ -224,6 +224,31 @@ def main() -> None:
         _measure(
             "refused claim (cap)", refused, options.requests, "refused" in profiled, options.top
         )
+    if "asks" in wanted:
+        # The worker's share of a post: the asks job, one delivery per ask, the alert's push job.
+        from network.coordination.models import Ask
+        from network.extensions import db
+        from network.tasks import coordination, reach
+
+        posted = iter(
+            [
+                call(trusted.token, "POST", "/api/v1/alerts", alert(30_000 + n), 201).get_json()[
+                    "id"
+                ]
+                for n in range(options.requests + 20)
+            ]
+        )
+
+        def asks(number: int) -> None:
+            alert_id = next(posted)
+            with app.app_context():
+                coordination.ask_members(alert_id)
+                for ask_id in db.session.scalars(sa.select(Ask.id).where(Ask.alert_id == alert_id)):
+                    reach.deliver_ask(ask_id)
+                reach.alert_live(alert_id)
+                db.session.remove()
+
+        _measure("worker jobs of a post", asks, options.requests, "asks" in profiled, options.top)
     sys.stdout.flush()
 
 
