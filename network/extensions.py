@@ -155,7 +155,16 @@ def create_engine(url: str) -> sa.Engine:
     # Errors name the statement but not its values: those carry summaries, emails and hashes,
     # and errors end up in the logs.
     if not url.startswith("sqlite"):
-        engine = sa.create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True)
+        from network.pgcursor import Cursor
+
+        engine = sa.create_engine(
+            url,
+            pool_size=10,
+            max_overflow=20,
+            hide_parameters=True,
+            # Results describe their columns only when asked (see network/pgcursor.py).
+            connect_args={"cursor_factory": Cursor},
+        )
         sa.event.listen(engine, "checkout", _replace_closed)
         sa.event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 import idna
@@ -51,8 +52,12 @@ class CanonicalUrl:
         return hashlib.sha256(self.url.encode()).hexdigest()
 
 
+@lru_cache(maxsize=512)
 def canonicalise(raw: str) -> CanonicalUrl:
-    """Return the canonical form of an http(s) URL, or raise InvalidUrl."""
+    """Return the canonical form of an http(s) URL, or raise InvalidUrl.
+
+    Pure string work, remembered for the last few hundred URLs: a post checks its URL and then
+    uses its canonical form, and the same thread is often reported by several members."""
     text = raw.strip()
     if not text:
         raise InvalidUrl("empty")
