@@ -64,7 +64,9 @@ def _log_before_commit(session: Session) -> None:
     # queued behind it. It is taken in the insert's own statement (one round trip): every
     # row's id is drawn after it, in the order of the events.
     if postgresql and len(rows) <= MANY_EVENTS:
-        ids = list(session.scalars(_locked_insert(len(rows)), _numbered(rows)))
+        # Core on the session's connection: no ORM execution for a statement of plain text.
+        connection = session.connection()
+        ids = list(connection.execute(_locked_insert(len(rows)), _numbered(rows)).scalars())
     else:
         if postgresql:
             session.execute(sa.text("SELECT pg_advisory_xact_lock(7310001)"))

@@ -16,12 +16,15 @@ from network.extensions import db
 from network.reach import later
 from network.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
+# Built once: every announcing use case (each post going live, each claim…) runs it.
+ENABLED_ENDPOINTS = sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+    WebhookEndpoint.enabled
+)
+
 
 def announce(event: WebhookEvent, subject_id: int) -> list[WebhookDelivery]:
     """Record the event for every endpoint that wants it; each is queued after the commit."""
-    endpoints = db.session.execute(
-        sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.enabled)
-    ).all()
+    endpoints = db.session.execute(ENABLED_ENDPOINTS).all()
     chosen = [endpoint_id for endpoint_id, events in endpoints if event.value in (events or [])]
     if not chosen:
         return []
