@@ -157,6 +157,10 @@ def run(topology: Topology, options: Options) -> list[Row]:
         topology.start_baseline(len(topology.web))
     tokens = [member.token for member in posters]
     rows: list[Row] = []
+    # The worker's share of a post: the asks job, the asks' delivery, the alert's push. Read
+    # from before the first post until the worker has done every job the posts queued.
+    worker = [process for process in topology.processes if process.name == "worker"]
+    worker_before, posted, web_cpu = cpu_seconds(worker), 0, 0.0
     for concurrency in options.posting_concurrency:
         app, flask, raw = Tally(), Tally(), Tally()
         for segment in range(SEGMENTS):
@@ -177,6 +181,8 @@ def run(topology: Topology, options: Options) -> list[Row]:
                 tally.latencies += found.latencies
                 tally.errors += found.errors
                 tally.seconds += found.seconds
+        posted += len(app.latencies)
+        web_cpu += app.cpu
         print(
             f"  concurrency {concurrency}: app {app.rate:,.0f}/s ({app.errors} errors, "
             f"{app.cpu_ms_per_post:.1f} ms CPU a post), minimal Flask {flask.rate:,.0f}/s "
@@ -219,4 +225,18 @@ def run(topology: Topology, options: Options) -> list[Row]:
                 "ms",
             ),
         ]
+    drained = topology.wait_for_quiet()
+    worker_ms = (cpu_seconds(worker) - worker_before) * 1000 / posted if posted else float("nan")
+    print(f"  the worker had done the posts' jobs {drained:.1f} s after the last post")
+    rows.append(
+        Row(
+            "posting",
+            f"worker CPU per post (asks, their delivery, the alert's push; done {drained:.0f} s "
+            "after the last post)",
+            worker_ms,
+            web_cpu * 1000 / posted if posted else float("nan"),
+            "web-process CPU per post",
+            "ms",
+        )
+    )
     return rows
