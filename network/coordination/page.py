@@ -102,21 +102,28 @@ def _where(
     return where
 
 
+def order(table: sa.FromClause) -> tuple[sa.ColumnElement[Any], ...]:
+    """Return the list's order over a table of the page's columns: most urgent first."""
+    return (
+        table.c.severity.desc(),
+        table.c.target_requested_help.desc(),
+        table.c.created_at.asc(),
+        table.c.id.asc(),
+    )
+
+
 # Bounded: filters, cursors and page sizes combine into many shapes, each a statement to keep.
 @lru_cache(maxsize=256)
-def statement(
+def needs_table(
     scope: str, status: bool, filters: tuple[str, ...], after: bool | None, limit: int
-) -> sa.Select[Any]:
-    """Return the page statement of one shape of filters (built once, reused)."""
+) -> sa.Subquery:
+    """Return the page's alerts with what each wants, has claimed and has done per action.
+
+    Columns: the alert's (COLUMNS), reported_by_me, goal_shown, then w_, c_ and d_<action>."""
     page = (
         sa.select(*(getattr(Alert, name) for name in COLUMNS))
         .where(*_where(scope, status, filters, after))
-        .order_by(
-            Alert.severity.desc(),
-            Alert.target_requested_help.desc(),
-            Alert.created_at.asc(),
-            Alert.id.asc(),
-        )
+        .order_by(*order(Alert.__table__))
         # Written into the statement (one per page size): with a parameter PostgreSQL would
         # plan the statement again on every run instead of keeping one plan for it.
         .limit(constant(limit))
@@ -148,7 +155,7 @@ def statement(
     done_of = {a: sa.func.coalesce(counts.c[f"{a.value}_done"], ZERO) for a in ACTIONS}
     mine = AlertReport.member_id == sa.bindparam("member_id")
     reported = sa.exists().where(AlertReport.alert_id == page.c.id, mine).label("reported_by_me")
-    inner = (
+    return (
         sa.select(
             page,
             reported,
@@ -163,12 +170,25 @@ def statement(
         .offset(constant(0))
         .subquery("needs")
     )
-    left = needs_sql.open_counts(
-        inner.c.status,
-        {a: inner.c[f"w_{a.value}"] for a in ACTIONS},
-        {a: inner.c[f"c_{a.value}"] for a in ACTIONS},
-        {a: inner.c[f"d_{a.value}"] for a in ACTIONS},
+
+
+def open_of(needs: sa.Subquery) -> dict[ActionType, sa.ColumnElement[Any]]:
+    """Return how many of each action are still open, over needs_table's columns."""
+    return needs_sql.open_counts(
+        needs.c.status,
+        {a: needs.c[f"w_{a.value}"] for a in ACTIONS},
+        {a: needs.c[f"c_{a.value}"] for a in ACTIONS},
+        {a: needs.c[f"d_{a.value}"] for a in ACTIONS},
     )
+
+
+@lru_cache(maxsize=256)
+def statement(
+    scope: str, status: bool, filters: tuple[str, ...], after: bool | None, limit: int
+) -> sa.Select[Any]:
+    """Return the page statement of one shape of filters (built once, reused)."""
+    inner = needs_table(scope, status, filters, after, limit)
+    left = open_of(inner)
     # In the order _item reads them: the alert, then wanted, claimed, done, open per action.
     shown = [inner.c[name] for name in COLUMNS]
     shown[WISHES] = sa.cast(inner.c.wanted_actions, sa.Text).label("wanted_actions")
@@ -183,10 +203,7 @@ def statement(
         )
     ]
     return sa.select(*shown, inner.c.reported_by_me, inner.c.goal_shown, *numbers).order_by(
-        inner.c.severity.desc(),
-        inner.c.target_requested_help.desc(),
-        inner.c.created_at.asc(),
-        inner.c.id.asc(),
+        *order(inner)
     )
 
 

@@ -1,0 +1,202 @@
+"""A page of the alert list as the API answers it, written as JSON by PostgreSQL.
+
+The page statement's rows (coordination.page) turned into AlertOut's JSON in SQL: keys sorted,
+timestamps as orjson writes them with OPT_UTC_Z, nulls as null. The statement returns one row
+(the items as one JSON text, whether more follow, and where the page ends), which the answer
+embeds as it is (orjson.Fragment): no column is converted and no dict is built per alert.
+SQLite keeps the Python path (page.alert_page); both answer byte for byte the same (tested)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from network.accounts.models import Member
+from network.alerts.queries import AlertFilters
+from network.coordination import needs_sql, page
+from network.coordination.needs_sql import constant
+from network.extensions import db
+from network.vocabulary import ActionType
+
+Expression = sa.ColumnElement[Any]
+# A page's items: dicts (the Python path) or their JSON text (PostgreSQL's); orjson takes both.
+Items = list[dict[str, Any]] | orjson.Fragment
+# The JSON punctuation, keys and formats this module writes into the SQL text: nothing else.
+SYNTAX = re.compile(r'[a-zA-Z0-9_{}\[\]":,.\-]*')
+
+
+def _syntax(text: str) -> Expression:
+    """Return a fixed piece of SQL text (JSON punctuation and keys, a format) as a constant."""
+    if not SYNTAX.fullmatch(text):
+        raise ValueError(f"not plain JSON syntax: {text!r}")
+    return sa.literal_column(f"'{text}'", sa.Text)
+
+
+NULL = _syntax("null")
+
+
+def _number(value: Expression) -> Expression:
+    return sa.func.coalesce(sa.cast(value, sa.Text), NULL)
+
+
+def _string(value: Expression) -> Expression:
+    # to_json escapes exactly as orjson does: \" \\ \b \f \n \r \t, \u00xx below a space.
+    return sa.func.coalesce(sa.cast(sa.func.to_json(value), sa.Text), NULL)
+
+
+def _truth(value: Expression) -> Expression:
+    return sa.case((value, _syntax("true")), else_=_syntax("false"))
+
+
+def _moment(value: Expression) -> Expression:
+    """Return a timestamp as orjson writes it (OPT_UTC_Z): microseconds only when there are."""
+    utc = sa.func.timezone(_syntax("UTC"), value)
+    whole = sa.func.to_char(utc, _syntax('YYYY-MM-DD"T"HH24:MI:SS'))
+    fraction = sa.func.to_char(utc, _syntax('YYYY-MM-DD"T"HH24:MI:SS.US'))
+    written = sa.case((sa.func.date_trunc(_syntax("second"), utc) == utc, whole), else_=fraction)
+    return sa.case(
+        (value.is_(None), NULL), else_=sa.func.concat(_syntax('"'), written, _syntax('Z"'))
+    )
+
+
+def _object(fields: Mapping[str, Expression]) -> Expression:
+    """Return a JSON object of SQL texts, its keys sorted as orjson's OPT_SORT_KEYS sorts them."""
+    parts: list[Expression] = []
+    for n, key in enumerate(sorted(fields)):
+        parts += [_syntax(("{" if n == 0 else ",") + f'"{key}":'), fields[key]]
+    return sa.func.concat(*parts, _syntax("}"))
+
+
+def _wishes(needs: sa.Subquery) -> Expression:
+    """Return the target's wishes the guidance allows, in their order (AlertOut.wanted_actions)."""
+    wish = (
+        sa.func.json_array_elements_text(needs.c.wanted_actions)
+        .table_valued("code", with_ordinality="n")
+        .render_derived()
+        .alias("wish")
+    )
+    allowed = sa.or_(
+        *(
+            sa.and_(
+                wish.c.code == constant(action.value),
+                needs_sql.allowed(action, needs.c.category, needs.c.severity),
+            )
+            for action in ActionType
+        )
+    )
+    code = sa.cast(sa.func.to_json(wish.c.code), sa.Text)
+    listed = sa.func.string_agg(code, aggregate_order_by(_syntax(","), wish.c.n))
+    shown = sa.select(listed).where(allowed).scalar_subquery()
+    return sa.func.concat(_syntax("["), sa.func.coalesce(shown, _syntax("")), _syntax("]"))
+
+
+def _item(needs: sa.Subquery) -> Expression:
+    """Return one alert as AlertOut's JSON (page._item's dict, as orjson writes it)."""
+    c = needs.c
+    left = page.open_of(needs)
+    wants = {
+        action.value: _object(
+            {
+                "wanted": _number(c[f"w_{action.value}"]),
+                "claimed": _number(c[f"c_{action.value}"]),
+                "done": _number(c[f"d_{action.value}"]),
+                "open": _number(left[action]),
+            }
+        )
+        for action in page.ACTIONS
+    }
+    return _object(
+        {
+            "id": _number(c.id),
+            "url": _string(c.url),
+            "canonical_url": _string(c.canonical_url),
+            "platform": _string(c.platform),
+            "category": _string(c.category),
+            "severity": _number(c.severity),
+            "summary": _string(c.summary),
+            "language": _string(c.language),
+            "target_requested_help": _truth(c.target_requested_help),
+            "wanted_actions": _wishes(needs),
+            "responder_goal": _number(c.goal_shown),
+            "status": _string(c.status),
+            "hidden": _truth(c.hidden_at.is_not(None)),
+            "reporter_count": _number(c.reporter_count),
+            "flag_count": _number(c.reporter_count),
+            "outcome": _string(c.outcome),
+            "campaign_id": _number(c.campaign_id),
+            "team_id": _number(c.team_id),
+            "reported_by_me": _truth(c.reported_by_me),
+            "needs": _object(wants),
+            "created_at": _moment(c.created_at),
+            "resolved_at": _moment(c.resolved_at),
+        }
+    )
+
+
+@lru_cache(maxsize=256)
+def statement(
+    scope: str, status: bool, filters: tuple[str, ...], after: bool | None, limit: int
+) -> sa.Select[Any]:
+    """Return the statement writing a page of `limit` alerts as JSON (built once per shape).
+
+    One row: the items' JSON array, whether more follow, and the last item's position."""
+    needs = page.needs_table(scope, status, filters, after, limit + 1)
+    numbered = sa.select(
+        _item(needs).label("item"),
+        sa.func.row_number().over(order_by=page.order(needs)).label("n"),
+        needs.c.severity,
+        needs.c.target_requested_help,
+        needs.c.created_at,
+        needs.c.id,
+    ).subquery("numbered")
+    shown, last = numbered.c.n <= constant(limit), numbered.c.n == constant(limit)
+    items = sa.func.string_agg(numbered.c.item, aggregate_order_by(_syntax(","), numbered.c.n))
+    return sa.select(
+        sa.func.concat(
+            _syntax("["), sa.func.coalesce(items.filter(shown), _syntax("")), _syntax("]")
+        ),
+        sa.func.count() > constant(limit),
+        sa.func.max(numbered.c.severity).filter(last),
+        sa.func.bool_or(numbered.c.target_requested_help).filter(last),
+        sa.func.max(numbered.c.created_at).filter(last),
+        sa.func.max(numbered.c.id).filter(last),
+    ).select_from(numbered)
+
+
+def api_page(
+    member: Member, filters: AlertFilters, *, after: dict[str, Any] | None, limit: int
+) -> tuple[Items, dict[str, Any] | None]:
+    """Return up to `limit` alerts for the API and the position after them if more follow."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return python_page(member, filters, after=after, limit=limit)
+    found = page.shape_and_parameters(member, filters, after, limit)
+    if found is None:
+        return [], None
+    shape, parameters = found
+    items, more, severity, helped, created, last_id = connection.execute(
+        statement(*shape), parameters
+    ).one()
+    if not more:
+        return orjson.Fragment(items), None
+    position = {"s": severity, "h": bool(helped), "c": created.isoformat(), "i": last_id}
+    return orjson.Fragment(items), position
+
+
+def python_page(
+    member: Member, filters: AlertFilters, *, after: dict[str, Any] | None, limit: int
+) -> tuple[Items, dict[str, Any] | None]:
+    """Return api_page's answer built in Python from the page statement's rows (any database)."""
+    items = page.alert_page(member, filters, after=after, limit=limit + 1)
+    more = len(items) > limit
+    del items[limit:]
+    position = items[-1]["_position"] if more else None
+    for item in items:
+        del item["_position"]
+    return items, position
