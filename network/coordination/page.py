@@ -127,7 +127,7 @@ def needs_table(
         # Written into the statement (one per page size): with a parameter PostgreSQL would
         # plan the statement again on every run instead of keeping one plan for it.
         .limit(constant(limit))
-        .cte("page")
+        .cte("page", nesting=True)
     )
     done, claimed = constant(ActionStatus.DONE.value), constant(ActionStatus.CLAIMED.value)
     live = sa.or_(
