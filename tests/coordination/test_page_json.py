@@ -14,7 +14,9 @@ from typing import Any
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -249,3 +251,33 @@ def test_the_list_answers_the_same_over_http(
     assert [item["id"] for item in orjson.loads(second.data)["items"]] != [
         item["id"] for item in orjson.loads(response.data)["items"]
     ]
+
+
+def test_the_first_page_takes_two_statements_the_token_and_the_page(
+    app: Flask,
+    client: FlaskClient,
+    create_member: Callable[..., Any],
+    create_token: Callable[..., str],
+) -> None:
+    reader = create_member()
+    reporter = create_member(trust_level=1)
+    with app.test_request_context():
+        _seed(reader.id, reporter.id, [reader.id])
+    headers = {"Authorization": f"Bearer {create_token(reader)}"}
+    assert client.get("/api/v1/alerts", headers=headers).status_code == 200
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The test's own transaction adds savepoints around the request.
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            sent.append(statement)
+
+    engine = db.engine_for(app)
+    sa.event.listen(engine, "after_cursor_execute", record)
+    try:
+        response = client.get("/api/v1/alerts?limit=3", headers=headers)
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", record)
+    assert response.status_code == 200
+    assert len(orjson.loads(response.data)["items"]) == 3
+    assert len(sent) == 2, [statement[:80] for statement in sent]
