@@ -2,9 +2,10 @@
 
 The app's figure is the whole request (token, the page with its needs and the member's reports,
 JSON) over HTTP, one at a time. Baselines, interleaved with it in blocks, through psycopg: the raw
-SQL of both statements the endpoint runs (the token's member, and the page statement of
-network/coordination/page.py, compiled for PostgreSQL as the app sends it); for reference the list
-query alone, and the four queries the endpoint ran before issue 15 (list, reports, live counts).
+SQL of both statements the endpoint runs (the token's member, and the statement of
+network/coordination/page_json.py that writes the page's JSON, as the app sends it); for
+reference the list query alone, and the four queries the endpoint ran before issue 15 (list,
+reports, live counts).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import random
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -70,14 +72,14 @@ ACTIONS = [
 PUBLIC = {"counter_speech", "support_target_public"}
 
 
-def page_statement() -> str:
-    """Return the SQL the endpoint sends for a member's first page (pyformat, as psycopg reads)."""
-    from sqlalchemy.dialects import postgresql
+def page_statement() -> tuple[str, dict[str, Any]]:
+    """Return the SQL the endpoint sends for a member's first page (pyformat, as psycopg reads)
+    and its fixed parameters (the items' JSON format)."""
+    from sqlalchemy.dialects.postgresql.psycopg import dialect
 
-    from network.coordination.page import statement
+    from network.coordination.page_json import driver_statement
 
-    compiled = statement("member", True, (), None, PAGE + 1).compile(dialect=postgresql.dialect())
-    return str(compiled)
+    return driver_statement(dialect(), ("member", True, (), None, PAGE))
 
 
 def seed(topology: Topology, alerts: int, reporter: int, volunteers: list[int]) -> None:
@@ -153,7 +155,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
     headers = {"Authorization": f"Bearer {reader.token}"}
     raw = psycopg.connect(psycopg_url(topology.database_url), autocommit=True)
     digest = hashlib.sha256(reader.token.encode()).hexdigest()
-    page_sql = page_statement()
+    page_sql, page_fixed = page_statement()
     app_ms: list[float] = []
     list_ms: list[float] = []
     all_ms: list[float] = []
@@ -171,8 +173,9 @@ def run(topology: Topology, options: Options) -> list[Row]:
 
     def every_query() -> None:
         raw.execute(TOKEN_QUERY, (digest,)).fetchall()
-        parameters = {"status": "open", "member_id": reader.id, "now": datetime.now(UTC)}
-        if len(raw.execute(page_sql, parameters).fetchall()) != PAGE + 1:
+        parameters = {**page_fixed, "status": "open", "member_id": reader.id}
+        # One row: the items' JSON, whether more follow (a full page), the last position.
+        if not raw.execute(page_sql, {**parameters, "now": datetime.now(UTC)}).fetchone()[1]:
             raise RuntimeError("the page statement did not find a full page")
 
     def queries_before() -> None:
