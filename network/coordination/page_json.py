@@ -232,7 +232,9 @@ def driver_statement(dialect: sa.Dialect, shape: tuple[Any, ...]) -> tuple[str, 
     Run as driver SQL: SQLAlchemy would hash the statement's whole cache key (thousands of
     elements, ~0.3 ms) at every run to find the compiled form this keeps."""
     compiled = statement(*shape).compile(dialect=dialect)
-    return str(compiled), {name: value for name, value in compiled.params.items() if value}
+    return str(compiled), {
+        name: value for name, value in compiled.params.items() if value is not None
+    }
 
 
 def _driver_value(value: Any, dialect: sa.Dialect) -> Any:
