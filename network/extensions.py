@@ -8,7 +8,7 @@ import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache, partial, wraps
+from functools import cache, lru_cache, partial, wraps
 from typing import Any, Protocol, runtime_checkable
 
 import flask_limiter
@@ -105,8 +105,12 @@ WRITING_STATEMENT = re.compile(
 READING_STATEMENT = re.compile(r"\s*(SELECT|WITH|SHOW)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=512)
 def writes(statement: str) -> bool:
-    """Tell whether a SQL statement writes (or may: anything but a plain read)."""
+    """Tell whether a SQL statement writes (or may: anything but a plain read).
+
+    Remembered per statement text: the app sends a few hundred texts, and the pattern scans a
+    long statement that starts with WITH for a write (~0.5 ms for 10 kB) at each read."""
     return not READING_STATEMENT.match(statement) or bool(WRITING_STATEMENT.match(statement))
 
 

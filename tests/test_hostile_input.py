@@ -86,6 +86,14 @@ CURSORS = {
     "huge-position": encode_cursor({"s": 2**70, "h": True, "c": "2026-01-01T00:00:00", "i": 1}),
     "odd-date": encode_cursor({"s": 1, "h": False, "c": "0000-00-00", "i": 1}),
     "wrong-types": encode_cursor({"s": [1], "h": {}, "c": 5, "i": "x"}),
+    # Forged positions the queries could not bind: a time without its zone, numbers as texts
+    # beyond any column, a time with an odd offset and numbers below zero (these two may pass).
+    "naive-time": encode_cursor({"s": 2, "h": False, "c": "2026-01-01T00:00:00", "i": 1}),
+    "text-numbers": encode_cursor(
+        {"s": "9" * 30, "h": True, "c": "2026-01-01T00:00:00+00:00", "i": "9" * 30}
+    ),
+    "odd-offset": encode_cursor({"s": 2, "h": True, "c": "2026-01-01T00:00:00+23:59", "i": 5}),
+    "below-zero": encode_cursor({"s": -3, "h": False, "c": "0001-01-01T00:00:00+00:00", "i": -7}),
 }
 ERROR_KEYS = {"code", "message", "fields"}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from network.alerts import policy
 from network.alerts.models import Alert, AlertReport, AlertStatus
 from network.errors import NotFound, ValidationFailed
 from network.extensions import db
+from network.ids import MAX_ID
 
 
 @dataclass
@@ -84,13 +85,13 @@ def position_of(alert: Alert) -> dict[str, Any]:
 def cursor_values(position: dict[str, Any]) -> tuple[int, bool, datetime, int]:
     """Return a cursor's severity, asked-for-help, creation time and id; refuse a damaged one."""
     try:
-        return (
-            int(position["s"]),
-            bool(position["h"]),
-            datetime.fromisoformat(position["c"]),
-            int(position["i"]),
-        )
-    except (KeyError, TypeError, ValueError):
+        severity, last_id = int(position["s"]), int(position["i"])
+        created = datetime.fromisoformat(position["c"])
+        # A forged cursor may hold numbers no column can, or a time without its zone.
+        if created.tzinfo is None or abs(severity) > MAX_ID or abs(last_id) > MAX_ID:
+            raise ValueError(position)
+        return severity, bool(position["h"]), created.astimezone(UTC), last_id
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise ValidationFailed(
             _("Some fields are not valid."), fields={"cursor": _("This cursor is not valid.")}
         ) from None
