@@ -4,8 +4,9 @@ The app's figure is the whole request (token, the page with its needs and the me
 JSON) over HTTP, one at a time. Baselines, interleaved with it in blocks, through psycopg: the raw
 SQL of both statements the endpoint runs (the token's member, and the statement of
 network/coordination/page_json.py that writes the page's JSON, as the app sends it); for
-reference the list query alone, and the four queries the endpoint ran before issue 15 (list,
-reports, live counts).
+reference the same two with the page statement as it was before it wrote JSON (rows of columns,
+which Python turned into JSON), the list query alone, and the four queries the endpoint ran
+before issue 15 (list, reports, live counts).
 """
 
 from __future__ import annotations
@@ -80,6 +81,16 @@ def page_statement() -> tuple[str, dict[str, Any]]:
     from network.coordination.page_json import driver_statement
 
     return driver_statement(dialect(), ("member", True, (), None, PAGE))
+
+
+def columns_statement() -> str:
+    """Return the page statement before it wrote JSON: the alerts' columns and needs as rows
+    (still the SQLite path's statement), for reference."""
+    from sqlalchemy.dialects import postgresql
+
+    from network.coordination.page import statement
+
+    return str(statement("member", True, (), None, PAGE + 1).compile(dialect=postgresql.dialect()))
 
 
 def seed(topology: Topology, alerts: int, reporter: int, volunteers: list[int]) -> None:
@@ -160,6 +171,8 @@ def run(topology: Topology, options: Options) -> list[Row]:
     list_ms: list[float] = []
     all_ms: list[float] = []
     before_ms: list[float] = []
+    columns_ms: list[float] = []
+    columns_sql = columns_statement()
 
     def request() -> None:
         web.request("GET", "/api/v1/alerts", headers=headers)
@@ -178,6 +191,12 @@ def run(topology: Topology, options: Options) -> list[Row]:
         if not raw.execute(page_sql, {**parameters, "now": datetime.now(UTC)}).fetchone()[1]:
             raise RuntimeError("the page statement did not find a full page")
 
+    def every_query_as_rows() -> None:
+        raw.execute(TOKEN_QUERY, (digest,)).fetchall()
+        parameters = {"status": "open", "member_id": reader.id, "now": datetime.now(UTC)}
+        if len(raw.execute(columns_sql, parameters).fetchall()) != PAGE + 1:
+            raise RuntimeError("the page statement did not find a full page")
+
     def queries_before() -> None:
         raw.execute(TOKEN_QUERY, (digest,)).fetchall()
         ids = list_query()[:PAGE]
@@ -189,6 +208,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
         (every_query, all_ms),
         (list_query, list_ms),
         (queries_before, before_ms),
+        (every_query_as_rows, columns_ms),
     )
     for warm, _samples in operations:
         for _ in range(10):
@@ -212,9 +232,19 @@ def run(topology: Topology, options: Options) -> list[Row]:
                 f"first page, {alerts}, {label}",
                 app,
                 percentile(all_ms, share),
-                "raw SQL of both statements (token, page with needs)",
+                "raw SQL of both statements (token, page written as JSON)",
                 "ms",
                 target=target,
+            )
+        )
+        rows.append(
+            Row(
+                "feed read",
+                f"first page, {alerts}, {label}",
+                app,
+                percentile(columns_ms, share),
+                "raw SQL of both statements, the page as rows (before it wrote JSON)",
+                "ms",
             )
         )
         rows.append(
