@@ -42,7 +42,8 @@ def ask_after_going_live(alert_id: int) -> int:
         return 0
     try:
         alert.asks_sent_at = utcnow()
-        asked = ask_members(alert)
+        # The job brings these asks to their members itself, after this commit.
+        asked = ask_members(alert, deliver=False)
         # Then its team, members who chose severe alerts, and group chats hear of it (after the
         # asks, so nobody asked by name also gets the general push).
         later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
@@ -61,9 +62,16 @@ def ask_after_going_live(alert_id: int) -> int:
 
 
 def ask_members(
-    alert: Alert, count: int | None = None, needs: dict[ActionType, Need] | None = None
+    alert: Alert,
+    count: int | None = None,
+    needs: dict[ActionType, Need] | None = None,
+    *,
+    deliver: bool = True,
 ) -> list[Ask]:
-    """Ask up to `count` suitable members to help (in the caller's transaction)."""
+    """Ask up to `count` suitable members to help (in the caller's transaction).
+
+    Each ask is delivered by a job of its own after the commit, unless `deliver` is False (the
+    caller then delivers them: reach.deliver.deliver_new_asks)."""
     if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
         return []
     wanted = count if count is not None else settings().asks_per_alert
@@ -83,8 +91,9 @@ def ask_members(
     payload = feed.alert_payload(alert, needs) if asks else {}
     for ask in asks:
         feed.announce_ask(ask, alert, payload)
-        # Push, else email, else the feed: the ask's waiting time starts once it arrived.
-        later.after_commit(jobs.DELIVER_ASK, ask.id)
+        if deliver:
+            # Push, else email, else the feed: the ask's waiting time starts once it arrived.
+            later.after_commit(jobs.DELIVER_ASK, ask.id)
     return asks
 
 

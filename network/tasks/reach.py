@@ -37,6 +37,13 @@ def deliver_ask(self: Task, ask_id: int) -> str:
     return outcome
 
 
+def try_asks_again(ask_ids: list[int]) -> None:
+    """Queue deliver_ask's second try for asks whose first try's pushes all failed for now."""
+    for ask_id in ask_ids:
+        # As if deliver_ask had made the first try and retried: the same tries, the same waits.
+        deliver_ask.apply_async((ask_id,), countdown=backoff(0), retries=1)
+
+
 @shared_task(name="network.reach.push_again", bind=True, max_retries=PUSH_TRIES - 1)
 def push_again(
     self: Task, subscription_id: int, message: dict[str, Any], tries: int | None = None

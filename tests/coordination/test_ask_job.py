@@ -14,7 +14,7 @@ from celery import Celery
 from flask import Flask
 
 from network.alerts.models import Alert
-from network.coordination.models import Ask
+from network.coordination.models import Ask, AskChannel
 from network.extensions import db
 from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
@@ -101,6 +101,35 @@ def test_a_job_that_failed_before_its_commit_asks_when_it_runs_again(
     assert ask_members_job(alert["id"]) == 2
 
 
+def test_the_job_delivers_its_asks_and_a_run_again_delivers_what_a_killed_worker_left(
+    app: Flask, api_as: Api, create_member: Any
+) -> None:
+    create_member(), create_member()
+    alert = post(api_as, create_member(trust_level=1))
+    with app.app_context():
+        # A worker killed after the asks' commit, before it delivered them.
+        from network.coordination import asks
+
+        assert asks.ask_after_going_live(alert["id"]) == 2
+    assert [ask.delivered_at for ask in asks_rows(app, alert["id"])] == [None, None]
+
+    assert ask_members_job(alert["id"]) == 0, "nobody more is asked"
+    delivered = asks_rows(app, alert["id"])
+    assert all(ask.delivered_at is not None for ask in delivered)
+    assert {ask.channel for ask in delivered} == {AskChannel.EMAIL}  # no push: the outbox
+    assert ask_members_job(alert["id"]) == 0
+    assert [ask.delivered_at for ask in asks_rows(app, alert["id"])] == [
+        ask.delivered_at for ask in delivered
+    ], "delivered once"
+
+
+def asks_rows(app: Flask, alert_id: int) -> list[Ask]:
+    with app.app_context():
+        return list(
+            db.session.scalars(sa.select(Ask).where(Ask.alert_id == alert_id).order_by(Ask.id))
+        )
+
+
 def succeeded(workers: list[CommandProcess]) -> list[str]:
     task = re.escape(ASK_MEMBERS)
     pattern = re.compile(rf"Task {task}\[[0-9a-f-]+\] succeeded in [0-9.]+s: (.*)")
@@ -146,3 +175,7 @@ def test_two_workers_running_the_same_job_at_once_ask_each_member_once(
     for alert in alerts:
         asked = asks_of(app, alert["id"])
         assert len(asked) == 2 and set(asked) <= helpers
+        # Each ask delivered, once: one mail each (no push here), written to a worker's outbox.
+        assert all(ask.delivered_at is not None for ask in asks_rows(app, alert["id"]))
+    mailed = [path.name for path in tmp_path.glob("w[12]/outbox/*.eml")]
+    assert len(mailed) == 6 and len(set(mailed)) == 6, mailed
