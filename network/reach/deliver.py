@@ -24,7 +24,7 @@ from network.mail import Mailer
 from network.reach import quiet
 from network.reach.models import PushSubscription, ReachSettings
 from network.reach.push import Message, Sent, send
-from network.reach.services import settings_of, settings_of_many
+from network.reach.services import default_settings, settings_of
 from network.settings import settings
 from network.teams.models import TeamMembership
 
@@ -80,8 +80,9 @@ def deliver_new_asks(alert_id: int) -> list[int]:
     """Bring an alert's undelivered asks to their members in one pass, as deliver_ask would
     bring each (this is its first try); return the asks whose pushes all failed for now.
 
-    Members, their settings and subscriptions are loaded in one query each, and mail goes over
-    one connection. Asks another pass holds are skipped: that pass delivers them."""
+    Members with their settings are loaded in one query (their push subscriptions in another,
+    when any has one), and mail goes over one connection. Asks another pass holds are skipped:
+    that pass delivers them."""
     asks = db.session.scalars(
         sa.select(Ask)
         .where(
@@ -97,31 +98,43 @@ def deliver_new_asks(alert_id: int) -> list[int]:
         db.session.rollback()
         return []
     ids = [ask.member_id for ask in asks]
-    members = {
-        member.id: member
-        for member in db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))
-    }
-    chosen = settings_of_many(ids)
-    subscriptions: dict[int, list[PushSubscription]] = {}
-    for subscription in db.session.scalars(
-        sa.select(PushSubscription)
-        .where(PushSubscription.member_id.in_(ids))
-        .order_by(PushSubscription.id)
+    members: dict[int, Member] = {}
+    chosen: dict[int, ReachSettings] = {}
+    with_push = []
+    for member, their_settings, push in db.session.execute(
+        sa.select(Member, ReachSettings, sa.exists().where(PushSubscription.member_id == Member.id))
+        .outerjoin(ReachSettings, ReachSettings.member_id == Member.id)
+        .where(Member.id.in_(ids))
     ):
-        subscriptions.setdefault(subscription.member_id, []).append(subscription)
+        members[member.id] = member
+        chosen[member.id] = their_settings or default_settings(member.id)
+        if push:
+            with_push.append(member.id)
+    subscriptions: dict[int, list[PushSubscription]] = {}
+    if with_push:
+        for subscription in db.session.scalars(
+            sa.select(PushSubscription)
+            .where(PushSubscription.member_id.in_(with_push))
+            .order_by(PushSubscription.id)
+        ):
+            subscriptions.setdefault(subscription.member_id, []).append(subscription)
     again = []
     with Mailer() as mailer:
-        mailer.vouch(member.email for member in members.values() if member.email_verified_at)
+        mailer.vouch(
+            member.email
+            for member in members.values()
+            if member.email_verified_at and chosen[member.id].ask_mail
+        )
         for ask in asks:
-            member = members.get(ask.member_id)
-            if member is None or not member.is_active:
+            asked = members.get(ask.member_id)
+            if asked is None or not asked.is_active:
                 continue
             outcome = _deliver(
                 ask,
-                member,
+                asked,
                 alert,
-                chosen[member.id],
-                subscriptions.get(member.id, []),
+                chosen[asked.id],
+                subscriptions.get(asked.id, []),
                 last_try=False,
                 mailer=mailer,
             )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -117,24 +116,11 @@ def settings_of(member_id: int) -> ReachSettings:
     chosen = db.session.get(ReachSettings, member_id)
     if chosen is not None:
         return chosen
-    return _defaults(member_id)
+    return default_settings(member_id)
 
 
-def settings_of_many(member_ids: Iterable[int]) -> dict[int, ReachSettings]:
-    """Return these members' reach settings by member, in one query (defaults as settings_of)."""
-    wanted = set(member_ids)
-    if not wanted:
-        return {}
-    chosen = {
-        row.member_id: row
-        for row in db.session.scalars(
-            sa.select(ReachSettings).where(ReachSettings.member_id.in_(wanted))
-        )
-    }
-    return {member_id: chosen.get(member_id) or _defaults(member_id) for member_id in wanted}
-
-
-def _defaults(member_id: int) -> ReachSettings:
+def default_settings(member_id: int) -> ReachSettings:
+    """Return the settings of a member who never changed them (not added to the session)."""
     return ReachSettings(
         member_id=member_id,
         team_alerts=True,
