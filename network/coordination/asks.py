@@ -33,23 +33,21 @@ CANDIDATE_PAGE = 50
 FIRST_PAGE = 10
 
 
-def ask_after_going_live(alert_id: int) -> int:
+def ask_after_going_live(alert_id: int) -> int | None:
     """Ask members personally about an alert that went live, once however often this runs.
 
     The job may run twice (two workers, or again after a worker died before acknowledging it):
     the alert's row lock and its `asks_sent_at` mark, set in the asks' own transaction, let only
-    the first run that commits ask anyone. Return how many members were asked."""
+    the first run that commits ask anyone. Return how many members were asked, or None when
+    this run did nothing (the alert is not live, or was asked about already)."""
     alert = _locked(alert_id)
     if alert is None or alert.live_at is None or alert.asks_sent_at is not None:
         db.session.rollback()
-        return 0
+        return None
     try:
         alert.asks_sent_at = utcnow()
         # The job brings these asks to their members itself, after this commit.
         asked = ask_members(alert, deliver=False)
-        # Then its team, members who chose severe alerts, and group chats hear of it (after the
-        # asks, so nobody asked by name also gets the general push).
-        later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
         db.session.commit()
         return len(asked)
     except sa.exc.SQLAlchemyError:
@@ -57,9 +55,10 @@ def ask_after_going_live(alert_id: int) -> int:
         db.session.rollback()
         log.exception("could not ask members about alert %s", alert_id)
     alert = _locked(alert_id)
-    if alert is not None and alert.asks_sent_at is None:
-        alert.asks_sent_at = utcnow()
-        later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
+    if alert is None or alert.asks_sent_at is not None:
+        db.session.rollback()
+        return None
+    alert.asks_sent_at = utcnow()
     db.session.commit()
     return 0
 

@@ -60,7 +60,15 @@ def push_again(
 
 @shared_task(name="network.reach.alert_live")
 def alert_live(alert_id: int) -> dict[str, Any]:
-    """Tell the alert's team, members who want severe alerts, and group chats of a new alert."""
+    """Tell the alert's team, members who want severe alerts, and group chats of a new alert.
+
+    (The asks job does this itself now; this job is what jobs queued by an older release run.)"""
+    return tell_alert_live(alert_id)
+
+
+def tell_alert_live(alert_id: int) -> dict[str, Any]:
+    """Push a new alert to its team and to members who want severe alerts, post it to group
+    chats; queue another try of each push that failed for now."""
     return {
         "pushed": again(deliver.alert_went_live(alert_id)),
         "chats": chats.post_new_alert(alert_id),

@@ -22,9 +22,8 @@ from network.db import utcnow
 from network.extensions import db
 from network.reach.models import PushSubscription
 from network.settings import settings_of
-from network.tasks.reach import alert_live
 from tests.alerts.conftest import alert_body
-from tests.conftest import ask_members_job, run_job
+from tests.conftest import ask_members_job
 from tests.support.push import Browser, Server, subscribe, unb64url
 from tests.world import change_settings
 
@@ -196,8 +195,7 @@ def test_quiet_hours_hold_pushes_back_and_someone_awake_is_asked(
     )
     assert changed.status_code == 200, changed.get_json()
 
-    alert = post_alert(reporter, severity=4, language="en").get_json()
-    run_job(alert_live, alert["id"])
+    post_alert(reporter, severity=4, language="en")
 
     assert asks_of(app, sleeper) == []
     assert len(asks_of(app, awake)) == 1
@@ -225,16 +223,47 @@ def test_severe_alerts_reach_members_who_chose_them(
     api_as(elsewhere, "PATCH", "/api/v1/me", json={"platforms": ["tiktok"]})
     api_as(reporter, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
 
-    mild = post_alert(reporter, severity=2, language="en").get_json()
+    # The asks job pushes each alert, after its asks.
+    post_alert(reporter, severity=2, language="en")
     severe = post_alert(reporter, severity=4, language="en").get_json()
-    run_job(alert_live, mild["id"])
-    run_job(alert_live, severe["id"])
 
     [pushed] = push_service.requests()
     assert pushed.path == "/push/keen"
     message = phone.read(pushed.body)
     assert message["kind"] == "alert" and message["path"] == f"/alerts/{severe['id']}"
     assert pushed.headers["urgency"] == "high"
+
+
+def test_the_asks_job_pushes_a_new_alert_once_and_again_only_when_its_worker_died(
+    app: Flask,
+    api_as: Api,
+    create_member: Any,
+    push_service: Server,
+    browser: Callable[[], Browser],
+) -> None:
+    from network.tasks.coordination import ask_members
+
+    keen, reporter = create_member(trust_level=2), create_member(trust_level=1)
+    subscribe(api_as, keen, browser(), f"{push_service.origin}/push/keen")
+    api_as(keen, "PATCH", "/api/v1/me", json={"asks_per_week": 0})  # never asked by name
+    api_as(keen, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
+    body = alert_body(severity=4, language="en")
+    alert = api_as(reporter, "POST", "/api/v1/alerts", json=body).get_json()
+    assert push_service.requests() == [], "nothing is pushed in the request"
+
+    ask_members_job(alert["id"])
+    assert [request.path for request in push_service.requests()] == ["/push/keen"]
+    # A second copy of the job (two workers) asks nobody and pushes nothing.
+    ask_members_job(alert["id"])
+    assert len(push_service.requests()) == 1
+    # The job given again by the broker because its worker died (it may have died before
+    # pushing): the push goes out.
+    ask_members.push_request(delivery_info={"redelivered": True})
+    try:
+        assert ask_members(alert["id"]) == 0
+    finally:
+        ask_members.pop_request()
+    assert [request.path for request in push_service.requests()] == ["/push/keen"] * 2
 
 
 @pytest.mark.parametrize(
