@@ -243,9 +243,14 @@ def main() -> None:
             alert_id = next(posted)
             with app.app_context():
                 coordination.ask_members(alert_id)
-                for ask_id in db.session.scalars(sa.select(Ask.id).where(Ask.alert_id == alert_id)):
+                # Asks the asks job left to a delivery job each (all of them, before br-asks).
+                undelivered = sa.select(Ask.id).where(
+                    Ask.alert_id == alert_id, Ask.delivered_at.is_(None)
+                )
+                for ask_id in db.session.scalars(undelivered).all():
                     reach.deliver_ask(ask_id)
-                reach.alert_live(alert_id)
+                if not hasattr(reach, "tell_alert_live"):  # its own job before br-asks
+                    reach.alert_live(alert_id)
                 db.session.remove()
 
         _measure("worker jobs of a post", asks, options.requests, "asks" in profiled, options.top)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from network.db import utcnow
 from network.errors import Conflict, NotFound
 from network.extensions import db
 from network.reach import later, quiet
+from network.reach.models import QUIET_FROM, QUIET_UNTIL, PushSubscription, ReachSettings
 from network.settings import settings
 from network.teams.models import TeamMembership
 from network.vocabulary import ActionType
@@ -28,24 +30,24 @@ log = logging.getLogger(__name__)
 WEEK = timedelta(days=7)
 CANDIDATE_POOL = 2000
 CANDIDATE_PAGE = 50
+FIRST_PAGE = 10
 
 
-def ask_after_going_live(alert_id: int) -> int:
+def ask_after_going_live(alert_id: int) -> int | None:
     """Ask members personally about an alert that went live, once however often this runs.
 
     The job may run twice (two workers, or again after a worker died before acknowledging it):
     the alert's row lock and its `asks_sent_at` mark, set in the asks' own transaction, let only
-    the first run that commits ask anyone. Return how many members were asked."""
+    the first run that commits ask anyone. Return how many members were asked, or None when
+    this run did nothing (the alert is not live, or was asked about already)."""
     alert = _locked(alert_id)
     if alert is None or alert.live_at is None or alert.asks_sent_at is not None:
         db.session.rollback()
-        return 0
+        return None
     try:
         alert.asks_sent_at = utcnow()
-        asked = ask_members(alert)
-        # Then its team, members who chose severe alerts, and group chats hear of it (after the
-        # asks, so nobody asked by name also gets the general push).
-        later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
+        # The job brings these asks to their members itself, after this commit.
+        asked = ask_members(alert, deliver=False)
         db.session.commit()
         return len(asked)
     except sa.exc.SQLAlchemyError:
@@ -53,17 +55,25 @@ def ask_after_going_live(alert_id: int) -> int:
         db.session.rollback()
         log.exception("could not ask members about alert %s", alert_id)
     alert = _locked(alert_id)
-    if alert is not None and alert.asks_sent_at is None:
-        alert.asks_sent_at = utcnow()
-        later.after_commit(jobs.PUSH_ALERT_LIVE, alert.id)
+    if alert is None or alert.asks_sent_at is not None:
+        db.session.rollback()
+        return None
+    alert.asks_sent_at = utcnow()
     db.session.commit()
     return 0
 
 
 def ask_members(
-    alert: Alert, count: int | None = None, needs: dict[ActionType, Need] | None = None
+    alert: Alert,
+    count: int | None = None,
+    needs: dict[ActionType, Need] | None = None,
+    *,
+    deliver: bool = True,
 ) -> list[Ask]:
-    """Ask up to `count` suitable members to help (in the caller's transaction)."""
+    """Ask up to `count` suitable members to help (in the caller's transaction).
+
+    Each ask is delivered by a job of its own after the commit, unless `deliver` is False (the
+    caller then delivers them: reach.deliver.deliver_new_asks)."""
     if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
         return []
     wanted = count if count is not None else settings().asks_per_alert
@@ -83,8 +93,9 @@ def ask_members(
     payload = feed.alert_payload(alert, needs) if asks else {}
     for ask in asks:
         feed.announce_ask(ask, alert, payload)
-        # Push, else email, else the feed: the ask's waiting time starts once it arrived.
-        later.after_commit(jobs.DELIVER_ASK, ask.id)
+        if deliver:
+            # Push, else email, else the feed: the ask's waiting time starts once it arrived.
+            later.after_commit(jobs.DELIVER_ASK, ask.id)
     return asks
 
 
@@ -94,15 +105,51 @@ def _candidates(alert: Alert, needed: set[str], wanted: int) -> list[int]:
     The searches run cheapest first and stop once enough are chosen, so the work per alert does
     not grow with the number of members: the full "fewest asks first" sort (every member, every
     ask of the week) runs only when too few members are unasked this week."""
-    since = utcnow() - WEEK
-    already = sa.select(Ask.member_id).where(Ask.alert_id == alert.id)
-    reporters = sa.select(AlertReport.member_id).where(AlertReport.alert_id == alert.id)
-    columns = (Member.id, Member.platforms, Member.languages, Member.comfortable_actions)
+    values = {"alert_id": alert.id, "team_id": alert.team_id, "since": utcnow() - WEEK}
+    chosen: list[int] = []
+    for search in _searches(alert.team_id is not None):
+        _choose(search, values, alert, needed, wanted, chosen)
+        if len(chosen) == wanted:
+            break
+    return chosen
+
+
+# The searches are built once (bound parameters), not for every alert: building them cost
+# more than running them.
+Search = sa.Select[int, list[str], list[str], list[str], str, int, int, bool]
+_SEARCHES: dict[bool, list[Search]] = {}
+
+
+def _searches(team: bool) -> list[Search]:
+    if team not in _SEARCHES:
+        _SEARCHES[team] = _build_searches(team)
+    return _SEARCHES[team]
+
+
+def _build_searches(team: bool) -> list[Search]:
+    alert_id: sa.BindParameter[Any] = sa.bindparam("alert_id")
+    team_id: sa.BindParameter[Any] = sa.bindparam("team_id")
+    since: sa.BindParameter[Any] = sa.bindparam("since")
+    already = sa.select(Ask.member_id).where(Ask.alert_id == alert_id)
+    reporters = sa.select(AlertReport.member_id).where(AlertReport.alert_id == alert_id)
+    columns = (
+        Member.id,
+        Member.platforms,
+        Member.languages,
+        Member.comfortable_actions,
+        # What quiet.asleep would look up: members in their quiet hours are not woken.
+        Member.time_zone,
+        sa.func.coalesce(ReachSettings.quiet_from, QUIET_FROM),
+        sa.func.coalesce(ReachSettings.quiet_until, QUIET_UNTIL),
+        sa.exists().where(PushSubscription.member_id == Member.id),
+    )
     eligible = sa.and_(
         Member.status == MemberStatus.ACTIVE,
         Member.id.not_in(already),
         Member.id.not_in(reporters),
+        Member.id.not_in(sa.bindparam("chosen", expanding=True)),
     )
+    settings_join = (ReachSettings, ReachSettings.member_id == Member.id)
     recent = (
         sa.select(Ask.member_id, sa.func.count().label("asks"))
         .where(Ask.asked_at >= since)
@@ -113,11 +160,13 @@ def _candidates(alert: Alert, needed: set[str], wanted: int) -> list[int]:
     fewest_asks = (
         sa.select(*columns)
         .outerjoin(recent, recent.c.member_id == Member.id)
+        .outerjoin(*settings_join)
         .where(eligible, Member.asks_per_week > recent_asks)
         .order_by(recent_asks, Member.id)
     )
     unasked = (
         sa.select(*columns)
+        .outerjoin(*settings_join)
         .where(
             eligible,
             Member.asks_per_week > 0,
@@ -126,47 +175,52 @@ def _candidates(alert: Alert, needed: set[str], wanted: int) -> list[int]:
         .order_by(Member.id)
     )
     searches = []
-    if alert.team_id is not None:
+    if team:
         # Close ties raise helping: the alert's team is asked first.
         searches.append(
             fewest_asks.join(
                 TeamMembership,
-                sa.and_(
-                    TeamMembership.member_id == Member.id,
-                    TeamMembership.team_id == alert.team_id,
-                ),
+                sa.and_(TeamMembership.member_id == Member.id, TeamMembership.team_id == team_id),
             )
         )
         outside = ~sa.exists().where(
-            TeamMembership.member_id == Member.id, TeamMembership.team_id == alert.team_id
+            TeamMembership.member_id == Member.id, TeamMembership.team_id == team_id
         )
         unasked, fewest_asks = unasked.where(outside), fewest_asks.where(outside)
-    searches += [unasked, fewest_asks]
-    chosen: list[int] = []
-    for search in searches:
-        if chosen:
-            search = search.where(Member.id.not_in(chosen))
-        _choose(search, alert, needed, wanted, chosen)
-        if len(chosen) == wanted:
-            break
-    return chosen
+    page = (sa.bindparam("offset", type_=sa.Integer), sa.bindparam("limit", type_=sa.Integer))
+    return [search.offset(page[0]).limit(page[1]) for search in (*searches, unasked, fewest_asks)]
 
 
 def _choose(
-    search: sa.Select[int, list[str], list[str], list[str]],
+    search: Search,
+    values: dict[str, Any],
     alert: Alert,
     needed: set[str],
     wanted: int,
     chosen: list[int],
 ) -> None:
     # Small pages, left as soon as enough are chosen: a LIMIT of the whole pool would make the
-    # database sort every member, and a server-side cursor costs three round trips.
-    for offset in range(0, CANDIDATE_POOL, CANDIDATE_PAGE):
-        page = db.session.execute(search.offset(offset).limit(CANDIDATE_PAGE)).all()
-        # Members in their quiet hours are not woken: someone awake is asked instead.
-        sleeping = quiet.asleep(row[0] for row in page)
-        for member_id, platforms, languages, comfortable in page:
-            if member_id in sleeping:
+    # database sort every member, and a server-side cursor costs three round trips. The first
+    # page is smaller still: it usually holds enough, and every row read costs (JSON lists).
+    now = utcnow()
+    connection = db.session.connection()
+    # Those chosen by an earlier search, left out of every page of this one.
+    values = {**values, "chosen": list(chosen)}
+    offset, size = 0, FIRST_PAGE
+    while offset < CANDIDATE_POOL:
+        page = connection.execute(search, {**values, "offset": offset, "limit": size}).all()
+        for (
+            member_id,
+            platforms,
+            languages,
+            comfortable,
+            zone,
+            quiet_from,
+            quiet_until,
+            push,
+        ) in page:
+            # Members in their quiet hours are not woken: someone awake is asked instead.
+            if push and quiet.is_quiet(quiet_from, quiet_until, zone, now):
                 continue
             # Lists are JSON, compared here rather than in dialect-specific SQL.
             if platforms and alert.platform.value not in platforms:
@@ -178,8 +232,9 @@ def _choose(
             chosen.append(member_id)
             if len(chosen) == wanted:
                 return
-        if len(page) < CANDIDATE_PAGE:
+        if len(page) < size:
             return
+        offset, size = offset + size, CANDIDATE_PAGE
 
 
 def decline_ask(actor: Member, ask_id: int) -> Ask:

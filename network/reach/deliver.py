@@ -20,10 +20,11 @@ from network.alerts.models import Alert, AlertReport, AlertStatus
 from network.coordination.models import Ask, AskAnswer, AskChannel
 from network.db import utcnow
 from network.extensions import db
+from network.mail import Mailer
 from network.reach import quiet
 from network.reach.models import PushSubscription, ReachSettings
 from network.reach.push import Message, Sent, send
-from network.reach.services import settings_of
+from network.reach.services import default_settings, settings_of
 from network.settings import settings
 from network.teams.models import TeamMembership
 
@@ -68,9 +69,93 @@ def deliver_ask(ask_id: int, *, last_try: bool = True) -> str:
     alert = db.session.get(Alert, ask.alert_id)
     if member is None or alert is None or not member.is_active:
         return "none"
-    chosen = settings_of(member.id)
+    outcome = _deliver(
+        ask, member, alert, settings_of(member.id), _subscriptions(member.id), last_try=last_try
+    )
+    db.session.commit()  # on "retry": gone subscriptions stay removed
+    return outcome
+
+
+def deliver_new_asks(alert_id: int) -> list[int]:
+    """Bring an alert's undelivered asks to their members in one pass, as deliver_ask would
+    bring each (this is its first try); return the asks whose pushes all failed for now.
+
+    Members with their settings are loaded in one query (their push subscriptions in another,
+    when any has one), and mail goes over one connection. Asks another pass holds are skipped:
+    that pass delivers them."""
+    asks = db.session.scalars(
+        sa.select(Ask)
+        .where(
+            Ask.alert_id == alert_id,
+            Ask.answer == AskAnswer.PENDING,
+            Ask.delivered_at.is_(None),
+        )
+        .order_by(Ask.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    alert = db.session.get(Alert, alert_id) if asks else None
+    if alert is None:
+        db.session.rollback()
+        return []
+    ids = [ask.member_id for ask in asks]
+    members: dict[int, Member] = {}
+    chosen: dict[int, ReachSettings] = {}
+    with_push = []
+    for member, their_settings, push in db.session.execute(
+        sa.select(Member, ReachSettings, sa.exists().where(PushSubscription.member_id == Member.id))
+        .outerjoin(ReachSettings, ReachSettings.member_id == Member.id)
+        .where(Member.id.in_(ids))
+    ):
+        members[member.id] = member
+        chosen[member.id] = their_settings or default_settings(member.id)
+        if push:
+            with_push.append(member.id)
+    subscriptions: dict[int, list[PushSubscription]] = {}
+    if with_push:
+        for subscription in db.session.scalars(
+            sa.select(PushSubscription)
+            .where(PushSubscription.member_id.in_(with_push))
+            .order_by(PushSubscription.id)
+        ):
+            subscriptions.setdefault(subscription.member_id, []).append(subscription)
+    again = []
+    with Mailer() as mailer:
+        mailer.vouch(
+            member.email
+            for member in members.values()
+            if member.email_verified_at and chosen[member.id].ask_mail
+        )
+        for ask in asks:
+            asked = members.get(ask.member_id)
+            if asked is None or not asked.is_active:
+                continue
+            outcome = _deliver(
+                ask,
+                asked,
+                alert,
+                chosen[asked.id],
+                subscriptions.get(asked.id, []),
+                last_try=False,
+                mailer=mailer,
+            )
+            if outcome == "retry":
+                again.append(ask.id)
+    db.session.commit()
+    return again
+
+
+def _deliver(
+    ask: Ask,
+    member: Member,
+    alert: Alert,
+    chosen: ReachSettings,
+    subscriptions: list[PushSubscription],
+    *,
+    last_try: bool,
+    mailer: Mailer | None = None,
+) -> str:
+    """Deliver one locked ask (in the caller's transaction); return its channel, or "retry"."""
     channel = AskChannel.FEED
-    subscriptions = _subscriptions(member.id)
     now = utcnow()
     awake = not quiet.is_quiet(chosen.quiet_from, chosen.quiet_until, member.time_zone, now)
     if subscriptions and awake:
@@ -91,7 +176,6 @@ def deliver_ask(ask_id: int, *, last_try: bool = True) -> str:
         if Sent.SENT in results:
             channel = AskChannel.PUSH
         elif Sent.FAILED in results and not last_try:
-            db.session.commit()  # gone subscriptions stay removed
             return "retry"
         subscriptions = [
             s for s, sent in zip(subscriptions, results, strict=True) if sent != Sent.GONE
@@ -101,11 +185,10 @@ def deliver_ask(ask_id: int, *, last_try: bool = True) -> str:
     if channel == AskChannel.FEED and mail and chosen.ask_mail and member.email_verified_at:
         from network.reach.ask_mail import mail_ask
 
-        if mail_ask(ask, member, alert):
+        if mail_ask(ask, member, alert, mailer):
             channel = AskChannel.EMAIL
     ask.channel, ask.delivered_at = channel, utcnow()
     ask.expires_at = ask.delivered_at + timedelta(minutes=settings().ask_minutes)
-    db.session.commit()
     return channel.value
 
 

@@ -116,6 +116,11 @@ def settings_of(member_id: int) -> ReachSettings:
     chosen = db.session.get(ReachSettings, member_id)
     if chosen is not None:
         return chosen
+    return default_settings(member_id)
+
+
+def default_settings(member_id: int) -> ReachSettings:
+    """Return the settings of a member who never changed them (not added to the session)."""
     return ReachSettings(
         member_id=member_id,
         team_alerts=True,

@@ -4,22 +4,28 @@ runs, by one worker or two at once."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import sqlalchemy as sa
 from celery import Celery
 from flask import Flask
 
 from network.alerts.models import Alert
-from network.coordination.models import Ask
+from network.coordination.models import Ask, AskChannel
 from network.extensions import db
 from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
 from tests.conftest import ask_members_job
+from tests.digests.conftest import Sink, smtp_sink
 from tests.harness import CommandProcess, wait_until, worker_process
+from tests.support.push import Server, chat_webhook
+
+__all__ = ["chat_webhook", "smtp_sink"]
 
 Api = Callable[..., Any]
 ASK_MEMBERS = "network.coordination.ask_members"
@@ -101,6 +107,35 @@ def test_a_job_that_failed_before_its_commit_asks_when_it_runs_again(
     assert ask_members_job(alert["id"]) == 2
 
 
+def test_the_job_delivers_its_asks_and_a_run_again_delivers_what_a_killed_worker_left(
+    app: Flask, api_as: Api, create_member: Any
+) -> None:
+    create_member(), create_member()
+    alert = post(api_as, create_member(trust_level=1))
+    with app.app_context():
+        # A worker killed after the asks' commit, before it delivered them.
+        from network.coordination import asks
+
+        assert asks.ask_after_going_live(alert["id"]) == 2
+    assert [ask.delivered_at for ask in asks_rows(app, alert["id"])] == [None, None]
+
+    assert ask_members_job(alert["id"]) == 0, "nobody more is asked"
+    delivered = asks_rows(app, alert["id"])
+    assert all(ask.delivered_at is not None for ask in delivered)
+    assert {ask.channel for ask in delivered} == {AskChannel.EMAIL}  # no push: the outbox
+    assert ask_members_job(alert["id"]) == 0
+    assert [ask.delivered_at for ask in asks_rows(app, alert["id"])] == [
+        ask.delivered_at for ask in delivered
+    ], "delivered once"
+
+
+def asks_rows(app: Flask, alert_id: int) -> list[Ask]:
+    with app.app_context():
+        return list(
+            db.session.scalars(sa.select(Ask).where(Ask.alert_id == alert_id).order_by(Ask.id))
+        )
+
+
 def succeeded(workers: list[CommandProcess]) -> list[str]:
     task = re.escape(ASK_MEMBERS)
     pattern = re.compile(rf"Task {task}\[[0-9a-f-]+\] succeeded in [0-9.]+s: (.*)")
@@ -146,3 +181,86 @@ def test_two_workers_running_the_same_job_at_once_ask_each_member_once(
     for alert in alerts:
         asked = asks_of(app, alert["id"])
         assert len(asked) == 2 and set(asked) <= helpers
+        # Each ask delivered, once: one mail each (no push here), written to a worker's outbox.
+        assert all(ask.delivered_at is not None for ask in asks_rows(app, alert["id"]))
+    mailed = [path.name for path in tmp_path.glob("w[12]/outbox/*.eml")]
+    assert len(mailed) == 6 and len(set(mailed)) == 6, mailed
+
+
+@pytest.mark.live
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_worker_killed_while_delivering_leaves_each_ask_delivered_and_the_chat_told_once(
+    app: Flask,
+    backend: str,
+    api_as: Api,
+    create_member: Any,
+    tmp_path: Path,
+    redis_url: str,
+    smtp_sink: Callable[..., Sink],
+    chat_webhook: Server,
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("worker processes share the database: PostgreSQL only")
+    sink = smtp_sink(delay=0.5)  # a slow SMTP server: the kill lands among the asks' mails
+    organiser = create_member(role="organiser", asks_per_week=0)
+    with app.test_request_context():
+        from network.accounts.models import Member
+        from network.reach import chats
+
+        member = db.session.get(Member, organiser.id)
+        assert member is not None
+        port = chat_webhook.origin.rsplit(":", 1)[1]
+        chats.connect_chat(member, name="Volunteers", url=f"json://127.0.0.1:{port}/hook")
+    helpers = [create_member() for _ in range(2)]
+    alert = post(api_as, create_member(trust_level=1, asks_per_week=0))
+    visibility = 3
+    environment = {
+        "ASKS_PER_ALERT": "2",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(sink.port),
+        # Redis hands an unacknowledged job to a worker again after this many seconds.
+        "BROKER_VISIBILITY_TIMEOUT": str(visibility),
+    }
+    url = app.config["DATABASE_URL"]
+    broker = Celery("tests", broker=redis_url)
+    broker.conf.update(task_serializer="json", accept_content=["json"])
+    queue = redis.Redis.from_url(redis_url)
+    try:
+        with worker_process(
+            tmp_path / "w1", database_url=url, redis_url=redis_url, **environment
+        ) as w1:
+            w1.wait_for_log("ready.")
+            broker.send_task(ASK_MEMBERS, args=(alert["id"],))
+            wait_until(lambda: len(sink.accepted) >= 1, what=lambda: f"a mail; log:\n{w1.log()}")
+            w1.process.kill()
+            w1.process.wait(timeout=10)
+        assert len(asks_of(app, alert["id"])) == 2, "the asks were committed before the mails"
+        assert any(ask.delivered_at is None for ask in asks_rows(app, alert["id"]))
+        assert chat_webhook.requests() == [], "killed before it told the chat"
+        assert queue.hlen("unacked") == 1
+        delivered_at = max(
+            score for _tag, score in queue.zrange("unacked_index", 0, -1, withscores=True)
+        )
+        wait_until(lambda: time.time() > delivered_at + visibility + 0.5, what="the timeout")
+        with worker_process(
+            tmp_path / "w2", database_url=url, redis_url=redis_url, **environment
+        ) as w2:
+            wait_until(
+                lambda: chat_webhook.requests(),
+                timeout=30,
+                what=lambda: f"the chat told; log:\n{w2.log()}",
+            )
+            w2.wait_for_log(f"Task {ASK_MEMBERS}")
+    finally:
+        broker.close()
+        queue.close()
+    rows = asks_rows(app, alert["id"])
+    assert {ask.member_id for ask in rows} == {helper.id for helper in helpers}, "asked once"
+    assert all(ask.delivered_at is not None and ask.channel == AskChannel.EMAIL for ask in rows)
+    for helper in helpers:
+        # At most the mail the server accepted just before the kill goes twice (same Message-ID).
+        assert 1 <= len(sink.to(helper.email)) <= 2
+        assert len({message["Message-ID"] for message in sink.to(helper.email)}) == 1
+    assert sum(len(sink.to(helper.email)) for helper in helpers) <= 3
+    assert len(chat_webhook.requests()) == 1, "the chat is told once, by the job run again"

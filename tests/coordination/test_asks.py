@@ -158,3 +158,20 @@ def test_an_answered_ask_cannot_be_accepted(app: Flask, api_as: Api, create_memb
         helper, "POST", f"/api/v1/asks/{ask_id}/accept", json={"type": "support_target_private"}
     )
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "ask_answered"
+
+
+def test_members_past_the_first_page_are_found_in_order_and_none_is_skipped(
+    app: Flask, api_as: Api, create_member: Any
+) -> None:
+    # The first page holds 10 members, the next ones 50: a member chosen on the first page must
+    # not shift the second (the 11th member is suitable too).
+    replace_settings(app, asks_per_alert=4)
+    fits = [create_member(platforms=["instagram"]).id]
+    for _ in range(9):
+        create_member(platforms=["tiktok"])
+    fits.append(create_member(platforms=["instagram"]).id)
+    for _ in range(3):
+        create_member(platforms=["tiktok"])
+    fits += [create_member(platforms=["instagram"]).id for _ in range(2)]
+    alert = post_open(api_as, create_member)
+    assert [member for member, _answer in asked(app, alert["id"])] == fits

@@ -45,12 +45,10 @@ def test_a_new_open_alert_is_posted_with_a_link_and_never_its_reporter(
     url = f"json://127.0.0.1:{chat_webhook.origin.rsplit(':', 1)[1]}/hook?secret=chat-secret-42"
     connect(app, organiser, url)
     reporter = create_member(trust_level=1, display_name="Reporter Rosa")
-    mild = post_alert(reporter, severity=2, summary=SUMMARY).get_json()
-    severe = post_alert(reporter, severity=4, summary=SUMMARY).get_json()
-
     with caplog.at_level(logging.DEBUG):
-        run_job(alert_live, mild["id"])
-        run_job(alert_live, severe["id"])
+        # The asks job posts each alert, after its asks.
+        mild = post_alert(reporter, severity=2, summary=SUMMARY).get_json()
+        severe = post_alert(reporter, severity=4, summary=SUMMARY).get_json()
 
     first, second = posted(chat_webhook)
     assert "severity 2" in first["title"] and "Instagram" in first["title"]

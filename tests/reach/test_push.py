@@ -22,8 +22,8 @@ from network.db import utcnow
 from network.extensions import db
 from network.reach.models import PushSubscription
 from network.settings import settings_of
-from network.tasks.reach import alert_live, deliver_ask
-from tests.conftest import run_job
+from tests.alerts.conftest import alert_body
+from tests.conftest import ask_members_job
 from tests.support.push import Browser, Server, subscribe, unb64url
 from tests.world import change_settings
 
@@ -74,11 +74,12 @@ def test_an_asked_member_gets_an_encrypted_signed_discreet_push(
     assert [item["device"] for item in listing["items"]] == ["Test phone"]
 
     summary = "Dozens of comments mocking a girl for her religion."
-    alert = post_alert(reporter, severity=3, summary=summary, language="en").get_json()
-    [ask] = asks_of(app, volunteer)
-    assert ask.delivered_at is None  # nothing is sent inside the request
+    body = alert_body(severity=3, summary=summary, language="en")
+    alert = api_as(reporter, "POST", "/api/v1/alerts", json=body).get_json()
+    assert asks_of(app, volunteer) == [] and push_service.requests() == []  # not in the request
 
-    assert run_job(deliver_ask, ask.id) == "push"
+    # The asks job asks and brings the asks to their members.
+    assert ask_members_job(alert["id"]) == 1
 
     [pushed] = push_service.requests()
     assert pushed.path == "/push/volunteer-phone"
@@ -114,11 +115,9 @@ def test_a_push_service_that_forgot_the_browser_removes_the_subscription(
     post_alert(reporter, language="en")
     [ask] = asks_of(app, volunteer)
 
-    channel = run_job(deliver_ask, ask.id)
-
     assert len(push_service.requests()) == 1
     assert api_as(volunteer, "GET", "/api/v1/me/push-subscriptions").get_json()["items"] == []
-    assert channel == "email"  # no push left: the ask went by mail (the outbox here)
+    assert ask.channel == AskChannel.EMAIL  # no push left: the ask went by mail (the outbox)
 
 
 def test_a_failing_push_service_is_tried_again_later(
@@ -134,8 +133,13 @@ def test_a_failing_push_service_is_tried_again_later(
     volunteer, reporter = create_member(trust_level=2), create_member(trust_level=1)
     subscribe(api_as, volunteer, browser(), f"{push_service.origin}/push/busy")
     push_service.status = 503
+    drain(app)
     post_alert(reporter, language="en")
     [ask] = asks_of(app, volunteer)
+    assert ask.delivered_at is None, "the asks job's try failed for now"
+    # Its second try is queued, as deliver_ask's own retry would be: the same tries, the same wait.
+    [(headers, (args, _kwargs, _options))] = drain(app, "network.reach.deliver_ask")
+    assert args == [ask.id] and headers["retries"] == 1 and headers["eta"] is not None
     with app.app_context():
         assert deliver.deliver_ask(ask.id, last_try=False) == "retry"
     [ask] = asks_of(app, volunteer)
@@ -145,6 +149,25 @@ def test_a_failing_push_service_is_tried_again_later(
     push_service.status = 201
     with app.app_context():
         assert deliver.deliver_ask(ask.id, last_try=False) == "push"
+
+
+def drain(app: Flask, task: str = "") -> list[tuple[dict[str, Any], Any]]:
+    """Take every job queued so far off the in-memory broker; return those of `task`."""
+    celery = app.extensions["celery"]
+    found = []
+    with celery.connection_for_read() as connection:
+        queue = connection.SimpleQueue("celery")
+        try:
+            while True:
+                message = queue.get(block=False)
+                message.ack()
+                if message.headers["task"] == task:
+                    found.append((message.headers, message.payload))
+        except queue.Empty:
+            pass
+        finally:
+            queue.close()
+    return found
 
 
 def _quiet_now(zone: str) -> dict[str, str]:
@@ -172,8 +195,7 @@ def test_quiet_hours_hold_pushes_back_and_someone_awake_is_asked(
     )
     assert changed.status_code == 200, changed.get_json()
 
-    alert = post_alert(reporter, severity=4, language="en").get_json()
-    run_job(alert_live, alert["id"])
+    post_alert(reporter, severity=4, language="en")
 
     assert asks_of(app, sleeper) == []
     assert len(asks_of(app, awake)) == 1
@@ -201,16 +223,47 @@ def test_severe_alerts_reach_members_who_chose_them(
     api_as(elsewhere, "PATCH", "/api/v1/me", json={"platforms": ["tiktok"]})
     api_as(reporter, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
 
-    mild = post_alert(reporter, severity=2, language="en").get_json()
+    # The asks job pushes each alert, after its asks.
+    post_alert(reporter, severity=2, language="en")
     severe = post_alert(reporter, severity=4, language="en").get_json()
-    run_job(alert_live, mild["id"])
-    run_job(alert_live, severe["id"])
 
     [pushed] = push_service.requests()
     assert pushed.path == "/push/keen"
     message = phone.read(pushed.body)
     assert message["kind"] == "alert" and message["path"] == f"/alerts/{severe['id']}"
     assert pushed.headers["urgency"] == "high"
+
+
+def test_the_asks_job_pushes_a_new_alert_once_and_again_only_when_its_worker_died(
+    app: Flask,
+    api_as: Api,
+    create_member: Any,
+    push_service: Server,
+    browser: Callable[[], Browser],
+) -> None:
+    from network.tasks.coordination import ask_members
+
+    keen, reporter = create_member(trust_level=2), create_member(trust_level=1)
+    subscribe(api_as, keen, browser(), f"{push_service.origin}/push/keen")
+    api_as(keen, "PATCH", "/api/v1/me", json={"asks_per_week": 0})  # never asked by name
+    api_as(keen, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
+    body = alert_body(severity=4, language="en")
+    alert = api_as(reporter, "POST", "/api/v1/alerts", json=body).get_json()
+    assert push_service.requests() == [], "nothing is pushed in the request"
+
+    ask_members_job(alert["id"])
+    assert [request.path for request in push_service.requests()] == ["/push/keen"]
+    # A second copy of the job (two workers) asks nobody and pushes nothing.
+    ask_members_job(alert["id"])
+    assert len(push_service.requests()) == 1
+    # The job given again by the broker because its worker died (it may have died before
+    # pushing): the push goes out.
+    ask_members.push_request(delivery_info={"redelivered": True})
+    try:
+        assert ask_members(alert["id"]) == 0
+    finally:
+        ask_members.pop_request()
+    assert [request.path for request in push_service.requests()] == ["/push/keen"] * 2
 
 
 @pytest.mark.parametrize(
