@@ -61,6 +61,11 @@ class Server:
         with self.lock:
             return list(self.received)
 
+    def forget(self) -> None:
+        """Forget what was received so far (e.g. the asks an alert's asks job pushed)."""
+        with self.lock:
+            self.received.clear()
+
     def answer(self) -> int:
         with self.lock:
             return self.answers.pop(0) if self.answers else self.status
