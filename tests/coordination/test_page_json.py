@@ -26,12 +26,12 @@ from network.alerts.queries import AlertFilters
 from network.api.pagination import encode_cursor
 from network.campaigns.models import Campaign
 from network.coordination import page_json
-from network.coordination.models import Action, ActionStatus
 from network.db import utcnow
 from network.extensions import db
 from network.guidance.rules import SEVERITIES
 from network.teams.models import Team
 from network.vocabulary import ActionType
+from tests.coordination.test_page_needs import add_random_claims
 
 WISHES = [
     [],
@@ -53,13 +53,6 @@ STATUSES = [
     AlertStatus.OPEN,
     AlertStatus.REJECTED,
     AlertStatus.EXPIRED,
-]
-CLAIM_STATES = [
-    (ActionStatus.CLAIMED, False),
-    (ActionStatus.CLAIMED, True),
-    (ActionStatus.DONE, False),
-    (ActionStatus.RELEASED, False),
-    (ActionStatus.EXPIRED, True),
 ]
 
 
@@ -108,19 +101,7 @@ def _seed(reader: int, reporter: int, volunteers: list[int]) -> tuple[int, int]:
                 db.session.flush()
                 if number % 3 == 0:
                     db.session.add(AlertReport(alert_id=alert.id, member_id=reader))
-                for volunteer in rng.sample(volunteers, rng.randint(0, len(volunteers))):
-                    state, expired = rng.choice(CLAIM_STATES)
-                    db.session.add(
-                        Action(
-                            alert_id=alert.id,
-                            member_id=volunteer,
-                            type=rng.choice(list(ActionType)),
-                            status=state,
-                            anonymous=False,
-                            claimed_at=now,
-                            expires_at=now + timedelta(hours=-1 if expired else 2),
-                        )
-                    )
+                add_random_claims(alert.id, volunteers, rng, now)
     db.session.commit()
     return campaign.id, team.id
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -47,6 +47,26 @@ CLAIM_STATES = [
 ]
 
 
+def add_random_claims(
+    alert_id: int, volunteers: list[int], rng: random.Random, now: datetime
+) -> None:
+    """Add a claim in a random state, of a random type, by some of the volunteers: one action per
+    volunteer, so no claim breaks the one-claim rules."""
+    for volunteer in rng.sample(volunteers, rng.randint(0, len(volunteers))):
+        state, expired = rng.choice(CLAIM_STATES)
+        db.session.add(
+            Action(
+                alert_id=alert_id,
+                member_id=volunteer,
+                type=rng.choice(list(ActionType)),
+                status=state,
+                anonymous=False,
+                claimed_at=now,
+                expires_at=now + timedelta(hours=-1 if expired else 2),
+            )
+        )
+
+
 def _json(value: Any) -> Any:
     return orjson.loads(orjson.dumps(value, option=orjson.OPT_UTC_Z))
 
@@ -83,20 +103,7 @@ def _seed(volunteers: list[int], reporter: int) -> None:
                 db.session.flush()
                 if number % 3 == 0:
                     db.session.add(AlertReport(alert_id=alert.id, member_id=volunteers[0]))
-                # One action per volunteer, so no claim breaks the one-claim rules.
-                for volunteer in rng.sample(volunteers, rng.randint(0, len(volunteers))):
-                    state, expired = rng.choice(CLAIM_STATES)
-                    db.session.add(
-                        Action(
-                            alert_id=alert.id,
-                            member_id=volunteer,
-                            type=rng.choice(list(ActionType)),
-                            status=state,
-                            anonymous=False,
-                            claimed_at=now,
-                            expires_at=now + timedelta(hours=-1 if expired else 2),
-                        )
-                    )
+                add_random_claims(alert.id, volunteers, rng, now)
     db.session.commit()
 
 
