@@ -16,6 +16,7 @@ from network.alerts.models import Alert, AlertStatus
 from network.coordination import feed, queries
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.needs import PUBLIC_VOICES, welcomed
+from network.coordination.page import COLUMNS as SHOWN_COLUMNS
 from network.db import UTCDateTime, utcnow
 from network.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from network.extensions import db
@@ -24,31 +25,9 @@ from network.learning import checkins
 from network.settings import settings
 from network.vocabulary import ActionType, action_label
 
-# What a claim reads of the alert under its lock: every field of the feed event it publishes.
-_ALERT_COLUMNS = (
-    "id",
-    "url",
-    "canonical_url",
-    "platform",
-    "category",
-    "severity",
-    "summary",
-    "language",
-    "target_requested_help",
-    "wanted_actions",
-    "responder_goal",
-    "status",
-    "reporter_id",
-    "campaign_id",
-    "team_id",
-    "reporter_count",
-    "hidden_at",
-    "outcome",
-    "resolved_at",
-    "created_at",
-    "last_activity_at",
-    "first_claim_at",
-)
+# What a claim reads of the alert under its lock: every field of the feed event it publishes
+# (the columns the API shows, as the feed page reads them) and what the claim itself updates.
+_ALERT_COLUMNS = (*SHOWN_COLUMNS, "reporter_id", "last_activity_at", "first_claim_at")
 # What the rules and the visibility check need, read before the lock.
 _RULE_COLUMNS = (
     "id",
