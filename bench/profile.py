@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import secrets
@@ -65,6 +66,10 @@ def _app(topology: Topology) -> Any:
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": topology.database_url,
             "REDIS_URL": topology.redis_url,
+            # As the web processes have them (these follow REDIS_URL only in the environment).
+            "RATELIMIT_STORAGE_URI": topology.redis_url,
+            "SOCKETIO_MESSAGE_QUEUE": topology.redis_url,
+            "CELERY_EMBEDDED": False,
             "INSTANCE_PATH": str(topology.workdir / "instance"),
             "SOCKETIO_ASYNC_MODE": "threading",
             "SOCKETIO_CHANNEL": f"upstander-profile-{secrets.token_hex(4)}",
@@ -74,6 +79,7 @@ def _app(topology: Topology) -> Any:
             "FLAG_LIMIT": limit,
             "TRUST_PROMOTION_APPROVED_ALERTS": 1_000_000,
             "SITE_URL": "http://localhost",
+            **json.loads(os.environ.get("PROFILE_CONFIG", "{}")),
         }
     )
 
@@ -96,6 +102,8 @@ def _measure(
     median, mean = statistics.median(times) * 1000, statistics.mean(times) * 1000
     print(f"{name:<28} CPU per request: median {median:.2f} ms, mean {mean:.2f} ms")
     if profiler:
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(f"{os.environ['PROFILE_DUMP']}/{name.split()[0]}.pstats")
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
         print(out.getvalue())

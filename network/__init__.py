@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Socket.IO handlers register on the extension before it builds this app's server.
     import network.coordination.events  # noqa: F401
-    from network import edge, extensions, i18n, realtime, security
+    from network import edge, extensions, i18n, jobs, realtime, security
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
     from network.privacy import redaction
@@ -50,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     redaction.install()
     register_error_handlers(app)
     edge.init_app(app)
+    # Inside Socket.IO's middleware: only the app's own requests count as running.
+    jobs.init_app(app)
     # Flask-SocketIO keeps the last app's message-queue manager among its options and would hand
     # it to this app too (a process that builds several apps: the tests).
     extensions.socketio.server_options.pop("client_manager", None)

@@ -236,7 +236,8 @@ def go_live(alert: Alert, *, fresh: bool = False) -> dict[ActionType, Need]:
     if alert.live_at is None:
         alert.live_at = utcnow()
     outbox.announce(WebhookEvent.ALERT_LIVE, alert.id)
-    later.after_commit(jobs.ASK_MEMBERS, alert.id)
+    # One job for the alerts of requests that overlap (its items are alert ids).
+    later.gathered_after_commit(jobs.ASK_MEMBERS, alert.id)
     return needs
 
 
