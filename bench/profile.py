@@ -6,6 +6,10 @@ wait), and measures the process CPU of each request; `--profile` adds cProfile's
 The baseline is bench/baseline_app.py in the same process, measured the same way.
 
 .venv/bin/python -m bench.profile [--requests 300] [--profile post,feed,claim] [--top 40]
+
+PROFILE_DUMP=DIR also writes each profile to DIR/<name>.pstats (for pstats' callers and
+callees); PROFILE_CONFIG='{"RATELIMIT_ENABLED": false}' adds settings to the app's, to measure
+what a part costs by switching it off.
 """
 
 from __future__ import annotations
@@ -103,7 +107,7 @@ def _measure(
     print(f"{name:<28} CPU per request: median {median:.2f} ms, mean {mean:.2f} ms")
     if profiler:
         if os.environ.get("PROFILE_DUMP"):
-            profiler.dump_stats(f"{os.environ['PROFILE_DUMP']}/{name.split()[0]}.pstats")
+            profiler.dump_stats(f"{os.environ['PROFILE_DUMP']}/{name.replace(' ', '_')}.pstats")
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
         print(out.getvalue())
@@ -118,7 +122,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument(
-        "--profile", default="", help="comma-separated: baseline,post,feed,claim,refused,asks"
+        "--profile",
+        default="",
+        help="comma-separated: baseline,post,feed,claim,refused,asks,gathered",
     )
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", default="baseline,post,feed,claim")
@@ -232,6 +238,10 @@ def main() -> None:
         _measure(
             "refused claim (cap)", refused, options.requests, "refused" in profiled, options.top
         )
+    if wanted & {"asks", "gathered"}:
+        # Every alert asks its full number of members: no weekly limit runs out during a run.
+        with topology.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE member SET asks_per_week = 100000"))
     if "asks" in wanted:
         # The worker's share of a post: the asks job, one delivery per ask, the alert's push job.
         from network.coordination.models import Ask
@@ -262,6 +272,35 @@ def main() -> None:
                 db.session.remove()
 
         _measure("worker jobs of a post", asks, options.requests, "asks" in profiled, options.top)
+
+    if "gathered" in wanted:
+        # The same for alerts gathered ten to a job, as a web process under load sends them.
+        from network.extensions import db
+        from network.tasks import coordination
+
+        batch = 10
+        posted = iter(
+            [
+                call(trusted.token, "POST", "/api/v1/alerts", alert(60_000 + n), 201).get_json()[
+                    "id"
+                ]
+                for n in range(options.requests + 20 * batch)
+            ]
+        )
+
+        def gathered(number: int) -> None:
+            with app.app_context():
+                coordination.ask_members([next(posted) for _ in range(batch)])
+                db.session.remove()
+
+        per_job = _measure(
+            f"worker job of {batch} posts",
+            gathered,
+            options.requests // batch,
+            "gathered" in profiled,
+            options.top,
+        )
+        print(f"{'  per post':<28} CPU: {per_job / batch:.2f} ms")
     sys.stdout.flush()
 
 

@@ -69,10 +69,9 @@ def alert_live(alert_id: int) -> dict[str, Any]:
 def tell_alert_live(alert_id: int) -> dict[str, Any]:
     """Push a new alert to its team and to members who want severe alerts, post it to group
     chats; queue another try of each push that failed for now."""
-    return {
-        "pushed": again(deliver.alert_went_live(alert_id)),
-        "chats": chats.post_new_alert(alert_id),
-    }
+    # Chats first: they only read, so the pushes find the alert loaded (the pushes commit).
+    posted = chats.post_new_alert(alert_id)
+    return {"pushed": again(deliver.alert_went_live(alert_id)), "chats": posted}
 
 
 @shared_task(name="network.reach.review_waiting")
