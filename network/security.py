@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ def csp_nonce() -> str:
     return str(g.csp_nonce)
 
 
+@lru_cache(maxsize=16)
 def websocket_origin(site_url: str) -> str:
     """Return the site's ws:// or wss:// origin (older browsers do not count it as 'self')."""
     parts = urlsplit(site_url)
@@ -69,21 +71,35 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     development = settings_of(app).environment in {"development", "test"}
 
+    fixed = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if not development:
+        fixed.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    fixed_by_key = [(name.lower(), name, value) for name, value in fixed]
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
+        # Which headers the response has, looked at once: asking werkzeug's Headers for one it
+        # lacks raises and catches an exception inside, a dozen times a response.
+        present: dict[str, str] = {}
+        for name, value in headers.items():
+            key = name.lower()
+            present[key] = f"{present[key]}, {value}" if key in present else value
         # A page with its own policy (built by content_security_policy) keeps it.
-        headers.setdefault("Content-Security-Policy", content_security_policy(app))
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if not development:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", content_security_policy(app))
+        for key, name, value in fixed_by_key:
+            if key not in present:
+                headers.add(name, value)
         # Personal pages and every API answer (errors included) stay out of shared caches.
         if request.path.startswith("/api/") or (current_user and current_user.is_authenticated):
             headers["Cache-Control"] = "no-store"
-            if "Cookie" not in headers.get("Vary", ""):
+            if "Cookie" not in present.get("vary", ""):
                 headers.add("Vary", "Cookie")
         return response

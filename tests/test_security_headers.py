@@ -156,3 +156,57 @@ def test_only_the_api_reference_lets_scripts_write_styles(
     text = bare.get_data(as_text=True)
     assert "The reference viewer is not installed" in text
     assert 'href="/api/v1/openapi.json"' in text
+
+
+@pytest.mark.parametrize(
+    ("path", "given", "expected"),
+    [
+        # path, headers the view set, {header: its values afterwards}
+        ("/api/v1/alerts", [], {"Vary": ["Cookie"], "Cache-Control": ["no-store"]}),
+        (
+            "/api/v1/alerts",
+            [("Vary", "Accept-Encoding")],
+            {"Vary": ["Accept-Encoding", "Cookie"]},
+        ),
+        ("/api/v1/alerts", [("Vary", "Cookie")], {"Vary": ["Cookie"]}),
+        (
+            "/api/v1/alerts",
+            [("vary", "accept-encoding, Cookie")],
+            {"Vary": ["accept-encoding, Cookie"]},
+        ),
+        (
+            "/api/v1/alerts",
+            [("Vary", "Accept-Encoding"), ("Vary", "Cookie")],
+            {"Vary": ["Accept-Encoding", "Cookie"]},
+        ),
+        ("/api/v1/alerts", [("Cache-Control", "max-age=60")], {"Cache-Control": ["no-store"]}),
+        ("/join", [("X-Frame-Options", "SAMEORIGIN")], {"X-Frame-Options": ["SAMEORIGIN"]}),
+        ("/join", [("x-frame-options", "SAMEORIGIN")], {"X-Frame-Options": ["SAMEORIGIN"]}),
+        (
+            "/join",
+            [("Content-Security-Policy", "default-src 'none'")],
+            {"Content-Security-Policy": ["default-src 'none'"]},
+        ),
+        ("/join", [], {"Referrer-Policy": ["no-referrer"], "Cache-Control": []}),
+    ],
+)
+def test_headers_a_view_set_are_kept_and_none_is_sent_twice(
+    app: Any, path: str, given: list[tuple[str, str]], expected: dict[str, list[str]]
+) -> None:
+    from flask import Response
+
+    with app.test_request_context(path):
+        response = app.process_response(Response("{}", headers=given))
+    for name, values in expected.items():
+        found = response.headers.getlist(name)
+        if name == "Vary":  # one header or several, as long as each word comes once
+            words = [word.strip().lower() for value in found for word in value.split(",")]
+            wanted = [word.strip().lower() for value in values for word in value.split(",")]
+            assert sorted(words) == sorted(wanted), found
+        else:
+            assert found == values, name
+    names = [name.lower() for name, _value in response.headers.items()]
+    repeated = {name for name in names if names.count(name) > 1} - {"vary"}
+    assert not repeated, repeated
+    for name in ("X-Content-Type-Options", "Cross-Origin-Opener-Policy", "Permissions-Policy"):
+        assert len(response.headers.getlist(name)) == 1

@@ -9,9 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Request, Response, flash, redirect, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_login.utils import login_url
+from itsdangerous import URLSafeTimedSerializer
 
 from network.accounts import queries
 from network.accounts.models import Member
@@ -21,8 +23,22 @@ from network.extensions import login_manager
 View = Callable[..., Any]
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signer built once per app rather than twice a
+    request (opening and saving the session each built one)."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        signer: URLSafeTimedSerializer | None = app.extensions.get("session_signer")
+        if signer is None:
+            signer = super().get_signing_serializer(app)
+            if signer is not None:
+                app.extensions["session_signer"] = signer
+        return signer
+
+
 def init_login(app: Flask) -> None:
-    """Wire Flask-Login to members."""
+    """Wire Flask-Login to members, on signed session cookies."""
+    app.session_interface = SessionCookies()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
