@@ -113,7 +113,7 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
         "live_at": now if status == AlertStatus.OPEN else None,
     }
     for _attempt in range(3):
-        alert_id = _insert_reported(values)
+        alert_id, endpoints = _insert_reported(values)
         if alert_id is None:
             # The thread has an active alert (perhaps posted at this very instant): join it.
             existing = _active_alert(canonical.digest)
@@ -122,7 +122,7 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
             continue  # it closed meanwhile: post anew
         alert = _known_alert(alert_id, values)
         if alert.status == AlertStatus.OPEN:
-            go_live(alert, fresh=True)
+            go_live(alert, fresh=True, endpoints=endpoints)
         else:
             later.after_commit(jobs.PUSH_REVIEW_WAITING, alert.id)
         db.commit_keeping_loaded()
@@ -130,13 +130,17 @@ def post_alert(actor: Member, draft: AlertDraft) -> tuple[Alert, bool]:
     raise Conflict(_("This thread changed while you posted it: try again."), code="busy")
 
 
-def _insert_reported(values: dict[str, Any]) -> int | None:
+def _insert_reported(values: dict[str, Any]) -> tuple[int | None, list[Any] | None]:
     """Insert the alert and its reporter's report unless the thread has an active alert;
-    return the new alert's id (None when the thread had one). One statement on PostgreSQL."""
+    return the new alert's id (None when the thread had one) and, on PostgreSQL, the enabled
+    webhook endpoints its going live announces to. One statement on PostgreSQL."""
     connection = db.session.connection()
     dialect = connection.dialect.name
+    if dialect == "postgresql":
+        row = connection.execute(_insert_alert(dialect), values).first()
+        return (None, None) if row is None else (row[0], [tuple(found) for found in row[1]])
     alert_id = connection.execute(_insert_alert(dialect), values).scalar()
-    if dialect != "postgresql" and alert_id is not None:
+    if alert_id is not None:
         connection.execute(
             sa.insert(REPORTS),
             {
@@ -145,7 +149,7 @@ def _insert_reported(values: dict[str, Any]) -> int | None:
                 "reported_at": values["created_at"],
             },
         )
-    return alert_id
+    return alert_id, None
 
 
 ALERTS = cast(sa.Table, Alert.__table__)
@@ -205,7 +209,8 @@ def _insert_alert(dialect: str) -> sa.Executable:
                 sa.bindparam("created_at", type_=reports.c.reported_at.type),
             ),
         )
-        .returning(reports.c.alert_id)
+        # The endpoints the alert's going live announces to, read by this statement too.
+        .returning(reports.c.alert_id, outbox.ENABLED_ENDPOINTS_JSON)
     )
 
 
@@ -224,18 +229,21 @@ def _known_alert(alert_id: int, values: dict[str, Any]) -> Alert:
     return alert
 
 
-def go_live(alert: Alert, *, fresh: bool = False) -> dict[ActionType, Need]:
+def go_live(
+    alert: Alert, *, fresh: bool = False, endpoints: list[Any] | None = None
+) -> dict[ActionType, Need]:
     """An alert reaches the feed: tell the network (in the caller's transaction); return its needs.
 
     `fresh`: the alert was never open, so no action was claimed on it yet (its needs are what it
     wants, without a query). Members are asked personally by a job once this commits
     (asks.ask_after_going_live): the network hears of the alert first, and choosing members is
-    no part of the request."""
+    no part of the request. `endpoints`: the enabled webhook endpoints, when the caller's
+    statement read them (see outbox.announce)."""
     needs = coordination_queries.needs_of(alert, {} if fresh else None)
     feed.announce_alert(alert, "alert.created", needs)
     if alert.live_at is None:
         alert.live_at = utcnow()
-    outbox.announce(WebhookEvent.ALERT_LIVE, alert.id)
+    outbox.announce(WebhookEvent.ALERT_LIVE, alert.id, endpoints)
     # One job for the alerts of requests that overlap (its items are alert ids).
     later.gathered_after_commit(jobs.ASK_MEMBERS, alert.id)
     return needs

@@ -7,6 +7,7 @@ commit (network/reach/later.py). What the payload says is read at delivery time,
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -22,9 +23,31 @@ ENABLED_ENDPOINTS = sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
 )
 
 
-def announce(event: WebhookEvent, subject_id: int) -> list[WebhookDelivery]:
-    """Record the event for every endpoint that wants it; each is queued after the commit."""
-    endpoints = db.session.execute(ENABLED_ENDPOINTS).all()
+# The enabled endpoints with their events as one JSON value, [[id, [event, …]], …] (PostgreSQL):
+# a use case's own statement can carry it, sparing announce() a statement of its own.
+ENABLED_ENDPOINTS_JSON = (
+    sa.select(
+        sa.func.coalesce(
+            sa.func.json_agg(sa.func.json_build_array(WebhookEndpoint.id, WebhookEndpoint.events)),
+            sa.literal_column("'[]'::json"),
+        )
+    )
+    .where(WebhookEndpoint.enabled)
+    .scalar_subquery()
+)
+
+
+def announce(
+    event: WebhookEvent,
+    subject_id: int,
+    endpoints: Sequence[tuple[int, list[str] | None]] | None = None,
+) -> list[WebhookDelivery]:
+    """Record the event for every endpoint that wants it; each is queued after the commit.
+
+    `endpoints`: the enabled endpoints and their events, when the caller's statement read them
+    in this transaction (ENABLED_ENDPOINTS_JSON); else they are read here."""
+    if endpoints is None:
+        endpoints = [(row.id, row.events) for row in db.session.execute(ENABLED_ENDPOINTS)]
     chosen = [endpoint_id for endpoint_id, events in endpoints if event.value in (events or [])]
     if not chosen:
         return []

@@ -343,3 +343,42 @@ def test_a_delivery_whose_job_was_lost_is_queued_again_by_the_beat_job(
     send_pending(app)
     with app.app_context():
         assert lost(utcnow() + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize(
+    "endpoints",
+    [
+        # (events chosen, still enabled) per endpoint; a post reaches the enabled ones that
+        # chose alert.live, each once (PostgreSQL reads them in the post's own statement).
+        [],
+        [(["alert.live"], True)],
+        [(["alert.live"], False)],
+        [(["campaign.launched"], True), (["alert.live", "alert.resolved"], True)],
+        [(["alert.live"], True), (["alert.live"], False), (["alert.live"], True)],
+        [(["alert.resolved"], True), (["campaign.ended"], False)],
+    ],
+)
+def test_a_post_reaches_each_enabled_endpoint_that_chose_it_once(
+    app: Flask,
+    api_as: Api,
+    organiser: Any,
+    create_member: Any,
+    post_alert: Api,
+    receiver: Receiver,
+    register: Callable[..., Registered],
+    endpoints: list[tuple[list[str], bool]],
+) -> None:
+    wanted = []
+    for number, (events, enabled) in enumerate(endpoints):
+        registered = register(receiver.url(f"/hook-{number}"), events=events)
+        if not enabled:
+            path = f"/api/v1/webhooks/{registered.id}"
+            assert api_as(organiser, "PATCH", path, json={"enabled": False}).status_code == 200
+        elif "alert.live" in events:
+            wanted.append(registered.id)
+    alert = post_alert(create_member(trust_level=1)).get_json()
+    with app.app_context():
+        queued = db.session.execute(
+            sa.select(WebhookDelivery.endpoint_id, WebhookDelivery.subject_id)
+        ).all()
+    assert sorted(queued) == [(endpoint_id, alert["id"]) for endpoint_id in sorted(wanted)]
