@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
@@ -17,7 +19,13 @@ PURPOSE = "ask-help"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings().secret_key, salt=PURPOSE)
+    return _signer(settings().secret_key)
+
+
+@functools.lru_cache(maxsize=4)
+def _signer(secret_key: str) -> URLSafeTimedSerializer:
+    # Built once per key rather than for every ask mailed (a job mails several).
+    return URLSafeTimedSerializer(secret_key, salt=PURPOSE)
 
 
 def help_token(ask: Ask) -> str:
