@@ -29,7 +29,7 @@ from bench.topology import Process, Topology, cpu_seconds, psycopg_url
 
 SUMMARY = "Dozens of comments mocking a girl for her religion."
 SEGMENTS = 2  # each side runs this many segments per concurrency, alternating
-ASK_MEMBERS = 2_000  # members to ask, so asks stay realistic while thousands of alerts arrive
+ASK_MEMBERS = 4_000  # members to ask: enough weekly asks (3 each) for every alert a run posts
 
 
 @dataclass
