@@ -59,6 +59,13 @@ def wait_until(
         time.sleep(interval)
 
 
+def wait_for_redelivery(queue: Any, visibility: float) -> None:
+    """Wait until Redis would hand the job a killed worker left unacknowledged to another
+    worker: `visibility` seconds after it was handed out (`queue`: a redis client)."""
+    handed_out = max(score for _tag, score in queue.zrange("unacked_index", 0, -1, withscores=True))
+    wait_until(lambda: time.time() > handed_out + visibility + 0.5, what="the visibility timeout")
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on (we just released it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -4,7 +4,6 @@ runs, by one worker or two at once."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
 from tests.conftest import ask_members_job
 from tests.digests.conftest import Sink, smtp_sink
-from tests.harness import CommandProcess, wait_until, worker_process
+from tests.harness import CommandProcess, wait_for_redelivery, wait_until, worker_process
 from tests.support.push import Server, chat_webhook
 
 __all__ = ["chat_webhook", "smtp_sink"]
@@ -129,6 +128,29 @@ def test_the_job_delivers_its_asks_and_a_run_again_delivers_what_a_killed_worker
     ], "delivered once"
 
 
+def connect_a_chat(app: Flask, organiser: Any, chat_webhook: Server) -> None:
+    """The organiser connects the network's group chat (its webhook: `chat_webhook`)."""
+    from network.accounts.models import Member
+    from network.reach import chats
+
+    with app.test_request_context():
+        member = db.session.get(Member, organiser.id)
+        assert member is not None
+        port = chat_webhook.origin.rsplit(":", 1)[1]
+        chats.connect_chat(member, name="Volunteers", url=f"json://127.0.0.1:{port}/hook")
+
+
+def killed_worker_settings(sink: Sink, visibility: int) -> dict[str, str]:
+    """Worker settings for the killed-worker tests: two asks an alert, mail to `sink`, and
+    Redis handing an unacknowledged job out again after `visibility` seconds."""
+    return {
+        "ASKS_PER_ALERT": "2",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(sink.port),
+        "BROKER_VISIBILITY_TIMEOUT": str(visibility),
+    }
+
+
 def asks_rows(app: Flask, alert_id: int) -> list[Ask]:
     with app.app_context():
         return list(
@@ -214,25 +236,11 @@ def test_a_worker_killed_while_delivering_leaves_each_ask_delivered_and_the_chat
     if backend != "postgresql":
         pytest.skip("worker processes share the database: PostgreSQL only")
     sink = smtp_sink(delay=0.5)  # a slow SMTP server: the kill lands among the asks' mails
-    organiser = create_member(role="organiser", asks_per_week=0)
-    with app.test_request_context():
-        from network.accounts.models import Member
-        from network.reach import chats
-
-        member = db.session.get(Member, organiser.id)
-        assert member is not None
-        port = chat_webhook.origin.rsplit(":", 1)[1]
-        chats.connect_chat(member, name="Volunteers", url=f"json://127.0.0.1:{port}/hook")
+    connect_a_chat(app, create_member(role="organiser", asks_per_week=0), chat_webhook)
     helpers = [create_member() for _ in range(2)]
     alert = post(api_as, create_member(trust_level=1, asks_per_week=0))
     visibility = 3
-    environment = {
-        "ASKS_PER_ALERT": "2",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(sink.port),
-        # Redis hands an unacknowledged job to a worker again after this many seconds.
-        "BROKER_VISIBILITY_TIMEOUT": str(visibility),
-    }
+    environment = killed_worker_settings(sink, visibility)
     url = app.config["DATABASE_URL"]
     broker = Celery("tests", broker=redis_url)
     broker.conf.update(task_serializer="json", accept_content=["json"])
@@ -250,10 +258,7 @@ def test_a_worker_killed_while_delivering_leaves_each_ask_delivered_and_the_chat
         assert any(ask.delivered_at is None for ask in asks_rows(app, alert["id"]))
         assert chat_webhook.requests() == [], "killed before it told the chat"
         assert queue.hlen("unacked") == 1
-        delivered_at = max(
-            score for _tag, score in queue.zrange("unacked_index", 0, -1, withscores=True)
-        )
-        wait_until(lambda: time.time() > delivered_at + visibility + 0.5, what="the timeout")
+        wait_for_redelivery(queue, visibility)
         with worker_process(
             tmp_path / "w2", database_url=url, redis_url=redis_url, **environment
         ) as w2:
@@ -293,24 +298,11 @@ def test_a_gathered_job_run_again_tells_only_the_alerts_its_killed_worker_had_no
     if backend != "postgresql":
         pytest.skip("worker processes share the database: PostgreSQL only")
     sink = smtp_sink(delay=0.5)  # slow mail: the kill lands among the second alert's mails
-    organiser = create_member(role="organiser", asks_per_week=0)
-    with app.test_request_context():
-        from network.accounts.models import Member
-        from network.reach import chats
-
-        member = db.session.get(Member, organiser.id)
-        assert member is not None
-        port = chat_webhook.origin.rsplit(":", 1)[1]
-        chats.connect_chat(member, name="Volunteers", url=f"json://127.0.0.1:{port}/hook")
+    connect_a_chat(app, create_member(role="organiser", asks_per_week=0), chat_webhook)
     helpers = [create_member() for _ in range(2)]
     first, second = (post(api_as, create_member(trust_level=1, asks_per_week=0)) for _ in "ab")
     visibility = 3
-    environment = {
-        "ASKS_PER_ALERT": "2",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(sink.port),
-        "BROKER_VISIBILITY_TIMEOUT": str(visibility),
-    }
+    environment = killed_worker_settings(sink, visibility)
 
     def told(alert: dict[str, Any]) -> int:
         link = f"/alerts/{alert['id']}".encode()
@@ -336,10 +328,7 @@ def test_a_gathered_job_run_again_tells_only_the_alerts_its_killed_worker_had_no
         assert all(ask.delivered_at for ask in asks_rows(app, first["id"]))
         assert not any(ask.delivered_at for ask in asks_rows(app, second["id"]))
         assert told(second) == 0
-        delivered_at = max(
-            score for _tag, score in queue.zrange("unacked_index", 0, -1, withscores=True)
-        )
-        wait_until(lambda: time.time() > delivered_at + visibility + 0.5, what="the timeout")
+        wait_for_redelivery(queue, visibility)
         with worker_process(
             tmp_path / "w2", database_url=url, redis_url=redis_url, **environment
         ) as w2:

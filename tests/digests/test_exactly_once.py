@@ -9,7 +9,6 @@ same Message-ID). Rows are exactly once; mail is at least once with at most that
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from flask import Flask
 from network.digests.models import Digest, DigestStatus
 from network.extensions import db
 from tests.digests.conftest import Sink, digest_rows, email_of
-from tests.harness import CommandProcess, wait_until, worker_process
+from tests.harness import CommandProcess, wait_for_redelivery, wait_until, worker_process
 
 pytestmark = [pytest.mark.live, pytest.mark.redis, pytest.mark.postgres]
 DISPATCH = "network.digests.dispatch"
@@ -149,10 +148,7 @@ def test_a_worker_killed_mid_batch_and_started_again_leaves_one_digest_per_membe
     assert 0 < sum(row["status"] == DigestStatus.SENT for row in half_done) < 20
     # Late acknowledgement: the job the killed worker was running is still in Redis, unacked.
     assert queue.hlen("unacked") == 1
-    delivered_at = max(
-        score for _tag, score in queue.zrange("unacked_index", 0, -1, withscores=True)
-    )
-    wait_until(lambda: time.time() > delivered_at + visibility + 0.5, what="the visibility timeout")
+    wait_for_redelivery(queue, visibility)
 
     with worker_process(
         tmp_path / "w2", database_url=url, redis_url=redis_url, **environment
