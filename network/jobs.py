@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from celery import Celery
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app, has_request_context, request
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ def enqueue(name: str, *args: Any, **kwargs: Any) -> None:
 # requests that overlap, instead of one per request.
 GATHER_SECONDS = 0.05  # the longest an item waits while other requests are still running
 GATHER_MOST = 100  # items in one message at most
+RUNNING_IN = "upstander.gathering"  # the WSGI environ key of the request's Gathering
 
 
 class Gathering:
@@ -64,6 +65,7 @@ class Gathering:
     def __call__(self, environ: Any, start_response: Any) -> Any:
         with self._lock:
             self._running += 1
+        environ[RUNNING_IN] = self
         try:
             return self.wsgi_app(environ, start_response)
         finally:
@@ -79,8 +81,9 @@ class Gathering:
             self._held.setdefault(name, []).append(item)
             # No request is running here to end after this: send now.
             now = self._running == 0 or len(self._held[name]) >= GATHER_MOST
-            # A request running alone sends at its end; else the timer sends in time.
-            wait = self._running > 1 or not has_request_context()
+            # A request of ours running alone sends at its end; else the timer sends in time.
+            mine = has_request_context() and request.environ.get(RUNNING_IN) is self
+            wait = self._running > 1 or not mine
             if not now and wait and self._timer is None:
                 self._timer = threading.Timer(GATHER_SECONDS, self.flush)
                 self._timer.daemon = True

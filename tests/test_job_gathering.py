@@ -15,12 +15,18 @@ import pytest
 import redis
 from celery import Celery
 from flask import Flask
+from werkzeug.test import EnvironBuilder
 
 from network import jobs
 from tests.harness import wait_until
 
 JOB = "network.tests.gathered"
 Call = Callable[..., None]
+
+
+def environ(item: int) -> dict[str, Any]:
+    """A request's WSGI environ, carrying the item its commit gathers."""
+    return {**EnvironBuilder(path="/api/v1/alerts", method="POST").get_environ(), "test.item": item}
 
 
 class Requests:
@@ -33,7 +39,7 @@ class Requests:
         self.threads: list[threading.Thread] = []
 
     def handle(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self.flask_app.test_request_context():
+        with self.flask_app.request_context(environ):  # as Flask serves it
             self.gathering.add(JOB, environ["test.item"])
         running: threading.Event | None = environ.get("test.running")
         if running is not None:
@@ -43,13 +49,13 @@ class Requests:
         return []
 
     def run(self, item: int) -> None:
-        self.gathering({"test.item": item}, lambda *_: None)
+        self.gathering(environ(item), lambda *_: None)
 
     def hold(self, item: int) -> threading.Event:
         """Start a request that stays running until the returned event is set."""
         running, release = threading.Event(), threading.Event()
-        environ = {"test.item": item, "test.running": running, "test.release": release}
-        thread = threading.Thread(target=self.gathering, args=(environ, lambda *_: None))
+        environ_ = {**environ(item), "test.running": running, "test.release": release}
+        thread = threading.Thread(target=self.gathering, args=(environ_, lambda *_: None))
         thread.start()
         self.threads.append(thread)
         assert running.wait(10)
@@ -127,6 +133,23 @@ def test_items_do_not_wait_long_for_a_request_that_keeps_running(broker: Any) ->
         slow.set()
         requests.join()
     assert queued() == [[1, 2, 3]], "nothing is sent twice"
+
+
+@pytest.mark.redis
+def test_an_item_from_outside_the_running_requests_does_not_wait_for_them(broker: Any) -> None:
+    flask_app, queued = broker
+    requests = Requests(flask_app)
+    slow = requests.hold(1)
+    try:
+        # A request context no request of ours runs under (a socket handler, say), while one
+        # of ours runs: the timer sends both items, without waiting for the slow request.
+        with flask_app.test_request_context():
+            requests.gathering.add(JOB, 2)
+        assert wait_until(queued, timeout=5, what="the gathered items") == [[1, 2]]
+    finally:
+        slow.set()
+        requests.join()
+    assert queued() == [[1, 2]]
 
 
 @pytest.mark.redis
