@@ -50,9 +50,10 @@ class Gathering:
     Queueing a Celery job costs a web process ~0.4 ms of CPU, about a tenth of a post. Under load
     requests overlap, so the items their commits queue are held here and sent as one job when the
     last request running in this process ends — or after GATHER_SECONDS, or at GATHER_MOST items,
-    whichever comes first. A request that runs alone sends its item when it ends, as before; so
-    does anything outside a request (workers, commands). Like any job queued after a commit, an
-    item is lost if the process dies before it is sent (within GATHER_SECONDS)."""
+    whichever comes first. A request that runs alone sends its item when it ends, as before.
+    Anything outside the app's own requests (workers, commands, socket handlers) sends at once
+    when none of them runs, else by the timer. Like any job queued after a commit, an item is
+    lost if the process dies before it is sent (within GATHER_SECONDS)."""
 
     def __init__(self, app: Flask, wsgi_app: Any) -> None:
         self.app = app
