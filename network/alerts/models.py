@@ -130,6 +130,17 @@ sa.Index(
 )
 
 
+# Alerts live but never asked about (their asks job was lost): found by the sweep that asks
+# about them late (network.coordination.asks.never_asked), a handful among all alerts.
+NOT_ASKED = sa.and_(Alert.asks_sent_at.is_(None), Alert.live_at.is_not(None))
+sa.Index(
+    "ix_alert_not_asked",
+    Alert.live_at,
+    postgresql_where=NOT_ASKED,
+    sqlite_where=NOT_ASKED,
+)
+
+
 class AlertReport(Base):
     """One member's report of a thread; the alert's flag count counts these."""
 

@@ -4,7 +4,7 @@ members are asked by name; unanswered asks move on to the next member."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +31,32 @@ WEEK = timedelta(days=7)
 CANDIDATE_POOL = 2000
 CANDIDATE_PAGE = 50
 FIRST_PAGE = 10
+
+
+# An alert live this long and never asked about lost its asks job (its web process died before
+# sending it, or the broker refused it): the sweep asks about it then.
+MISSED_AFTER = timedelta(minutes=2)
+SWEEP_MOST = 100
+
+
+def never_asked(now: datetime | None = None) -> list[int]:
+    """Return open alerts that went live over MISSED_AFTER ago and were never asked about,
+    oldest first (SWEEP_MOST at most)."""
+    since = (now or utcnow()) - MISSED_AFTER
+    return list(
+        db.session.scalars(
+            sa.select(Alert.id)
+            .where(
+                Alert.asks_sent_at.is_(None),
+                Alert.live_at.is_not(None),
+                Alert.live_at < since,
+                Alert.status == AlertStatus.OPEN,
+                Alert.hidden_at.is_(None),
+            )
+            .order_by(Alert.live_at, Alert.id)
+            .limit(SWEEP_MOST)
+        )
+    )
 
 
 def ask_after_going_live(alert_id: int) -> int | None:

@@ -6,6 +6,7 @@ import logging
 
 from celery import Task, shared_task
 
+from network import jobs
 from network.coordination import asks, services
 from network.extensions import db
 from network.reach import deliver, told
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 SCHEDULE = {
     "expire-claims": {"task": "network.coordination.expire_claims", "schedule": 60.0},
     "expire-asks": {"task": "network.coordination.expire_asks", "schedule": 60.0},
+    "ask-missed": {"task": "network.coordination.ask_missed", "schedule": 60.0},
 }
 
 
@@ -36,9 +38,29 @@ def ask_members(self: Task, alert_ids: int | list[int]) -> int:
     """For each alert that went live (one id, or the ids gathered from requests that overlapped):
     ask members personally (once), bring them the asks, then tell the network; return how many
     were asked in all. An alert that fails is logged and the others go on."""
-    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    redelivered = _redelivered(self)
     if isinstance(alert_ids, int):
         return _ask_about(alert_ids, redelivered, gathered=False)
+    return _ask_about_each(alert_ids, redelivered)
+
+
+@shared_task(name="network.coordination.ask_missed")
+def ask_missed() -> list[int]:
+    """Queue the asks job again for alerts whose job was lost (live for minutes, never asked
+    about); return their ids. The job's own guards keep a second copy from asking or telling
+    twice, should the first still be on its way."""
+    alert_ids = asks.never_asked()
+    if alert_ids:
+        log.warning("asks job lost for alerts %s: queued again", alert_ids)
+        jobs.enqueue(jobs.ASK_MEMBERS, alert_ids)
+    return alert_ids
+
+
+def _redelivered(task: Task) -> bool:
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
+def _ask_about_each(alert_ids: list[int], redelivered: bool) -> int:
     asked, failed = 0, []
     for alert_id in alert_ids:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,13 @@ import sqlalchemy as sa
 from celery import Celery
 from flask import Flask
 
-from network.alerts.models import Alert
+from network.alerts.models import Alert, AlertStatus
 from network.coordination.models import Ask, AskChannel
+from network.db import utcnow
 from network.extensions import db
 from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
-from tests.conftest import ask_members_job
+from tests.conftest import ask_members_job, run_job
 from tests.digests.conftest import Sink, smtp_sink
 from tests.harness import CommandProcess, wait_for_redelivery, wait_until, worker_process
 from tests.support.push import Server, chat_webhook
@@ -348,3 +350,102 @@ def test_a_gathered_job_run_again_tells_only_the_alerts_its_killed_worker_had_no
         # The second alert's mail accepted before the kill may go twice (same Message-ID).
         assert 2 <= len(sink.to(helper.email)) <= 3
         assert len({message["Message-ID"] for message in sink.to(helper.email)}) == 2
+
+
+SWEPT = re.compile(
+    r"Task network\.coordination\.ask_missed\[[0-9a-f-]+\] succeeded in [0-9.]+s: (.*)"
+)
+
+
+def lost_for(app: Flask, alert_id: int, minutes: float, **changes: Any) -> None:
+    """Make the alert look live for `minutes` with its asks job never run (and `changes`)."""
+    with app.app_context():
+        alert = db.session.get(Alert, alert_id)
+        assert alert is not None and alert.asks_sent_at is None
+        alert.live_at = utcnow() - timedelta(minutes=minutes)
+        for name, value in changes.items():
+            setattr(alert, name, value)
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("minutes", "changes", "swept"),
+    [
+        (3, {}, True),
+        (60 * 24, {}, True),
+        (1, {}, False),  # its job may still be on its way
+        (3, {"asks_sent_at": utcnow()}, False),  # asked already
+        (3, {"hidden_at": utcnow()}, False),
+        (3, {"status": AlertStatus.RESOLVED}, False),
+        (3, {"status": AlertStatus.EXPIRED}, False),
+    ],
+)
+def test_the_sweep_queues_the_asks_job_again_only_for_open_alerts_never_asked_about(
+    app: Flask,
+    api_as: Api,
+    create_member: Any,
+    minutes: float,
+    changes: dict[str, Any],
+    swept: bool,
+) -> None:
+    from network.tasks.coordination import ask_members, ask_missed
+
+    helpers = {create_member().id for _ in range(3)}
+    alert = post(api_as, create_member(trust_level=1))  # its job never runs here: lost
+    lost_for(app, alert["id"], minutes, **changes)
+    assert run_job(ask_missed) == ([alert["id"]] if swept else [])
+    if swept:
+        # The queued job, run as the worker would: asks once; the sweep then finds nothing.
+        assert run_job(ask_members, [alert["id"]]) == 2
+        assert set(asks_of(app, alert["id"])) <= helpers
+        assert run_job(ask_missed) == []
+
+
+@pytest.mark.live
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_worker_asks_about_an_alert_whose_job_was_lost_and_tells_the_chat_once(
+    app: Flask,
+    backend: str,
+    api_as: Api,
+    create_member: Any,
+    tmp_path: Path,
+    redis_url: str,
+    chat_webhook: Server,
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("worker processes share the database: PostgreSQL only")
+    connect_a_chat(app, create_member(role="organiser", asks_per_week=0), chat_webhook)
+    helpers = {create_member().id for _ in range(3)}
+    # Posted here, its job went to this process's own broker: no worker on Redis ever sees it.
+    alert = post(api_as, create_member(trust_level=1, asks_per_week=0))
+    lost_for(app, alert["id"], 5)
+    broker = Celery("tests", broker=redis_url)
+    broker.conf.update(task_serializer="json", accept_content=["json"])
+    try:
+        with worker_process(
+            tmp_path / "w1",
+            database_url=app.config["DATABASE_URL"],
+            redis_url=redis_url,
+            ASKS_PER_ALERT="2",
+        ) as w1:
+            w1.wait_for_log("ready.")
+            # What beat sends every minute; twice, as if the second came before the job ran.
+            broker.send_task("network.coordination.ask_missed")
+            broker.send_task("network.coordination.ask_missed")
+            sweeps = wait_until(
+                lambda: found if len(found := SWEPT.findall(w1.log())) == 2 else [],
+                timeout=30,
+                what=lambda: f"both sweeps; log:\n{w1.log()}",
+            )
+            queued = sum(result != "[]" for result in sweeps)
+            assert queued >= 1
+            wait_until(
+                lambda: len(succeeded([w1])) == queued,
+                timeout=30,
+                what=lambda: f"the asks jobs the sweeps queued; log:\n{w1.log()}",
+            )
+    finally:
+        broker.close()
+    assert len(asks_of(app, alert["id"])) == 2 and set(asks_of(app, alert["id"])) <= helpers
+    assert len(chat_webhook.requests()) == 1, "told once"
