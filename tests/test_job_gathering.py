@@ -119,19 +119,29 @@ def test_items_of_overlapping_requests_go_out_together_when_the_last_one_ends(
     assert queued() == [[1, 2, 3], [4]]
 
 
+def sent_while_one_runs(requests: Requests, queued: Any, meanwhile: Callable[[], None]) -> Any:
+    """Hold a request running (item 1), do `meanwhile`, and return what went out while it
+    still ran (the timer's message), before letting it end."""
+    slow = requests.hold(1)
+    try:
+        meanwhile()
+        return wait_until(queued, timeout=5, what="the gathered items")
+    finally:
+        slow.set()
+        requests.join()
+
+
 @pytest.mark.redis
 def test_items_do_not_wait_long_for_a_request_that_keeps_running(broker: Any) -> None:
     flask_app, queued = broker
     requests = Requests(flask_app)
-    slow = requests.hold(1)
-    try:
+
+    def two_more() -> None:
         requests.run(2)
         requests.run(3)
-        # The timer sends what the slow request and the others gathered, while it still runs.
-        assert wait_until(queued, timeout=5, what="the gathered items") == [[1, 2, 3]]
-    finally:
-        slow.set()
-        requests.join()
+
+    # The timer sends what the slow request and the others gathered, while it still runs.
+    assert sent_while_one_runs(requests, queued, two_more) == [[1, 2, 3]]
     assert queued() == [[1, 2, 3]], "nothing is sent twice"
 
 
@@ -139,16 +149,13 @@ def test_items_do_not_wait_long_for_a_request_that_keeps_running(broker: Any) ->
 def test_an_item_from_outside_the_running_requests_does_not_wait_for_them(broker: Any) -> None:
     flask_app, queued = broker
     requests = Requests(flask_app)
-    slow = requests.hold(1)
-    try:
-        # A request context no request of ours runs under (a socket handler, say), while one
-        # of ours runs: the timer sends both items, without waiting for the slow request.
+
+    def from_outside() -> None:
+        # A request context no request of ours runs under (a socket handler, say).
         with flask_app.test_request_context():
             requests.gathering.add(JOB, 2)
-        assert wait_until(queued, timeout=5, what="the gathered items") == [[1, 2]]
-    finally:
-        slow.set()
-        requests.join()
+
+    assert sent_while_one_runs(requests, queued, from_outside) == [[1, 2]]
     assert queued() == [[1, 2]]
 
 
