@@ -305,7 +305,8 @@ def test_subscriptions_belong_to_one_member_and_go_with_the_account(
     browser: Callable[[], Browser],
 ) -> None:
     owner, other = create_member(), create_member()
-    made = subscribe(api_as, owner, browser(), f"{push_service.origin}/push/owner").get_json()
+    endpoint = f"{push_service.origin}/push/owner"
+    made = subscribe(api_as, owner, browser(), endpoint, awake=False).get_json()
     path = f"/api/v1/me/push-subscriptions/{made['id']}"
     assert api_as(other, "DELETE", path).status_code == 404
     exported = api_as(owner, "GET", "/api/v1/me/export").get_json()

@@ -187,6 +187,22 @@ def browser() -> Callable[[], Browser]:
     return lambda: Browser(ec.generate_private_key(ec.SECP256R1()), os.urandom(16))
 
 
-def subscribe(api_as: Callable[..., Any], member: Any, keys: Browser, endpoint: str) -> Any:
-    """Subscribe `member` to push with a browser's keys, through the API; return the answer."""
-    return api_as(member, "POST", "/api/v1/me/push-subscriptions", json=keys.subscription(endpoint))
+# No quiet hours (from and until the same minute): pushes reach the member at any time of day.
+AWAKE = {"quiet_from": "00:00", "quiet_until": "00:00"}
+
+
+def subscribe(
+    api_as: Callable[..., Any], member: Any, keys: Browser, endpoint: str, *, awake: bool = True
+) -> Any:
+    """Subscribe `member` to push with a browser's keys, through the API; return the answer.
+
+    `awake`: the member also switches their quiet hours off, so what a test pushes arrives
+    whatever the time of day the test runs at (test members live in Amsterdam, quiet from 22:00
+    to 08:00 by default). Tests of quiet hours set their own after subscribing."""
+    answer = api_as(
+        member, "POST", "/api/v1/me/push-subscriptions", json=keys.subscription(endpoint)
+    )
+    if awake and answer.status_code == 201:
+        changed = api_as(member, "PATCH", "/api/v1/me/reach-settings", json=AWAKE)
+        assert changed.status_code == 200, changed.get_json()
+    return answer
