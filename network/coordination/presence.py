@@ -10,7 +10,7 @@ from collections import defaultdict
 import redis
 from flask import current_app
 
-from network.settings import settings
+from network import shared_redis
 
 WINDOW_SECONDS = 300
 _lock = threading.Lock()
@@ -26,14 +26,7 @@ def _local() -> defaultdict[int, dict[str, float]]:
 
 
 def _client() -> redis.Redis | None:
-    url = settings().redis_url
-    if not url:
-        return None
-    client = current_app.extensions.get("presence_redis")
-    if client is None:
-        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-        current_app.extensions["presence_redis"] = client
-    return client
+    return shared_redis.client("presence")
 
 
 def watch(alert_id: int, sid: str) -> int:

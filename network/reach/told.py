@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import current_app
 
-from network.settings import settings
+from network import shared_redis
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +19,7 @@ KEPT_SECONDS = 7 * 24 * 3600  # far longer than any job waits to be handed out a
 
 
 def _client() -> redis.Redis | None:
-    url = settings().redis_url
-    if not url:
-        return None
-    client: redis.Redis | None = current_app.extensions.get("told_redis")
-    if client is None:
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        current_app.extensions["told_redis"] = client
-    return client
+    return shared_redis.client("told", timeout=2)
 
 
 def remember(alert_id: int) -> None:

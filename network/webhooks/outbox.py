@@ -25,14 +25,15 @@ ENABLED_ENDPOINTS = sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
 
 # The enabled endpoints with their events as one JSON value, [[id, [event, …]], …] (PostgreSQL):
 # a use case's own statement can carry it, sparing announce() a statement of its own.
+_ENABLED = ENABLED_ENDPOINTS.subquery()
 ENABLED_ENDPOINTS_JSON = (
     sa.select(
         sa.func.coalesce(
-            sa.func.json_agg(sa.func.json_build_array(WebhookEndpoint.id, WebhookEndpoint.events)),
+            sa.func.json_agg(sa.func.json_build_array(_ENABLED.c.id, _ENABLED.c.events)),
             sa.literal_column("'[]'::json"),
         )
     )
-    .where(WebhookEndpoint.enabled)
+    .select_from(_ENABLED)
     .scalar_subquery()
 )
 
