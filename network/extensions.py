@@ -264,6 +264,9 @@ class Limiter(flask_limiter.Limiter):
     def _logging_failures(self, hook: Callable[[Response], Response]) -> Callable[..., Response]:
         @wraps(hook)
         def safe(response: Response) -> Response:
+            context = self.context
+            if context.view_rate_limit is None and not context.conditional_deductions:
+                return response  # nothing was counted: no deduction to settle, no headers
             try:
                 self._settle_reservations(response)
                 return hook(response)
@@ -296,6 +299,11 @@ class Limiter(flask_limiter.Limiter):
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
+        if in_middleware and not self._limits_beyond_views():
+            # Before the view Flask-Limiter counts only application, default and blueprint
+            # limits (a view's own limits are counted by its decorator): with none of them, its
+            # pass would resolve the view's limits (and their keys) only to count nothing.
+            return
         try:
             super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
         except (RateLimitExceeded, sa.exc.OperationalError):
@@ -326,6 +334,17 @@ class Limiter(flask_limiter.Limiter):
         if kwargs.get("key_func") is not None:
             kwargs["key_func"] = total_key(kwargs["key_func"])
         return super().limit(*args, **kwargs)
+
+    def _limits_beyond_views(self) -> bool:
+        """Tell whether any limit could be counted before the view: application, default,
+        blueprint or meta limits (in doubt, as when Flask-Limiter keeps them elsewhere: yes)."""
+        manager = self.limit_manager
+        return bool(
+            manager.application_limits
+            or manager.default_limits
+            or getattr(manager, "_blueprint_limits", True)
+            or getattr(self, "_meta_limits", True)
+        )
 
     def _fails_closed(self, callable_name: str | None) -> bool:
         if callable_name is None:
