@@ -2,6 +2,11 @@
 config, with the same bearer-token check as the app (one statement), then a JSON body turned into
 one INSERT through SQLAlchemy Core and a JSON answer. No limiter, no validation, no events.
 
+Two more endpoints of the same kind show the framework's floor under the feed read and the
+contention scenarios: the feed's first page (the token, then the page statement the app sends,
+both in autocommit as the app reads) and a claim (the token, then the raw claim transaction of
+bench/contention.py).
+
 gunicorn -c gunicorn.conf.py --bind 127.0.0.1:PORT "bench.baseline_app:create_app()"
 """
 
@@ -10,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask import Flask, Response, request
 
@@ -40,18 +46,23 @@ def create_app() -> Flask:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     app = Flask("baseline")
+
+    def member_of(connection: sa.Connection) -> int | None:
+        scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        digest = hashlib.sha256(secret.strip().encode()).hexdigest()
+        member: int | None = connection.execute(TOKEN, {"digest": digest}).scalar()
+        return member
 
     @app.post("/api/v1/alerts")
     def post_alert() -> Response:
-        scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            return _answer({"error": {"code": "unauthorised"}}, 401)
         body = request.get_json()
-        digest = hashlib.sha256(secret.strip().encode()).hexdigest()
         now = datetime.now(UTC)
         with engine.begin() as connection:
-            member = connection.execute(TOKEN, {"digest": digest}).scalar()
+            member = member_of(connection)
             if member is None:
                 return _answer({"error": {"code": "unauthorised"}}, 401)
             alert_id = connection.execute(
@@ -68,6 +79,46 @@ def create_app() -> Flask:
                 },
             ).scalar_one()
         return _answer({"id": alert_id, "status": "open", "url": body["url"]}, 201)
+
+    from bench.contention import CLAIM_SQL, GOAL
+    from bench.feed_read import page_statement
+
+    page_sql, page_fixed = page_statement()
+
+    @app.get("/api/v1/alerts")
+    def first_page() -> Response:
+        with reads.connect() as connection:
+            member = member_of(connection)
+            if member is None:
+                return _answer({"error": {"code": "unauthorised"}}, 401)
+            parameters = {**page_fixed, "status": "open", "member_id": member}
+            items, more, *_position, last_id = connection.exec_driver_sql(
+                page_sql, {**parameters, "now": datetime.now(UTC)}
+            ).one()
+        cursor = str(last_id) if more else None
+        body = orjson.dumps({"items": orjson.Fragment(items), "next_cursor": cursor})
+        return Response(body, mimetype="application/json")
+
+    @app.post("/api/v1/alerts/<int:alert>/actions")
+    def claim(alert: int) -> Response:
+        kind = request.get_json()["type"]
+        with engine.begin() as connection:
+            member = member_of(connection)
+            if member is None:
+                return _answer({"error": {"code": "unauthorised"}}, 401)
+            refused = _answer({"error": {"code": "conflict"}}, 409)
+            if connection.exec_driver_sql(CLAIM_SQL["lock"], (alert,)).first() is None:
+                return refused
+            if connection.exec_driver_sql(CLAIM_SQL["mine"], (alert, member, kind)).first():
+                return refused
+            if connection.exec_driver_sql(CLAIM_SQL["taken"], (alert,)).scalar_one() >= GOAL:
+                return refused
+            now = datetime.now(UTC)
+            connection.exec_driver_sql(
+                CLAIM_SQL["insert"], (alert, member, kind, now, now + timedelta(hours=2))
+            )
+            connection.exec_driver_sql(CLAIM_SQL["touch"], (now, alert))
+        return _answer({"alert_id": alert, "type": kind, "status": "claimed"}, 201)
 
     @app.get("/healthz")
     def healthy() -> Response:

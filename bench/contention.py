@@ -3,7 +3,9 @@ each. Exactly the caps succeed; the figure is the time until all 200 have their 
 
 Baseline, interleaved: the same claim as one raw SQL transaction per member through psycopg (lock
 the alert row, count its live claims, insert the claim or give up), with as many connections as
-the two web processes may open.
+the two web processes may open. For the framework's floor, the same claims through a minimal Flask
+endpoint (bench/baseline_app.py, the same gunicorn config and number of processes): the token,
+then that raw transaction, with nothing else of the app around them.
 """
 
 from __future__ import annotations
@@ -90,11 +92,11 @@ def _all_at_once(count: int, claim: Callable[[int], bool]) -> tuple[float, int]:
     return time.perf_counter() - began, sum(results)
 
 
-def _app_claims(topology: Topology, members: list[Member], alerts: list[int]) -> tuple[float, int]:
+def _http_claims(origins: list[str], members: list[Member], alerts: list[int]) -> tuple[float, int]:
     # Connections are opened before the start, as browsers with an open page would have them.
     connections = []
     for number in range(len(members)):
-        origin = urlsplit(topology.web[number % len(topology.web)])
+        origin = urlsplit(origins[number % len(origins)])
         connection = http.client.HTTPConnection(origin.hostname, origin.port, timeout=60)
         connection.connect()
         connections.append(connection)
@@ -163,22 +165,32 @@ def run(topology: Topology, options: Options) -> list[Row]:
     [reporter] = topology.add_members(1, trust_level=1, prefix="claims-reporter")
     members = topology.add_members(options.claims, prefix="claimant")
     topology.analyze()
+    if not topology.baseline_web:
+        topology.start_baseline(len(topology.web))
     caps = ALERTS * GOAL
-    app_times, raw_times, app_wins, raw_wins, app_cpu = [], [], [], [], []
+    # Each side answers the same claims: the app, the raw transactions, the minimal endpoint.
+    sides = {
+        "app": lambda alerts: _http_claims(topology.web, members, alerts),
+        "raw": lambda alerts: _raw_claims(topology, members, alerts),
+        "flask": lambda alerts: _http_claims(topology.baseline_web, members, alerts),
+    }
+    times: dict[str, list[float]] = {side: [] for side in sides}
+    wins: dict[str, list[int]] = {side: [] for side in sides}
+    app_cpu: list[float] = []
+    order = list(sides)
     for round_ in range(ROUNDS):
-        for side in ("app", "raw") if round_ % 2 == 0 else ("raw", "app"):
+        for side in order[round_ % 3 :] + order[: round_ % 3]:
             alerts = _open_alerts(topology, reporter, f"{topology.run_id}-{side}-{round_}")
+            cpu_before = cpu_seconds(topology.web_processes())
+            seconds, won = sides[side](alerts)
             if side == "app":
-                cpu_before = cpu_seconds(topology.web_processes())
-                seconds, wins = _app_claims(topology, members, alerts)
                 app_cpu.append(cpu_seconds(topology.web_processes()) - cpu_before)
-                app_times.append(seconds)
-                app_wins.append(wins)
-            else:
-                seconds, wins = _raw_claims(topology, members, alerts)
-                raw_times.append(seconds)
-                raw_wins.append(wins)
-    print(f"  successes per round: app {app_wins}, raw {raw_wins} (caps {caps})")
+            times[side].append(seconds)
+            wins[side].append(won)
+    print(
+        f"  successes per round: app {wins['app']}, raw {wins['raw']}, "
+        f"minimal Flask {wins['flask']} (caps {caps})"
+    )
     # Where the time goes: the web processes' CPU per claim (both processes, all 200 claims).
     per_claim = [seconds * 1000 / len(members) for seconds in app_cpu]
     print("  web-process CPU per claim (ms): " + ", ".join(f"{ms:.1f}" for ms in per_claim))
@@ -187,8 +199,8 @@ def run(topology: Topology, options: Options) -> list[Row]:
         Row(
             "contention",
             f"{claims}: time until all answered",
-            statistics.median(app_times) * 1000,
-            statistics.median(raw_times) * 1000,
+            statistics.median(times["app"]) * 1000,
+            statistics.median(times["raw"]) * 1000,
             "raw SQL claim transactions",
             "ms",
             target=2.0,
@@ -196,8 +208,26 @@ def run(topology: Topology, options: Options) -> list[Row]:
         ),
         Row(
             "contention",
+            f"{claims}: time until all answered",
+            statistics.median(times["app"]) * 1000,
+            statistics.median(times["flask"]) * 1000,
+            "minimal Flask endpoint: token + the raw claim transaction",
+            "ms",
+            note=f"median of {ROUNDS}",
+        ),
+        Row(
+            "contention",
+            f"{claims}: the minimal Flask endpoint's own time",
+            statistics.median(times["flask"]) * 1000,
+            statistics.median(times["raw"]) * 1000,
+            "raw SQL claim transactions",
+            "ms",
+            note=f"median of {ROUNDS}",
+        ),
+        Row(
+            "contention",
             f"{claims}: successful claims (worst round)",
-            float(max(app_wins, key=lambda wins: abs(wins - caps))),
+            float(max(wins["app"], key=lambda wins: abs(wins - caps))),
             float(caps),
             "sum of the caps",
             "",

@@ -6,7 +6,9 @@ SQL of both statements the endpoint runs (the token's member, and the statement 
 network/coordination/page_json.py that writes the page's JSON, as the app sends it); for
 reference the same two with the page statement as it was before it wrote JSON (rows of columns,
 which Python turned into JSON), the list query alone, and the four queries the endpoint ran
-before issue 15 (list, reports, live counts).
+before issue 15 (list, reports, live counts). And the framework's floor: a minimal Flask endpoint
+(bench/baseline_app.py, served by the same gunicorn config) that runs the same two statements and
+sends the page, with nothing else of the app around them.
 """
 
 from __future__ import annotations
@@ -161,25 +163,36 @@ def run(topology: Topology, options: Options) -> list[Row]:
     topology.analyze()
     print(f"  seeded {options.feed_alerts:,} alerts in {time.perf_counter() - began:.1f} s")
 
+    if not topology.baseline_web:
+        topology.start_baseline(len(topology.web))
     origin = urlsplit(topology.web[0])
     web = http.client.HTTPConnection(origin.hostname, origin.port, timeout=30)
+    origin = urlsplit(topology.baseline_web[0])
+    floor = http.client.HTTPConnection(origin.hostname, origin.port, timeout=30)
     headers = {"Authorization": f"Bearer {reader.token}"}
     raw = psycopg.connect(psycopg_url(topology.database_url), autocommit=True)
     digest = hashlib.sha256(reader.token.encode()).hexdigest()
     page_sql, page_fixed = page_statement()
     app_ms: list[float] = []
+    floor_ms: list[float] = []
     list_ms: list[float] = []
     all_ms: list[float] = []
     before_ms: list[float] = []
     columns_ms: list[float] = []
     columns_sql = columns_statement()
 
-    def request() -> None:
-        web.request("GET", "/api/v1/alerts", headers=headers)
-        response = web.getresponse()
+    def first_page(connection: http.client.HTTPConnection) -> None:
+        connection.request("GET", "/api/v1/alerts", headers=headers)
+        response = connection.getresponse()
         body = response.read()
         if response.status != 200 or len(json.loads(body)["items"]) != PAGE:
             raise RuntimeError(f"{response.status}: {body[:200]!r}")
+
+    def request() -> None:
+        first_page(web)
+
+    def floor_request() -> None:
+        first_page(floor)
 
     def list_query() -> list[int]:
         return [row[0] for row in raw.execute(LIST_QUERY, ("open", PAGE + 1)).fetchall()]
@@ -205,6 +218,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
 
     operations = (
         (request, app_ms),
+        (floor_request, floor_ms),
         (every_query, all_ms),
         (list_query, list_ms),
         (queries_before, before_ms),
@@ -221,6 +235,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
                 samples.append((time.perf_counter() - started) * 1000)
     raw.close()
     web.close()
+    floor.close()
     alerts = f"{options.feed_alerts:,} alerts"
     rows = []
     # Issue 15: within 3x (p50) and 4x (p99) of the raw SQL of the statements the endpoint runs.
@@ -235,6 +250,26 @@ def run(topology: Topology, options: Options) -> list[Row]:
                 "raw SQL of both statements (token, page written as JSON)",
                 "ms",
                 target=target,
+            )
+        )
+        rows.append(
+            Row(
+                "feed read",
+                f"first page, {alerts}, {label}",
+                app,
+                percentile(floor_ms, share),
+                "minimal Flask endpoint running both statements (same gunicorn config)",
+                "ms",
+            )
+        )
+        rows.append(
+            Row(
+                "feed read",
+                f"first page, {alerts}, {label}: the minimal Flask endpoint's own figure",
+                percentile(floor_ms, share),
+                percentile(all_ms, share),
+                "raw SQL of both statements (token, page written as JSON)",
+                "ms",
             )
         )
         rows.append(
