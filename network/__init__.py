@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -14,9 +15,31 @@ from network.limit_counts import OneTripFixedWindow
 from network.settings import init_app as settings_init
 
 
+class Site(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask asks for every hook and view of every request (inspect's check, a dozen times a
+    request here); the answer never changes for a function."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._made_sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            made = self._made_sync.get(func)
+        except TypeError:  # a callable that cannot be a key
+            return super().ensure_sync(func)
+        if made is None:
+            made = super().ensure_sync(func)
+            if len(self._made_sync) < 4096:  # hooks and views: a fixed set
+                self._made_sync[func] = made
+        return made
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, Socket.IO and Celery."""
-    app = Flask(
+    app = Site(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),

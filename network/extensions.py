@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, lru_cache, partial, wraps
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import flask_limiter
 import sqlalchemy as sa
@@ -228,6 +228,19 @@ class Reserving(Protocol):
     def give_back_unsettled(self) -> None: ...
 
 
+def reserving(strategy: object) -> TypeGuard[Reserving]:
+    """Tell whether a counting strategy reserves (asked twice a request: a protocol's isinstance
+    check walks its members every time, so the answer is kept per class)."""
+    kind = type(strategy)
+    found = _RESERVING.get(kind)
+    if found is None:
+        found = _RESERVING[kind] = issubclass(kind, Reserving)
+    return found
+
+
+_RESERVING: dict[type, bool] = {}
+
+
 class LimitUnavailable(Exception):
     """A limit that fails closed could not be checked: its storage failed."""
 
@@ -280,7 +293,7 @@ class Limiter(flask_limiter.Limiter):
         # Limits counted only when the view succeeds reserved their unit before the view: keep
         # it or give it back now, before the headers read the window.
         strategy = self._limiter
-        if not isinstance(strategy, Reserving):
+        if not reserving(strategy):
             return
         deductions = self.context.conditional_deductions
         for lim, args in list(deductions.items()):
@@ -290,7 +303,7 @@ class Limiter(flask_limiter.Limiter):
 
     def _give_back_unsettled(self, exc: BaseException | None) -> None:
         strategy = self._limiter
-        if isinstance(strategy, Reserving):
+        if reserving(strategy):
             try:
                 strategy.give_back_unsettled()
             except Exception:

@@ -74,7 +74,8 @@ def test_a_request_under_no_limit_is_never_refused_and_has_no_limit_headers() ->
     for _ in range(10):
         answer = client.get("/free")
         assert answer.status_code == 200
-        assert not [name for name in answer.headers.keys() if name.startswith("X-RateLimit")]
+        limit_headers = [name for name, _value in answer.headers.items() if "RateLimit" in name]
+        assert not limit_headers
 
 
 def test_the_apps_feed_read_has_no_limit_headers_and_a_post_has_them(
