@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from bench.common import Options, Row, percentile
-from bench.topology import Topology, psycopg_url
+from bench.topology import Topology, cpu_seconds, psycopg_url
 
 BLOCK = 25  # requests per side before switching
 PAGE = 25  # the API's default page size
@@ -227,12 +227,22 @@ def run(topology: Topology, options: Options) -> list[Row]:
     for warm, _samples in operations:
         for _ in range(10):
             warm()
+    # The CPU the serving processes spend on their blocks: the app's, the minimal endpoint's.
+    servers = {request: topology.web_processes(), floor_request: topology.baseline_processes}
+    cpu = dict.fromkeys(servers, 0.0)
     while len(app_ms) < options.feed_requests:
         for operation, samples in operations:
+            before = cpu_seconds(servers[operation]) if operation in servers else 0.0
             for _ in range(BLOCK):
                 started = time.perf_counter()
                 operation()
                 samples.append((time.perf_counter() - started) * 1000)
+            if operation in servers:
+                cpu[operation] += cpu_seconds(servers[operation]) - before
+    print(
+        f"  serving-process CPU per first page: app {cpu[request] * 1000 / len(app_ms):.2f} ms,"
+        f" minimal Flask endpoint {cpu[floor_request] * 1000 / len(floor_ms):.2f} ms"
+    )
     raw.close()
     web.close()
     floor.close()
