@@ -3,7 +3,8 @@
 Runs the app in this process (Flask test client) on the benchmark's PostgreSQL and Redis, in
 production mode with Redis for the rate limits, Socket.IO and Celery (no worker: queued jobs
 wait), and measures the process CPU of each request; `--profile` adds cProfile's top functions.
-The baseline is bench/baseline_app.py in the same process, measured the same way.
+The baselines are bench/baseline_app.py's post and first page in the same process, measured the
+same way.
 
 .venv/bin/python -m bench.profile [--requests 300] [--profile post,feed,claim] [--top 40]
 
@@ -177,6 +178,16 @@ def main() -> None:
             assert response.status_code == 201, response.data
 
         _measure("baseline post", base, options.requests, "baseline" in profiled, options.top)
+
+        def base_page(number: int) -> None:
+            response = baseline.get(
+                "/api/v1/alerts", headers={"Authorization": f"Bearer {reader.token}"}
+            )
+            assert response.status_code == 200, response.data
+
+        _measure(
+            "baseline first page", base_page, options.requests, "baseline" in profiled, options.top
+        )
     if "post" in wanted:
         _measure(
             "post an alert",
