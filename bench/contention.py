@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -195,35 +196,18 @@ def run(topology: Topology, options: Options) -> list[Row]:
     per_claim = [seconds * 1000 / len(members) for seconds in app_cpu]
     print("  web-process CPU per claim (ms): " + ", ".join(f"{ms:.1f}" for ms in per_claim))
     claims = f"{options.claims} concurrent claims, {ALERTS} alerts x {GOAL}"
+
+    def answered(measure: str, side: str, against: str, baseline: str, **more: Any) -> Row:
+        figure, base = (statistics.median(times[name]) * 1000 for name in (side, against))
+        return Row("contention", f"{claims}: {measure}", figure, base, baseline, "ms", **more)
+
+    raw_sql, every = "raw SQL claim transactions", "time until all answered"
+    floor = "minimal Flask endpoint: token + the raw claim transaction"
+    note = f"median of {ROUNDS}"
     return [
-        Row(
-            "contention",
-            f"{claims}: time until all answered",
-            statistics.median(times["app"]) * 1000,
-            statistics.median(times["raw"]) * 1000,
-            "raw SQL claim transactions",
-            "ms",
-            target=2.0,
-            note=f"median of {ROUNDS}",
-        ),
-        Row(
-            "contention",
-            f"{claims}: time until all answered",
-            statistics.median(times["app"]) * 1000,
-            statistics.median(times["flask"]) * 1000,
-            "minimal Flask endpoint: token + the raw claim transaction",
-            "ms",
-            note=f"median of {ROUNDS}",
-        ),
-        Row(
-            "contention",
-            f"{claims}: the minimal Flask endpoint's own time",
-            statistics.median(times["flask"]) * 1000,
-            statistics.median(times["raw"]) * 1000,
-            "raw SQL claim transactions",
-            "ms",
-            note=f"median of {ROUNDS}",
-        ),
+        answered(every, "app", "raw", raw_sql, target=2.0, note=note),
+        answered(every, "app", "flask", floor, note=note),
+        answered("the minimal Flask endpoint's own time", "flask", "raw", raw_sql, note=note),
         Row(
             "contention",
             f"{claims}: successful claims (worst round)",
