@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Request, Response, flash, redirect, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_login.utils import login_url
@@ -25,7 +25,20 @@ View = Callable[..., Any]
 
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, its signer built once per app rather than twice a
-    request (opening and saving the session each built one)."""
+    request (opening and saving the session each built one).
+
+    A page's scripts (`X-Requested-With: fetch`: the feed's refresh, a campaign's progress) run
+    beside the member's own clicks. Their answers write the cookie only when they changed the
+    session: refreshing it as every page load does, an answer to a script that started before a
+    form was sent and ended after it would put back the session from before the form (losing,
+    say, the message the form's answer left for the next page)."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        if request.headers.get("X-Requested-With") == "fetch":
+            return False
+        return super().should_set_cookie(app, session)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         signer: URLSafeTimedSerializer | None = app.extensions.get("session_signer")

@@ -6,9 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -294,3 +296,65 @@ def test_an_unreachable_database_answers_503_not_a_crash(
         assert answer.get_json()["error"]["code"] == "service_unavailable"
         assert answer.headers["Content-Security-Policy"]
         assert "no-store" in answer.headers["Cache-Control"]
+
+
+def cookie_set(response: Any) -> bool:
+    return any(h.startswith(COOKIE + "=") for h in response.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize(
+    ("path", "script", "refreshed"),
+    [
+        ("/profile", False, True),  # a page load keeps the session alive (sliding expiry)
+        ("/profile", True, False),
+        ("/alerts/", False, True),
+        ("/alerts/", True, False),  # the feed's own refresh
+        ("/api/v1/me", True, False),
+    ],
+)
+def test_only_page_loads_refresh_the_cookie_not_a_pages_scripts(
+    app: Flask, create_member: Any, path: str, script: bool, refreshed: bool
+) -> None:
+    browser = logged_in_client(app, create_member())
+    browser.get(path)  # the first page after logging in writes its form token into the session
+    headers = {"X-Requested-With": "fetch"} if script else {}
+    answer = browser.get(path, headers=headers)
+    assert answer.status_code == 200
+    assert cookie_set(answer) == refreshed
+
+
+def test_a_scripts_answer_ending_after_a_form_does_not_take_back_the_forms_message(
+    app: Flask, create_member: Any, api_as: Any
+) -> None:
+    organiser, member = create_member(role="organiser"), create_member()
+    now = datetime.now(UTC)
+    campaign = api_as(
+        organiser,
+        "POST",
+        "/api/v1/campaigns",
+        json={
+            "title": "Kind Words Week",
+            "hashtag": "KindWords",
+            "goal": 2,
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(days=7)).isoformat(),
+        },
+    ).get_json()
+    launched = api_as(organiser, "POST", f"/api/v1/campaigns/{campaign['id']}/launch")
+    assert launched.status_code == 200, launched.get_json()
+    browser = logged_in_client(app, member)
+    page = browser.get(f"/campaigns/{campaign['id']}")
+    before_the_form = session_cookie(browser)
+    # The page's script asks for the progress; the member sends the form meanwhile.
+    token = csrf_token_from(page.get_data(as_text=True))
+    joined = browser.post(f"/campaigns/{campaign['id']}/join", data={"csrf_token": token})
+    assert joined.status_code == 302
+    progress = client_with_cookie(app, before_the_form).get(
+        f"/campaigns/{campaign['id']}/progress", headers={"X-Requested-With": "fetch"}
+    )
+    assert progress.status_code == 200
+    # Its answer, arriving last, leaves the browser's newer cookie alone...
+    assert not cookie_set(progress)
+    # ...so the next page shows the form's message.
+    shown = browser.get(f"/campaigns/{campaign['id']}").get_data(as_text=True)
+    assert "You joined the campaign. Thank you!" in shown
