@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from flask.testing import FlaskClient
 from network import config
 from network.accounts.models import Member, MemberStatus
 from network.extensions import db
+from tests.campaigns.test_campaigns import campaign_body
 from tests.conftest import csrf_token_from
 
 COOKIE = "upstander_session"
@@ -182,6 +182,7 @@ import json
 from flask_migrate import upgrade
 from network import create_app
 from network.accounts import services
+from tests.campaigns.test_campaigns import campaign_body
 from tests.conftest import csrf_token_from
 
 app = create_app({"PASSWORD_HASH_PROFILE": "cheapest"})
@@ -327,19 +328,7 @@ def test_a_scripts_answer_ending_after_a_form_does_not_take_back_the_forms_messa
     app: Flask, create_member: Any, api_as: Any
 ) -> None:
     organiser, member = create_member(role="organiser"), create_member()
-    now = datetime.now(UTC)
-    campaign = api_as(
-        organiser,
-        "POST",
-        "/api/v1/campaigns",
-        json={
-            "title": "Kind Words Week",
-            "hashtag": "KindWords",
-            "goal": 2,
-            "starts_at": (now - timedelta(hours=1)).isoformat(),
-            "ends_at": (now + timedelta(days=7)).isoformat(),
-        },
-    ).get_json()
+    campaign = api_as(organiser, "POST", "/api/v1/campaigns", json=campaign_body()).get_json()
     launched = api_as(organiser, "POST", f"/api/v1/campaigns/{campaign['id']}/launch")
     assert launched.status_code == 200, launched.get_json()
     browser = logged_in_client(app, member)
