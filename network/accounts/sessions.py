@@ -23,6 +23,11 @@ from network.extensions import login_manager
 View = Callable[..., Any]
 
 
+def from_a_script() -> bool:
+    """Tell whether a page's script sent this request (`X-Requested-With: fetch`)."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, its signer built once per app rather than twice a
     request (opening and saving the session each built one).
@@ -36,7 +41,7 @@ class SessionCookies(SecureCookieSessionInterface):
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if session.modified:
             return True
-        if request.headers.get("X-Requested-With") == "fetch":
+        if from_a_script():
             return False
         return super().should_set_cookie(app, session)
 
@@ -62,7 +67,7 @@ def init_login(app: Flask) -> None:
 @login_manager.unauthorized_handler
 def _unauthorised() -> Response:
     """Send a visitor to the log-in page, with one message at most."""
-    if request.headers.get("X-Requested-With") == "fetch":
+    if from_a_script():
         # A page's script refreshing part of itself: no page, and no flashed message used up
         # or added (the feed refreshes as the member logs out, which would show two or none).
         return Response(status=401)
