@@ -192,6 +192,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
         label = f"concurrency {concurrency}"
         minimal = "minimal Flask + Core INSERT endpoint"
         baseline = "psycopg single-row INSERT"
+        # Issue 15's targets are for concurrency 8 and 32; concurrency 1 is shown for reference.
         target = None if concurrency == 1 else 0.4
         throughput = Row("posting", f"{label}: alerts/s", app.rate, flask.rate, minimal, "/s")
         throughput.better, throughput.target = "higher", target
@@ -205,7 +206,7 @@ def run(topology: Topology, options: Options) -> list[Row]:
                 flask.cpu_ms_per_post,
                 minimal,
                 "ms",
-                target=4.0,
+                target=None if concurrency == 1 else 4.0,
                 absolute=True,
             ),
             Row(

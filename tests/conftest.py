@@ -217,6 +217,15 @@ def backend(app: Flask) -> str:
     return db.engine_for(app).dialect.name
 
 
+@pytest.fixture
+def on_postgresql(app: Flask, backend: str) -> Flask:
+    """The app, on PostgreSQL only: worker processes share the test's database, which an
+    in-memory or per-process SQLite file cannot be."""
+    if backend != "postgresql":
+        pytest.skip("worker processes share the database: PostgreSQL only")
+    return app
+
+
 # --- factories: fixtures that return callables ------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -184,6 +185,22 @@ def upstander(
         yield running
     finally:
         running.stop()
+
+
+WORKER_PROCESS_MARKS = (
+    pytest.mark.live,
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("on_postgresql"),
+)
+
+
+def with_worker_processes(test: T) -> T:
+    """Mark a test that runs real worker processes: live, on Redis and PostgreSQL only (the
+    `on_postgresql` fixture skips it on SQLite)."""
+    for mark in WORKER_PROCESS_MARKS:
+        test = mark(test)
+    return test
 
 
 @contextmanager

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 from flask import Flask
 
 from network.extensions import db
+from network.heap import freeze_loaded
 from network.settings import settings_of
 
 TASK_MODULES = [
@@ -61,7 +63,14 @@ def celery_init_app(app: Flask) -> Celery:
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    # A worker's process (a pool child, or the worker itself with --pool=solo) has loaded the
+    # app and its jobs: keep them out of the garbage collector's full passes (network/heap.py).
+    worker_process_init.connect(_freeze_loaded, weak=False, dispatch_uid="upstander.heap")
     return celery_app
+
+
+def _freeze_loaded(**_signal: Any) -> None:
+    freeze_loaded()
 
 
 def beat_schedule(trust_batch_hour: int = 3) -> dict[str, dict[str, Any]]:

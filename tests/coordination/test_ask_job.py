@@ -23,7 +23,13 @@ from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
 from tests.conftest import ask_members_job, run_job
 from tests.digests.conftest import Sink, smtp_sink
-from tests.harness import CommandProcess, wait_for_redelivery, wait_until, worker_process
+from tests.harness import (
+    CommandProcess,
+    wait_for_redelivery,
+    wait_until,
+    with_worker_processes,
+    worker_process,
+)
 from tests.support.push import Server, chat_webhook
 
 __all__ = ["chat_webhook", "smtp_sink"]
@@ -166,21 +172,16 @@ def succeeded(workers: list[CommandProcess]) -> list[str]:
     return [match for worker in workers for match in pattern.findall(worker.log())]
 
 
-@pytest.mark.live
-@pytest.mark.redis
-@pytest.mark.postgres
+@with_worker_processes
 @pytest.mark.parametrize("gathered", [False, True], ids=["one alert a job", "gathered alerts"])
 def test_two_workers_running_the_same_job_at_once_ask_each_member_once(
     app: Flask,
-    backend: str,
     api_as: Api,
     create_member: Any,
     tmp_path: Path,
     redis_url: str,
     gathered: bool,
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("worker processes share the database: PostgreSQL only")
     helpers = {create_member().id for _ in range(4)}
     alerts = [post(api_as, create_member(trust_level=1, asks_per_week=0)) for _ in range(3)]
     url = app.config["DATABASE_URL"]
@@ -222,12 +223,9 @@ def test_two_workers_running_the_same_job_at_once_ask_each_member_once(
     assert len(mailed) == 6 and len(set(mailed)) == 6, mailed
 
 
-@pytest.mark.live
-@pytest.mark.redis
-@pytest.mark.postgres
+@with_worker_processes
 def test_a_worker_killed_while_delivering_leaves_each_ask_delivered_and_the_chat_told_once(
     app: Flask,
-    backend: str,
     api_as: Api,
     create_member: Any,
     tmp_path: Path,
@@ -235,8 +233,6 @@ def test_a_worker_killed_while_delivering_leaves_each_ask_delivered_and_the_chat
     smtp_sink: Callable[..., Sink],
     chat_webhook: Server,
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("worker processes share the database: PostgreSQL only")
     sink = smtp_sink(delay=0.5)  # a slow SMTP server: the kill lands among the asks' mails
     connect_a_chat(app, create_member(role="organiser", asks_per_week=0), chat_webhook)
     helpers = [create_member() for _ in range(2)]
@@ -284,12 +280,9 @@ def test_a_worker_killed_while_delivering_leaves_each_ask_delivered_and_the_chat
     assert len(chat_webhook.requests()) == 1, "the chat is told once, by the job run again"
 
 
-@pytest.mark.live
-@pytest.mark.redis
-@pytest.mark.postgres
+@with_worker_processes
 def test_a_gathered_job_run_again_tells_only_the_alerts_its_killed_worker_had_not_told(
     app: Flask,
-    backend: str,
     api_as: Api,
     create_member: Any,
     tmp_path: Path,
@@ -297,8 +290,6 @@ def test_a_gathered_job_run_again_tells_only_the_alerts_its_killed_worker_had_no
     smtp_sink: Callable[..., Sink],
     chat_webhook: Server,
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("worker processes share the database: PostgreSQL only")
     sink = smtp_sink(delay=0.5)  # slow mail: the kill lands among the second alert's mails
     connect_a_chat(app, create_member(role="organiser", asks_per_week=0), chat_webhook)
     helpers = [create_member() for _ in range(2)]
@@ -401,20 +392,15 @@ def test_the_sweep_queues_the_asks_job_again_only_for_open_alerts_never_asked_ab
         assert run_job(ask_missed) == []
 
 
-@pytest.mark.live
-@pytest.mark.redis
-@pytest.mark.postgres
+@with_worker_processes
 def test_a_worker_asks_about_an_alert_whose_job_was_lost_and_tells_the_chat_once(
     app: Flask,
-    backend: str,
     api_as: Api,
     create_member: Any,
     tmp_path: Path,
     redis_url: str,
     chat_webhook: Server,
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("worker processes share the database: PostgreSQL only")
     connect_a_chat(app, create_member(role="organiser", asks_per_week=0), chat_webhook)
     helpers = {create_member().id for _ in range(3)}
     # Posted here, its job went to this process's own broker: no worker on Redis ever sees it.

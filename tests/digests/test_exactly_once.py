@@ -28,13 +28,6 @@ DISPATCH = "network.digests.dispatch"
 
 
 @pytest.fixture
-def on_postgresql(app: Flask, backend: str) -> Flask:
-    if backend != "postgresql":
-        pytest.skip("worker processes share the database: PostgreSQL only")
-    return app
-
-
-@pytest.fixture
 def broker(redis_url: str) -> Iterator[Celery]:
     """A plain Celery client on the test's Redis database, as beat would send the dispatcher."""
     client = Celery("tests", broker=redis_url)

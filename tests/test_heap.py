@@ -1,0 +1,57 @@
+"""Long-running processes keep what they loaded out of the garbage collector's full passes."""
+
+from __future__ import annotations
+
+import gc
+import runpy
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery.signals import worker_process_init
+from flask import Flask
+
+from network.heap import freeze_loaded
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Node:
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """Start and end with nothing frozen: the test process must collect as usual afterwards."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_what_is_alive_is_frozen_and_garbage_is_collected_first(unfrozen: None) -> None:
+    kept = [Node() for _ in range(1_000)]
+    # A cycle nothing refers to: only the collector can free it, and never once frozen.
+    first, second = Node(), Node()
+    first.other, second.other = second, first
+    gone = weakref.ref(first)
+    del first, second
+
+    frozen = freeze_loaded()
+
+    assert gone() is None, "garbage was frozen instead of collected"
+    assert frozen == gc.get_freeze_count() >= len(kept)
+
+
+def test_gunicorn_web_workers_freeze_what_they_loaded(unfrozen: None) -> None:
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    # gunicorn calls the hook once the worker has loaded the app, before it serves.
+    settings["post_worker_init"](object())
+    assert gc.get_freeze_count() > 0
+
+
+def test_job_worker_processes_freeze_what_they_loaded(app: Flask, unfrozen: None) -> None:
+    # Celery sends this in each pool process (and a solo worker) once the jobs are loaded.
+    worker_process_init.send(sender="worker@test")
+    assert gc.get_freeze_count() > 0
