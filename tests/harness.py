@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 from flask import Flask
@@ -199,7 +199,7 @@ def with_worker_processes(test: T) -> T:
     """Mark a test that runs real worker processes: live, on Redis and PostgreSQL only (the
     `on_postgresql` fixture skips it on SQLite)."""
     for mark in WORKER_PROCESS_MARKS:
-        test = mark(test)
+        test = cast(T, mark(test))
     return test
 
 

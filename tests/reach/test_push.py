@@ -28,11 +28,25 @@ from tests.support.push import Browser, Server, subscribe, unb64url
 from tests.world import change_settings
 
 Api = Callable[..., Any]
+Subscribe = Callable[[Any, str], Browser]
 
 
 def asks_of(app: Flask, member: Any) -> list[Ask]:
     with app.app_context():
         return list(db.session.scalars(sa.select(Ask).where(Ask.member_id == member.id)))
+
+
+@pytest.fixture
+def pushed_to(api_as: Api, push_service: Server, browser: Callable[[], Browser]) -> Subscribe:
+    """Subscribe a new browser of a member at the push service's /push/<name>; return it."""
+
+    def subscribed(member: Any, name: str) -> Browser:
+        device = browser()
+        answer = subscribe(api_as, member, device, f"{push_service.origin}/push/{name}")
+        assert answer.status_code == 201, answer.get_json()
+        return device
+
+    return subscribed
 
 
 def verify_vapid(authorization: str, audience: str, server_key: str) -> dict[str, Any]:
@@ -63,12 +77,10 @@ def test_an_asked_member_gets_an_encrypted_signed_discreet_push(
     create_member: Any,
     post_alert: Api,
     push_service: Server,
-    browser: Callable[[], Browser],
+    pushed_to: Subscribe,
 ) -> None:
     volunteer, reporter = create_member(trust_level=2), create_member(trust_level=1)
-    phone = browser()
-    answer = subscribe(api_as, volunteer, phone, f"{push_service.origin}/push/volunteer-phone")
-    assert answer.status_code == 201, answer.get_json()
+    phone = pushed_to(volunteer, "volunteer-phone")
     listing = api_as(volunteer, "GET", "/api/v1/me/push-subscriptions").get_json()
     server_key = listing["application_server_key"]
     assert [item["device"] for item in listing["items"]] == ["Test phone"]
@@ -107,10 +119,10 @@ def test_a_push_service_that_forgot_the_browser_removes_the_subscription(
     create_member: Any,
     post_alert: Api,
     push_service: Server,
-    browser: Callable[[], Browser],
+    pushed_to: Subscribe,
 ) -> None:
     volunteer, reporter = create_member(trust_level=2), create_member(trust_level=1)
-    subscribe(api_as, volunteer, browser(), f"{push_service.origin}/push/old-laptop")
+    pushed_to(volunteer, "old-laptop")
     push_service.status = 410
     post_alert(reporter, language="en")
     [ask] = asks_of(app, volunteer)
@@ -126,12 +138,12 @@ def test_a_failing_push_service_is_tried_again_later(
     create_member: Any,
     post_alert: Api,
     push_service: Server,
-    browser: Callable[[], Browser],
+    pushed_to: Subscribe,
 ) -> None:
     from network.reach import deliver
 
     volunteer, reporter = create_member(trust_level=2), create_member(trust_level=1)
-    subscribe(api_as, volunteer, browser(), f"{push_service.origin}/push/busy")
+    pushed_to(volunteer, "busy")
     push_service.status = 503
     drain(app)
     post_alert(reporter, language="en")
@@ -182,11 +194,11 @@ def test_quiet_hours_hold_pushes_back_and_someone_awake_is_asked(
     create_member: Any,
     post_alert: Api,
     push_service: Server,
-    browser: Callable[[], Browser],
+    pushed_to: Subscribe,
 ) -> None:
     sleeper, awake = create_member(trust_level=2), create_member(trust_level=2)
     reporter = create_member(trust_level=1)
-    subscribe(api_as, sleeper, browser(), f"{push_service.origin}/push/sleeper")
+    pushed_to(sleeper, "sleeper")
     changed = api_as(
         sleeper,
         "PATCH",
@@ -208,15 +220,14 @@ def test_severe_alerts_reach_members_who_chose_them(
     create_member: Any,
     post_alert: Api,
     push_service: Server,
-    browser: Callable[[], Browser],
+    pushed_to: Subscribe,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     change_settings(monkeypatch, app, asks_per_alert=0)
     keen, elsewhere = create_member(trust_level=2), create_member(trust_level=2)
     reporter = create_member(trust_level=1)
-    phone = browser()
-    subscribe(api_as, keen, phone, f"{push_service.origin}/push/keen")
-    subscribe(api_as, elsewhere, browser(), f"{push_service.origin}/push/elsewhere")
+    phone = pushed_to(keen, "keen")
+    pushed_to(elsewhere, "elsewhere")
     api_as(keen, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
     # Severe alerts are pushed only on the platforms a member can help on.
     api_as(elsewhere, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
@@ -239,12 +250,12 @@ def test_the_asks_job_pushes_a_new_alert_once_and_again_only_when_its_worker_die
     api_as: Api,
     create_member: Any,
     push_service: Server,
-    browser: Callable[[], Browser],
+    pushed_to: Subscribe,
 ) -> None:
     from network.tasks.coordination import ask_members
 
     keen, reporter = create_member(trust_level=2), create_member(trust_level=1)
-    subscribe(api_as, keen, browser(), f"{push_service.origin}/push/keen")
+    pushed_to(keen, "keen")
     api_as(keen, "PATCH", "/api/v1/me", json={"asks_per_week": 0})  # never asked by name
     api_as(keen, "PATCH", "/api/v1/me/reach-settings", json={"severe_alerts": True})
     body = alert_body(severity=4, language="en")
