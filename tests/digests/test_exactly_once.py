@@ -21,9 +21,15 @@ from flask import Flask
 from network.digests.models import Digest, DigestStatus
 from network.extensions import db
 from tests.digests.conftest import Sink, digest_rows, email_of
-from tests.harness import CommandProcess, wait_for_redelivery, wait_until, worker_process
+from tests.harness import (
+    WORKER_PROCESS_MARKS,
+    CommandProcess,
+    wait_for_redelivery,
+    wait_until,
+    worker_process,
+)
 
-pytestmark = [pytest.mark.live, pytest.mark.redis, pytest.mark.postgres]
+pytestmark = list(WORKER_PROCESS_MARKS)
 DISPATCH = "network.digests.dispatch"
 
 
