@@ -125,12 +125,15 @@ class Topology:
 
     # --- processes -----------------------------------------------------------------------------
 
-    def start(self, name: str, command: Sequence[str], **extra: str) -> Process:
+    def start(
+        self, name: str, command: Sequence[str], source: Path = ROOT, **extra: str
+    ) -> Process:
+        """Start a process of the app from `source` (a checkout: this one unless given)."""
         log_path = self.workdir / f"{name}.log"
         with log_path.open("wb") as log:
             popen = subprocess.Popen(
                 list(command),
-                cwd=ROOT,
+                cwd=source,
                 env={**self.environment, **extra},
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -139,9 +142,12 @@ class Topology:
         self.processes.append(process)
         return process
 
-    def start_web(self, count: int, server: str = "gevent") -> list[str]:
+    def start_web(
+        self, count: int, server: str = "gevent", source: Path = ROOT, name: str = "web"
+    ) -> list[str]:
         """Start `count` web processes on free ports: gunicorn with one gevent worker each, or
-        (server "threading", for comparison) `upstander serve`, Socket.IO on threads."""
+        (server "threading", for comparison) `upstander serve`, Socket.IO on threads. `source`:
+        the checkout they run (bench/ab.py starts another revision's beside this one's)."""
         started = []
         for number in range(1, count + 1):
             port = free_port()
@@ -164,11 +170,12 @@ class Topology:
                     f"127.0.0.1:{port}",
                 ]
             process = self.start(
-                f"web{number}", command, SITE_URL=origin, SOCKETIO_ASYNC_MODE=server
+                f"{name}{number}", command, source, SITE_URL=origin, SOCKETIO_ASYNC_MODE=server
             )
             started.append((origin, process))
         self._wait_until_healthy(started)
-        self.web += [origin for origin, _process in started]
+        if name == "web":  # the scenarios' web processes; others are the caller's to drive
+            self.web += [origin for origin, _process in started]
         return [origin for origin, _process in started]
 
     def start_baseline(self, count: int) -> list[str]:
