@@ -57,16 +57,28 @@ def quiet(page: Page, site: str) -> None:
     page.goto(f"{site}/privacy")
 
 
-def controlled_by_service_worker(page: Page) -> None:
-    """Wait until the page's service worker is active and handles its requests."""
-    page.evaluate(
-        """async () => {
-          await navigator.serviceWorker.ready;
-          if (navigator.serviceWorker.controller) return;
-          await new Promise((done) =>
-            navigator.serviceWorker.addEventListener("controllerchange", done, { once: true }));
+def controlled_by_service_worker(page: Page, attempts: int = 3) -> None:
+    """Wait until the page's service worker is active and handles its requests.
+
+    Chromium can leave a registration that never settles (once in CI, `ready` waited until the
+    test's own timeout): wait with a deadline and load the page again, which registers anew and
+    is controlled by a worker that did activate, rather than wait for ever."""
+    controlled = """async () => {
+          const control = (async () => {
+            await navigator.serviceWorker.ready;
+            if (navigator.serviceWorker.controller) return true;
+            await new Promise((done) =>
+              navigator.serviceWorker.addEventListener("controllerchange", done, { once: true }));
+            return true;
+          })();
+          const late = new Promise((resolve) => setTimeout(() => resolve(false), 15000));
+          return Promise.race([control, late]);
         }"""
-    )
+    for _attempt in range(attempts):
+        if page.evaluate(controlled):
+            return
+        page.reload()
+    raise AssertionError("no service worker took control of the page")
 
 
 def test_manifest_and_service_worker_pass_chromiums_installability_check(
