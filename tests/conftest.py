@@ -8,10 +8,10 @@ join_transaction_mode="create_savepoint"), except tests marked `live`, which com
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -77,16 +77,36 @@ except ImportError:  # pragma: no cover - Playwright is in the dev extras
     pass
 
 
+# Seconds each test file took (all its tests, SQLite and PostgreSQL), measured with
+# `--durations=0`; refreshed with .ci/test-durations. Shards are balanced by them.
+DURATIONS = Path(__file__).with_name("durations.json")
+
+
+def shards_of(paths: Iterable[str], shards: int, seconds: dict[str, float]) -> dict[str, int]:
+    """Give each test file to a shard, longest first, each to the shard with the least work so
+    far: the shards end together. A file `seconds` does not know counts as the average file.
+    Every shard process computes the same answer from the same files."""
+    usual = sum(seconds.values()) / len(seconds) if seconds else 1.0
+    loads = [0.0] * shards
+    chosen: dict[str, int] = {}
+    for path in sorted(paths, key=lambda path: (-seconds.get(path, usual), path)):
+        shard = loads.index(min(loads))
+        chosen[path] = shard
+        loads[shard] += seconds.get(path, usual)
+    return chosen
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep this shard's test files (TEST_SHARD of TEST_SHARDS), whole files per shard."""
     shards = int(os.environ.get("TEST_SHARDS", "1"))
     if shards < 2:
         return
     shard = int(os.environ.get("TEST_SHARD", "0"))
+    seconds = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+    chosen = shards_of({item.nodeid.split("::", 1)[0] for item in items}, shards, seconds)
     mine, others = [], []
     for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        (mine if zlib.crc32(path.encode()) % shards == shard else others).append(item)
+        (mine if chosen[item.nodeid.split("::", 1)[0]] == shard else others).append(item)
     if others:
         config.hook.pytest_deselected(items=others)
     items[:] = mine
