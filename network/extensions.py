@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import select
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, lru_cache, partial, wraps
@@ -78,6 +78,18 @@ class Database:
             session.commit()
         finally:
             session.expire_on_commit = True
+
+    def one_of(self, column: Any, values: Iterable[Any]) -> sa.ColumnElement[bool]:
+        """`column IN values`, sent to PostgreSQL as one array (`column = ANY(%s)`).
+
+        An IN list is a parameter per value: SQLAlchemy expands it at every execution and
+        psycopg parses the long query again every time (it keeps only short ones parsed). For
+        the hundreds of ids of a batch, one array parameter costs a fraction of that. SQLite
+        has no arrays and gets the IN list."""
+        values = list(values)
+        if self.session.get_bind().dialect.name != "postgresql":
+            return column.in_(values)
+        return column == sa.any_(sa.bindparam(None, values, type_=sa.ARRAY(column.type)))
 
     def engine_for(self, app: Flask) -> sa.Engine:
         engine: sa.Engine = app.extensions["database"]

@@ -63,7 +63,7 @@ def verified_among(addresses: Iterable[str]) -> set[str]:
     return {
         email.lower()
         for email in db.session.scalars(
-            sa.select(Member.email).where(Member.email.in_(wanted), verified_address())
+            sa.select(Member.email).where(db.one_of(Member.email, wanted), verified_address())
         )
     }
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from markupsafe import Markup
 
 from network.accounts.models import Member
 from network.alerts.guide import category_label
@@ -27,14 +28,20 @@ from network.vocabulary import ActionType, action_label
 
 @dataclass(frozen=True)
 class Shared:
-    """What every digest of a batch in one language shows alike, translated once per batch."""
+    """What every digest of a batch in one language shows alike, translated once per batch.
+
+    The alerts that need help are rendered once too: `alerts_text` and `alerts_html`, the part
+    of each message that lists them (templates email/digest_alerts.*)."""
 
     labels: dict[str, str]
     alerts: list[dict[str, Any]]
+    alerts_text: str
+    alerts_html: Markup
 
 
 def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]]) -> Shared:
-    """Translate the action labels and the alerts that need help into one language."""
+    """Translate the action labels and the alerts that need help into one language, and render
+    the part of a digest that lists those alerts."""
     site = settings().site_url
     with force_locale(locale):
         labels = {kind.value: action_label(kind) for kind in ActionType}
@@ -47,7 +54,10 @@ def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]])
             }
             for alert, needs in open_alerts
         ]
-    return Shared(labels, alerts)
+        text = render_template("email/digest_alerts.txt", alerts=alerts)
+        # Rendered with autoescape: what the alerts' members wrote is escaped in there.
+        html = Markup(render_template("email/digest_alerts.html", alerts=alerts))  # noqa: S704
+    return Shared(labels, alerts, text, html)
 
 
 def message_id(digest: Digest) -> str:
@@ -135,6 +145,8 @@ def _fields(
         "unsubscribe_url": unsubscribe_url,
         "weekly": digest.period_key.startswith("weekly"),
         "alerts": common.alerts,
+        "alerts_text": common.alerts_text,
+        "alerts_html": common.alerts_html,
         # Check-ins waiting for an answer: one line and a link to the feed.
         "check_ins": (
             check_ins if check_ins is not None else waiting_count(member.id) if member.id else 0

@@ -37,18 +37,38 @@ def choose_norm(
     """Choose the message for one member; `best_team` is (name, acted, members).
 
     `acted` and `previous_acted` count the members who acted in this period and the one before."""
-    return (
-        descriptive(share=share, weekly=weekly)
-        or dynamic(
-            share=share,
-            previous_share=previous_share,
-            weekly=weekly,
-            acted=acted,
-            previous_acted=previous_acted,
-        )
-        or team(best_team)
-        or injunctive()
+    return network_norm(
+        share=share,
+        previous_share=previous_share,
+        weekly=weekly,
+        acted=acted,
+        previous_acted=previous_acted,
+    ) or personal_norm(best_team)
+
+
+def network_norm(
+    *,
+    share: float,
+    previous_share: float | None,
+    weekly: bool,
+    acted: int,
+    previous_acted: int | None,
+) -> Norm | None:
+    """The message the network's numbers decide, the same for every member; None when they
+    decide none (choose_norm then takes personal_norm)."""
+    return descriptive(share=share, weekly=weekly) or dynamic(
+        share=share,
+        previous_share=previous_share,
+        weekly=weekly,
+        acted=acted,
+        previous_acted=previous_acted,
     )
+
+
+def personal_norm(best_team: tuple[str, int, int] | None) -> Norm:
+    """The message when the network's numbers decide none: the member's team, or what members
+    say matters."""
+    return team(best_team) or injunctive()
 
 
 def norm_of_kind(

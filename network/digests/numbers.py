@@ -223,7 +223,7 @@ def member_context(member_ids: list[int], start: datetime, end: datetime) -> Mem
         return context
     for team_id, member_id in db.session.execute(
         sa.select(TeamMembership.team_id, TeamMembership.member_id).where(
-            TeamMembership.member_id.in_(member_ids)
+            db.one_of(TeamMembership.member_id, member_ids)
         )
     ).all():
         context.teams[member_id].append(team_id)
@@ -234,7 +234,7 @@ def member_context(member_ids: list[int], start: datetime, end: datetime) -> Mem
             db.session.execute(
                 sa.select(TeamMembership.team_id, sa.func.count())
                 .join(Member, Member.id == TeamMembership.member_id)
-                .where(TeamMembership.team_id.in_(team_ids), _counted_members(end))
+                .where(db.one_of(TeamMembership.team_id, team_ids), _counted_members(end))
                 .group_by(TeamMembership.team_id)
             ).all()
         )
@@ -244,7 +244,7 @@ def member_context(member_ids: list[int], start: datetime, end: datetime) -> Mem
                 .join(Member, Member.id == TeamMembership.member_id)
                 .join(Action, Action.member_id == TeamMembership.member_id)
                 .where(
-                    TeamMembership.team_id.in_(team_ids),
+                    db.one_of(TeamMembership.team_id, team_ids),
                     _counted_members(end),
                     _done_in(start, end),
                 )
@@ -252,15 +252,17 @@ def member_context(member_ids: list[int], start: datetime, end: datetime) -> Mem
             ).all()
         )
         for team_id, name in db.session.execute(
-            sa.select(Team.id, Team.name).where(Team.id.in_(team_ids))
+            sa.select(Team.id, Team.name).where(db.one_of(Team.id, team_ids))
         ).all():
             context.team_numbers[team_id] = TeamNumbers(
                 team_id, name, sizes.get(team_id, 0), acted.get(team_id, 0)
             )
     for volunteer_id, kind, n in db.session.execute(
         sa.select(Action.member_id, Action.type, sa.func.count())
-        .where(Action.member_id.in_(member_ids), _done_in(start, end))
+        .where(db.one_of(Action.member_id, member_ids), _done_in(start, end))
         .group_by(Action.member_id, Action.type)
+        # The digest lists them in this order: the same whatever plan the database chose.
+        .order_by(Action.member_id, Action.type)
     ).all():
         if volunteer_id is not None:  # never, given the filter; erased members' actions have none
             context.own_actions[volunteer_id][str(kind)] = n
@@ -276,7 +278,7 @@ def _campaigns(
         sa.select(CampaignMember.member_id, Campaign.id, Campaign.title, Campaign.goal)
         .join(Campaign, Campaign.id == CampaignMember.campaign_id)
         .where(
-            CampaignMember.member_id.in_(member_ids),
+            db.one_of(CampaignMember.member_id, member_ids),
             CampaignMember.joined_at < end,
             Campaign.status != CampaignStatus.DRAFT,
             Campaign.starts_at < end,
@@ -293,7 +295,7 @@ def _campaigns(
             sa.select(Alert.campaign_id, sa.func.count(Action.id))
             .join(Action, Action.alert_id == Alert.id)
             .where(
-                Alert.campaign_id.in_(campaign_ids),
+                db.one_of(Alert.campaign_id, campaign_ids),
                 Action.status == ActionStatus.DONE,
                 Action.done_at < end,
             )

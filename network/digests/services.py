@@ -34,7 +34,7 @@ from network.digests import compose
 from network.digests import numbers as figures
 from network.digests.marks import Marks
 from network.digests.models import Digest, DigestStatus
-from network.digests.norm import Norm, choose_norm
+from network.digests.norm import Norm, network_norm, personal_norm
 from network.digests.periods import Period, from_key, latest_due
 from network.digests.queries import alerts_needing_help
 from network.digests.unsubscribe import member_for_token
@@ -141,7 +141,7 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
     # Only what the numbers and the norm need: whole members are loaded for sending.
     members = db.session.execute(
         sa.select(Member.id, Member.locale).where(
-            Member.id.in_(batch.member_ids),
+            db.one_of(Member.id, batch.member_ids),
             Member.status == MemberStatus.ACTIVE,
             Member.digest_frequency == batch.frequency,
             verified_address(),
@@ -156,7 +156,7 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
     db.session.execute(
         sa.update(Digest)
         .where(
-            Digest.member_id.in_(batch.member_ids),
+            db.one_of(Digest.member_id, batch.member_ids),
             Digest.period_key == batch.period_key,
             Digest.status == DigestStatus.CLAIMED,
             Digest.claimed_by != claimed_by,
@@ -169,7 +169,7 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
         db.session.scalars(
             sa.select(Digest)
             .where(
-                Digest.member_id.in_(batch.member_ids),
+                db.one_of(Digest.member_id, batch.member_ids),
                 Digest.period_key == batch.period_key,
                 Digest.status == DigestStatus.CLAIMED,
                 Digest.claimed_by == claimed_by,
@@ -201,7 +201,16 @@ def _compose_rows(members: Sequence[Any], period: Period, claimed_by: str) -> li
     experiment = running_experiment()
     now = utcnow()
     rows = []
-    norms: dict[tuple[Any, ...], Norm] = {}
+    network_norms: dict[str, Norm | None] = {}
+    personal_norms: dict[tuple[str, Any], Norm] = {}
+    # What the network's message depends on: the same for every member of the batch.
+    shared_situation: dict[str, Any] = {
+        "share": network.share,
+        "previous_share": previous_share,
+        "weekly": period.frequency == "weekly",
+        "acted": network.members_acted,
+        "previous_acted": acted_before if active_before else None,
+    }
     network_numbers = network.as_dict()  # the same for every member (stored as JSON)
     for member in members:
         acted = bool(context.own_actions.get(member.id))
@@ -220,21 +229,24 @@ def _compose_rows(members: Sequence[Any], period: Period, claimed_by: str) -> li
             "own_actions": context.own_actions.get(member.id, {}),
         }
         situation: dict[str, Any] = {
-            "share": network.share,
-            "previous_share": previous_share,
-            "weekly": period.frequency == "weekly",
+            **shared_situation,
             "best_team": (best.name, best.acted, best.members) if best else None,
-            "acted": network.members_acted,
-            "previous_acted": acted_before if active_before else None,
         }
         arm = None
         if experiment is None:
-            # Members in the same situation get the same message: chosen once per language.
-            key = (member.locale, *situation.values())
-            norm = norms.get(key)
+            # choose_norm(**situation), each part worked out once per batch: the network's
+            # message once per language, the team's once per language and team.
+            locale = member.locale
+            if locale not in network_norms:
+                with _locale(locale):
+                    network_norms[locale] = network_norm(**shared_situation)
+            norm = network_norms[locale]
             if norm is None:
-                with _locale(member.locale):
-                    norm = norms[key] = choose_norm(**situation)
+                key = (locale, situation["best_team"])
+                norm = personal_norms.get(key)
+                if norm is None:
+                    with _locale(locale):
+                        norm = personal_norms[key] = personal_norm(situation["best_team"])
         else:
             with _locale(member.locale):
                 shown = norm_in_experiment(experiment, member.id, **situation)
@@ -371,7 +383,7 @@ def _load_for_sending(
         member.id: member
         for member in db.session.scalars(
             sa.select(Member)
-            .where(Member.id.in_(member_ids))
+            .where(db.one_of(Member.id, member_ids))
             .options(load_only(Member.email, Member.locale, Member.display_name, Member.time_zone))
         )
     }
@@ -404,7 +416,7 @@ def _renew_claims(digest_ids: list[int], claimed_by: str) -> set[int]:
     db.session.execute(
         sa.update(Digest)
         .where(
-            Digest.id.in_(digest_ids),
+            db.one_of(Digest.id, digest_ids),
             Digest.status == DigestStatus.CLAIMED,
             Digest.claimed_by == claimed_by,
         )
@@ -414,7 +426,7 @@ def _renew_claims(digest_ids: list[int], claimed_by: str) -> set[int]:
     return set(
         db.session.scalars(
             sa.select(Digest.id).where(
-                Digest.id.in_(digest_ids),
+                db.one_of(Digest.id, digest_ids),
                 Digest.status == DigestStatus.CLAIMED,
                 Digest.claimed_by == claimed_by,
             )
@@ -427,7 +439,7 @@ def give_up(batch: Batch, claimed_by: str) -> int:
     failed = db.session.execute(
         sa.update(Digest)
         .where(
-            Digest.member_id.in_(batch.member_ids),
+            db.one_of(Digest.member_id, batch.member_ids),
             Digest.period_key == batch.period_key,
             Digest.status == DigestStatus.CLAIMED,
             Digest.claimed_by == claimed_by,

@@ -177,7 +177,7 @@ def waiting_counts(member_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(CheckIn.member_id, sa.func.count())
         .where(
-            CheckIn.member_id.in_(member_ids),
+            db.one_of(CheckIn.member_id, member_ids),
             CheckIn.asked_at.is_not(None),
             CheckIn.answered_at.is_(None),
         )

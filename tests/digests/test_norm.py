@@ -275,3 +275,58 @@ def test_each_member_gets_the_norm_in_their_own_language_from_the_same_numbers(
         "team": "Klas 4B",
     }
     assert rows[english[2]]["norm_kind"] == rows[dutch_members[2]]["norm_kind"] == "injunctive"
+
+
+@pytest.mark.parametrize(
+    ("acted_before", "acted_now", "kind"),
+    [(0, 6, "descriptive"), (2, 4, "dynamic"), (4, 2, "team")],
+    ids=["most acted", "more acted than before", "neither: each member's team"],
+)
+def test_a_batch_chooses_each_members_norm_as_choose_norm_would(
+    app: Flask,
+    add_members: Callable[..., list[int]],
+    add_team: Callable[..., int],
+    add_alert: Callable[..., int],
+    add_action: Callable[..., int],
+    acted_before: int,
+    acted_now: int,
+    kind: str,
+) -> None:
+    """The batch works the network's message out once per language and the team's once per
+    team: every member still gets what choose_norm gives for their own numbers."""
+    week = period_ending("weekly", "Europe/Amsterdam", date(2026, 11, 23), 8)
+    members = add_members(5, locale="en") + add_members(5, locale="nl")
+    # Two teams that saw different numbers, and members in no team.
+    add_team("Klas 4B", members[0:3] + members[5:7])
+    add_team("Klas 5A", members[3:5] + members[7:8])
+    alert = add_alert(week.start - timedelta(days=7))
+    before = week.start - timedelta(days=1)
+    for member_id in members[len(members) - acted_before :] if acted_before else []:
+        add_action(alert, member_id, "message_author", claimed_at=before, done_at=before)
+    for member_id in members[:acted_now]:
+        add_action(alert, member_id, "report_platform", claimed_at=week.start, done_at=week.start)
+
+    batch = services.Batch(members, "weekly", "Europe/Amsterdam", week.key)
+    with app.app_context():
+        services.build_batch(batch, "job")
+    rows = {row["member_id"]: row for row in digest_rows(app)}
+    kinds = {row["norm_kind"] for row in rows.values()}
+    assert kind in kinds
+    for member_id in members:
+        row = rows[member_id]
+        numbers = row["numbers"]
+        teams = numbers["teams"]
+        best = max(teams, key=lambda team: (team["acted"], team["members"]), default=None)
+        acted_share = numbers["network"]["share"]
+        locale = "en" if member_id in members[:5] else "nl"
+        expected = norm_in(
+            app,
+            locale,
+            share=acted_share,
+            previous_share=numbers["previous_share"],
+            weekly=True,
+            best_team=(best["name"], best["acted"], best["members"]) if best else None,
+            acted=numbers["network"]["members_acted"],
+            previous_acted=acted_before,
+        )
+        assert (row["norm_kind"], row["norm_message"]) == (expected.kind, expected.message)
