@@ -7,7 +7,8 @@ in campaigns) and two weeks of history, then times what the dispatcher and its b
 `services.due_batches()` and `services.send_batch()` for every batch, in this process, each
 digest rendered (text + HTML) and sent over SMTP to an aiosmtpd sink in a process of its own.
 The baseline, measured in the same run and interleaved with it: the raw SQL aggregates alone —
-the network, team, campaign and member aggregate queries of every batch, executed directly with
+the network's aggregates once per period (as the dispatcher computes them for the period's
+batches) and the team, campaign and member aggregates of every batch, executed directly with
 psycopg. Each round starts from no digests; the figures are medians of the rounds.
 
 The database is BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test_bench,
@@ -316,8 +317,10 @@ Statement = tuple[str, dict[str, Any]]
 
 
 def aggregate_queries(app: Any, batches: list[Any]) -> list[list[Statement]]:
-    """Record the SQL (and parameters) of the aggregates each batch computes, as the service
-    issues them: the network's numbers, last period's participation, teams, campaigns, members."""
+    """Record the SQL (and parameters) of the aggregates the dispatcher and each batch compute,
+    as the service issues them: the network's numbers and last period's participation once per
+    period (the dispatcher's, handed to the period's batches), teams, campaigns and members per
+    batch."""
     from network.digests import numbers
     from network.digests.periods import from_key
     from network.extensions import db
@@ -332,12 +335,15 @@ def aggregate_queries(app: Any, batches: list[Any]) -> list[list[Statement]]:
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
         with app.app_context():
+            periods: set[tuple[str, str]] = set()
             for batch in batches:
                 recorded.append([])
                 period = from_key(batch.period_key, batch.time_zone, send_hour)
-                previous = period.previous(send_hour)
-                numbers.network_numbers(period.start, period.end)
-                numbers.participation(previous.start, previous.end)
+                if (batch.period_key, batch.time_zone) not in periods:
+                    periods.add((batch.period_key, batch.time_zone))
+                    previous = period.previous(send_hour)
+                    numbers.network_numbers(period.start, period.end)
+                    numbers.participation(previous.start, previous.end)
                 numbers.member_context(batch.member_ids, period.start, period.end)
                 db.session.rollback()
     finally:

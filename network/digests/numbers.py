@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from network.alerts.models import Alert, AlertStatus, Outcome
 from network.campaigns.models import Campaign, CampaignMember, CampaignStatus
 from network.coordination.models import Action, ActionStatus
 from network.coordination.needs import PUBLIC_VOICES, wanted_counts
+from network.digests.periods import Period
 from network.extensions import db
 from network.teams.models import Team, TeamMembership
 
@@ -50,6 +51,48 @@ class NetworkNumbers:
             "outcomes": self.outcomes,
             "content_removed": self.outcomes.get(Outcome.CONTENT_REMOVED.value, 0),
         }
+
+
+@dataclass
+class PeriodNumbers:
+    """The network's numbers for a period and its participation the period before.
+
+    The same for every member, so the dispatcher works them out once for all the batches of a
+    period and hands them to each batch job (as JSON, `as_json`/`from_json`): the network's
+    aggregates run once per period instead of once per batch, and every digest of the period
+    states the same numbers, retries too."""
+
+    network: NetworkNumbers
+    acted_before: int
+    active_before: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "network": asdict(self.network),
+            "acted_before": self.acted_before,
+            "active_before": self.active_before,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PeriodNumbers:
+        """Read what as_json wrote; raise ValueError on anything else."""
+        try:
+            network = NetworkNumbers(**data["network"])
+            numbers = cls(network, int(data["acted_before"]), int(data["active_before"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"not a period's numbers: {error}") from error
+        counts = (network.active_members, network.members_acted, network.alerts_handled)
+        if not all(isinstance(count, int) and count >= 0 for count in counts):
+            raise ValueError("not a period's numbers: counts must be whole and not negative")
+        return numbers
+
+
+def period_numbers(period: Period, send_hour: int) -> PeriodNumbers:
+    """Work out the network's numbers of a period and the participation of the one before."""
+    network = network_numbers(period.start, period.end)
+    previous = period.previous(send_hour)
+    acted_before, active_before = participation(previous.start, previous.end)
+    return PeriodNumbers(network, acted_before, active_before)
 
 
 def _done_in(start: datetime, end: datetime) -> sa.ColumnElement[bool]:

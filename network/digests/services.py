@@ -56,6 +56,9 @@ class Batch:
     frequency: str
     time_zone: str
     period_key: str
+    # The period's network numbers (numbers.PeriodNumbers.as_json), worked out once by the
+    # dispatcher for all the period's batches; None: the batch works them out itself.
+    numbers: dict[str, Any] | None = None
 
 
 @dataclass
@@ -125,9 +128,20 @@ def due_batches() -> list[Batch]:
                 .order_by(Member.id)
             )
         )
+        if not member_ids:
+            continue
+        # The network's numbers once for all of this period's batches (a handful of aggregates
+        # over the whole network, which each batch ran again).
+        numbers = figures.period_numbers(period, _send_hour()).as_json()
         for first in range(0, len(member_ids), batch_size):
             batches.append(
-                Batch(member_ids[first : first + batch_size], str(frequency), time_zone, period.key)
+                Batch(
+                    member_ids[first : first + batch_size],
+                    str(frequency),
+                    time_zone,
+                    period.key,
+                    numbers,
+                )
             )
     return batches
 
@@ -148,7 +162,7 @@ def build_batch(batch: Batch, claimed_by: str) -> list[Digest]:
         )
     ).all()
     if members:
-        rows = _compose_rows(members, period, claimed_by)
+        rows = _compose_rows(members, period, claimed_by, batch.numbers)
         # Executed for many rows, the statement is compiled once and cached (a VALUES list of
         # its own per batch is compiled again every time).
         db.session.execute(_insert_ignoring_duplicates(), rows)
@@ -190,11 +204,25 @@ def _insert_ignoring_duplicates() -> Any:
     return sqlite_insert(table).on_conflict_do_nothing()
 
 
-def _compose_rows(members: Sequence[Any], period: Period, claimed_by: str) -> list[dict[str, Any]]:
-    """Return the digest rows of these members (anything with their `id` and `locale`)."""
-    network = figures.network_numbers(period.start, period.end)
-    previous = period.previous(_send_hour())
-    acted_before, active_before = figures.participation(previous.start, previous.end)
+def _compose_rows(
+    members: Sequence[Any],
+    period: Period,
+    claimed_by: str,
+    numbers: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Return the digest rows of these members (anything with their `id` and `locale`).
+
+    `numbers` are the period's network numbers as the dispatcher worked them out; without
+    them, or when they cannot be read, they are worked out here."""
+    known = None
+    if numbers is not None:
+        try:
+            known = figures.PeriodNumbers.from_json(numbers)
+        except ValueError:
+            log.warning("a digest batch for %s came with unreadable numbers", period.key)
+    if known is None:
+        known = figures.period_numbers(period, _send_hour())
+    network, acted_before, active_before = known.network, known.acted_before, known.active_before
     previous_share = acted_before / active_before if active_before else None
     context = figures.member_context([member.id for member in members], period.start, period.end)
     # A running norm-message experiment chooses the message by the member's arm.

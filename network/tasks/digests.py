@@ -22,17 +22,27 @@ def dispatch() -> int:
     """Queue a batch job for every group of members whose digest is due; return how many."""
 
     def queue(batch: services.Batch) -> None:
-        send_batch.delay(batch.member_ids, batch.frequency, batch.time_zone, batch.period_key)
+        send_batch.delay(
+            batch.member_ids, batch.frequency, batch.time_zone, batch.period_key, batch.numbers
+        )
 
     return len(services.send_due_digests(queue))
 
 
 @shared_task(bind=True, name="network.digests.send_batch", max_retries=MAX_RETRIES)
 def send_batch(
-    self: Any, member_ids: list[int], frequency: str, time_zone: str, period_key: str
+    self: Any,
+    member_ids: list[int],
+    frequency: str,
+    time_zone: str,
+    period_key: str,
+    numbers: dict[str, Any] | None = None,
 ) -> dict[str, int]:
-    """Build and send one batch; retry what failed with backoff, then give up visibly."""
-    batch = services.Batch(member_ids, frequency, time_zone, period_key)
+    """Build and send one batch; retry what failed with backoff, then give up visibly.
+
+    `numbers`: the period's network numbers, worked out once by the dispatcher (jobs queued
+    without them work them out)."""
+    batch = services.Batch(member_ids, frequency, time_zone, period_key, numbers)
     claimed_by = str(self.request.id or "inline")
     result = services.send_batch(batch, claimed_by)
     if result.failed:
