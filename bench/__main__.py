@@ -110,6 +110,12 @@ def main() -> None:
     )
     parser.add_argument("--digest-members", type=int, default=10_000)
     parser.add_argument(
+        "--digest-sink",
+        choices=["lean", "aiosmtpd"],
+        default="lean",
+        help="the SMTP server digests go to: a lean asyncio one (default) or aiosmtpd",
+    )
+    parser.add_argument(
         "--impact-alerts", type=int, help="alerts for the impact scenario (default 10,000)"
     )
     parser.add_argument(
@@ -130,6 +136,7 @@ def main() -> None:
     options = Options(
         fanout_client_processes=arguments.fanout_processes,
         digest_members=arguments.digest_members,
+        digest_sink=arguments.digest_sink,
         web_processes=arguments.web_processes,
         web_server=arguments.web_server,
     )

@@ -32,6 +32,7 @@ class Options:
     feed_requests: int = 400
     claims: int = 200
     digest_members: int = 10_000
+    digest_sink: str = "lean"  # bench.digests.SINKS
     extra: dict[str, str] = field(default_factory=dict)
 
 
