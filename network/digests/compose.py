@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from flask import current_app, render_template
 from flask_babel import force_locale
 from markupsafe import Markup
@@ -18,7 +20,7 @@ from network.alerts.models import Alert
 from network.coordination.needs import Need
 from network.digests.models import Digest
 from network.digests.unsubscribe import unsubscribe_token
-from network.digests.wording import CURRENT, Words, describe
+from network.digests.wording import CURRENT, Words, describe, network_lines
 from network.i18n import Language, member_zone
 from network.learning.checkins import waiting_count
 from network.mail import Prepared, build_message, envelope_address, prepare, sender
@@ -62,8 +64,13 @@ def shared(locale: str, open_alerts: list[tuple[Alert, dict[ActionType, Need]]])
 
 def message_id(digest: Digest) -> str:
     """Return the Message-ID derived from the digest (the same on every attempt)."""
-    host = urlsplit(settings().site_url).hostname or "localhost"
+    host = _host(settings().site_url)
     return f"<digest-{digest.member_id}-{digest.period_key.replace(':', '-')}@{host}>"
+
+
+@lru_cache(maxsize=8)
+def _host(site_url: str) -> str:
+    return urlsplit(site_url).hostname or "localhost"
 
 
 def compose(
@@ -95,6 +102,8 @@ class Renderer:
             for name in ("email/digest.txt", "email/digest.html")
         }
         self.sender = sender(settings().mail_from).addr_spec
+        # The network's lines of each language: the digests of a batch share those numbers.
+        self.network_lines: dict[tuple[str, bool, bytes], tuple[list[str], bool]] = {}
 
     def recipient(self, member: Member) -> str:
         """Return the envelope address a member's digest goes to."""
@@ -106,11 +115,32 @@ class Renderer:
 
         def render(name: str, **context: Any) -> str:
             # Only their context and the translation callables: no context processors or
-            # signals per message (render_template runs them for every call).
-            return str(self.templates[name].render(context, **callables))
+            # signals per message (render_template runs them for every call), nor the
+            # environment's globals copied into every context (the templates use none).
+            template = self.templates[name]
+            context.update(callables)
+            return template.environment.concat(
+                template.root_render_func(template.new_context(context, shared=True))
+            )
+
+        def lines_of(
+            network: dict[str, Any], *, weekly: bool, **arguments: Any
+        ) -> tuple[list[str], bool]:
+            key = (member.locale, weekly, orjson.dumps(network, option=orjson.OPT_SORT_KEYS))
+            if key not in self.network_lines:
+                self.network_lines[key] = network_lines(network, weekly=weekly, **arguments)
+            return self.network_lines[key]
 
         return prepare(
-            **_fields(digest, member, common, self.check_ins.get(member.id, 0), render, language)
+            **_fields(
+                digest,
+                member,
+                common,
+                self.check_ins.get(member.id, 0),
+                render,
+                language,
+                lines_of,
+            )
         )
 
     def _language(self, locale: str) -> tuple[Language, Shared, dict[str, Any]]:
@@ -131,6 +161,7 @@ def _fields(
     check_ins: int | None,
     render: Callable[..., str],
     words: Words,
+    lines_of: Callable[..., tuple[list[str], bool]] = network_lines,
 ) -> dict[str, Any]:
     site = settings().site_url
     unsubscribe_url = f"{site}/digests/unsubscribe/{unsubscribe_token(member)}"
@@ -153,7 +184,11 @@ def _fields(
         ),
     }
     context["body"] = describe(
-        digest.numbers, weekly=context["weekly"], label=common.labels.__getitem__, words=words
+        digest.numbers,
+        weekly=context["weekly"],
+        label=common.labels.__getitem__,
+        words=words,
+        lines_of=lines_of,
     )
     text = render("email/digest.txt", **context)
     html = render("email/digest.html", **context)

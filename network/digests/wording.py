@@ -193,10 +193,14 @@ def describe(
     weekly: bool,
     label: Callable[[str], str],
     words: Words = CURRENT,
+    lines_of: Callable[..., tuple[list[str], bool]] = network_lines,
 ) -> DigestBody:
-    """Return the body of a digest from its stored numbers, in the current language."""
+    """Return the body of a digest from its stored numbers, in the current language.
+
+    `lines_of` says the network's lines (network_lines, or one that remembers them: the digests
+    of a batch share the network's numbers)."""
     network = numbers.get("network") or {}
-    lines, quiet = network_lines(network, weekly=weekly, label=label, words=words)
+    lines, quiet = lines_of(network, weekly=weekly, label=label, words=words)
     acted, active = _count(network.get("members_acted")), _count(network.get("active_members"))
     few = not active or acted / active < MAJORITY
     return DigestBody(
