@@ -86,9 +86,10 @@ class Marks:
         if self.connection is not None:
             self.connection.execute(statement, parameters)
             return
-        # SQLite has one writer at a time and the session holds the lock: commit there.
+        # SQLite has one writer at a time and the session holds the lock: commit there,
+        # keeping the batch's rows and members as loaded.
         db.session.execute(statement, parameters)
-        db.session.commit()
+        db.commit_keeping_loaded()
 
     def sent(self, digest_id: int, message_id: str) -> None:
         """Mark one digest sent, with the Message-ID it went out with; committed on return."""

@@ -402,9 +402,11 @@ def _dropped(error: BaseException) -> bool:
 def _load_for_sending(
     digests: list[Digest], member_ids: set[int]
 ) -> tuple[dict[int, Member], list[tuple[Alert, dict[ActionType, Need]]]]:
-    """Load the members and the alerts that need help, detached from the session.
+    """Load the members and the alerts that need help.
 
-    Detached, what was loaded is not reloaded when the session commits (a lease renewal)."""
+    They stay in the session as loaded: what commits while the batch is sent (a lease renewal,
+    marks on SQLite) keeps what the session holds (`db.commit_keeping_loaded`) rather than
+    reading it all again."""
     # The columns a digest shows or is sent with: the others (lists stored as JSON, settings)
     # would cost more to load than the message does to build.
     members = {
@@ -415,10 +417,7 @@ def _load_for_sending(
             .options(load_only(Member.email, Member.locale, Member.display_name, Member.time_zone))
         )
     }
-    open_alerts = alerts_needing_help(limit=3)
-    for loaded in [*digests, *members.values(), *(alert for alert, _needs in open_alerts)]:
-        db.session.expunge(loaded)
-    return members, open_alerts
+    return members, alerts_needing_help(limit=3)
 
 
 def send_due_digests(send: Callable[[Batch], None], *, member_id: int | None = None) -> list[Batch]:
@@ -450,7 +449,7 @@ def _renew_claims(digest_ids: list[int], claimed_by: str) -> set[int]:
         )
         .values(claimed_at=utcnow())
     )
-    db.session.commit()
+    db.commit_keeping_loaded()
     return set(
         db.session.scalars(
             sa.select(Digest.id).where(
