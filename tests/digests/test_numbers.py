@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from network.coordination.models import Action
 from network.digests import services
 from network.digests.periods import period_ending
 from network.extensions import db
-from tests.digests.conftest import LONG_AGO, digest_rows
+from tests.digests.conftest import LONG_AGO, counting_statements, digest_rows
 
 WEEK = period_ending("weekly", "Europe/Amsterdam", date(2026, 11, 23), 8)
 START, END = WEEK.start, WEEK.end
@@ -196,21 +195,6 @@ def test_digest_numbers_match_the_actions_the_feed_shows(
     assert network["members_acted"] == len({item["volunteer"] for item in shown_done}) == 2
     assert network["active_members"] == len(members)
     assert network["alerts_handled"] == 1
-
-
-@contextmanager
-def counting_statements(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = db.engine_for(app)
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def test_building_a_batch_takes_as_many_queries_for_60_members_as_for_10(

@@ -16,8 +16,7 @@ from network.digests import services
 from network.digests.numbers import NetworkNumbers, PeriodNumbers, period_numbers
 from network.digests.periods import from_key, period_ending
 from network.extensions import db
-from tests.digests.conftest import digest_rows
-from tests.digests.test_numbers import counting_statements
+from tests.digests.conftest import counting_statements, digest_rows
 from tests.world import change_settings
 
 WEEK = period_ending("weekly", "Europe/Amsterdam", date(2026, 11, 23), 8)
