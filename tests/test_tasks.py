@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,23 @@ def test_celery_speaks_json_only_and_acknowledges_after_the_job(app: Flask) -> N
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
+
+
+def test_jobs_queued_from_new_threads_share_one_result_backend(app: Flask) -> None:
+    # Requests are threads (greenlets under gevent) of their own: the backend Celery needs to
+    # queue a job is built once per process, not once per request.
+    celery = app.extensions["celery"]
+    seen = [celery.backend]
+
+    def queue_from_a_new_thread() -> None:
+        seen.append(celery.backend)
+
+    for _ in range(3):
+        thread = threading.Thread(target=queue_from_a_new_thread)
+        thread.start()
+        thread.join()
+    assert len({id(backend) for backend in seen}) == 1
+    assert celery.conf.task_ignore_result is True  # and it keeps no results: nothing to share
 
 
 @pytest.mark.redis

@@ -79,20 +79,23 @@ def _lease_start() -> datetime:
     return utcnow() - timedelta(minutes=settings().digest_claim_lease_minutes)
 
 
-def due_batches() -> list[Batch]:
-    """Find members whose local send time has come and who have no digest for that period.
+def due_batches(member_id: int | None = None) -> list[Batch]:
+    """Find members whose local send time has come and who have no digest for that period
+    (only the member `member_id`, when given: their group's numbers alone are worked out).
 
     A digest claimed by a job that has not touched it for a lease counts as missing: that job
     died and was not redelivered, so a new batch takes the row over (see build_batch)."""
     now = utcnow()
     lease = _lease_start()
     batch_size = max(1, settings().digest_batch_size)
+    only = () if member_id is None else (Member.id == member_id,)
     groups = db.session.execute(
         sa.select(Member.digest_frequency, Member.time_zone)
         .where(
             Member.status == MemberStatus.ACTIVE,
             Member.digest_frequency != DigestFrequency.OFF,
             verified_address(),
+            *only,
         )
         .group_by(Member.digest_frequency, Member.time_zone)
     ).all()
@@ -124,6 +127,7 @@ def due_batches() -> list[Batch]:
                     verified_address(),
                     Member.created_at < period.end,
                     ~has_digest,
+                    *only,
                 )
                 .order_by(Member.id)
             )
@@ -425,14 +429,9 @@ def send_due_digests(send: Callable[[Batch], None], *, member_id: int | None = N
 
     The scheduled job queues one job per batch; `upstander send-digests` sends each in its own
     process. Both choose what is due here."""
-    batches = []
-    for batch in due_batches():
-        if member_id is not None:
-            if member_id not in batch.member_ids:
-                continue
-            batch.member_ids = [member_id]
+    batches = due_batches(member_id)
+    for batch in batches:
         send(batch)
-        batches.append(batch)
     return batches
 
 

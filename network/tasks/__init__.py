@@ -45,6 +45,10 @@ def celery_init_app(app: Flask) -> Celery:
         broker_url=redis_url or "memory://",
         task_ignore_result=True,
         result_backend=None,
+        # One (disabled) result backend for the process. Celery keeps one per thread otherwise,
+        # and under gevent every request is a thread of its own: each job a request queued built
+        # a backend anew (~0.1 ms of a web process's CPU per job).
+        result_backend_thread_safe=True,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

@@ -179,3 +179,32 @@ def test_the_dispatcher_hands_each_period_its_own_numbers_once(
     with app.app_context(), counting_statements(app) as statements:
         assert len(services.due_batches()) == 8
     assert len(statements) == alone
+
+
+def test_one_members_dispatch_works_out_only_their_groups_numbers(
+    app: Flask, add_members: Callable[..., list[int]]
+) -> None:
+    # `upstander send-digests --member`: the member's own group alone, however many are due.
+    [member] = add_members(1, frequency="daily")
+    add_members(2, frequency="daily")
+    with app.app_context(), counting_statements(app) as statements:
+        [batch] = services.due_batches(member)
+        db.session.rollback()
+    alone = len(statements)
+    assert batch.member_ids == [member]
+    with app.app_context():
+        [everyone] = services.due_batches()
+        db.session.rollback()
+    assert batch.numbers == everyone.numbers and batch.period_key == everyone.period_key
+    # Other groups due at the same time (other time zones, the weekly digest) cost it nothing.
+    add_members(2, frequency="weekly", time_zone="America/New_York")
+    add_members(2, frequency="daily", time_zone="Asia/Tokyo")
+    with app.app_context(), counting_statements(app) as statements:
+        assert [b.member_ids for b in services.due_batches(member)] == [[member]]
+        assert len(services.due_batches()) == 3
+        db.session.rollback()
+    assert len(statements) - alone > alone  # the whole network's dispatch did more
+    with app.app_context(), counting_statements(app) as statements:
+        services.due_batches(member)
+        db.session.rollback()
+    assert len(statements) == alone
