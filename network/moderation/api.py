@@ -94,8 +94,11 @@ def reinstate(actor: Member, member_id: int, body: ReinstateIn) -> MemberStatusO
 )
 def review_alert(actor: Member, alert_id: int, body: ReviewIn) -> AlertOut:
     """Approve or reject a pending or hidden alert (organisers and trust-3 members)."""
-    alert = services.review_alert(actor, alert_id, decision=body.decision, reason=body.reason)
-    return alert_out(actor, alert)
+    review = services.review_alert(actor, alert_id, decision=body.decision, reason=body.reason)
+    if review.needs is None:
+        return alert_out(actor, review.alert)
+    # Just put live: its needs are known, and a reviewer never reviews an alert they reported.
+    return AlertOut.of(review.alert, reported_by_me=False, needs=review.needs)
 
 
 @operation(

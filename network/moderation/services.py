@@ -4,21 +4,25 @@ Automatic trust changes are the daily batch in moderation/trust.py; suspension i
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.accounts.policy import require_organiser
 from network.alerts import services as alert_services
 from network.alerts.models import Alert, AlertStatus
-from network.alerts.policy import is_reporter, require_reviewer
+from network.alerts.policy import require_reviewer
 from network.alerts.queries import reporters_of
 from network.coordination import feed
+from network.coordination.needs import Need
 from network.db import utcnow
 from network.errors import Conflict, NotFound, ValidationFailed
 from network.extensions import db
 from network.moderation import audit
 from network.moderation.queries import is_flagged
 from network.notices import services as notices
+from network.vocabulary import ActionType
 
 
 def set_trust_level(actor: Member, member_id: int, *, trust_level: int, reason: str = "") -> Member:
@@ -50,8 +54,15 @@ def set_trust_level(actor: Member, member_id: int, *, trust_level: int, reason: 
     return member
 
 
-def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "") -> Alert:
-    """Approve or reject a pending or hidden alert (reviewers); audited, the reporter told."""
+class Review(NamedTuple):
+    """A reviewed alert and, when the approval put it live, its needs (no claim exists yet)."""
+
+    alert: Alert
+    needs: dict[ActionType, Need] | None
+
+
+def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "") -> Review:
+    """Approve or reject a pending or hidden alert (reviewers); audited, the reporters told."""
     require_reviewer(actor)
     alert = alert_services.alert_for_change(actor, alert_id, lock=True)
     reason = reason.strip()
@@ -65,9 +76,13 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
         )
     if not _waits_for_review(alert):
         raise Conflict(_("This alert is not waiting for review."), code="not_reviewable")
-    if is_reporter(actor, alert):
+    # Everyone who reported the thread (read once, under the alert's lock): the reviewer may not
+    # be one of them, and each hears the outcome.
+    reporters = reporters_of(alert)
+    if actor.id in reporters:
         raise Conflict(_("You cannot review an alert you reported."), code="own_alert")
     was_hidden = alert.hidden_at is not None
+    needs = None
     alert.reviewed_at = utcnow()
     alert.review_reason = reason or None
     alert.hidden_at = None
@@ -77,7 +92,7 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
             alert.last_activity_at = alert.live_at = utcnow()  # one UPDATE with the status
             db.session.flush()
             # Claims need an open alert: one that waited for review has none yet.
-            alert_services.go_live(alert, fresh=True)
+            needs = alert_services.go_live(alert, fresh=True)
         else:
             if was_hidden:
                 feed.announce_alert(alert)  # back in the feed after unfounded flags
@@ -96,13 +111,12 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
     # Everyone who reported the thread hears the outcome; only they see their own notice.
     kind = "alert_approved" if decision == "approve" else "alert_rejected"
     told = [
-        notices.notify(member_id, kind, alert_id=alert.id, body=reason)
-        for member_id in reporters_of(alert)
+        notices.notify(member_id, kind, alert_id=alert.id, body=reason) for member_id in reporters
     ]
     db.commit_keeping_loaded()
     for notice in told:
         notices.mail_later(notice)
-    return alert
+    return Review(alert, needs)
 
 
 def _waits_for_review(alert: Alert) -> bool:
