@@ -303,6 +303,22 @@ def rules_of(app: Flask) -> Iterator[tuple[str, Rule]]:
 
 
 @contextmanager
+def counting_statements(app: Flask) -> Iterator[list[str]]:
+    """Collect the statements the app sends while the block runs."""
+    statements: list[str] = []
+    engine = db.engine_for(app)
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+@contextmanager
 def counting_writes(app: Flask) -> Iterator[list[str]]:
     """Collect the INSERT, UPDATE and DELETE statements sent while the block runs."""
     writes: list[str] = []

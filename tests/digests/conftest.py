@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -327,19 +326,3 @@ def dropping(mail_to: Callable[[Sink], None]) -> Iterator[Callable[..., Dropping
 
     yield start
     servers.stop()
-
-
-@contextmanager
-def counting_statements(app: Flask) -> Iterator[list[str]]:
-    """Collect the statements the app sends while the block runs."""
-    statements: list[str] = []
-    engine = db.engine_for(app)
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)

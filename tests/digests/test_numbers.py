@@ -17,7 +17,8 @@ from network.coordination.models import Action
 from network.digests import services
 from network.digests.periods import period_ending
 from network.extensions import db
-from tests.digests.conftest import LONG_AGO, counting_statements, digest_rows
+from tests.digests.conftest import LONG_AGO, digest_rows
+from tests.world import counting_statements
 
 WEEK = period_ending("weekly", "Europe/Amsterdam", date(2026, 11, 23), 8)
 START, END = WEEK.start, WEEK.end

@@ -16,8 +16,8 @@ from network.digests import services
 from network.digests.numbers import NetworkNumbers, PeriodNumbers, period_numbers
 from network.digests.periods import from_key, period_ending
 from network.extensions import db
-from tests.digests.conftest import counting_statements, digest_rows
-from tests.world import change_settings
+from tests.digests.conftest import digest_rows
+from tests.world import change_settings, counting_statements
 
 WEEK = period_ending("weekly", "Europe/Amsterdam", date(2026, 11, 23), 8)
 COUNT = st.integers(min_value=0, max_value=10**9)

@@ -4,8 +4,7 @@ live known without a query."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,25 +13,9 @@ from flask import Flask
 
 from network.extensions import db
 from tests.alerts.conftest import alert_body
+from tests.world import counting_statements
 
 Api = Callable[..., Any]
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """The statements the app sends while the block runs (the test's own savepoints aside)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.split(None, 1)[0].upper() not in {"SAVEPOINT", "RELEASE", "ROLLBACK"}:
-            seen.append(statement)
-
-    engine = db.engine_for(app)
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def reported_thread(api_as: Api, create_member: Any, reporters: int, **changes: Any) -> int:
@@ -105,7 +88,7 @@ def test_an_approval_reads_the_reporters_once_and_tells_each(
 ) -> None:
     def approval(reporters: int) -> list[str]:
         alert_id = reported_thread(api_as, create_member, reporters)
-        with statements(app) as sent:
+        with counting_statements(app) as sent:
             assert review(create_member(trust_level=3), alert_id, "approve").status_code == 200
         with app.app_context():
             told = db.session.execute(
