@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import select
@@ -12,6 +13,7 @@ from functools import cache, lru_cache, partial, wraps
 from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import flask_limiter
+import orjson
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, request
 from flask_babel import Babel
@@ -165,6 +167,17 @@ def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise sa.exc.DisconnectionError("the server closed this connection")
 
 
+def json_text(value: Any) -> str:
+    """Write a JSON column's value (the engine's `json_serializer`): orjson, about five times
+    faster than the standard library on a digest's numbers, with keys that are not strings
+    written as strings as the standard library writes them; what orjson refuses (a lone
+    surrogate, an integer past 64 bits) goes through the standard library, as before."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
 def create_engine(url: str) -> sa.Engine:
     """Create the engine; SQLite gets WAL, foreign keys and write-serialising transactions."""
     url = normalise_database_url(url)
@@ -180,12 +193,16 @@ def create_engine(url: str) -> sa.Engine:
             hide_parameters=True,
             # Results describe their columns only when asked (see network/pgcursor.py).
             connect_args={"cursor_factory": Cursor},
+            json_serializer=json_text,
         )
         sa.event.listen(engine, "checkout", _replace_closed)
         sa.event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine
     engine = sa.create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        hide_parameters=True,
+        json_serializer=json_text,
     )
 
     @sa.event.listens_for(engine, "connect")

@@ -103,3 +103,53 @@ def test_a_message_that_cannot_be_built_fails_alone(
     assert sink.per_recipient() == {
         email_of(app, member): 1 for member in members if member != members[1]
     }
+
+
+DOTTED_LINES = [".", "..", ".hidden", "...", ". a sentence", "a line", ""]
+
+
+@pytest.mark.parametrize("pipelined", [True, False], ids=["pipelining", "one by one"])
+def test_lines_that_start_with_a_dot_arrive_as_written(
+    app: Flask,
+    pipelined: bool,
+    dropping: Callable[..., Dropping],
+    smtp_sink: Callable[..., Sink],
+    mail_to: Callable[[Sink], None],
+    add_members: Callable[..., list[int]],
+) -> None:
+    # A lone "." line would end DATA early and cut the message (or let the rest be read as
+    # commands); the mailer doubles a line's first dot, and the server takes it off again.
+    if pipelined:
+        sink: Sink = dropping(set())
+    else:
+        sink = smtp_sink()
+        mail_to(sink)
+    members = add_members(3, frequency="daily")
+    texts = {
+        member: "\n".join([*DOTTED_LINES[number:], *DOTTED_LINES[:number], "."]) + "\n"
+        for number, member in enumerate(members)
+    }
+    with app.app_context(), Mailer() as mailer:
+        envelope_from = sender(settings().mail_from).addr_spec
+        mailer.vouch(email_of(app, member) for member in members)
+        messages = [
+            Outgoing(
+                member,
+                envelope_from,
+                email_of(app, member),
+                lambda member=member: prepare(
+                    to=email_of(app, member),
+                    subject="Dots",
+                    text=texts[member],
+                    html="<p>.</p>\n",
+                    message_id=f"<dots-{member}@example.org>",
+                ),
+            )
+            for member in members
+        ]
+        assert [error for _member, error in mailer.stream(messages)] == [None] * len(members)
+    for member in members:
+        (message,) = sink.to(email_of(app, member))
+        text = message.get_body(preferencelist=("plain",))
+        assert text is not None
+        assert text.get_content().replace("\r\n", "\n") == texts[member]
