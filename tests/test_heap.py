@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import runpy
+import subprocess
+import sys
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,3 +57,27 @@ def test_job_worker_processes_freeze_what_they_loaded(app: Flask, unfrozen: None
     # Celery sends this in each pool process (and a solo worker) once the jobs are loaded.
     worker_process_init.send(sender="worker@test")
     assert gc.get_freeze_count() > 0
+
+
+SETS_UP_A_FRESH_APP = """
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapper
+
+from network import create_app
+
+create_app({"DATABASE_URL": "sqlite:///%s", "SECRET_KEY": "k" * 40, "CELERY_EMBEDDED": False})
+left = []
+sa.event.listen(Mapper, "before_configured", lambda: left.append("mappers"))
+sa.orm.configure_mappers()  # what the first request reading a row would do
+print(left)
+"""
+
+
+def test_a_new_process_relates_its_mappers_when_it_builds_the_app(tmp_path: Path) -> None:
+    # Not in its first request (tens of ms of it), and before the web process freezes what it
+    # loaded: the mappers' set-up is part of what it loaded.
+    script = SETS_UP_A_FRESH_APP % (tmp_path / "fresh.db")
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stderr

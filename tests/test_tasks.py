@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from network import embedded
 from network.accounts.models import Member
 from network.extensions import db
+from network.tasks.broker import transport_for
 from network.tasks.health import heartbeat
 from tests.harness import standalone_app, upstander, wait_until, worker_process
 
@@ -47,6 +48,62 @@ def test_jobs_queued_from_new_threads_share_one_result_backend(app: Flask) -> No
         thread.join()
     assert len({id(backend) for backend in seen}) == 1
     assert celery.conf.task_ignore_result is True  # and it keeps no results: nothing to share
+
+
+@pytest.mark.parametrize(
+    ("broker", "ours"),
+    [
+        ("redis://127.0.0.1:6379/0", True),
+        ("redis://:secret@cache.internal:6380/2", True),
+        ("rediss://cache.internal:6380/0", False),  # TLS: kombu's own, as it sets TLS up
+        ("sentinel://cache.internal:26379", False),
+        ("redis+socket:///run/redis.sock", False),
+        ("memory://", False),
+        ("", False),
+    ],
+)
+def test_only_a_plain_redis_broker_gets_the_shared_client_transport(
+    broker: str, ours: bool
+) -> None:
+    assert (transport_for(broker) is not None) is ours
+
+
+@pytest.mark.redis
+def test_jobs_sent_over_redis_share_one_client_and_every_one_arrives(
+    tmp_path: Path, redis_url: str
+) -> None:
+    # kombu built a Redis client per message; the channel's one client sends them all, from
+    # any thread, and a channel whose pool was replaced (a lost connection) sends with a new one.
+    import redis
+
+    app = standalone_app(
+        tmp_path / "web", REDIS_URL=redis_url, CELERY_EMBEDDED=False, SOCKETIO_MESSAGE_QUEUE=None
+    )
+    celery_app: Celery = app.extensions["celery"]
+    with celery_app.producer_or_acquire() as producer:
+        channel = producer.channel
+        first = channel._create_client()
+        assert channel._create_client() is first
+        clients: list[Any] = []
+        threads = [
+            threading.Thread(
+                target=lambda: [
+                    clients.append(channel._create_client()),
+                    celery_app.send_task("network.heartbeat", queue="sent-once", producer=producer),
+                ]
+            )
+            for _ in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(client is first for client in clients)
+        channel._pool = None  # what kombu does with a pool whose connection it lost
+        replaced = channel._create_client()
+        assert replaced is not first and replaced.connection_pool is channel.pool
+        celery_app.send_task("network.heartbeat", queue="sent-once", producer=producer)
+    assert redis.Redis.from_url(redis_url).llen("sent-once") == 9
 
 
 @pytest.mark.redis

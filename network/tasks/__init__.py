@@ -11,6 +11,7 @@ from flask import Flask
 from network.extensions import db
 from network.heap import freeze_loaded
 from network.settings import settings_of
+from network.tasks.broker import transport_for
 
 TASK_MODULES = [
     "network.tasks.health",
@@ -43,6 +44,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.conf.update(
         broker_url=redis_url or "memory://",
+        # kombu's Redis transport, one client per channel for sending (network/tasks/broker.py).
+        broker_transport=transport_for(redis_url or ""),
         task_ignore_result=True,
         result_backend=None,
         # One (disabled) result backend for the process. Celery keeps one per thread otherwise,
