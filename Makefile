@@ -57,6 +57,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
+	@# Test runs start the app in many processes (workers, servers, commands); where Python may
+	@# not write its byte code (PYTHONDONTWRITEBYTECODE), each would compile the package again.
+	@$(BIN)/python -m compileall -q -j 0 network tests bench >/dev/null 2>&1 || true
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "NOTE: TEST_DATABASE_URL not set: PostgreSQL tests are skipped (SQLite runs)."; fi
 	@if [ -z "$$TEST_REDIS_URL" ]; then echo "NOTE: TEST_REDIS_URL not set: Redis and Celery-worker tests are skipped."; fi
 	@if [ "$(PYTEST_WORKERS)" -gt 1 ]; then .ci/pytest-shards $(PYTEST_WORKERS) $(PYTEST_ARGS); else $(BIN)/pytest $(PYTEST_ARGS); fi
