@@ -544,8 +544,8 @@ def _content(message: Prepared) -> bytes:
 def dot_stuffed(data: bytes) -> bytes:
     """Double the dot that starts a line (RFC 5321, 4.5.2), so no line of the content reads as
     the end of DATA. What smtplib does with a multi-line regular expression, as two plain
-    replacements: ten times faster on a digest (~15 against ~150 µs), which a batch pays per
-    message."""
+    replacements: six to ten times faster (a 4 KB digest ~6 against ~40 µs), which a batch pays
+    per message."""
     if data.startswith(b"."):
         data = b"." + data
     return data.replace(b"\n.", b"\n..")
