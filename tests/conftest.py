@@ -17,6 +17,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import hypothesis
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -27,6 +28,12 @@ from network.db import Base
 from network.extensions import activate, db, limiter
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# Speed is measured by the benchmarks, never by a timed assertion: no deadline for an example (on
+# a busy two-core machine an example that takes 1 ms once took 344 ms and failed the default
+# 200 ms). Loaded before the test modules, whose own settings start from it.
+hypothesis.settings.register_profile("upstander", deadline=None)
+hypothesis.settings.load_profile("upstander")
 PASSWORD = "a-long-enough-test-password"
 
 
