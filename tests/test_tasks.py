@@ -85,20 +85,24 @@ def test_jobs_sent_over_redis_share_one_client_and_every_one_arrives(
         first = channel._create_client()
         assert channel._create_client() is first
         clients: list[Any] = []
-        threads = [
-            threading.Thread(
-                target=lambda: [
-                    clients.append(channel._create_client()),
-                    celery_app.send_task("network.heartbeat", queue="sent-once", producer=producer),
-                ]
-            )
-            for _ in range(8)
-        ]
+        sent_by: list[tuple[Any, Any]] = []
+
+        def send_on_a_producer_of_its_own() -> None:
+            # kombu does not promise a producer is safe to share between threads: each thread
+            # takes its own from the pool, and reads the shared channel's client meanwhile.
+            clients.append(channel._create_client())
+            with celery_app.producer_or_acquire() as own:
+                celery_app.send_task("network.heartbeat", queue="sent-once", producer=own)
+                sent_by.append((own.channel, own.channel._create_client()))
+
+        threads = [threading.Thread(target=send_on_a_producer_of_its_own) for _ in range(8)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        assert len(clients) == len(sent_by) == 8
         assert all(client is first for client in clients)
+        assert all(client is own_channel._sending for own_channel, client in sent_by)
         channel._pool = None  # what kombu does with a pool whose connection it lost
         replaced = channel._create_client()
         assert replaced is not first and replaced.connection_pool is channel.pool
