@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import gettext as _
 
 from network.errors import ValidationFailed
 from network.extensions import db
 from network.ids import MAX_ID
 from network.text import unstorable_problem
+from network.translation import gettext as _
 
 # No request body of the API nests deeper than a few levels; this leaves room and stops
 # bodies that exhaust the parser's (or a later walker's) recursion long before they do.

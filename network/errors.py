@@ -7,14 +7,14 @@ import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from network.extensions import LimitUnavailable, db, limiter
+from network.translation import gettext as _
+from network.translation import ngettext
 
 
 class ServiceError(Exception):

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import flash, request
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from network.db import storable_moment
 from network.errors import ServiceError, ValidationFailed
 from network.text import moment_problem, text_problem
+from network.translation import gettext as _
 
 
 class Form(FlaskForm):

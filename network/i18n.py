@@ -17,14 +17,15 @@ from babel.dates import get_timezone_location
 from babel.support import NullTranslations
 from flask import Flask, has_request_context, session
 from flask_babel import force_locale, format_datetime, get_locale, get_timezone, get_translations
-from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from network import translation
 from network.extensions import babel
 from network.settings import settings
+from network.translation import gettext as _
 
 LOCALES = ("en", "nl")
 
@@ -187,6 +188,7 @@ class Language:
 def init_app(app: Flask) -> None:
     """Configure Flask-Babel and expose the current language and `moment` to templates."""
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    translation.init_app(app)
     app.jinja_env.globals["moment"] = moment
 
     @app.context_processor

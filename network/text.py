@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from network.translation import lazy_gettext as _l
 
 # Never in any text: C0 controls other than tab and line breaks, DEL, C1 controls (U+0085 NEL
 # among them, a line break to some mail and Python code), and lone surrogates.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
+from network.translation import lazy_gettext as _l
 
 
 class ActionType(StrEnum):
@@ -109,8 +109,7 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES[code]) for code in HELP_LANGUAGES]
 
 
-# The labels alone, for messages that name one action: translating a whole ActionInfo costs four
-# lookups per action, seven actions each time.
+# The labels alone, for messages that name one action.
 ACTION_LABELS = {
     ActionType.COUNTER_SPEECH: _l("Respectful public reply"),
     ActionType.MESSAGE_AUTHOR: _l("Private word with the author"),
@@ -137,50 +136,48 @@ class ActionInfo:
     risk: str
 
 
+# What each action asks of the volunteer, where it shows and its risk: (description, visibility,
+# risk), translated when asked for. A page asks for every action of every alert it shows.
+ACTION_TEXTS = {
+    ActionType.COUNTER_SPEECH: (
+        _l('A calm, public reply in the thread: "This is not OK."'),
+        _l("public"),
+        _l("higher"),
+    ),
+    ActionType.MESSAGE_AUTHOR: (
+        _l("A private, respectful message to the person behaving hurtfully."),
+        _l("private"),
+        _l("medium"),
+    ),
+    ActionType.SUPPORT_TARGET_PUBLIC: (
+        _l("Show the target, in the thread, that they are not alone."),
+        _l("public"),
+        _l("higher"),
+    ),
+    ActionType.SUPPORT_TARGET_PRIVATE: (
+        _l("A private message to the target: how are you? Can I help?"),
+        _l("private"),
+        _l("low"),
+    ),
+    ActionType.ENLIST_HELP: (
+        _l("Bring in someone you know: a teacher, a parent, a friend."),
+        _l("private"),
+        _l("low"),
+    ),
+    ActionType.REPORT_PLATFORM: (
+        _l("Report the content to the platform where it happens."),
+        _l("anonymous"),
+        _l("lowest"),
+    ),
+    ActionType.REPORT_AUTHORITY: (
+        _l("Report it to the police or a hotline such as Meldknop.nl or MiND."),
+        _l("anonymous"),
+        _l("low"),
+    ),
+}
+
+
 def action_info(action: ActionType) -> ActionInfo:
-    """Return the translated presentation of an upstander action."""
-    table = {
-        ActionType.COUNTER_SPEECH: ActionInfo(
-            action_label(ActionType.COUNTER_SPEECH),
-            str(_l('A calm, public reply in the thread: "This is not OK."')),
-            str(_l("public")),
-            str(_l("higher")),
-        ),
-        ActionType.MESSAGE_AUTHOR: ActionInfo(
-            action_label(ActionType.MESSAGE_AUTHOR),
-            str(_l("A private, respectful message to the person behaving hurtfully.")),
-            str(_l("private")),
-            str(_l("medium")),
-        ),
-        ActionType.SUPPORT_TARGET_PUBLIC: ActionInfo(
-            action_label(ActionType.SUPPORT_TARGET_PUBLIC),
-            str(_l("Show the target, in the thread, that they are not alone.")),
-            str(_l("public")),
-            str(_l("higher")),
-        ),
-        ActionType.SUPPORT_TARGET_PRIVATE: ActionInfo(
-            action_label(ActionType.SUPPORT_TARGET_PRIVATE),
-            str(_l("A private message to the target: how are you? Can I help?")),
-            str(_l("private")),
-            str(_l("low")),
-        ),
-        ActionType.ENLIST_HELP: ActionInfo(
-            action_label(ActionType.ENLIST_HELP),
-            str(_l("Bring in someone you know: a teacher, a parent, a friend.")),
-            str(_l("private")),
-            str(_l("low")),
-        ),
-        ActionType.REPORT_PLATFORM: ActionInfo(
-            action_label(ActionType.REPORT_PLATFORM),
-            str(_l("Report the content to the platform where it happens.")),
-            str(_l("anonymous")),
-            str(_l("lowest")),
-        ),
-        ActionType.REPORT_AUTHORITY: ActionInfo(
-            action_label(ActionType.REPORT_AUTHORITY),
-            str(_l("Report it to the police or a hotline such as Meldknop.nl or MiND.")),
-            str(_l("anonymous")),
-            str(_l("low")),
-        ),
-    }
-    return table[action]
+    """Return the translated presentation of an upstander action (its four texts alone)."""
+    description, visibility, risk = ACTION_TEXTS[action]
+    return ActionInfo(action_label(action), str(description), str(visibility), str(risk))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -27,6 +26,7 @@ from network.accounts.models import DigestFrequency
 from network.accounts.passwords import password_problem
 from network.accounts.services import time_zones
 from network.forms import Form
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType, action_info, language_choices, platform_choices
 from network.widgets import MultiCheckboxField
 

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from network.mail import Mailer, build_message, describe_failure
 from network.settings import settings
+from network.translation import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

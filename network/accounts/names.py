@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts.models import Member, Role
 from network.extensions import db
+from network.translation import gettext as _
 
 MAX_LENGTH = 60
 

@@ -6,12 +6,12 @@ from functools import cache
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from network.settings import settings
+from network.translation import gettext as _
+from network.translation import lazy_gettext as _l
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256

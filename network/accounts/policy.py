@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from network.accounts.models import Member
 from network.errors import Forbidden
+from network.translation import gettext as _
 
 
 def require_organiser(member: Member) -> None:

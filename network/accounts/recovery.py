@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts import links, mailing, passwords, services
 from network.accounts.addresses import normalise_email
@@ -11,6 +10,7 @@ from network.accounts.models import Member
 from network.db import utcnow
 from network.errors import Conflict, Forbidden, ValidationFailed
 from network.extensions import db
+from network.translation import gettext as _
 
 
 def _member_with(email: str) -> Member | None:

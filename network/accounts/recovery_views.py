@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -28,6 +27,7 @@ from network.accounts.schemas import RESET_SENT
 from network.accounts.views import accounts
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.translation import gettext as _
 
 
 def _me() -> Member:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from flask_babel import lazy_gettext as _l
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -22,6 +21,7 @@ from network.accounts.addresses import normalise_email
 from network.accounts.models import DigestFrequency, Member, Role
 from network.db import storable_moment
 from network.text import MULTI_LINE, moment_problem, text_problem, texts_in
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType, Locale, Platform
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]

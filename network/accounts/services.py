@@ -7,7 +7,6 @@ from functools import cache
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts import names, passwords
 from network.accounts.addresses import normalise_email
@@ -17,6 +16,7 @@ from network.db import utcnow
 from network.errors import Conflict, Forbidden, NotFound, Unauthorised, ValidationFailed
 from network.extensions import db
 from network.realtime import connections
+from network.translation import gettext as _
 from network.vocabulary import HELP_LANGUAGES, ActionType, Locale, Platform
 
 

@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Request, Response, flash, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_login.utils import login_url
 from itsdangerous import URLSafeTimedSerializer
@@ -19,6 +18,7 @@ from network.accounts import queries
 from network.accounts.models import Member
 from network.accounts.policy import require_organiser
 from network.extensions import login_manager
+from network.translation import lazy_gettext as _l
 
 View = Callable[..., Any]
 

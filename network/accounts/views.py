@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -32,6 +31,7 @@ from network.accounts.schemas import JOIN_SENT
 from network.errors import ServiceError
 from network.forms import show_service_error
 from network.guidance.queries import practice_record
+from network.translation import gettext as _
 
 accounts = Blueprint("accounts", __name__)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from network.alerts.guide import category_label, severity_guide
 from network.alerts.models import Category, FlagReason, Outcome
 from network.forms import Form
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType, action_info, language_choices
 from network.widgets import MultiCheckboxField
 

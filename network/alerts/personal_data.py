@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
+from network.translation import gettext as _
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Nine or more digits, allowing the spaces, dots, dashes and brackets people write numbers with.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.alerts.models import Alert, AlertReport, AlertStatus
 from network.errors import Forbidden
 from network.extensions import db
+from network.translation import gettext as _
 
 PUBLIC_STATUSES = (AlertStatus.OPEN, AlertStatus.RESOLVED, AlertStatus.EXPIRED)
 # Members at this trust level review alerts alongside organisers (docs: "Trust levels").

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.alerts import policy
@@ -15,6 +14,7 @@ from network.alerts.models import Alert, AlertReport, AlertStatus
 from network.errors import NotFound, ValidationFailed
 from network.extensions import db
 from network.ids import MAX_ID
+from network.translation import gettext as _
 
 
 @dataclass

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -41,6 +40,7 @@ from network.reach import later
 from network.settings import settings
 from network.teams.models import TeamMembership
 from network.teams.queries import team_size
+from network.translation import gettext as _
 from network.vocabulary import HELP_LANGUAGES, ActionType
 from network.webhooks import outbox
 from network.webhooks.models import WebhookEvent

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -23,6 +22,7 @@ from network.guidance.rules import allowed_actions
 from network.learning import checkins
 from network.moderation.queries import flags_of
 from network.teams.queries import member_counts, teams_of
+from network.translation import gettext as _
 from network.vocabulary import Platform, action_info, language_name
 
 alerts = Blueprint("alerts", __name__, url_prefix="/alerts")

@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
@@ -18,6 +17,7 @@ from network.accounts.models import Member
 from network.edge import MAX_JSON_DEPTH, JSONTooDeep, loads_bounded
 from network.errors import ServiceError, Unauthorised, ValidationFailed
 from network.extensions import csrf, db
+from network.translation import gettext as _
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)  # checked per request below: only cookie-authenticated writes need a token

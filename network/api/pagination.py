@@ -6,12 +6,11 @@ import base64
 import json
 from typing import Any
 
-from flask_babel import gettext as _
-
 from network.edge import loads_bounded
 from network.errors import ValidationFailed
 from network.ids import MAX_ID
 from network.text import unstorable_problem
+from network.translation import gettext as _
 
 
 def encode_cursor(position: dict[str, Any]) -> str:

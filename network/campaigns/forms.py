@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from network.alerts.guide import category_label
 from network.alerts.models import Category
 from network.forms import Form
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType, action_info, language_choices, platform_choices
 from network.widgets import MultiCheckboxField
 

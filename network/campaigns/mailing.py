@@ -8,7 +8,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from network.accounts.models import Member, MemberStatus
@@ -21,6 +20,7 @@ from network.i18n import member_zone
 from network.mail import Mailer, build_message, describe_failure, verified_address
 from network.moderation import audit
 from network.settings import settings
+from network.translation import gettext as _
 
 log = logging.getLogger(__name__)
 # The audit action that records how a campaign's launch mail went.

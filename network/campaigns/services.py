@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network import jobs
 from network.accounts.models import Member
@@ -24,6 +23,7 @@ from network.guidance import rules
 from network.moderation import audit
 from network.reach import later
 from network.text import text_problem
+from network.translation import gettext as _
 from network.vocabulary import HELP_LANGUAGES, ActionType, Platform
 from network.webhooks import outbox
 from network.webhooks.models import WebhookEvent

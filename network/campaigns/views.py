@@ -18,7 +18,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -34,6 +33,7 @@ from network.forms import show_service_error
 from network.guidance.queries import campaign_help
 from network.guidance.rules import restrictions
 from network.ids import is_id
+from network.translation import gettext as _
 
 campaigns = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 

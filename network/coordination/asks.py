@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network import jobs
 from network.accounts.models import Member, MemberStatus
@@ -24,6 +23,7 @@ from network.reach import later, quiet
 from network.reach.models import QUIET_FROM, QUIET_UNTIL, PushSubscription, ReachSettings
 from network.settings import settings
 from network.teams.models import TeamMembership
+from network.translation import gettext as _
 from network.vocabulary import ActionType
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import make_transient_to_detached
 
 from network.accounts.models import Member
@@ -23,6 +22,7 @@ from network.extensions import db
 from network.guidance import rules
 from network.learning import checkins
 from network.settings import settings
+from network.translation import gettext as _
 from network.vocabulary import ActionType, action_label
 
 # What a claim reads of the alert under its lock: every field of the feed event it publishes

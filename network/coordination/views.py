@@ -12,8 +12,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request
 from flask import url_for as _url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -34,6 +32,8 @@ from network.guidance.actions import ground_rule, guidance_for, why_these_words
 from network.guidance.queries import AlertHelp, alert_help_for
 from network.learning import checkins
 from network.realtime.log import latest_event_id
+from network.translation import gettext as _
+from network.translation import ngettext
 from network.vocabulary import ACTION_ORDER, ActionType, action_info, action_label
 
 coordination = Blueprint("coordination", __name__, url_prefix="/feed")

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask_babel import format_number, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_number
 
 from network.digests.wording import MAJORITY
+from network.translation import gettext as _
+from network.translation import ngettext
 
 
 @dataclass(frozen=True)

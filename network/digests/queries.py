@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.alerts.models import Alert, AlertStatus
@@ -13,6 +12,7 @@ from network.coordination.queries import needs_for_many
 from network.digests.models import Digest, DigestStatus
 from network.errors import NotFound
 from network.extensions import db
+from network.translation import gettext as _
 from network.vocabulary import ActionType
 
 

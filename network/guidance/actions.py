@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from network.guidance.actions import ground_rule, guidance_for
 from network.guidance.rules import rule_lines
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ACTION_ORDER, ActionInfo, ActionType, action_info
 
 # The order of the guides: lowest risk first, because fear of retaliation is the main brake.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from network.alerts.guide import severity_guide
 from network.forms import Form
 from network.guidance.notice import EMAIL_MAX, EXPLANATION_MAX, NAME_MAX
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType, action_info
 
 

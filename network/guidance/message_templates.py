@@ -12,11 +12,11 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from network.alerts.models import Category
 from network.guidance.rules import never_asked
 from network.guidance.template_texts import ASK, EMPATHY, OPINION, SUPPORT, cautions, texts
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType
 
 # The actions whose words a member writes; reports have their own helpers.

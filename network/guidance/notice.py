@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import format_date
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from network.accounts.models import Member
 from network.alerts import queries as alert_queries
@@ -25,6 +23,8 @@ from network.db import utcnow
 from network.errors import ValidationFailed
 from network.guidance.reporting import platform_name
 from network.i18n import known_zone
+from network.translation import gettext as _
+from network.translation import lazy_gettext as _l
 
 EXPLANATION_MAX = 4000
 NAME_MAX = 120

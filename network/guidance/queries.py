@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.alerts.models import Alert
@@ -22,6 +21,7 @@ from network.guidance.message_templates import (
 from network.guidance.models import PracticeAnswer
 from network.guidance.reporting import Country, ReportRoute, report_country, report_route
 from network.guidance.rules import allowed_actions
+from network.translation import gettext as _
 from network.vocabulary import ActionType
 
 RECENT_ANSWERS = 5

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from network.settings import settings
+from network.translation import lazy_gettext as _l
 from network.vocabulary import PLATFORM_NAMES, Platform
 
 

@@ -13,10 +13,10 @@ from typing import Literal
 
 from babel.lists import format_list
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from network.alerts.guide import category_label
 from network.alerts.models import Category
+from network.translation import gettext as _
 from network.vocabulary import ActionType, action_label
 
 SEVERITIES = (1, 2, 3, 4)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from network.alerts.models import Category
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType, Platform
 
 A = ActionType

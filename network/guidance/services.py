@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from network.accounts.models import Member
 from network.db import utcnow
 from network.errors import NotFound, ValidationFailed
 from network.extensions import db
 from network.guidance.models import PracticeAnswer
 from network.guidance.scenarios import scenario
+from network.translation import gettext as _
 from network.vocabulary import ActionType
 
 

@@ -6,10 +6,10 @@ actions. Every text is a translatable string; the Dutch comes from the catalogue
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from network.alerts.models import Category
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType
 
 EMPATHY, OPINION, SUPPORT, ASK = "empathy", "opinion", "support", "ask"

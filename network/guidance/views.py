@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -25,6 +24,7 @@ from network.guidance.notice import (
 )
 from network.guidance.reporting import country_codes, report_country, report_route
 from network.guidance.scenarios import scenario, scenarios
+from network.translation import gettext as _
 from network.vocabulary import LANGUAGE_NAMES, ActionType, Platform
 
 guidance = Blueprint("guidance", __name__)

@@ -6,11 +6,10 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
-
 from network.alerts.models import Category
 from network.errors import ValidationFailed
 from network.impact.queries import Filters
+from network.translation import gettext as _
 from network.vocabulary import Platform
 
 E = TypeVar("E", Platform, Category)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from network.alerts.guide import category_label
@@ -14,6 +12,8 @@ from network.coordination.models import ActionStatus
 from network.guidance.message_templates import tone_label
 from network.impact.charts import Bar, bar_chart
 from network.impact.queries import Figures, OutcomeGroup, Rate, suppressed
+from network.translation import gettext as _
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType, action_info
 
 OUTCOME_NAMES = {

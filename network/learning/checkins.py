@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from network import jobs
 from network.accounts.models import Member, MemberStatus, Role
@@ -26,6 +24,8 @@ from network.reach import quiet
 from network.reach.later import after_commit
 from network.reach.models import QUIET_FROM, QUIET_UNTIL, PushSubscription, ReachSettings
 from network.settings import settings
+from network.translation import gettext as _
+from network.translation import lazy_gettext as _l
 from network.vocabulary import ActionType
 from network.webhooks import outbox
 from network.webhooks.models import WebhookEvent

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from network.forms import Form
 from network.learning.experiments import ARM_LABELS
+from network.translation import lazy_gettext as _l
 
 
 def _arm_choices(optional: bool) -> list[tuple[str, str]]:

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from network.accounts.models import Member
@@ -35,6 +33,8 @@ from network.learning import stats
 from network.learning.models import Experiment, ExperimentStatus
 from network.moderation import audit
 from network.text import text_problem
+from network.translation import gettext as _
+from network.translation import lazy_gettext as _l
 
 # The approved catalogue: arm code → the norm kind it shows. Never a negative or minority norm.
 CATALOGUE = {

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import format_datetime, format_decimal, format_number, format_percent
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -16,6 +15,7 @@ from network.errors import ServiceError
 from network.forms import show_service_error
 from network.learning import experiments as service
 from network.learning.experiment_forms import ExperimentForm, StopForm
+from network.translation import gettext as _
 
 experiments = Blueprint("experiments", __name__, url_prefix="/impact/experiments")
 

@@ -17,7 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -29,6 +28,7 @@ from network.extensions import db
 from network.ids import is_id
 from network.learning import checkins, export
 from network.moderation import audit
+from network.translation import gettext as _
 from network.vocabulary import action_info
 
 learning = Blueprint("learning", __name__)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from network.alerts.guide import category_label, platform_label
 from network.alerts.models import Alert
 from network.moderation.models import AuditEntry
+from network.translation import gettext as _
+from network.translation import lazy_gettext as _l
 
 ACTIONS = {
     "alert.approved": _l("Alert approved"),

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask_babel import gettext as _
-
 from network.accounts.models import Member
 from network.accounts.policy import require_organiser
 from network.alerts import services as alert_services
@@ -22,6 +20,7 @@ from network.extensions import db
 from network.moderation import audit
 from network.moderation.queries import is_flagged
 from network.notices import services as notices
+from network.translation import gettext as _
 from network.vocabulary import ActionType
 
 

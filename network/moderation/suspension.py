@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts import policy
 from network.accounts.models import AccessToken, Member, MemberStatus, Role
@@ -17,6 +16,7 @@ from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
 from network.moderation import audit
 from network.realtime import connections
+from network.translation import gettext as _
 
 
 def _target(actor: Member, member_id: int) -> Member:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -19,6 +18,7 @@ from network.moderation.forms import ReinstateForm, ReviewForm, SuspendForm, Tru
 from network.moderation.services import review_alert, set_trust_level
 from network.moderation.suspension import reinstate_member, suspend_member
 from network.settings import settings
+from network.translation import gettext as _
 
 moderation = Blueprint("moderation", __name__, url_prefix="/review")
 

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.alerts.guide import category_label, platform_label
@@ -18,6 +17,7 @@ from network.mail import Mailer, build_message, describe_failure
 from network.notices.models import Notice
 from network.notices.queries import describe
 from network.settings import settings
+from network.translation import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.extensions import db
 from network.notices.models import Notice
+from network.translation import gettext as _
 
 
 def notices_of(member: Member, *, limit: int = 50) -> list[Notice]:

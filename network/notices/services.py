@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network import jobs
 from network.accounts.models import Member
@@ -13,6 +12,7 @@ from network.db import utcnow
 from network.errors import NotFound
 from network.extensions import db
 from network.notices.models import Notice
+from network.translation import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from network.config import PROJECT_ROOT
 from network.pwa.icons import ICONS
 from network.pwa.sharing import first_web_url
+from network.translation import gettext as _
 
 pwa = Blueprint("pwa", __name__)
 THEME_COLOUR = "#0b5cad"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from network.accounts.models import Member
@@ -14,6 +13,7 @@ from network.db import utcnow
 from network.errors import Conflict, NotFound
 from network.extensions import db
 from network.settings import settings
+from network.translation import gettext as _
 
 PURPOSE = "ask-help"
 

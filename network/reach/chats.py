@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import apprise
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.accounts.policy import require_organiser
@@ -27,6 +26,7 @@ from network.moderation import audit
 from network.reach.models import GroupChat
 from network.settings import settings
 from network.teams.models import Team
+from network.translation import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from network.accounts.models import Member, MemberStatus, Role
 from network.alerts.guide import category_label, platform_label
@@ -27,6 +26,7 @@ from network.reach.push import Message, Sent, send
 from network.reach.services import default_settings, settings_of
 from network.settings import settings
 from network.teams.models import TeamMembership
+from network.translation import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from network.forms import Form
+from network.translation import lazy_gettext as _l
 
 HHMM = Regexp(r"^[0-2][0-9]:[0-5][0-9]$", message=_l("Give a time as HH:MM, e.g. 22:00."))
 

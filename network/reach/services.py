@@ -8,7 +8,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask_babel import gettext as _
 
 from network import outbound
 from network.accounts.models import Member
@@ -17,6 +16,7 @@ from network.extensions import db
 from network.reach import quiet
 from network.reach.models import QUIET_FROM, QUIET_UNTIL, PushSubscription, ReachSettings
 from network.settings import settings
+from network.translation import gettext as _
 
 MAX_SUBSCRIPTIONS = 20
 

@@ -14,7 +14,6 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -26,6 +25,7 @@ from network.reach import ask_links, chats, services
 from network.reach.forms import GroupChatForm, ReachSettingsForm, RemoveForm
 from network.reach.quiet import clock
 from network.reach.vapid import application_server_key
+from network.translation import gettext as _
 
 reach = Blueprint("reach", __name__)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from network.forms import Form
+from network.translation import lazy_gettext as _l
 
 
 class TeamForm(Form):

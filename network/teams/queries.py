@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.errors import NotFound
 from network.extensions import db
 from network.teams.models import Team, TeamMembership
+from network.translation import gettext as _
 
 
 def teams_of(member: Member, *, after_id: int | None = None, limit: int = 50) -> list[Team]:

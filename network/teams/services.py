@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.errors import Forbidden, NotFound, ValidationFailed
 from network.extensions import db
 from network.teams.models import Team, TeamMembership, TeamRole
+from network.translation import gettext as _
 
 
 def new_invite_code() -> str:

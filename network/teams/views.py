@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -12,6 +11,7 @@ from network.errors import ServiceError
 from network.forms import show_service_error
 from network.teams import queries, services
 from network.teams.forms import JoinTeamForm, LeaveTeamForm, TeamForm
+from network.translation import gettext as _
 
 teams = Blueprint("teams", __name__, url_prefix="/teams")
 

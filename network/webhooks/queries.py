@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network.accounts.models import Member
 from network.accounts.policy import require_organiser
 from network.errors import NotFound
 from network.extensions import db
+from network.translation import gettext as _
 from network.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 

@@ -5,7 +5,6 @@ organiser manages all of them, and each change is in the audit log (never with t
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from network import jobs, outbound
 from network.accounts.models import Member
@@ -17,6 +16,7 @@ from network.moderation import audit
 from network.reach import later
 from network.settings import settings
 from network.text import text_problem
+from network.translation import gettext as _
 from network.webhooks import signing
 from network.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 

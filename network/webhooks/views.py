@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -15,6 +14,7 @@ from network.accounts.models import Member
 from network.edge import int_arg
 from network.errors import ServiceError
 from network.forms import show_service_error
+from network.translation import gettext as _
 from network.webhooks import queries, services
 from network.webhooks.forms import EVENT_LABELS, ConfirmForm, EndpointForm
 from network.webhooks.limits import WEBHOOK_LIMIT

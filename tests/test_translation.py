@@ -1,0 +1,191 @@
+"""The app's own translation lookups (network/translation.py) give what Flask-Babel's give.
+
+They keep the catalogue found for the language in force; every way the language changes
+(another request, `force_locale` for mail, `refresh` after a member chose a language) must be
+seen at the next call, and every text of the catalogue must come out as Flask-Babel words it."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+import flask_babel
+import pytest
+from flask import Flask, render_template_string, session
+from flask_babel import force_locale, refresh
+from hypothesis import given
+from hypothesis import strategies as st
+
+from network import translation
+from network.vocabulary import ACTION_LABELS, ACTION_TEXTS, ActionType, action_info
+from tests.harness import standalone_app
+from tests.test_i18n import DUTCH, ENGLISH, ROOT, forms, load_catalogue, placeholders
+
+CATALOGUE = load_catalogue()
+SINGULAR = sorted(str(m.id) for m in CATALOGUE if m.id and isinstance(m.id, str))
+PLURAL = sorted((m.id[0], m.id[1]) for m in CATALOGUE if m.id and not isinstance(m.id, str))
+# Dutch and English texts of one message, to tell which language came out.
+FEED = "Campaigns"
+FEED_NL = dict((str(m.id), forms(m.string)[0]) for m in CATALOGUE if m.id == FEED)[FEED]
+
+
+@pytest.fixture(scope="module")
+def plain_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    return standalone_app(tmp_path_factory.mktemp("translation"), migrate=False)
+
+
+@pytest.fixture
+def in_language(plain_app: Flask) -> Callable[[dict[str, str]], Any]:
+    def request_in(headers: dict[str, str]) -> Any:
+        return plain_app.test_request_context("/", headers=headers)
+
+    return request_in
+
+
+def values_for(text: str) -> dict[str, Any]:
+    """Values for a message's placeholders, so it can be filled in."""
+    return {name: 3 for name in placeholders([text])}
+
+
+def test_the_feed_message_differs_between_the_languages() -> None:
+    assert FEED_NL and FEED_NL != FEED  # else the tests below could not tell the languages apart
+
+
+@pytest.mark.parametrize("headers", [DUTCH, ENGLISH], ids=["nl", "en"])
+def test_every_message_comes_out_as_flask_babel_words_it(
+    in_language: Callable[[dict[str, str]], Any], headers: dict[str, str]
+) -> None:
+    with in_language(headers):
+        for text in SINGULAR:
+            values = values_for(text)
+            assert translation.gettext(text, **values) == flask_babel.gettext(text, **values)
+            assert str(translation.lazy_gettext(text, **values)) == flask_babel.gettext(
+                text, **values
+            )
+        for singular, plural in PLURAL:
+            values = {k: v for k, v in values_for(singular + plural).items() if k != "num"}
+            for num in (0, 1, 2, 7, 21):
+                ours = translation.ngettext(singular, plural, num, **values)
+                theirs = flask_babel.ngettext(singular, plural, num, **values)
+                assert ours == theirs, (singular, num)
+
+
+@given(text=st.text(max_size=40).filter(lambda t: "%" not in t))
+def test_any_text_comes_out_as_flask_babel_words_it(plain_app: Flask, text: str) -> None:
+    with plain_app.test_request_context("/", headers=DUTCH):
+        assert translation.gettext(text) == flask_babel.gettext(text)
+        if text and text not in SINGULAR:  # the empty text is the catalogue's header
+            assert translation.gettext(text) == text
+
+
+def test_a_request_gets_its_own_language(
+    in_language: Callable[[dict[str, str]], Any],
+) -> None:
+    for headers, expected in [(DUTCH, FEED_NL), (ENGLISH, FEED), (DUTCH, FEED_NL)]:
+        with in_language(headers):
+            assert translation.gettext(FEED) == expected
+            assert translation.gettext(FEED) == expected  # the second call: the kept catalogue
+
+
+def test_force_locale_is_seen_at_the_next_call_and_undone_after(
+    in_language: Callable[[dict[str, str]], Any],
+) -> None:
+    with in_language(DUTCH):
+        assert translation.gettext(FEED) == FEED_NL
+        with force_locale("en"):
+            assert translation.gettext(FEED) == FEED
+            with force_locale("nl"):
+                assert translation.gettext(FEED) == FEED_NL
+            assert translation.gettext(FEED) == FEED
+        assert translation.gettext(FEED) == FEED_NL
+    with in_language(ENGLISH), force_locale("nl"):
+        # Forced before the first call: the first catalogue found is the forced language's.
+        assert translation.gettext(FEED) == FEED_NL
+
+
+def test_refresh_after_choosing_a_language_is_seen(
+    in_language: Callable[[dict[str, str]], Any],
+) -> None:
+    with in_language(ENGLISH):
+        assert translation.gettext(FEED) == FEED
+        session["locale"] = "nl"  # what the language switch stores for a visitor
+        refresh()
+        assert translation.gettext(FEED) == FEED_NL
+
+
+def test_outside_a_request_the_default_language_and_outside_an_app_the_text(
+    plain_app: Flask,
+) -> None:
+    assert translation.gettext("%(n)s left", n=2) == "2 left"
+    assert translation.ngettext("%(num)d day", "%(num)d days", 3) == "3 days"
+    with plain_app.app_context():  # the CLI and jobs: the site's default language (English here)
+        assert translation.gettext(FEED) == flask_babel.gettext(FEED) == FEED
+        with force_locale("nl"):
+            assert translation.gettext(FEED) == FEED_NL
+
+
+def test_a_label_defined_once_is_worded_in_each_requests_language(
+    in_language: Callable[[dict[str, str]], Any],
+) -> None:
+    label = translation.lazy_gettext(FEED)
+    with in_language(DUTCH):
+        assert str(label) == FEED_NL
+    with in_language(ENGLISH):
+        assert str(label) == FEED
+
+
+def test_templates_translate_fill_in_and_escape(
+    in_language: Callable[[dict[str, str]], Any],
+) -> None:
+    singular, plural = next((s, p) for s, p in PLURAL if "%(num)d" in s)
+    source = (
+        "{{ _(text) }}|{{ _('%(who)s: ' ~ text, who=who) }}|{{ ngettext(one, many, 2) }}"
+        "|{% trans %}Campaigns{% endtrans %}"
+    )
+    for headers in (DUTCH, ENGLISH):
+        with in_language(headers):
+            page = render_template_string(
+                source, text=FEED, who="<b>x</b>", one=singular, many=plural
+            )
+            expected = flask_babel.gettext(FEED)
+            assert page.split("|") == [
+                expected,
+                "&lt;b&gt;x&lt;/b&gt;: " + FEED,  # an unknown text, its value escaped
+                flask_babel.ngettext(singular, plural, 2),
+                expected,
+            ]
+
+
+@pytest.mark.parametrize("headers", [DUTCH, ENGLISH], ids=["nl", "en"])
+def test_each_actions_presentation_is_its_own_four_texts(
+    in_language: Callable[[dict[str, str]], Any], headers: dict[str, str]
+) -> None:
+    with in_language(headers):
+        for action in ActionType:
+            info = action_info(action)
+            description, visibility, risk = (text._args[0] for text in ACTION_TEXTS[action])
+            assert (info.label, info.description, info.visibility, info.risk) == (
+                flask_babel.gettext(ACTION_LABELS[action]._args[0]),
+                flask_babel.gettext(description),
+                flask_babel.gettext(visibility),
+                flask_babel.gettext(risk),
+            )
+    assert set(ACTION_TEXTS) == set(ACTION_LABELS) == set(ActionType)
+
+
+def test_the_app_translates_through_its_own_lookups() -> None:
+    # Flask-Babel's gettext and friends are correct but find the catalogue at every call.
+    lookups = {"gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "lazy_ngettext"}
+    found = []
+    for path in sorted((ROOT / "network").rglob("*.py")):
+        if path.name == "translation.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
+                found += [
+                    f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}"
+                    for alias in node.names
+                    if alias.name in lookups
+                ]
+    assert found == []
