@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.ab --rev main [--path posting] [--concurrency 8] [--rounds 8]
     .venv/bin/python -m bench.ab --rev HEAD~1 --path feed --rounds 6
+    .venv/bin/python -m bench.ab --rev HEAD~1 --path page --alerts 2000
 
 Separate `make bench` runs of two revisions differ by more than most changes on the shared
 machines (one scenario's rate moved by ±25% between runs minutes apart). Here both revisions run
@@ -12,9 +13,10 @@ segments of `--seconds`, the order swapped every round, so each sees the same ma
 segment's rate and the serving processes' CPU (from /proc) are kept, and the medians compared.
 
 Paths: `posting` (trusted members post alerts at `--concurrency`, as the posting scenario does;
-the worker's asks follow for both) and `feed` (the feed's first page over `--alerts` alerts, one
-request at a time, as the feed read scenario does). Both revisions must have the same migrations:
-the schema is this checkout's.
+the worker's asks follow for both), `feed` (the feed's first page over `--alerts` alerts, one
+request at a time, as the feed read scenario does) and `page` (the feed page itself, `/feed/`, as
+a logged-in member's browser gets it, over `--alerts` alerts, one request at a time). Both
+revisions must have the same migrations: the schema is this checkout's.
 """
 
 from __future__ import annotations
@@ -85,17 +87,16 @@ def posting_segment(
 
 
 def feed_segment(
-    token: str, seconds: float
+    headers: dict[str, str], seconds: float, path: str = "/api/v1/alerts"
 ) -> Callable[[list[str], str], tuple[float, int, list[float]]]:
     def segment(origins: list[str], _tag: str) -> tuple[float, int, list[float]]:
         origin = urlsplit(origins[0])
-        headers = {"Authorization": f"Bearer {token}"}
         connection = http.client.HTTPConnection(origin.hostname, origin.port, timeout=30)
         latencies: list[float] = []
         began = time.perf_counter()
         while time.perf_counter() - began < seconds:
             started = time.perf_counter()
-            connection.request("GET", "/api/v1/alerts", headers=headers)
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             body = response.read()
             latencies.append((time.perf_counter() - started) * 1000)
@@ -107,6 +108,29 @@ def feed_segment(
     return segment
 
 
+def session_cookie(running: Topology, member_id: int) -> dict[str, str]:
+    """The Cookie header of a member logged in, signed as the web processes sign sessions (the
+    same production settings and secret key as theirs)."""
+    from network import create_app
+
+    environment = running.environment
+    app = create_app(
+        {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": environment["SECRET_KEY"],
+            "DATABASE_URL": running.database_url,
+            "REDIS_URL": running.redis_url,
+            "CELERY_EMBEDDED": False,
+            "INSTANCE_PATH": environment["INSTANCE_PATH"],
+            "SITE_URL": "http://localhost",
+        }
+    )
+    signer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    # Flask-Login's session: the member's id and session version ("id:version"), logged in now.
+    value = signer.dumps({"_user_id": f"{member_id}:1", "_fresh": True})
+    return {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ab",
@@ -114,7 +138,7 @@ def main() -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--rev", required=True, help="the revision to compare with (A)")
-    parser.add_argument("--path", choices=["posting", "feed"], default="posting")
+    parser.add_argument("--path", choices=["posting", "feed", "page"], default="posting")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=6.0)
@@ -143,8 +167,14 @@ def compare(running: Topology, source: Path, arguments: argparse.Namespace) -> l
         [reporter] = running.add_members(1, trust_level=1, prefix="feed-reporter")
         volunteers = [member.id for member in running.add_members(200, prefix="volunteer")]
         feed_read.seed(running, arguments.alerts, reporter.id, volunteers)
-        segment = feed_segment(reader.token, arguments.seconds)
-        unit, what = "pages/s", f"the feed's first page, {arguments.alerts:,} alerts"
+        if arguments.path == "feed":
+            token = {"Authorization": f"Bearer {reader.token}"}
+            segment = feed_segment(token, arguments.seconds)
+            unit, what = "pages/s", f"the feed's first page, {arguments.alerts:,} alerts"
+        else:
+            cookie = session_cookie(running, reader.id)
+            segment = feed_segment(cookie, arguments.seconds, "/feed/")
+            unit, what = "pages/s", f"the feed page (/feed/), {arguments.alerts:,} alerts"
     running.analyze()
     mine = list(running.web)
     theirs = running.start_web(len(mine), source=source, name="rev")
