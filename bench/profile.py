@@ -125,7 +125,7 @@ def main() -> None:
     parser.add_argument(
         "--profile",
         default="",
-        help="comma-separated: baseline,post,feed,claim,refused,asks,gathered",
+        help="comma-separated: baseline,post,feed,page,claim,refused,asks,gathered",
     )
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", default="baseline,post,feed,claim")
@@ -204,6 +204,18 @@ def main() -> None:
             "feed" in profiled,
             options.top,
         )
+    if "page" in wanted:
+        # The feed page as a logged-in member's browser gets it (session cookie, HTML).
+        with client.session_transaction() as session:
+            session["_user_id"] = f"{reader.id}:1"
+            session["_fresh"] = True
+
+        def page(number: int) -> None:
+            response = client.get("/feed/")
+            if response.status_code != 200:
+                raise RuntimeError(f"GET /feed/: {response.status_code} {response.data[:300]!r}")
+
+        _measure("the feed page", page, options.requests, "page" in profiled, options.top)
     if "claim" in wanted:
         alerts = [
             call(trusted.token, "POST", "/api/v1/alerts", alert(10_000 + n), 201).get_json()["id"]

@@ -14,36 +14,60 @@ Flask-Babel's functions of the same names give; Jinja gets them too (`init_app`)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import flask_babel
 from babel.support import NullTranslations
 from flask import Flask, g
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 STATE = "_flask_babel"  # where Flask-Babel keeps a context's locale, domain and time zone
-FOUND = "network_translations"  # (locale, domain, catalogue) found for that state
+FOUND = "network_translations"  # what was found for that state (Found)
+
+
+class Found(NamedTuple):
+    """The catalogue found for a context's locale and domain, and the texts worded with it."""
+
+    locale: Any
+    domain: Any
+    catalogue: NullTranslations
+    # A template's texts without variables, worded once: (text, escaped) → what it shows.
+    worded: dict[tuple[str, bool], str]
+
+
+def _found() -> Found | None:
+    """Return what was found for the language in force; None outside an app context."""
+    try:
+        state = getattr(g, STATE)  # one lookup through Flask's proxy: each costs about a µs
+    except RuntimeError:  # no app context: Flask-Babel's empty catalogue
+        return None
+    except AttributeError:  # Flask-Babel has not made its state for this context yet
+        state = None
+    if state is not None:
+        found: Found | None = getattr(state, FOUND, None)
+        if (
+            found is not None
+            and found.locale is getattr(state, "babel_locale", None)
+            and found.domain is getattr(state, "babel_domain", None)
+        ):
+            return found
+    catalogue = flask_babel.get_translations()
+    # Flask-Babel chose the locale and domain (and made its state) while finding the catalogue.
+    state = g.get(STATE)
+    locale, domain = getattr(state, "babel_locale", None), getattr(state, "babel_domain", None)
+    found = Found(locale, domain, catalogue, {})
+    if state is not None:
+        setattr(state, FOUND, found)
+    return found
 
 
 def translations() -> NullTranslations:
     """Return the catalogue of the language in force (Flask-Babel's `get_translations`)."""
-    if not g:  # no app context: Flask-Babel's empty catalogue
-        return flask_babel.get_translations()
-    state = g.get(STATE)
-    if state is not None:
-        found = getattr(state, FOUND, None)
-        if (
-            found is not None
-            and found[0] is getattr(state, "babel_locale", None)
-            and found[1] is getattr(state, "babel_domain", None)
-        ):
-            return found[2]
-    catalogue = flask_babel.get_translations()
-    state = g.get(STATE)
-    if state is not None:  # Flask-Babel chose the locale and domain while finding it
-        locale, domain = getattr(state, "babel_locale", None), getattr(state, "babel_domain", None)
-        setattr(state, FOUND, (locale, domain, catalogue))
-    return catalogue
+    found = _found()
+    return flask_babel.get_translations() if found is None else found.catalogue
 
 
 def gettext(string: str, **variables: Any) -> str:
@@ -63,6 +87,34 @@ def lazy_gettext(string: str, **variables: Any) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+@pass_context
+def template_gettext(context: Context, string: str, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates: what Jinja's i18n extension makes of `gettext`
+    (newstyle: always a format string; the catalogue's text trusted, the values escaped where
+    the template escapes). A text without variables is worded once per language and request:
+    a page repeats its buttons and labels on every card."""
+    found = _found()
+    escape = bool(context.eval_ctx.autoescape)
+    if variables or found is None:
+        text = (found.catalogue if found else translations()).ugettext(string)
+        return (Markup(text) if escape else text) % variables  # noqa: S704 (the catalogue's)
+    worded = found.worded.get((string, escape))
+    if worded is None:
+        text = found.catalogue.ugettext(string)
+        worded = found.worded[string, escape] = (Markup(text) if escape else text) % {}  # noqa: S704
+    return worded
+
+
+@pass_context
+def template_ngettext(
+    context: Context, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    """`ngettext()` in templates, as Jinja's i18n extension makes it (newstyle)."""
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+
+
 def init_app(app: Flask) -> None:
     """Give templates the same lookups (after Flask-Babel installed its own)."""
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -73,4 +125,11 @@ def init_app(app: Flask) -> None:
             context, singular, plural, num
         ),
         newstyle=True,
+    )
+    # In place of the extension's wrappers (and its `_`, which looks `gettext` up again at
+    # every call): the same answers, the constant texts worded once a request. `{% trans %}`
+    # blocks call `gettext` and `ngettext` too. A template rendered with its own `_`, `gettext`
+    # and `ngettext` in its context (mail in a member's language) keeps using those.
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )

@@ -7,6 +7,7 @@ seen at the next call, and every text of the catalogue must come out as Flask-Ba
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from flask import Flask, render_template_string, session
 from flask_babel import force_locale, refresh
 from hypothesis import given
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from network import translation
 from network.vocabulary import ACTION_LABELS, ACTION_TEXTS, ActionType, action_info
@@ -189,3 +191,44 @@ def test_the_app_translates_through_its_own_lookups() -> None:
                     if alias.name in lookups
                 ]
     assert found == []
+
+
+@pytest.mark.parametrize("headers", [DUTCH, ENGLISH], ids=["nl", "en"])
+def test_every_message_in_a_template_shows_as_jinjas_i18n_extension_shows_it(
+    plain_app: Flask, headers: dict[str, str]
+) -> None:
+    # Jinja's newstyle gettext: the catalogue's text trusted, always formatted, values escaped.
+    texts = [text for text in SINGULAR if "%(" not in text][:400]
+    source = "{% for text in texts %}{{ _(text) }}\n{{ _(text) }}\n{% endfor %}"
+    with plain_app.test_request_context("/", headers=headers):
+        shown = render_template_string(source, texts=texts).split("\n")
+        expected = [str(Markup(flask_babel.gettext(text)) % {}) for text in texts]  # noqa: S704
+        assert shown[:-1] == [line for text in expected for line in (text, text)]
+        for text in [text for text in SINGULAR if "%(" in text][:200]:
+            # Text where the message takes text, a number where it takes a number.
+            numbers = set(re.findall(r"%\((\w+)\)d", text))
+            values = {name: 3 if name in numbers else "<i>" for name in values_for(text)}
+            page = render_template_string("{{ _(text, **values) }}", text=text, values=values)
+            assert page == str(Markup(flask_babel.gettext(text)) % values)  # noqa: S704
+        plain = plain_app.jinja_env.from_string(
+            "{% autoescape false %}{{ _(t) }}{% endautoescape %}"
+        )
+        assert plain.render(t="Campaigns") == flask_babel.gettext("Campaigns")
+        # Worded once escaped (above), a text is still plain text where nothing is escaped.
+        kind = "{% set x = _(t) %}{{ x.__class__.__name__ }}"
+        unescaped = "{% autoescape false %}" + kind + "{% endautoescape %}"
+        assert plain_app.jinja_env.from_string(unescaped).render(t=texts[0]) == "str"
+        assert render_template_string(kind, t=texts[0]) == "Markup"
+
+
+def test_a_templates_own_wording_in_its_context_is_kept(plain_app: Flask) -> None:
+    # Mail in a member's language passes its own `_`, `gettext` and `ngettext` to the template.
+    from network.i18n import Language
+
+    with plain_app.test_request_context("/", headers=ENGLISH):
+        dutch = Language.of("nl").template_callables()
+        page = render_template_string(
+            "{{ _(t) }}|{% trans %}Campaigns{% endtrans %}|{{ _(t) }}", t="Campaigns", **dutch
+        )
+        assert page == f"{FEED_NL}|{FEED_NL}|{FEED_NL}"
+        assert render_template_string("{{ _(t) }}", t="Campaigns") == FEED

@@ -16,6 +16,7 @@ from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.extensions import db
 from network.settings import replace_settings
 from tests.coordination.conftest import alert_body
+from tests.world import counting_statements
 
 
 def page_of(client: FlaskClient, path: str = "/feed/") -> str:
@@ -403,3 +404,16 @@ def test_the_feed_takes_as_many_queries_for_three_claimed_cards_as_for_one(
     assert page.count("You took on: Report to the platform") == 3
 
     assert queries_of_the_page() == one
+
+
+def test_the_feed_sends_no_statement_that_can_find_nothing(
+    app: Flask, client: FlaskClient, create_member: Any, log_in: Any, open_alert: Any
+) -> None:
+    # An IN over an empty list is sent as a query that matches nothing ("1!=1"): a round trip
+    # for nothing. A member with no personal asks and no claims is the common case.
+    open_alert()
+    log_in(create_member())
+    with counting_statements(app) as statements:
+        page = page_of(client)
+    assert "Open alerts, most urgent first" in page
+    assert statements and not [s for s in statements if "1!=1" in s.replace(" ", "")]
