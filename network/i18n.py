@@ -18,8 +18,8 @@ from babel.support import NullTranslations
 from flask import Flask, has_request_context, session
 from flask_babel import force_locale, format_datetime, get_locale, get_timezone, get_translations
 from flask_login import current_user
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 from network import translation
@@ -152,14 +152,16 @@ class Language:
         """Return `_`, `gettext` and `ngettext` for a template's context, in this language.
 
         They behave as the ones Flask-Babel installs in Jinja (newstyle: always a format string,
-        escaped in autoescaped templates), without finding the language again at every call."""
+        escaped in autoescaped templates), without finding the language again at every call, and
+        take the evaluation context rather than the template's (which Jinja would copy at every
+        call from a loop or block that sets variables)."""
         translations = self.translations
         # A text without variables comes out the same every time: kept once translated.
         constant: dict[tuple[str, bool], str] = {}
 
-        @pass_context
-        def gettext(context: Context, string: str, **variables: Any) -> str:
-            autoescape = bool(context.eval_ctx.autoescape)
+        @pass_eval_context
+        def gettext(eval_context: EvalContext, string: str, **variables: Any) -> str:
+            autoescape = bool(eval_context.autoescape)
             if not variables and (string, autoescape) in constant:
                 return constant[string, autoescape]
             text = translations.ugettext(string)
@@ -171,13 +173,13 @@ class Language:
                 constant[string, autoescape] = text
             return text
 
-        @pass_context
+        @pass_eval_context
         def ngettext(
-            context: Context, singular: str, plural: str, num: int, **variables: Any
+            eval_context: EvalContext, singular: str, plural: str, num: int, **variables: Any
         ) -> str:
             variables.setdefault("num", num)
             text = translations.ungettext(singular, plural, num)
-            if context.eval_ctx.autoescape:
+            if eval_context.autoescape:
                 # The catalogue's own text, trusted as Jinja's i18n extension trusts it.
                 text = Markup(text)  # noqa: S704
             return text % variables

@@ -20,8 +20,8 @@ import flask_babel
 from babel.support import NullTranslations
 from flask import Flask, g
 from flask_babel.speaklater import LazyString
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 STATE = "_flask_babel"  # where Flask-Babel keeps a context's locale, domain and time zone
@@ -87,14 +87,16 @@ def lazy_gettext(string: str, **variables: Any) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
-@pass_context
-def template_gettext(context: Context, string: str, **variables: Any) -> str:
+@pass_eval_context
+def template_gettext(eval_context: EvalContext, string: str, **variables: Any) -> str:
     """`_()` and `gettext()` in templates: what Jinja's i18n extension makes of `gettext`
     (newstyle: always a format string; the catalogue's text trusted, the values escaped where
     the template escapes). A text without variables is worded once per language and request:
-    a page repeats its buttons and labels on every card."""
+    a page repeats its buttons and labels on every card. It takes the evaluation context, not
+    the template's: Jinja gives a function that takes the template's context, when called in a
+    loop or block with variables of its own, a copy of the whole context at every call."""
     found = _found()
-    escape = bool(context.eval_ctx.autoescape)
+    escape = bool(eval_context.autoescape)
     if variables or found is None:
         text = (found.catalogue if found else translations()).ugettext(string)
         return (Markup(text) if escape else text) % variables  # noqa: S704 (the catalogue's)
@@ -105,14 +107,14 @@ def template_gettext(context: Context, string: str, **variables: Any) -> str:
     return worded
 
 
-@pass_context
+@pass_eval_context
 def template_ngettext(
-    context: Context, singular: str, plural: str, num: int, **variables: Any
+    eval_context: EvalContext, singular: str, plural: str, num: int, **variables: Any
 ) -> str:
     """`ngettext()` in templates, as Jinja's i18n extension makes it (newstyle)."""
     variables.setdefault("num", num)
     text = translations().ungettext(singular, plural, num)
-    return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+    return (Markup(text) if eval_context.autoescape else text) % variables  # noqa: S704
 
 
 def init_app(app: Flask) -> None:

@@ -199,7 +199,9 @@ def test_every_message_in_a_template_shows_as_jinjas_i18n_extension_shows_it(
 ) -> None:
     # Jinja's newstyle gettext: the catalogue's text trusted, always formatted, values escaped.
     texts = [text for text in SINGULAR if "%(" not in text][:400]
-    source = "{% for text in texts %}{{ _(text) }}\n{{ _(text) }}\n{% endfor %}"
+    source = (
+        "{% for text in texts %}{% set shown = text %}{{ _(shown) }}\n{{ _(text) }}\n{% endfor %}"
+    )
     with plain_app.test_request_context("/", headers=headers):
         shown = render_template_string(source, texts=texts).split("\n")
         expected = [str(Markup(flask_babel.gettext(text)) % {}) for text in texts]  # noqa: S704
