@@ -26,6 +26,7 @@ from network import translation
 from network.extensions import babel
 from network.settings import settings
 from network.translation import gettext as _
+from network.translation import shown, shown_once, shown_plural
 
 LOCALES = ("en", "nl")
 
@@ -161,28 +162,17 @@ class Language:
 
         @pass_eval_context
         def gettext(eval_context: EvalContext, string: str, **variables: Any) -> str:
-            autoescape = bool(eval_context.autoescape)
-            if not variables and (string, autoescape) in constant:
-                return constant[string, autoescape]
-            text = translations.ugettext(string)
-            if autoescape:
-                # The catalogue's own text, trusted as Jinja's i18n extension trusts it.
-                text = Markup(text)  # noqa: S704
-            text = text % variables
-            if not variables:
-                constant[string, autoescape] = text
-            return text
+            escape = bool(eval_context.autoescape)
+            if variables:
+                return shown(translations.ugettext(string), escape, variables)
+            return shown_once(constant, translations, string, escape)
 
         @pass_eval_context
         def ngettext(
             eval_context: EvalContext, singular: str, plural: str, num: int, **variables: Any
         ) -> str:
-            variables.setdefault("num", num)
-            text = translations.ungettext(singular, plural, num)
-            if eval_context.autoescape:
-                # The catalogue's own text, trusted as Jinja's i18n extension trusts it.
-                text = Markup(text)  # noqa: S704
-            return text % variables
+            escape = bool(eval_context.autoescape)
+            return shown_plural(translations, escape, singular, plural, num, variables)
 
         return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
