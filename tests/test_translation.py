@@ -27,9 +27,9 @@ from tests.test_i18n import DUTCH, ENGLISH, ROOT, forms, load_catalogue, placeho
 CATALOGUE = load_catalogue()
 SINGULAR = sorted(str(m.id) for m in CATALOGUE if m.id and isinstance(m.id, str))
 PLURAL = sorted((m.id[0], m.id[1]) for m in CATALOGUE if m.id and not isinstance(m.id, str))
-# Dutch and English texts of one message, to tell which language came out.
-FEED = "Campaigns"
-FEED_NL = dict((str(m.id), forms(m.string)[0]) for m in CATALOGUE if m.id == FEED)[FEED]
+# One message whose Dutch and English texts differ, to tell which language came out.
+SAMPLE = "Campaigns"
+SAMPLE_NL = dict((str(m.id), forms(m.string)[0]) for m in CATALOGUE if m.id == SAMPLE)[SAMPLE]
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +50,9 @@ def values_for(text: str) -> dict[str, Any]:
     return {name: 3 for name in placeholders([text])}
 
 
-def test_the_feed_message_differs_between_the_languages() -> None:
-    assert FEED_NL and FEED_NL != FEED  # else the tests below could not tell the languages apart
+def test_the_sample_message_differs_between_the_languages() -> None:
+    # Else the tests below could not tell the languages apart.
+    assert SAMPLE_NL and SAMPLE_NL != SAMPLE
 
 
 @pytest.mark.parametrize("headers", [DUTCH, ENGLISH], ids=["nl", "en"])
@@ -84,36 +85,36 @@ def test_any_text_comes_out_as_flask_babel_words_it(plain_app: Flask, text: str)
 def test_a_request_gets_its_own_language(
     in_language: Callable[[dict[str, str]], Any],
 ) -> None:
-    for headers, expected in [(DUTCH, FEED_NL), (ENGLISH, FEED), (DUTCH, FEED_NL)]:
+    for headers, expected in [(DUTCH, SAMPLE_NL), (ENGLISH, SAMPLE), (DUTCH, SAMPLE_NL)]:
         with in_language(headers):
-            assert translation.gettext(FEED) == expected
-            assert translation.gettext(FEED) == expected  # the second call: the kept catalogue
+            assert translation.gettext(SAMPLE) == expected
+            assert translation.gettext(SAMPLE) == expected  # the second call: the kept catalogue
 
 
 def test_force_locale_is_seen_at_the_next_call_and_undone_after(
     in_language: Callable[[dict[str, str]], Any],
 ) -> None:
     with in_language(DUTCH):
-        assert translation.gettext(FEED) == FEED_NL
+        assert translation.gettext(SAMPLE) == SAMPLE_NL
         with force_locale("en"):
-            assert translation.gettext(FEED) == FEED
+            assert translation.gettext(SAMPLE) == SAMPLE
             with force_locale("nl"):
-                assert translation.gettext(FEED) == FEED_NL
-            assert translation.gettext(FEED) == FEED
-        assert translation.gettext(FEED) == FEED_NL
+                assert translation.gettext(SAMPLE) == SAMPLE_NL
+            assert translation.gettext(SAMPLE) == SAMPLE
+        assert translation.gettext(SAMPLE) == SAMPLE_NL
     with in_language(ENGLISH), force_locale("nl"):
         # Forced before the first call: the first catalogue found is the forced language's.
-        assert translation.gettext(FEED) == FEED_NL
+        assert translation.gettext(SAMPLE) == SAMPLE_NL
 
 
 def test_refresh_after_choosing_a_language_is_seen(
     in_language: Callable[[dict[str, str]], Any],
 ) -> None:
     with in_language(ENGLISH):
-        assert translation.gettext(FEED) == FEED
+        assert translation.gettext(SAMPLE) == SAMPLE
         session["locale"] = "nl"  # what the language switch stores for a visitor
         refresh()
-        assert translation.gettext(FEED) == FEED_NL
+        assert translation.gettext(SAMPLE) == SAMPLE_NL
 
 
 def test_outside_a_request_the_default_language_and_outside_an_app_the_text(
@@ -122,19 +123,19 @@ def test_outside_a_request_the_default_language_and_outside_an_app_the_text(
     assert translation.gettext("%(n)s left", n=2) == "2 left"
     assert translation.ngettext("%(num)d day", "%(num)d days", 3) == "3 days"
     with plain_app.app_context():  # the CLI and jobs: the site's default language (English here)
-        assert translation.gettext(FEED) == flask_babel.gettext(FEED) == FEED
+        assert translation.gettext(SAMPLE) == flask_babel.gettext(SAMPLE) == SAMPLE
         with force_locale("nl"):
-            assert translation.gettext(FEED) == FEED_NL
+            assert translation.gettext(SAMPLE) == SAMPLE_NL
 
 
 def test_a_label_defined_once_is_worded_in_each_requests_language(
     in_language: Callable[[dict[str, str]], Any],
 ) -> None:
-    label = translation.lazy_gettext(FEED)
+    label = translation.lazy_gettext(SAMPLE)
     with in_language(DUTCH):
-        assert str(label) == FEED_NL
+        assert str(label) == SAMPLE_NL
     with in_language(ENGLISH):
-        assert str(label) == FEED
+        assert str(label) == SAMPLE
 
 
 def test_templates_translate_fill_in_and_escape(
@@ -148,12 +149,12 @@ def test_templates_translate_fill_in_and_escape(
     for headers in (DUTCH, ENGLISH):
         with in_language(headers):
             page = render_template_string(
-                source, text=FEED, who="<b>x</b>", one=singular, many=plural
+                source, text=SAMPLE, who="<b>x</b>", one=singular, many=plural
             )
-            expected = flask_babel.gettext(FEED)
+            expected = flask_babel.gettext(SAMPLE)
             assert page.split("|") == [
                 expected,
-                "&lt;b&gt;x&lt;/b&gt;: " + FEED,  # an unknown text, its value escaped
+                "&lt;b&gt;x&lt;/b&gt;: " + SAMPLE,  # an unknown text, its value escaped
                 flask_babel.ngettext(singular, plural, 2),
                 expected,
             ]
@@ -232,5 +233,5 @@ def test_a_templates_own_wording_in_its_context_is_kept(plain_app: Flask) -> Non
         page = render_template_string(
             "{{ _(t) }}|{% trans %}Campaigns{% endtrans %}|{{ _(t) }}", t="Campaigns", **dutch
         )
-        assert page == f"{FEED_NL}|{FEED_NL}|{FEED_NL}"
-        assert render_template_string("{{ _(t) }}", t="Campaigns") == FEED
+        assert page == f"{SAMPLE_NL}|{SAMPLE_NL}|{SAMPLE_NL}"
+        assert render_template_string("{{ _(t) }}", t="Campaigns") == SAMPLE
