@@ -203,6 +203,32 @@ def test_shared_text_opens_the_alert_form_with_its_link_filled_in(
     expect(page.get_by_text("The link you shared is filled in.")).to_be_visible()
 
 
+def test_only_the_page_itself_refreshes_the_session_cookie_not_what_loads_beside_it(
+    site: str, context: Callable[..., BrowserContext], create_member: Any
+) -> None:
+    """Style sheets, scripts, icons, the service worker and the feed's own requests carry the
+    cookie but never write it back: one answering late would undo a newer one (a form's message
+    lost, as once in CI). Once the service worker runs, it fetches the pages themselves: those
+    requests still say `navigate`, and they alone write the cookie."""
+    browsing = context()
+    written: list[tuple[str, str, str]] = []
+
+    def note(response: Any) -> None:
+        if response.header_value("set-cookie") is not None:
+            mode = response.request.header_value("sec-fetch-mode") or ""
+            written.append((mode, response.request.resource_type, response.url))
+
+    page = logged_in(browsing, site, create_member())
+    browsing.on("response", note)
+    page.goto(f"{site}/feed/")
+    controlled_by_service_worker(page)
+    expect(page.locator(".is-live")).to_have_count(1)  # its live connection is up
+    page.goto(f"{site}/privacy")
+    page.wait_for_load_state("networkidle")
+    assert written, "a page load keeps the session alive"
+    assert {mode for mode, _kind, _url in written} == {"navigate"}, written
+
+
 def test_shared_text_without_a_link_opens_the_form_with_a_clear_message(
     site: str, context: Callable[..., BrowserContext], create_member: Any
 ) -> None:

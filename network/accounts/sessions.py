@@ -28,20 +28,32 @@ def from_a_script() -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
+def in_the_background() -> bool:
+    """Tell whether the browser sent this request beside a page rather than as one: a page's
+    script, or what a browser fetches on its own (a style sheet, an image, the service worker
+    storing the app's shell). Browsers name a page load `Sec-Fetch-Mode: navigate`; one that
+    sends no such header is judged by `X-Requested-With` alone."""
+    if from_a_script():
+        return True
+    mode = request.headers.get("Sec-Fetch-Mode")
+    return mode is not None and mode != "navigate"
+
+
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, its signer built once per app rather than twice a
     request (opening and saving the session each built one).
 
-    A page's scripts (`X-Requested-With: fetch`: the feed's refresh, a campaign's progress) run
-    beside the member's own clicks. Their answers write the cookie only when they changed the
-    session: refreshing it as every page load does, an answer to a script that started before a
-    form was sent and ended after it would put back the session from before the form (losing,
-    say, the message the form's answer left for the next page)."""
+    Requests in the background (a page's scripts: the feed's refresh, a campaign's progress; the
+    service worker storing the app's shell; style sheets and images) run beside the member's own
+    clicks. Their answers write the cookie only when they changed the session: refreshing it as
+    every page load does, an answer to a request that started before a form was sent and ended
+    after it would put back the session from before the form (losing, say, the message the
+    form's answer left for the next page)."""
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if session.modified:
             return True
-        if from_a_script():
+        if in_the_background():
             return False
         return super().should_set_cookie(app, session)
 
@@ -67,9 +79,10 @@ def init_login(app: Flask) -> None:
 @login_manager.unauthorized_handler
 def _unauthorised() -> Response:
     """Send a visitor to the log-in page, with one message at most."""
-    if from_a_script():
-        # A page's script refreshing part of itself: no page, and no flashed message used up
-        # or added (the feed refreshes as the member logs out, which would show two or none).
+    if in_the_background():
+        # A page's script refreshing part of itself (or any request beside a page): no page,
+        # and no flashed message used up or added (the feed refreshes as the member logs out,
+        # which would show two or none).
         return Response(status=401)
     if not session.get("_flashes"):
         # A message already waiting ("You are logged out.") says enough.

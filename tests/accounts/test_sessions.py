@@ -303,25 +303,64 @@ def cookie_set(response: Any) -> bool:
     return any(h.startswith(COOKIE + "=") for h in response.headers.getlist("Set-Cookie"))
 
 
+SCRIPT = {"X-Requested-With": "fetch"}
+NAVIGATE = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+
+
 @pytest.mark.parametrize(
-    ("path", "script", "refreshed"),
+    ("path", "headers", "refreshed"),
     [
-        ("/profile", False, True),  # a page load keeps the session alive (sliding expiry)
-        ("/profile", True, False),
-        ("/alerts/", False, True),
-        ("/alerts/", True, False),  # the feed's own refresh
-        ("/api/v1/me", True, False),
+        ("/profile", {}, True),  # a page load keeps the session alive (sliding expiry)
+        ("/profile", NAVIGATE, True),
+        ("/profile", SCRIPT, False),
+        ("/alerts/", {}, True),
+        ("/alerts/", NAVIGATE, True),
+        ("/alerts/", SCRIPT, False),  # the feed's own refresh
+        ("/alerts/", {**NAVIGATE, **SCRIPT}, False),
+        ("/api/v1/me", SCRIPT, False),
+        ("/api/v1/me", {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}, False),
+        ("/alerts/", {"Sec-Fetch-Mode": "same-origin", "Sec-Fetch-Dest": "empty"}, False),
+        # What the browser fetches on its own beside a page, with the page's cookie.
+        ("/static/css/site.css", {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "style"}, False),
+        ("/static/js/site.js", {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "script"}, False),
+        ("/favicon.ico", {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}, False),
+        ("/sw.js", {"Sec-Fetch-Mode": "same-origin", "Sec-Fetch-Dest": "serviceworker"}, False),
+        ("/offline", {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}, False),
+        ("/manifest.webmanifest", {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "manifest"}, False),
+        ("/alerts/", {"Sec-Fetch-Mode": "websocket"}, False),
+        ("/alerts/", {"Sec-Fetch-Mode": "anything new"}, False),
     ],
 )
-def test_only_page_loads_refresh_the_cookie_not_a_pages_scripts(
-    app: Flask, create_member: Any, path: str, script: bool, refreshed: bool
+def test_only_page_loads_refresh_the_cookie_not_what_runs_beside_a_page(
+    app: Flask, create_member: Any, path: str, headers: dict[str, str], refreshed: bool
 ) -> None:
     browser = logged_in_client(app, create_member())
-    browser.get(path)  # the first page after logging in writes its form token into the session
-    headers = {"X-Requested-With": "fetch"} if script else {}
+    browser.get("/profile")  # the first page after logging in writes its form token into it
     answer = browser.get(path, headers=headers)
-    assert answer.status_code == 200
+    assert answer.status_code == 200, answer.status
     assert cookie_set(answer) == refreshed
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        SCRIPT,
+        {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+        {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
+    ],
+)
+def test_a_request_beside_a_page_after_logging_out_gets_401_and_leaves_the_message_alone(
+    app: Flask, create_member: Any, headers: dict[str, str]
+) -> None:
+    browser = app.test_client()
+    refused = browser.get("/profile", headers=headers)
+    assert refused.status_code == 401
+    assert not cookie_set(refused), "no message is added for the next page"
+    page = browser.get("/profile", headers=NAVIGATE)
+    assert page.status_code == 302
+    assert page.headers["Location"].startswith("/login")
+    shown = browser.get(page.headers["Location"]).get_data(as_text=True)
+    assert shown.count("Please log in to see this page.") == 1
 
 
 def test_a_scripts_answer_ending_after_a_form_does_not_take_back_the_forms_message(
