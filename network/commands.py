@@ -60,7 +60,20 @@ def follow_served_address(app: Flask, host: str, port: int) -> None:
 def worker(celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker (extra arguments go to celery)."""
     celery_app = current_app.extensions["celery"]
+    # Before Celery starts its threads and pool processes: they inherit the priority.
+    yield_to_requests(settings().worker_niceness)
     celery_app.worker_main(["worker", "--loglevel=INFO", *celery_args])
+
+
+def yield_to_requests(niceness: int) -> int:
+    """Run this process (and the threads and processes it starts from now on) at `niceness` at
+    least, so that on a machine it shares with web processes, a member's request wins the CPU
+    over background jobs (a burst of asks or digests); alone, a job runs at full speed. A
+    process started nicer stays so. Return the niceness it runs at."""
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    return os.getpriority(os.PRIO_PROCESS, 0)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})

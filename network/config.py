@@ -107,6 +107,8 @@ def load(
         "SOCKET_EVENT_LIMIT": env.get("SOCKET_EVENT_LIMIT", "60 per minute"),
         "DIGEST_SEND_HOUR": _int(env, "DIGEST_SEND_HOUR", 8),
         "DIGEST_WEEKDAY": _int(env, "DIGEST_WEEKDAY", 0),
+        # Background jobs yield the CPU to the web processes that answer people (0 to 19).
+        "WORKER_NICENESS": _int(env, "WORKER_NICENESS", 10),
         "DIGEST_BATCH_SIZE": _int(env, "DIGEST_BATCH_SIZE", 200),
         "DIGEST_CLAIM_LEASE_MINUTES": _int(env, "DIGEST_CLAIM_LEASE_MINUTES", 15),
         "BROKER_VISIBILITY_TIMEOUT": _int(env, "BROKER_VISIBILITY_TIMEOUT", 3600),

@@ -60,6 +60,7 @@ class Settings:
     digest_batch_size: int
     digest_claim_lease_minutes: int
     broker_visibility_timeout: int
+    worker_niceness: int
     campaign_reminder_days: int
     feed_event_retention_days: int
     socketio_channel: str
@@ -94,7 +95,12 @@ class Settings:
         for field in dataclasses.fields(cls):
             key = "BABEL_DEFAULT_LOCALE" if field.name == "default_locale" else field.name.upper()
             values[field.name] = _typed(key, config[key], str(field.type))
-        return cls(**values)
+        loaded = cls(**values)
+        if not 0 <= loaded.worker_niceness <= 19:
+            raise ValueError(
+                f"WORKER_NICENESS must be between 0 and 19, not {loaded.worker_niceness}"
+            )
+        return loaded
 
 
 def _typed(key: str, value: Any, kind: str) -> Any:

@@ -104,6 +104,14 @@ def test_each_app_service_runs_its_role(services: dict[str, dict[str, Any]]) -> 
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
 
 
+def test_the_worker_weighs_less_than_the_web_replicas_on_a_busy_machine(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    # Niceness orders processes only within one cgroup; containers are weighed by their shares.
+    assert services["worker"]["cpu_shares"] < services["web"].get("cpu_shares", 1024)
+    assert "cpu_shares" not in services["beat"]
+
+
 def test_gunicorn_runs_the_gevent_websocket_worker_with_room_for_many_clients(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
