@@ -67,7 +67,12 @@ def run_scenarios(
             if options.web_server == "gevent"
             else "`upstander serve` web processes (Socket.IO on threads)"
         )
-        print(f"topology: {len(running.web)} {server}, 1 Celery worker (prefork), 1 beat")
+        worker = next(process for process in running.processes if process.name == "worker")
+        niceness = os.getpriority(os.PRIO_PROCESS, worker.popen.pid)
+        print(
+            f"topology: {len(running.web)} {server}, 1 Celery worker (prefork, niceness"
+            f" {niceness}), 1 beat"
+        )
         print(f"load average at the start: {os.getloadavg()[0]:.1f} (1 min)")
         for name in names:
             began = time.monotonic()
