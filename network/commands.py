@@ -69,7 +69,10 @@ def yield_to_requests(niceness: int) -> int:
     """Run this process (and the threads and processes it starts from now on) at `niceness` at
     least, so that on a machine it shares with web processes, a member's request wins the CPU
     over background jobs (a burst of asks or digests); alone, a job runs at full speed. A
-    process started nicer stays so. Return the niceness it runs at."""
+    process started nicer stays so. Return the niceness it runs at (0 where the system has no
+    such priority)."""
+    if not hasattr(os, "getpriority"):  # not a POSIX system
+        return 0
     current = os.getpriority(os.PRIO_PROCESS, 0)
     if niceness > current:
         os.setpriority(os.PRIO_PROCESS, 0, niceness)
