@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
-import apprise
 import sqlalchemy as sa
 from flask_babel import force_locale
 
@@ -49,6 +49,14 @@ def _hint(url: str) -> str:
     return f"{scheme}://…"
 
 
+def _sender() -> Any:
+    """A new Apprise sender. The library is imported when first needed (by a worker posting to
+    chats, or an organiser connecting one): processes that never do skip its start-up."""
+    import apprise
+
+    return apprise.Apprise()
+
+
 def connect_chat(actor: Member, *, name: str, url: str, team_id: int | None = None) -> GroupChat:
     """Connect a group chat to the network, or to one team (organisers); audited without URL."""
     require_organiser(actor)
@@ -57,7 +65,7 @@ def connect_chat(actor: Member, *, name: str, url: str, team_id: int | None = No
     if not name:
         problems["name"] = _("Give the chat a name.")
     with _quiet_apprise():
-        valid = 0 < len(url) <= 1024 and apprise.Apprise().add(url)
+        valid = 0 < len(url) <= 1024 and _sender().add(url)
     if not valid:
         problems["url"] = _("This is not an Apprise address of a chat service.")
     if team_id is not None and db.session.get(Team, team_id) is None:
@@ -125,7 +133,7 @@ def post_new_alert(alert_id: int) -> int:
         title, body = notice_text(alert)
     posted = 0
     for chat in targets:
-        sender = apprise.Apprise()
+        sender = _sender()
         with _quiet_apprise():
             sender.add(chat.url)
             ok = bool(sender.notify(title=title, body=body))

@@ -9,7 +9,6 @@ from enum import StrEnum
 
 import requests
 import sqlalchemy as sa
-from pywebpush import WebPushException, webpush
 
 from network.db import utcnow
 from network.extensions import db
@@ -62,6 +61,10 @@ class Message:
 
 def send(subscription: PushSubscription, message: Message) -> Sent:
     """Push one message to one browser (in the caller's transaction: a gone one is deleted)."""
+    # Imported when a push is sent (by a worker): a tenth of a second that processes which
+    # never push (the web processes, most commands) do not spend starting.
+    from pywebpush import WebPushException, webpush
+
     key = vapid.vapid()
     if key is None:
         return Sent.FAILED
