@@ -13,6 +13,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from network import config
 from network.accounts.models import Member, MemberStatus
@@ -339,6 +341,25 @@ def test_only_page_loads_refresh_the_cookie_not_what_runs_beside_a_page(
     answer = browser.get(path, headers=headers)
     assert answer.status_code == 200, answer.status
     assert cookie_set(answer) == refreshed
+
+
+def test_any_fetch_mode_but_navigate_leaves_the_cookie_alone(
+    app: Flask, create_member: Any
+) -> None:
+    browser = logged_in_client(app, create_member())
+    browser.get("/profile")
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        mode=st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20)
+        | st.sampled_from(["navigate", "cors", "no-cors", "same-origin", "websocket"])
+    )
+    def answer_to(mode: str) -> None:
+        answer = browser.get("/profile", headers={"Sec-Fetch-Mode": mode})
+        assert answer.status_code == 200
+        assert cookie_set(answer) == (mode == "navigate"), mode
+
+    answer_to()
 
 
 @pytest.mark.parametrize(
