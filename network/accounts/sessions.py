@@ -23,17 +23,13 @@ from network.translation import lazy_gettext as _l
 View = Callable[..., Any]
 
 
-def from_a_script() -> bool:
-    """Tell whether a page's script sent this request (`X-Requested-With: fetch`)."""
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
 def in_the_background() -> bool:
     """Tell whether the browser sent this request beside a page rather than as one: a page's
-    script, or what a browser fetches on its own (a style sheet, an image, the service worker
-    storing the app's shell). Browsers name a page load `Sec-Fetch-Mode: navigate`; one that
-    sends no such header is judged by `X-Requested-With` alone."""
-    if from_a_script():
+    script (`X-Requested-With: fetch`), or what a browser fetches on its own (a style sheet, an
+    image, the service worker storing the app's shell). Browsers name a page load
+    `Sec-Fetch-Mode: navigate`; one that sends no such header is judged by `X-Requested-With`
+    alone."""
+    if request.headers.get("X-Requested-With") == "fetch":
         return True
     mode = request.headers.get("Sec-Fetch-Mode")
     return mode is not None and mode != "navigate"
