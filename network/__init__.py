@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
     from network.privacy import redaction
+    from network.realtime import fanout
     from network.realtime.packet import FeedPacket
     from network.tasks import celery_init_app
 
@@ -79,10 +80,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Flask-SocketIO keeps the last app's message-queue manager among its options and would hand
     # it to this app too (a process that builds several apps: the tests).
     extensions.socketio.server_options.pop("client_manager", None)
+    # On Redis, a manager that tells the other web processes of an event before its own clients.
+    manager = fanout.client_manager(loaded.socketio_message_queue, loaded.socketio_channel)
+    queue_options: dict[str, Any] = (
+        {"client_manager": manager} if manager else {"channel": loaded.socketio_channel}
+    )
     extensions.socketio.init_app(
         app,
         message_queue=loaded.socketio_message_queue,
-        channel=loaded.socketio_channel,
+        **queue_options,
         async_mode=loaded.socketio_async_mode,
         cors_allowed_origins=security.origin_checker(app),
         max_http_buffer_size=16 * 1024,
