@@ -247,17 +247,15 @@ def answer(
 
 def _tell_organisers(alert_id: int) -> None:
     """A safety signal: a notice to every organiser, pushed to those with push. No reporter."""
-    from network.notices.services import notify
+    from network.notices.services import notify_each
 
     organisers = db.session.scalars(
         sa.select(Member.id)
         .where(Member.role.in_([Role.ORGANISER, Role.ADMIN]), Member.status == MemberStatus.ACTIVE)
         .order_by(Member.id)
     ).all()
-    notices = [notify(member_id, "retaliation", alert_id=alert_id) for member_id in organisers]
-    db.session.flush()
-    for notice in notices:
-        after_commit(jobs.PUSH_NOTICE, notice.id)
+    for notice_id in notify_each(organisers, "retaliation", alert_id=alert_id):
+        after_commit(jobs.PUSH_NOTICE, notice_id)
 
 
 @dataclass(frozen=True)

@@ -109,12 +109,9 @@ def review_alert(actor: Member, alert_id: int, *, decision: str, reason: str = "
     # Trust changes wait for the daily batch: one here would name the reporter in the audit log.
     # Everyone who reported the thread hears the outcome; only they see their own notice.
     kind = "alert_approved" if decision == "approve" else "alert_rejected"
-    told = [
-        notices.notify(member_id, kind, alert_id=alert.id, body=reason) for member_id in reporters
-    ]
+    told = notices.notify_each(reporters, kind, alert_id=alert.id, body=reason)
     db.commit_keeping_loaded()
-    for notice in told:
-        notices.mail_later(notice)
+    notices.mail_later(told)
     return Review(alert, needs)
 
 

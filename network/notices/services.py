@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from network import jobs
 from network.accounts.models import Member
@@ -19,18 +22,67 @@ log = logging.getLogger(__name__)
 KINDS = ("alert_approved", "alert_rejected", "retaliation")
 
 
-def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str = "") -> Notice:
-    """Add a notice for one member to the caller's transaction."""
-    assert kind in KINDS, kind
-    notice = Notice(member_id=member_id, kind=kind, alert_id=alert_id, body=body.strip()[:500])
-    db.session.add(notice)
-    db.session.execute(
-        sa.update(Member)
-        .where(Member.id == member_id)
-        .values(unread_notices=Member.unread_notices + 1),
-        execution_options={"synchronize_session": False},
+def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str = "") -> int:
+    """Add a notice for one member to the caller's transaction; return its id."""
+    [notice_id] = notify_each([member_id], kind, alert_id=alert_id, body=body)
+    return notice_id
+
+
+_NOTICE, _MEMBER = (cast(sa.Table, model.__table__) for model in (Notice, Member))
+# Parameters named unlike any column: SQLAlchemy would take a column's name as a SET value.
+_MEMBERS = sa.bindparam("told_members", type_=postgresql.ARRAY(sa.Integer))
+# PostgreSQL: the notices and their members' unread counters in one statement, built once.
+NOTIFY_EACH = (
+    _NOTICE.insert()
+    .from_select(
+        ["member_id", "kind", "alert_id", "body", "created_at"],
+        sa.select(
+            sa.func.unnest(_MEMBERS),
+            sa.bindparam("told_kind", type_=_NOTICE.c.kind.type),
+            sa.bindparam("told_alert", type_=_NOTICE.c.alert_id.type),
+            sa.bindparam("told_body", type_=_NOTICE.c.body.type),
+            sa.bindparam("told_at", type_=_NOTICE.c.created_at.type),
+        ),
     )
-    return notice
+    .returning(_NOTICE.c.id)
+    .add_cte(
+        _MEMBER.update()
+        .where(_MEMBER.c.id == sa.any_(_MEMBERS))
+        # A literal 1: in a common table expression SQLAlchemy would ask for a parameter for
+        # the SET clause's bound 1 that it never sends.
+        .values(unread_notices=_MEMBER.c.unread_notices + sa.literal_column("1"))
+        .cte("counted")
+    )
+)
+
+
+def notify_each(
+    member_ids: Iterable[int], kind: str, *, alert_id: int | None = None, body: str = ""
+) -> list[int]:
+    """Add one notice for each of these members to the caller's transaction (a member named
+    twice gets one) and count it unread; return the notices' ids, in member order. One
+    statement on PostgreSQL however many members are told (two on SQLite)."""
+    assert kind in KINDS, kind
+    members = sorted(set(member_ids))
+    if not members:
+        return []
+    body, now = body.strip()[:500], utcnow()
+    if db.session.get_bind().dialect.name == "postgresql":
+        told = {"told_kind": kind, "told_alert": alert_id, "told_body": body, "told_at": now}
+        rows = db.session.execute(NOTIFY_EACH, {"told_members": members, **told})
+        return [int(notice_id) for notice_id in rows.scalars()]
+    values = {"kind": kind, "alert_id": alert_id, "body": body, "created_at": now}
+    inserted = db.session.execute(
+        _NOTICE.insert()
+        .values([{"member_id": member, **values} for member in members])
+        .returning(_NOTICE.c.id, _NOTICE.c.member_id)
+    ).all()
+    db.session.execute(
+        _MEMBER.update()
+        .where(_MEMBER.c.id.in_(members))
+        .values(unread_notices=_MEMBER.c.unread_notices + 1)
+    )
+    return [int(notice_id) for notice_id, _member in sorted(inserted, key=lambda row: row[1])]
 
 
 def _recount(member: Member) -> None:
@@ -48,13 +100,14 @@ def _recount(member: Member) -> None:
     db.session.expire(member, ["unread_notices"])
 
 
-def mail_later(notice: Notice) -> None:
-    """Queue the notice's email and push after the commit; the notice stands either way."""
-    try:
-        jobs.enqueue(jobs.MAIL_NOTICE, notice.id)
-        jobs.enqueue(jobs.PUSH_NOTICE, notice.id)
-    except Exception:  # a broker outage must not undo the review that was already saved
-        log.exception("could not queue the mail for notice %s", notice.id)
+def mail_later(notice_ids: Iterable[int]) -> None:
+    """Queue the notices' email and push after the commit; the notices stand either way."""
+    for notice_id in notice_ids:
+        try:
+            jobs.enqueue(jobs.MAIL_NOTICE, notice_id)
+            jobs.enqueue(jobs.PUSH_NOTICE, notice_id)
+        except Exception:  # a broker outage must not undo the review that was already saved
+            log.exception("could not queue the mail for notice %s", notice_id)
 
 
 def mark_read(member: Member, *, up_to: int | None = None, notice_id: int | None = None) -> int:
