@@ -44,7 +44,7 @@ NOTIFY_EACH = (
             sa.bindparam("told_at", type_=_NOTICE.c.created_at.type),
         ),
     )
-    .returning(_NOTICE.c.id)
+    .returning(_NOTICE.c.id, _NOTICE.c.member_id)
     .add_cte(
         _MEMBER.update()
         .where(_MEMBER.c.id == sa.any_(_MEMBERS))
@@ -69,19 +69,20 @@ def notify_each(
     body, now = body.strip()[:500], utcnow()
     if db.session.get_bind().dialect.name == "postgresql":
         told = {"told_kind": kind, "told_alert": alert_id, "told_body": body, "told_at": now}
-        rows = db.session.execute(NOTIFY_EACH, {"told_members": members, **told})
-        return [int(notice_id) for notice_id in rows.scalars()]
-    values = {"kind": kind, "alert_id": alert_id, "body": body, "created_at": now}
-    inserted = db.session.execute(
-        _NOTICE.insert()
-        .values([{"member_id": member, **values} for member in members])
-        .returning(_NOTICE.c.id, _NOTICE.c.member_id)
-    ).all()
-    db.session.execute(
-        _MEMBER.update()
-        .where(_MEMBER.c.id.in_(members))
-        .values(unread_notices=_MEMBER.c.unread_notices + 1)
-    )
+        inserted = db.session.execute(NOTIFY_EACH, {"told_members": members, **told}).all()
+    else:
+        values = {"kind": kind, "alert_id": alert_id, "body": body, "created_at": now}
+        inserted = db.session.execute(
+            _NOTICE.insert()
+            .values([{"member_id": member, **values} for member in members])
+            .returning(_NOTICE.c.id, _NOTICE.c.member_id)
+        ).all()
+        db.session.execute(
+            _MEMBER.update()
+            .where(_MEMBER.c.id.in_(members))
+            .values(unread_notices=_MEMBER.c.unread_notices + 1)
+        )
+    # RETURNING promises no order: put the ids in member order.
     return [int(notice_id) for notice_id, _member in sorted(inserted, key=lambda row: row[1])]
 
 
