@@ -22,12 +22,6 @@ log = logging.getLogger(__name__)
 KINDS = ("alert_approved", "alert_rejected", "retaliation")
 
 
-def notify(member_id: int, kind: str, *, alert_id: int | None = None, body: str = "") -> int:
-    """Add a notice for one member to the caller's transaction; return its id."""
-    [notice_id] = notify_each([member_id], kind, alert_id=alert_id, body=body)
-    return notice_id
-
-
 _NOTICE, _MEMBER = (cast(sa.Table, model.__table__) for model in (Notice, Member))
 # Parameters named unlike any column: SQLAlchemy would take a column's name as a SET value.
 _MEMBERS = sa.bindparam("told_members", type_=postgresql.ARRAY(sa.Integer))

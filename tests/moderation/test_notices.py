@@ -210,7 +210,7 @@ def test_unread_counter_always_matches_the_unread_notices(
             mine = of(who)
             move = rng.choice(["notify", "notify", "all", "up_to", "open"])
             if move == "notify" or not mine:
-                services.notify(who.id, "alert_approved")
+                services.notify_each([who.id], "alert_approved")
                 db.session.commit()
             elif move == "all":
                 services.mark_read(who)
@@ -233,8 +233,8 @@ def test_pages_show_the_badge_without_counting_notices(
 
     reader = create_member()
     with app.test_request_context():
-        services.notify(reader.id, "alert_approved")
-        services.notify(reader.id, "alert_rejected")
+        services.notify_each([reader.id], "alert_approved")
+        services.notify_each([reader.id], "alert_rejected")
         db.session.commit()
     log_in(reader)
     statements: list[str] = []

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 from network.accounts.services import sign_up
 from network.extensions import db
 from network.notices.models import Notice
-from network.notices.services import notify
+from network.notices.services import notify_each
 from tests.harness import free_port, live_server, standalone_app, wait_until
 from tests.support.browser import browser, log_in_at
 
@@ -33,7 +33,7 @@ def test_seen_notices_are_marked_read_and_the_count_goes(browser: Browser, tmp_p
             time_zone="Europe/Amsterdam",
             pledge_accepted=True,
         )
-        notify(member.id, "alert_rejected", body="A joke between friends.")
+        notify_each([member.id], "alert_rejected", body="A joke between friends.")
         db.session.commit()
 
     def unread() -> int:
