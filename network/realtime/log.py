@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 import orjson
+import psycopg
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -49,24 +50,33 @@ def init_app(app: Flask) -> None:
 
 
 def _log_before_commit(session: Session) -> None:
-    pending: list[FeedEvent] = session.info.get("pending_events", [])
-    if not pending:
+    if not session.info.get("pending_events"):
         return
+    bind = session.get_bind()
+    postgresql = bind.dialect.name == "postgresql"
+    # Event ids must commit in id order, or a client replaying "since" could skip one. The lock
+    # is taken only now, so it is held for the insert and the commit alone: held from the first
+    # event on, a web process's other requests (gevent) stretched it out and concurrent posts
+    # queued behind it. It is taken in the insert's own statement: every row's id is drawn
+    # after it, in the order of the events.
+    closing = postgresql and _commits_its_connection(session, bind)
+    if closing:
+        # What the session still holds goes first, in this transaction (it will be clean
+        # when SQLAlchemy looks again after this hook).
+        session.flush()
+    pending: list[FeedEvent] = session.info.get("pending_events", [])
     now = utcnow()
     rows = [
         {"created_at": now, "event": record.event, "rooms": record.rooms, "payload": record.payload}
         for record in pending
     ]
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    # Event ids must commit in id order, or a client replaying "since" could skip one. The lock
-    # is taken only now, so it is held for the insert and the commit alone: held from the first
-    # event on, a web process's other requests (gevent) stretched it out and concurrent posts
-    # queued behind it. It is taken in the insert's own statement (one round trip): every
-    # row's id is drawn after it, in the order of the events.
     if postgresql and len(rows) <= MANY_EVENTS:
-        # Core on the session's connection: no ORM execution for a statement of plain text.
         connection = session.connection()
-        ids = list(connection.execute(_locked_insert(len(rows)), _numbered(rows)).scalars())
+        if closing:
+            ids = _insert_and_commit(connection, now, rows)
+        else:
+            # Core on the session's connection: no ORM execution for a statement of plain text.
+            ids = list(connection.execute(_locked_insert(len(rows)), _numbered(rows)).scalars())
     else:
         if postgresql:
             session.execute(sa.text("SELECT pg_advisory_xact_lock(7310001)"))
@@ -97,6 +107,66 @@ def _locked_insert(count: int) -> sa.TextClause:
             sa.bindparam(f"created_at_{n}", type_=FeedEvent.__table__.c.created_at.type)
             for n in range(count)
         )
+    )
+
+
+def _commits_its_connection(session: Session, bind: Any) -> bool:
+    """Whether this commit ends the transaction of the session's connection: the session opened
+    the connection itself (it is bound to an engine, not to a caller's connection, as in the
+    tests' rolled-back transactions) and no savepoint is open."""
+    if not isinstance(bind, sa.Engine) or session.in_nested_transaction():
+        return False
+    return not session.connection().in_nested_transaction()
+
+
+def _insert_and_commit(
+    connection: sa.Connection, now: Any, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Send the locked insert and the COMMIT that releases its lock together, in one round
+    trip (psycopg's pipeline mode); return the new ids.
+
+    Sent one after the other, the lock stayed held while the insert's answer travelled back to
+    this process and its request waited for its turn to run again (a web process runs many at
+    once): under load, posts queued behind the lock and the machine's cores went to whatever
+    else was running. Sent together, the lock is held for the insert and the commit's own
+    write. SQLAlchemy's commit then finds the transaction ended and sends nothing more. The
+    statement is announced to the engine's listeners like any other (statement counts stay
+    true); a failure raises as SQLAlchemy's DBAPIError, and the session rolls back as usual."""
+    statement = _pipelined_insert(len(rows))
+    parameters: list[Any] = [now]
+    for row in rows:
+        parameters += (row["event"], orjson.dumps(row["rooms"]).decode())
+        parameters.append(orjson.dumps(row["payload"]).decode())
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    announced = (connection, driver.cursor(), statement, parameters, None, False)
+    cursor = announced[1]
+    dispatch = connection.dispatch
+    try:
+        with driver.pipeline():
+            if dispatch.before_cursor_execute:
+                dispatch.before_cursor_execute(*announced)
+            cursor.execute(statement, parameters, prepare=True)
+            driver.cursor().execute(b"COMMIT")
+        ids = [row[0] for row in cursor.fetchall()]
+    except psycopg.Error as error:
+        raise sa.exc.DBAPIError.instance(statement, parameters, error, psycopg.Error) from error
+    if dispatch.after_cursor_execute:
+        dispatch.after_cursor_execute(*announced)
+    return ids
+
+
+@functools.lru_cache(maxsize=MANY_EVENTS)
+def _pipelined_insert(count: int) -> str:
+    """_locked_insert for the driver itself: positional parameters, the time bound once."""
+    values = ", ".join(f"({n}, %s, CAST(%s AS JSON), CAST(%s AS JSON))" for n in range(count))
+    # Only numbers are formatted into the text; every value is a parameter.
+    rows = f"(VALUES {values}) AS v(n, event, rooms, payload)"
+    return (
+        "WITH ordered AS (SELECT pg_advisory_xact_lock(7310001)) "
+        "INSERT INTO feed_event (created_at, event, rooms, payload) "
+        "SELECT CAST(%s AS timestamptz), v.event, v.rooms, v.payload "
+        "FROM ordered, " + rows + " ORDER BY v.n RETURNING id"
     )
 
 

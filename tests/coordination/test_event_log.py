@@ -106,3 +106,129 @@ def test_concurrent_commits_make_their_ids_visible_in_id_order(app: Flask, backe
             sa.select(FeedEvent.id).where(FeedEvent.event == "test.race").order_by(FeedEvent.id)
         ).all()
     assert sorted(seen) == list(every), "an id became visible after a higher one was read"
+
+
+def _lock_holders(app: Flask) -> int:
+    """Sessions holding the feed-event log's lock, seen from a connection of its own."""
+    with db.engine_for(app).connect() as other:
+        return int(
+            other.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND objid = 7310001 AND granted AND pid <> pg_backend_pid()"
+                )
+            )
+            or 0
+        )
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("count", [1, 3, log.MANY_EVENTS])
+def test_the_lock_is_released_before_the_insert_answers(
+    app: Flask, backend: str, count: int
+) -> None:
+    """The lock that orders ids is held for the insert and the commit alone, never while the
+    answer travels back (the insert and its COMMIT go out together): by the time the writer
+    hears of its ids, nobody holds the lock, and the events are committed."""
+    if backend != "postgresql":
+        pytest.skip("SQLite takes no lock")
+    seen: list[tuple[int, int]] = []
+    engine = db.engine_for(app)
+
+    def after(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if "pg_advisory_xact_lock" in statement:
+            with engine.connect() as other:
+                committed = other.scalar(
+                    sa.select(sa.func.count()).where(FeedEvent.event == "test.quick")
+                )
+            seen.append((_lock_holders(app), int(committed or 0)))
+
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        with app.app_context():
+            records = [log.publish("test.quick", {"n": n}, ["feed"]) for n in range(count)]
+            db.session.commit()
+            ids = [record.id for record in records]
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", after)
+    assert seen == [(0, count)]
+    assert ids == sorted(ids) and len(set(ids)) == count
+
+
+@pytest.mark.live
+def test_what_the_session_holds_commits_with_the_events(
+    app: Flask, backend: str, create_member: Any
+) -> None:
+    """A change not yet sent when the commit starts is written in the same transaction as the
+    events, and the session goes on as usual afterwards."""
+    from network.accounts.models import Member
+
+    member = create_member()
+    with app.app_context():
+        row = db.session.get(Member, member.id)
+        assert row is not None
+        row.display_name = "Renamed at commit"
+        log.publish("test.together", {"member": member.id}, ["feed"])
+        db.session.commit()
+        # The next transaction starts afresh on the same session.
+        log.publish("test.together", {"member": member.id, "again": True}, ["feed"])
+        db.session.commit()
+    with db.engine_for(app).connect() as other:
+        assert other.scalar(sa.select(Member.display_name).where(Member.id == member.id)) == (
+            "Renamed at commit"
+        )
+        assert (
+            other.scalar(sa.select(sa.func.count()).where(FeedEvent.event == "test.together")) == 2
+        )
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("failure", ["in the insert", "at the commit"])
+def test_a_failed_commit_keeps_neither_the_change_nor_its_events(
+    app: Flask, backend: str, create_member: Any, failure: str
+) -> None:
+    """Whether the events' insert fails or the COMMIT itself (a deferred constraint), the
+    caller gets SQLAlchemy's error, nothing of the transaction stays, and the session works
+    again after its rollback."""
+    from network.accounts.models import Member
+
+    if backend != "postgresql":
+        pytest.skip("the pipelined commit is PostgreSQL's")
+    member = create_member()
+    engine = db.engine_for(app)
+    with engine.begin() as setup:
+        setup.execute(sa.text("DROP TABLE IF EXISTS test_deferred"))
+        setup.execute(
+            sa.text(
+                "CREATE TABLE test_deferred (member_id integer REFERENCES member (id) "
+                "DEFERRABLE INITIALLY DEFERRED)"
+            )
+        )
+    try:
+        with app.app_context():
+            before = db.session.scalar(sa.select(sa.func.count()).select_from(FeedEvent))
+            row = db.session.get(Member, member.id)
+            assert row is not None
+            row.display_name = "Never saved"
+            if failure == "in the insert":
+                log.publish("x" * 41, {"n": 1}, ["feed"])  # longer than the column allows
+            else:
+                db.session.execute(sa.text("INSERT INTO test_deferred VALUES (-1)"))
+                log.publish("test.deferred", {"n": 1}, ["feed"])
+            with pytest.raises(sa.exc.DBAPIError):
+                db.session.commit()
+            db.session.rollback()
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedEvent)) == before
+            log.publish("test.after", {"n": 2}, ["feed"])
+            db.session.commit()
+        with engine.connect() as other:
+            assert other.scalar(sa.select(Member.display_name).where(Member.id == member.id)) != (
+                "Never saved"
+            )
+            assert other.scalar(sa.text("SELECT count(*) FROM test_deferred")) == 0
+            assert (
+                other.scalar(sa.select(sa.func.count()).where(FeedEvent.event == "test.after")) == 1
+            )
+    finally:
+        with engine.begin() as setup:
+            setup.execute(sa.text("DROP TABLE test_deferred"))
