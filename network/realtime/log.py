@@ -122,43 +122,47 @@ def _commits_its_connection(session: Session, bind: Any) -> bool:
 def _insert_and_commit(
     connection: sa.Connection, now: Any, rows: list[dict[str, Any]]
 ) -> list[int]:
-    """Send the locked insert and the COMMIT that releases its lock together, in one round
-    trip (psycopg's pipeline mode); return the new ids.
+    """Send the locked insert and the COMMIT that releases its lock as one message; return
+    the new ids.
 
     Sent one after the other, the lock stayed held while the insert's answer travelled back to
     this process and its request waited for its turn to run again (a web process runs many at
     once): under load, posts queued behind the lock and the machine's cores went to whatever
     else was running. Sent together, the lock is held for the insert and the commit's own
-    write. SQLAlchemy's commit then finds the transaction ended and sends nothing more. The
-    statement is announced to the engine's listeners like any other (statement counts stay
-    true); a failure raises as SQLAlchemy's DBAPIError, and the session rolls back as usual."""
-    statement = _pipelined_insert(len(rows))
+    write. One message of two statements is PostgreSQL's simple query, whose values psycopg
+    writes into the text as quoted literals (`ClientCursor`): measured under gevent it costs
+    this process less than the two round trips did, and less than psycopg's pipeline mode,
+    which does the same in two protocol messages. SQLAlchemy's commit then finds the
+    transaction ended and sends nothing more. The statement is announced to the engine's
+    listeners like any other (statement counts stay true); a failure raises as SQLAlchemy's
+    DBAPIError, its values hidden, and the session rolls back as usual."""
+    statement = _committing_insert(len(rows))
     parameters: list[Any] = [now]
     for row in rows:
         parameters += (row["event"], orjson.dumps(row["rooms"]).decode())
         parameters.append(orjson.dumps(row["payload"]).decode())
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
-    announced = (connection, driver.cursor(), statement, parameters, None, False)
-    cursor = announced[1]
+    cursor = psycopg.ClientCursor(driver)
+    announced = (connection, cursor, statement, parameters, None, False)
     dispatch = connection.dispatch
+    if dispatch.before_cursor_execute:
+        dispatch.before_cursor_execute(*announced)
     try:
-        with driver.pipeline():
-            if dispatch.before_cursor_execute:
-                dispatch.before_cursor_execute(*announced)
-            cursor.execute(statement, parameters, prepare=True)
-            driver.cursor().execute(b"COMMIT")
+        cursor.execute(statement, parameters)
         ids = [row[0] for row in cursor.fetchall()]
     except psycopg.Error as error:
-        raise sa.exc.DBAPIError.instance(statement, parameters, error, psycopg.Error) from error
+        raise sa.exc.DBAPIError.instance(
+            statement, parameters, error, psycopg.Error, hide_parameters=True
+        ) from error
     if dispatch.after_cursor_execute:
         dispatch.after_cursor_execute(*announced)
     return ids
 
 
 @functools.lru_cache(maxsize=MANY_EVENTS)
-def _pipelined_insert(count: int) -> str:
-    """_locked_insert for the driver itself: positional parameters, the time bound once."""
+def _committing_insert(count: int) -> str:
+    """_locked_insert followed by COMMIT, for the driver: positional values, the time once."""
     values = ", ".join(f"({n}, %s, CAST(%s AS JSON), CAST(%s AS JSON))" for n in range(count))
     # Only numbers are formatted into the text; every value is a parameter.
     rows = f"(VALUES {values}) AS v(n, event, rooms, payload)"
@@ -166,7 +170,7 @@ def _pipelined_insert(count: int) -> str:
         "WITH ordered AS (SELECT pg_advisory_xact_lock(7310001)) "
         "INSERT INTO feed_event (created_at, event, rooms, payload) "
         "SELECT CAST(%s AS timestamptz), v.event, v.rooms, v.payload "
-        "FROM ordered, " + rows + " ORDER BY v.n RETURNING id"
+        "FROM ordered, " + rows + " ORDER BY v.n RETURNING id; COMMIT"
     )
 
 

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from network.extensions import db
 from network.realtime import log
@@ -193,7 +195,7 @@ def test_a_failed_commit_keeps_neither_the_change_nor_its_events(
     from network.accounts.models import Member
 
     if backend != "postgresql":
-        pytest.skip("the pipelined commit is PostgreSQL's")
+        pytest.skip("the insert that commits is PostgreSQL's")
     member = create_member()
     engine = db.engine_for(app)
     with engine.begin() as setup:
@@ -232,3 +234,40 @@ def test_a_failed_commit_keeps_neither_the_change_nor_its_events(
     finally:
         with engine.begin() as setup:
             setup.execute(sa.text("DROP TABLE test_deferred"))
+
+
+_TRICKY = st.text(
+    st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40
+) | st.sampled_from(["'", "''", "\\", "\\'", "$$", "'); COMMIT; --", "%s", "%(x)s", "é\u2028𝄞"])
+
+
+@pytest.mark.live
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(
+        st.tuples(
+            _TRICKY.map(lambda text: text[:40]),
+            st.lists(_TRICKY, max_size=3),
+            st.dictionaries(_TRICKY, _TRICKY | st.integers(-(2**63), 2**63 - 1) | st.none(), max_size=4),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_events_are_stored_exactly_as_published(
+    app: Flask, backend: str, events: list[tuple[str, list[str], dict[str, Any]]]
+) -> None:
+    """Whatever an event's name, rooms and payload hold (quotes, backslashes, statement-like
+    text, any Unicode), the insert that commits stores them exactly and nothing else runs."""
+    with app.app_context():
+        records = [log.publish(name, payload, rooms) for name, rooms, payload in events]
+        db.session.commit()
+        stored = db.session.execute(
+            sa.select(FeedEvent.event, FeedEvent.rooms, FeedEvent.payload)
+            .where(FeedEvent.id.in_([record.id for record in records]))
+            .order_by(FeedEvent.id)
+        ).all()
+        db.session.rollback()
+    assert [tuple(row) for row in stored] == [
+        (name, rooms, payload) for name, rooms, payload in events
+    ]
