@@ -117,7 +117,10 @@ def _lock_holders(app: Flask) -> int:
             other.scalar(
                 sa.text(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND objid = 7310001 AND granted AND pid <> pg_backend_pid()"
+                    "AND objid = 7310001 AND granted AND pid <> pg_backend_pid() "
+                    # pg_locks shows every database's: other test processes have their own.
+                    "AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
                 )
             )
             or 0
@@ -248,7 +251,9 @@ _TRICKY = st.text(
         st.tuples(
             _TRICKY.map(lambda text: text[:40]),
             st.lists(_TRICKY, max_size=3),
-            st.dictionaries(_TRICKY, _TRICKY | st.integers(-(2**63), 2**63 - 1) | st.none(), max_size=4),
+            st.dictionaries(
+                _TRICKY, _TRICKY | st.integers(-(2**63), 2**63 - 1) | st.none(), max_size=4
+            ),
         ),
         min_size=1,
         max_size=5,
