@@ -61,9 +61,11 @@ def _log_before_commit(session: Session) -> None:
     # after it, in the order of the events.
     closing = postgresql and _commits_its_connection(session, bind)
     if closing:
-        # What the session still holds goes first, in this transaction (it will be clean
-        # when SQLAlchemy looks again after this hook).
+        # What the session still holds goes first, in this transaction. Should the flush leave
+        # it dirty (a hook that changes objects), SQLAlchemy's own flushes follow this hook:
+        # the commit is then left to SQLAlchemy, so that they are in the transaction too.
         session.flush()
+        closing = not (session.new or session.dirty or session.deleted)
     pending: list[FeedEvent] = session.info.get("pending_events", [])
     now = utcnow()
     rows = [
@@ -111,10 +113,15 @@ def _locked_insert(count: int) -> sa.TextClause:
 
 
 def _commits_its_connection(session: Session, bind: Any) -> bool:
-    """Whether this commit ends the transaction of the session's connection: the session opened
-    the connection itself (it is bound to an engine, not to a caller's connection, as in the
-    tests' rolled-back transactions) and no savepoint is open."""
-    if not isinstance(bind, sa.Engine) or session.in_nested_transaction():
+    """Whether this hook may end the transaction of the session's connection itself: the
+    session opened the connection (it is bound to an engine, not to a caller's connection, as
+    in the tests' rolled-back transactions), no savepoint is open, the commit is not two-phase,
+    and no other before_commit listener runs after this one (its writes would miss the
+    transaction)."""
+    if not isinstance(bind, sa.Engine) or session.in_nested_transaction() or session.twophase:
+        return False
+    listeners = list(session.dispatch.before_commit)
+    if not listeners or listeners[-1] is not _log_before_commit:
         return False
     return not session.connection().in_nested_transaction()
 
@@ -149,11 +156,26 @@ def _insert_and_commit(
     if dispatch.before_cursor_execute:
         dispatch.before_cursor_execute(*announced)
     try:
-        cursor.execute(statement, parameters)
-        ids = [row[0] for row in cursor.fetchall()]
+        with cursor:
+            cursor.execute(statement, parameters)
+            ids = [row[0] for row in cursor.fetchall()]
     except psycopg.Error as error:
+        # Whatever failed — the insert, the COMMIT (a deferred constraint), the connection —
+        # the transaction is over on the server while SQLAlchemy still counts it open: the
+        # connection is invalidated, so the session refuses further work until it is rolled
+        # back (as after any failed commit) and the rollback itself cannot fail; the pool
+        # connects anew.
+        dialect: Any = connection.dialect  # typed for DB-API objects, not psycopg's own
+        lost = bool(dialect.is_disconnect(error, driver, cursor))
+        connection.invalidate(error)
         raise sa.exc.DBAPIError.instance(
-            statement, parameters, error, psycopg.Error, hide_parameters=True
+            statement,
+            parameters,
+            error,
+            psycopg.Error,
+            hide_parameters=True,
+            connection_invalidated=lost,
+            dialect=connection.dialect,
         ) from error
     if dispatch.after_cursor_execute:
         dispatch.after_cursor_execute(*announced)

@@ -188,13 +188,14 @@ def test_what_the_session_holds_commits_with_the_events(
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("failure", ["in the insert", "at the commit"])
+@pytest.mark.parametrize("failure", ["in the insert", "at the commit", "the connection lost"])
 def test_a_failed_commit_keeps_neither_the_change_nor_its_events(
     app: Flask, backend: str, create_member: Any, failure: str
 ) -> None:
-    """Whether the events' insert fails or the COMMIT itself (a deferred constraint), the
-    caller gets SQLAlchemy's error, nothing of the transaction stays, and the session works
-    again after its rollback."""
+    """Whether the events' insert fails, the COMMIT itself (a deferred constraint) or the
+    connection, the caller gets SQLAlchemy's error (a lost connection said so), the session
+    refuses to go on until it is rolled back, nothing of the transaction stays, and the session
+    works again after its rollback."""
     from network.accounts.models import Member
 
     if backend != "postgresql":
@@ -217,11 +218,20 @@ def test_a_failed_commit_keeps_neither_the_change_nor_its_events(
             row.display_name = "Never saved"
             if failure == "in the insert":
                 log.publish("x" * 41, {"n": 1}, ["feed"])  # longer than the column allows
-            else:
+            elif failure == "at the commit":
                 db.session.execute(sa.text("INSERT INTO test_deferred VALUES (-1)"))
                 log.publish("test.deferred", {"n": 1}, ["feed"])
-            with pytest.raises(sa.exc.DBAPIError):
+            else:
+                db.session.flush()
+                backend_pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+                with engine.connect() as other:
+                    other.execute(sa.text(f"SELECT pg_terminate_backend({int(backend_pid)})"))
+                log.publish("test.lost", {"n": 1}, ["feed"])
+            with pytest.raises(sa.exc.DBAPIError) as failed:
                 db.session.commit()
+            assert failed.value.connection_invalidated == (failure == "the connection lost")
+            with pytest.raises(sa.exc.SQLAlchemyError):
+                db.session.commit()  # not before a rollback
             db.session.rollback()
             assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedEvent)) == before
             log.publish("test.after", {"n": 2}, ["feed"])
@@ -276,3 +286,43 @@ def test_events_are_stored_exactly_as_published(
     assert [tuple(row) for row in stored] == [
         (name, rooms, payload) for name, rooms, payload in events
     ]
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("raises", [False, True])
+def test_a_later_commit_listener_writes_in_the_same_transaction(
+    app: Flask, backend: str, raises: bool
+) -> None:
+    """With another before_commit listener after the log's, the log leaves the commit to
+    SQLAlchemy: what that listener writes commits with the events, or nothing does."""
+    engine = db.engine_for(app)
+
+    def later(session: Any) -> None:
+        if session.info.get("pending_events"):
+            session.execute(
+                sa.insert(FeedEvent)
+                .values(created_at=log.utcnow(), event="test.later", rooms=[])
+                .values(payload={})
+            )
+            if raises:
+                raise RuntimeError("a later listener failed")
+
+    sa.event.listen(db.session, "before_commit", later)
+    try:
+        with app.app_context():
+            log.publish("test.first", {"n": 1}, ["feed"])
+            if raises:
+                with pytest.raises(RuntimeError):
+                    db.session.commit()
+                db.session.rollback()
+            else:
+                db.session.commit()
+    finally:
+        sa.event.remove(db.session, "before_commit", later)
+    with engine.connect() as other:
+        stored = other.scalars(
+            sa.select(FeedEvent.event)
+            .where(FeedEvent.event.in_(["test.first", "test.later"]))
+            .order_by(FeedEvent.id)
+        ).all()
+    assert stored == ([] if raises else ["test.first", "test.later"])
