@@ -59,20 +59,22 @@ def connect(app: Flask) -> Iterator[Callable[..., SocketIOTestClient]]:
         yield make
 
 
+def server_errors(records: list[logging.LogRecord]) -> list[str]:
+    """The errors logged so far, but for the clients' own complaints (a hang-up racing a poll,
+    or the write loop of a client an earlier test left behind in this process timing out):
+    those are not the server's failures."""
+    return [
+        r.getMessage()
+        for r in records
+        if r.levelno >= logging.ERROR and not r.name.endswith(".client")
+    ]
+
+
 @pytest.fixture
 def failures(caplog: pytest.LogCaptureFixture) -> Callable[[], list[str]]:
     """Return the socket events that failed unexpectedly so far."""
     caplog.set_level(logging.ERROR, logger="network.coordination.events")
-
-    def failed() -> list[str]:
-        # The clients' own complaints (a hang-up racing a poll) are not the server's failures.
-        return [
-            r.getMessage()
-            for r in caplog.records
-            if r.levelno >= logging.ERROR and not r.name.endswith(".client")
-        ]
-
-    return failed
+    return lambda: server_errors(caplog.records)
 
 
 # --- since ---------------------------------------------------------------------------------------
@@ -322,7 +324,7 @@ def test_unreadable_packets_get_an_error_and_the_connection_goes_on(
             # The server's records once it has answered every packet, before the hang-up: a
             # poll still in flight when the client hangs up is refused and logged by Engine.IO
             # ("Session is disconnected"), which says nothing about reading these packets.
-            errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+            errors = server_errors(caplog.records)
         finally:
             raw.disconnect()
     answers = {p.split("[", 1)[0]: p for p in packets if p.startswith("3/feed,")}
