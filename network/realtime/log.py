@@ -141,8 +141,9 @@ def _insert_and_commit(
     this process less than the two round trips did, and less than psycopg's pipeline mode,
     which does the same in two protocol messages. SQLAlchemy's commit then finds the
     transaction ended and sends nothing more. The statement is announced to the engine's
-    listeners like any other (statement counts stay true); a failure raises as SQLAlchemy's
-    DBAPIError, its values hidden, and the session rolls back as usual."""
+    listeners like any other (statement counts stay true); a failure invalidates the connection
+    and raises as SQLAlchemy's DBAPIError, its values hidden (the server's own error log may
+    show them: they are in the statement's text)."""
     statement = _committing_insert(len(rows))
     parameters: list[Any] = [now]
     for row in rows:
