@@ -300,9 +300,9 @@ def test_a_later_commit_listener_writes_in_the_same_transaction(
     def later(session: Any) -> None:
         if session.info.get("pending_events"):
             session.execute(
-                sa.insert(FeedEvent)
-                .values(created_at=log.utcnow(), event="test.later", rooms=[])
-                .values(payload={})
+                sa.insert(FeedEvent).values(
+                    created_at=log.utcnow(), event="test.later", rooms=[], payload={}
+                )
             )
             if raises:
                 raise RuntimeError("a later listener failed")
