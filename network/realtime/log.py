@@ -74,11 +74,13 @@ def _log_before_commit(session: Session) -> None:
     ]
     if postgresql and len(rows) <= MANY_EVENTS:
         connection = session.connection()
+        values = _values(now, rows)
         if closing:
-            ids = _insert_and_commit(connection, now, rows)
+            ids = _insert_and_commit(connection, len(rows), values)
         else:
-            # Core on the session's connection: no ORM execution for a statement of plain text.
-            ids = list(connection.execute(_locked_insert(len(rows)), _numbered(rows)).scalars())
+            # The driver's own statement on the session's connection: no ORM, no compiling.
+            found = connection.exec_driver_sql(_locked_insert(len(rows)), tuple(values))
+            ids = list(found.scalars())
     else:
         if postgresql:
             session.execute(sa.text("SELECT pg_advisory_xact_lock(7310001)"))
@@ -92,24 +94,27 @@ def _log_before_commit(session: Session) -> None:
 
 
 @functools.lru_cache(maxsize=MANY_EVENTS)
-def _locked_insert(count: int) -> sa.TextClause:
-    values = ", ".join(
-        f"({n}, :created_at_{n}, :event_{n}, CAST(:rooms_{n} AS JSON), CAST(:payload_{n} AS JSON))"
-        for n in range(count)
-    )
-    # Only numbered placeholders are formatted into the text; every value is a bound parameter.
-    rows = f"(VALUES {values}) AS v(n, created_at, event, rooms, payload)"
-    return sa.text(
+def _locked_insert(count: int) -> str:
+    """The statement that takes the lock and inserts `count` events, for the driver (psycopg's
+    positional placeholders; the values from _values)."""
+    values = ", ".join(f"({n}, %s, CAST(%s AS JSON), CAST(%s AS JSON))" for n in range(count))
+    # Only numbers are formatted into the text; every value is a parameter.
+    rows = f"(VALUES {values}) AS v(n, event, rooms, payload)"
+    return (
         "WITH ordered AS (SELECT pg_advisory_xact_lock(7310001)) "
         "INSERT INTO feed_event (created_at, event, rooms, payload) "
-        "SELECT v.created_at, v.event, v.rooms, v.payload "
+        "SELECT CAST(%s AS timestamptz), v.event, v.rooms, v.payload "
         "FROM ordered, " + rows + " ORDER BY v.n RETURNING id"
-    ).bindparams(
-        *(
-            sa.bindparam(f"created_at_{n}", type_=FeedEvent.__table__.c.created_at.type)
-            for n in range(count)
-        )
     )
+
+
+def _values(now: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """_locked_insert's values: the time once, then each event's name, rooms and payload."""
+    values: list[Any] = [now]
+    for row in rows:
+        values += (row["event"], orjson.dumps(row["rooms"]).decode())
+        values.append(orjson.dumps(row["payload"]).decode())
+    return values
 
 
 def _commits_its_connection(session: Session, bind: Any) -> bool:
@@ -126,9 +131,7 @@ def _commits_its_connection(session: Session, bind: Any) -> bool:
     return not session.connection().in_nested_transaction()
 
 
-def _insert_and_commit(
-    connection: sa.Connection, now: Any, rows: list[dict[str, Any]]
-) -> list[int]:
+def _insert_and_commit(connection: sa.Connection, count: int, parameters: list[Any]) -> list[int]:
     """Send the locked insert and the COMMIT that releases its lock as one message; return
     the new ids.
 
@@ -144,11 +147,7 @@ def _insert_and_commit(
     listeners like any other (statement counts stay true); a failure invalidates the connection
     and raises as SQLAlchemy's DBAPIError, its values hidden (the server's own error log may
     show them: they are in the statement's text)."""
-    statement = _committing_insert(len(rows))
-    parameters: list[Any] = [now]
-    for row in rows:
-        parameters += (row["event"], orjson.dumps(row["rooms"]).decode())
-        parameters.append(orjson.dumps(row["payload"]).decode())
+    statement = _locked_insert(count) + "; COMMIT"
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     cursor = psycopg.ClientCursor(driver)
@@ -160,6 +159,8 @@ def _insert_and_commit(
         with cursor:
             cursor.execute(statement, parameters)
             ids = [row[0] for row in cursor.fetchall()]
+            if dispatch.after_cursor_execute:  # while the cursor still has its row count
+                dispatch.after_cursor_execute(*announced)
     except psycopg.Error as error:
         # Whatever failed — the insert, the COMMIT (a deferred constraint), the connection —
         # the transaction is over on the server while SQLAlchemy still counts it open: the
@@ -178,33 +179,7 @@ def _insert_and_commit(
             connection_invalidated=lost,
             dialect=connection.dialect,
         ) from error
-    if dispatch.after_cursor_execute:
-        dispatch.after_cursor_execute(*announced)
     return ids
-
-
-@functools.lru_cache(maxsize=MANY_EVENTS)
-def _committing_insert(count: int) -> str:
-    """_locked_insert followed by COMMIT, for the driver: positional values, the time once."""
-    values = ", ".join(f"({n}, %s, CAST(%s AS JSON), CAST(%s AS JSON))" for n in range(count))
-    # Only numbers are formatted into the text; every value is a parameter.
-    rows = f"(VALUES {values}) AS v(n, event, rooms, payload)"
-    return (
-        "WITH ordered AS (SELECT pg_advisory_xact_lock(7310001)) "
-        "INSERT INTO feed_event (created_at, event, rooms, payload) "
-        "SELECT CAST(%s AS timestamptz), v.event, v.rooms, v.payload "
-        "FROM ordered, " + rows + " ORDER BY v.n RETURNING id; COMMIT"
-    )
-
-
-def _numbered(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    numbered: dict[str, Any] = {}
-    for n, row in enumerate(rows):
-        numbered[f"created_at_{n}"] = row["created_at"]
-        numbered[f"event_{n}"] = row["event"]
-        numbered[f"rooms_{n}"] = orjson.dumps(row["rooms"]).decode()
-        numbered[f"payload_{n}"] = orjson.dumps(row["payload"]).decode()
-    return numbered
 
 
 def as_message(record: FeedEvent) -> dict[str, Any]:
