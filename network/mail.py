@@ -8,13 +8,13 @@ import secrets
 import smtplib
 import socket
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email import policy
 from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses
-from functools import lru_cache
+from functools import lru_cache, partial
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
@@ -80,12 +80,29 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message to stream: its envelope now, its content built when its turn comes."""
+    """A message to stream: its envelope now, its content built when its turn comes.
+
+    `begin`, when given, builds it in two parts: it does the first and returns the second.
+    The stream runs the first while the caller's record of the message before is on its way
+    and the second while the server answers that message's final dot (`Mailer.stream`)."""
 
     key: int
     sender: str
     to: str
     build: Callable[[], Prepared]
+    begin: Callable[[], Callable[[], Prepared]] | None = None
+
+    def started(self) -> Callable[[], Prepared | BaseException]:
+        """Run the first part of the build; return the rest (which returns a failure of either
+        part as that message's outcome, not the batch's)."""
+        if self.begin is None:
+            return partial(_build, self)
+        try:
+            rest = self.begin()
+        except Exception as error:
+            failure = error
+            return lambda: failure
+        return partial(_build, replace(self, build=rest))
 
 
 def build_message(
@@ -303,21 +320,25 @@ class Mailer:
             raise
 
     def stream(
-        self, outgoing: Iterable[Outgoing]
+        self, outgoing: Iterable[Outgoing], settle: Callable[[], None] = lambda: None
     ) -> Generator[tuple[int, BaseException | None], None, None]:
         """Send many messages, one SMTP round trip each; yield each one's key and outcome.
 
         An outcome is None when the server accepted the message, else the error. The caller
-        records an accepted message before it asks for the next outcome: until then nothing is
-        written that could make the server accept another message, so however the process
-        dies, at most one message is accepted and not recorded.
+        records an accepted message before it asks for the next outcome, or starts recording
+        it and finishes in `settle`, which is called before anything that could make the
+        server accept another message is written (a final dot), and raises when the record
+        failed: so however the process dies, at most one message is accepted and not recorded.
+        Between the two, the next message's first part is built (see `Outgoing.begin`).
 
         How a round trip per message is saved (RFC 2920 pipelining, when the server offers
         it): a message's content goes out without its final dot. When the caller asks for the
         next outcome, that dot (which makes the server accept the message) is written together
         with the next message's MAIL, RCPT and DATA (which make it accept nothing), and the
-        next message is built while the server answers. The outcome is yielded once the reply
-        is read; the next dot is written only when the caller asks again, after recording it.
+        next message is built while the server answers (with `begin`, only its second part:
+        the first was built while the caller's record went out). The outcome is yielded once
+        the reply is read; the next dot is written only when the caller asks again, after
+        recording it.
         A message whose dot was never written is not delivered: when the caller stops early,
         the connection is closed without it.
 
@@ -350,6 +371,7 @@ class Mailer:
                     yield message.key, error
                     continue
                 prepared: Prepared | BaseException | None = None
+                rest: Callable[[], Prepared | BaseException] | None = None
                 if pending is not None:
                     done, pending = pending, None
                     smtp = self._smtp
@@ -357,9 +379,11 @@ class Mailer:
                     pipelined = smtp.has_extn("pipelining")
                     envelope = _envelope(message.sender, message.to) if pipelined else b""
                     outcome: BaseException | None
+                    rest = message.started()
+                    settle()  # the caller's record of the message before is in
                     try:
                         smtp.send(b".\r\n" + envelope)
-                        prepared = _build(message)
+                        prepared = rest()
                         outcome = _final_reply(smtp)
                     except (smtplib.SMTPServerDisconnected, OSError) as error:
                         self._hang_up()
@@ -384,7 +408,7 @@ class Mailer:
                         continue
                 # A new connection, or a server without pipelining: the envelope on its own.
                 if prepared is None:
-                    prepared = _build(message)
+                    prepared = rest() if rest is not None else _build(message)
                 if isinstance(prepared, BaseException):
                     yield message.key, prepared
                     continue
@@ -407,6 +431,7 @@ class Mailer:
                 smtp = self._smtp
                 assert smtp is not None, "a pending message has its connection"
                 last: BaseException | None
+                settle()
                 try:
                     smtp.send(b".\r\n")
                     last = _final_reply(smtp)

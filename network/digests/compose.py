@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -111,6 +111,11 @@ class Renderer:
 
     def message(self, digest: Digest, member: Member) -> Prepared:
         """Return one member's digest encoded for the wire."""
+        return self.begin(digest, member)()
+
+    def begin(self, digest: Digest, member: Member) -> Callable[[], Prepared]:
+        """Render one member's digest; return what encodes it for the wire (the mailer runs
+        the two parts at different moments: `network.mail.Outgoing.begin`)."""
         language, common, callables = self._language(member.locale)
 
         def render(name: str, **context: Any) -> str:
@@ -131,17 +136,10 @@ class Renderer:
                 self.network_lines[key] = network_lines(network, weekly=weekly, **arguments)
             return self.network_lines[key]
 
-        return prepare(
-            **_fields(
-                digest,
-                member,
-                common,
-                self.check_ins.get(member.id, 0),
-                render,
-                language,
-                lines_of,
-            )
+        fields = _fields(
+            digest, member, common, self.check_ins.get(member.id, 0), render, language, lines_of
         )
+        return partial(prepare, **fields)
 
     def _language(self, locale: str) -> tuple[Language, Shared, dict[str, Any]]:
         if locale not in self.languages:

@@ -3,7 +3,9 @@
 A row is marked on its own connection in autocommit: one statement and one round trip per
 digest, instead of a session transaction (BEGIN, UPDATE, COMMIT) and its flush to disk. The
 mailer writes nothing that could make the server accept the next message until the mark is
-back (`Mailer.stream`). On PostgreSQL these marks do not wait for the disk
+back (`Mailer.stream`). On PostgreSQL a mark goes out without waiting for its answer, which
+`settle` reads when the mailer is about to write the next message's final dot: the next
+message is rendered in the meantime. On PostgreSQL these marks do not wait for the disk
 (`synchronous_commit = off`): a worker killed after a mark has it, since the database has it;
 only a crash of the database server itself can lose the last fraction of a second of marks, and
 `flush()` at the end of every batch makes the batch's marks durable. A mark lost that way leaves
@@ -13,12 +15,18 @@ duplicate that the design already accepts.
 
 from __future__ import annotations
 
+import itertools
+import re
+import select
 from collections import defaultdict
 from enum import StrEnum
 from types import TracebackType
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
+from psycopg import pq
+from psycopg.adapt import PyFormat, Transformer
 
 from network.db import utcnow
 from network.digests.models import Digest, DigestStatus
@@ -35,6 +43,27 @@ _SENT = (
         last_error=None,
     )
 )
+
+
+_batches = itertools.count(1)
+
+
+def _numbered(statement: str) -> tuple[list[str], str]:
+    """Turn a statement compiled for psycopg (`%(name)s`) into libpq's (`$1`), with the
+    parameters' names in their order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        names.append(match.group(1))
+        return f"${len(names)}"
+
+    return names, re.sub(r"%\((\w+)\)s", number, statement).replace("%%", "%")
+
+
+def _check(result: pq.abc.PGresult) -> None:
+    if result.status not in {pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK}:
+        message = (result.error_message or b"").decode("utf-8", "replace").strip()
+        raise psycopg.DatabaseError(f"a digest could not be marked: {message}")
 
 
 class Marks:
@@ -54,7 +83,6 @@ class Marks:
             # (which costs more than the round trip itself): the statement is compiled once
             # and run as a prepared statement by the driver (psycopg) on this connection.
             compiled = _SENT.compile(dialect=bind.dialect)
-            self.sent_sql = compiled.string
             self.sent_defaults = {
                 # Stored as the enum's value (enum_column_type), as SQLAlchemy would bind it.
                 name: value.value if isinstance(value, StrEnum) else value
@@ -63,6 +91,17 @@ class Marks:
                 ).items()
             }
             self.driver = self.connection.connection.driver_connection
+            # Sent through libpq's own calls (psycopg.pq), so that a mark can go out without
+            # waiting for its answer: `settle` reads it before the next message can be accepted.
+            self.sent_names, sql = _numbered(compiled.string)
+            self.dump = Transformer(self.driver)
+            self.pgconn = self.driver.pgconn
+            # Prepared for this batch under a name of its own, and deallocated at its end:
+            # psycopg deallocates every prepared statement of a connection it sees roll back
+            # (as a pooled connection does when it is returned).
+            self.prepared = b"upstander_digest_sent_%d" % next(_batches)
+            _check(self.pgconn.prepare(self.prepared, sql.encode(), None))
+        self.in_flight = False
 
     def __enter__(self) -> Marks:
         return self
@@ -78,12 +117,16 @@ class Marks:
         try:
             if error is None:
                 self.flush()
+            else:
+                self.settle()  # a mark on its way counts: its digest is not sent again
             self.connection.exec_driver_sql("RESET synchronous_commit")
+            _check(self.pgconn.exec_(b"DEALLOCATE " + self.prepared))
         finally:
             self.connection.close()
 
     def _execute(self, statement: sa.Executable, parameters: dict[str, Any] | None = None) -> None:
         if self.connection is not None:
+            self.settle()
             self.connection.execute(statement, parameters)
             return
         # SQLite has one writer at a time and the session holds the lock: commit there,
@@ -92,12 +135,21 @@ class Marks:
         db.commit_keeping_loaded()
 
     def sent(self, digest_id: int, message_id: str) -> None:
-        """Mark one digest sent, with the Message-ID it went out with; committed on return."""
+        """Mark one digest sent, with the Message-ID it went out with. On PostgreSQL the mark
+        goes out now and is committed by the time `settle` returns; elsewhere on return."""
         parameters = {"digest_id": digest_id, "sent_at": utcnow(), "sent_message_id": message_id}
         if self.driver is None:
             self._execute(_SENT, parameters)
         else:
-            self.driver.execute(self.sent_sql, {**self.sent_defaults, **parameters}, prepare=True)
+            self.settle()
+            values = {**self.sent_defaults, **parameters}
+            dumped = self.dump.dump_sequence(
+                [values[name] for name in self.sent_names], [PyFormat.TEXT] * len(self.sent_names)
+            )
+            self.pgconn.send_query_prepared(self.prepared, dumped, self.dump.formats)
+            self.in_flight = True
+            while self.pgconn.flush():  # the rest of it when the socket takes it
+                select.select([], [self.pgconn.socket], [])
         self.unflushed = digest_id
 
     def failed(self, failures: dict[int, str]) -> None:
@@ -113,8 +165,28 @@ class Marks:
             )
             self.unflushed = digest_ids[0]
 
+    def settle(self) -> None:
+        """Wait for the answer to the mark on its way, if any; raise when it failed."""
+        if not self.in_flight:
+            return
+        self.in_flight = False
+        failure: pq.abc.PGresult | None = None
+        while True:
+            while self.pgconn.is_busy():
+                # A worker's descriptors are few: select() takes them (and gevent patches it).
+                select.select([self.pgconn.socket], [], [])
+                self.pgconn.consume_input()
+            result = self.pgconn.get_result()
+            if result is None:
+                break
+            if result.status != pq.ExecStatus.COMMAND_OK and failure is None:
+                failure = result
+        if failure is not None:
+            _check(failure)
+
     def flush(self) -> None:
         """Make the marks so far durable: a synchronous commit writes out all before it."""
+        self.settle()
         if self.connection is None or self.unflushed is None:
             return
         self.connection.exec_driver_sql("SET synchronous_commit TO on")

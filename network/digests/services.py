@@ -313,9 +313,10 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
 
     One SMTP connection for the batch, templates and shared texts prepared once, one query for
     the recipients' check-ins and one for their verified addresses. Each digest is marked sent
-    as soon as the server accepted it, before anything that could make the server accept the
-    next message goes out (`Mailer.stream`, marks.py), so a worker killed mid-batch resends at
-    most the one message it had not marked yet.
+    as soon as the server accepted it: the mark goes out at once and its answer is awaited
+    before anything that could make the server accept the next message goes out
+    (`Mailer.stream`, marks.py), so a worker killed mid-batch resends at most the one message
+    it had not marked yet. The next message is rendered while the mark travels.
 
     A refused message (a 4xx/5xx reply) fails alone; the batch goes on. When the connection
     drops mid-batch, the message in flight counts as failed (the server did not confirm it;
@@ -338,7 +339,7 @@ def send_batch(batch: Batch, claimed_by: str) -> BatchResult:
         mailer.vouch(member.email for member in members.values())
         outgoing = _outgoing(digests, members, rendering, claimed_by, result)
         # Closed however the loop ends: a message handed over but not answered is dropped.
-        with closing(mailer.stream(outgoing)) as outcomes:
+        with closing(mailer.stream(outgoing, settle=marks.settle)) as outcomes:
             for digest_id, error in outcomes:
                 digest = by_id[digest_id]
                 if error is None:
@@ -393,7 +394,13 @@ def _outgoing(
             to = rendering.recipient(member)
         except Exception:  # not one address: building the message fails and says why
             to = ""
-        yield Outgoing(digest.id, rendering.sender, to, partial(rendering.message, digest, member))
+        yield Outgoing(
+            digest.id,
+            rendering.sender,
+            to,
+            partial(rendering.message, digest, member),
+            partial(rendering.begin, digest, member),
+        )
 
 
 def _dropped(error: BaseException) -> bool:

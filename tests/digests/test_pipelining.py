@@ -153,3 +153,100 @@ def test_lines_that_start_with_a_dot_arrive_as_written(
         text = message.get_body(preferencelist=("plain",))
         assert text is not None
         assert text.get_content().replace("\r\n", "\n") == texts[member]
+
+
+def in_two_parts(app: Flask, member_ids: list[int], events: list[Any]) -> list[Outgoing]:
+    """Messages built in two parts (`Outgoing.begin`), each part noted in `events`."""
+    whole = {message.key: message for message in outgoing(app, member_ids)}
+
+    def begin(member_id: int) -> Callable[[], Any]:
+        events.append(("begin", member_id))
+
+        def rest() -> Any:
+            events.append(("rest", member_id))
+            return whole[member_id].build()
+
+        return rest
+
+    return [
+        Outgoing(
+            member,
+            message.sender,
+            message.to,
+            lambda member=member: begin(member)(),
+            lambda member=member: begin(member),
+        )
+        for member, message in whole.items()
+    ]
+
+
+def test_the_record_is_settled_before_each_dot_while_the_next_message_is_begun(
+    app: Flask, pipelining: Callable[[], Dropping], add_members: Callable[..., list[int]]
+) -> None:
+    """A caller that records asynchronously finishes in `settle`: it is called before each
+    final dot, when the server holds every message before and none after; the next message's
+    first part is built before it (while the record travels), its second part after it."""
+    sink = pipelining()
+    members = add_members(4, frequency="daily")
+    events: list[Any] = []
+
+    def settle() -> None:
+        time.sleep(0.05)  # a dot written too early would be accepted by now
+        events.append(("settle", len(sink.accepted)))
+
+    with app.app_context(), Mailer() as mailer:
+        mailer.vouch(email_of(app, member) for member in members)
+        for member_id, error in mailer.stream(in_two_parts(app, members, events), settle):
+            assert error is None
+            events.append(("recorded", member_id))
+    first, second, third, fourth = members
+    assert events == [
+        ("begin", first),  # a new connection: built whole before its envelope
+        ("rest", first),
+        ("begin", second),
+        ("settle", 0),
+        ("rest", second),
+        ("recorded", first),
+        ("begin", third),
+        ("settle", 1),
+        ("rest", third),
+        ("recorded", second),
+        ("begin", fourth),
+        ("settle", 2),
+        ("rest", fourth),
+        ("recorded", third),
+        ("settle", 3),
+        ("recorded", fourth),
+    ]
+    assert sink.per_recipient() == {email_of(app, member): 1 for member in members}
+
+
+@pytest.mark.parametrize("failing", [1, 2, 3])
+def test_a_record_that_fails_stops_the_stream_before_the_next_message_is_accepted(
+    app: Flask,
+    pipelining: Callable[[], Dropping],
+    add_members: Callable[..., list[int]],
+    failing: int,
+) -> None:
+    """When settling the record of a message fails, the error reaches the caller and the
+    message written after it (its dot not sent) is never delivered."""
+    sink = pipelining()
+    members = add_members(3, frequency="daily")
+    settled = 0
+
+    def settle() -> None:
+        nonlocal settled
+        settled += 1
+        if settled == failing:
+            raise RuntimeError("the record failed")
+
+    recorded = []
+    with app.app_context(), Mailer() as mailer:
+        mailer.vouch(email_of(app, member) for member in members)
+        with pytest.raises(RuntimeError, match="the record failed"):
+            for member_id, error in mailer.stream(in_two_parts(app, members, []), settle):
+                assert error is None
+                recorded.append(member_id)
+    time.sleep(0.2)
+    assert recorded == members[: failing - 1]
+    assert sink.per_recipient() == {email_of(app, member): 1 for member in recorded}
