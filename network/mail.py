@@ -347,6 +347,7 @@ class Mailer:
         if the caller asks for more."""
         if not self.host:
             for message in outgoing:
+                settle()
                 try:
                     self._check_verified(message.to)
                     self._write_to_outbox(message.build())

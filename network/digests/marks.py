@@ -19,6 +19,7 @@ import itertools
 import re
 import select
 from collections import defaultdict
+from contextlib import suppress
 from enum import StrEnum
 from types import TracebackType
 from typing import Any
@@ -100,7 +101,12 @@ class Marks:
             # psycopg deallocates every prepared statement of a connection it sees roll back
             # (as a pooled connection does when it is returned).
             self.prepared = b"upstander_digest_sent_%d" % next(_batches)
-            _check(self.pgconn.prepare(self.prepared, sql.encode(), None))
+            try:
+                _check(self.pgconn.prepare(self.prepared, sql.encode(), None))
+            except BaseException:
+                self.connection.invalidate()
+                self.connection.close()
+                raise
         self.in_flight = False
 
     def __enter__(self) -> Marks:
@@ -114,14 +120,23 @@ class Marks:
     ) -> None:
         if self.connection is None:
             return
+        clean = False
         try:
             if error is None:
                 self.flush()
             else:
-                self.settle()  # a mark on its way counts: its digest is not sent again
+                # A mark on its way counts: its digest is not sent again. If it failed, its
+                # digest stays claimed and is retried, and the batch's own error stands.
+                with suppress(Exception):
+                    self.settle()
             self.connection.exec_driver_sql("RESET synchronous_commit")
             _check(self.pgconn.exec_(b"DEALLOCATE " + self.prepared))
+            clean = True
         finally:
+            if not clean:
+                # Never lend it again with marks' settings (commits that do not wait for the
+                # disk) or an answer still unread.
+                self.connection.invalidate()
             self.connection.close()
 
     def _execute(self, statement: sa.Executable, parameters: dict[str, Any] | None = None) -> None:

@@ -64,6 +64,22 @@ def test_a_mark_is_committed_once_settled(app: Flask, claimed: list[int]) -> Non
             # Seen by everyone else as soon as settle returns: the next message may go.
             assert states(app, [digest_id]) == [("sent", f"<digest-{number}@example.org>", 1)]
     assert [state[0] for state in states(app, claimed)] == ["sent"] * len(claimed)
+    assert_lent_as_found(marks)
+
+
+def assert_lent_as_found(marks: Marks) -> None:
+    """The marks' connection goes back to the pool as it came (commits wait for the disk, the
+    batch's statement deallocated), or not at all."""
+    if marks.driver.closed:
+        return
+    try:
+        assert marks.driver.execute("SHOW synchronous_commit").fetchone() == ("on",)
+        prepared = marks.driver.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'upstander_digest_sent_%'"
+        ).fetchone()
+        assert prepared == (0,)
+    finally:
+        marks.driver.rollback()  # idle again in the pool, as the pool left it
 
 
 @pytest.mark.live
@@ -92,6 +108,19 @@ def test_a_mark_on_its_way_when_the_batch_stops_still_counts(
         ("sent", "<stopped@example.org>", 1),
         ("claimed", None, 0),
     ]
+    assert_lent_as_found(marks)
+
+
+@pytest.mark.live
+def test_a_batch_that_stops_while_its_failing_mark_is_on_its_way_keeps_its_own_error(
+    app: Flask, claimed: list[int]
+) -> None:
+    stopped = pytest.raises(RuntimeError, match="the batch stopped")
+    with stopped, app.app_context(), Marks() as marks:
+        marks.sent(claimed[0], "<" + "x" * 300 + "@example.org>")
+        raise RuntimeError("the batch stopped")
+    assert states(app, claimed[:1]) == [("claimed", None, 0)]
+    assert_lent_as_found(marks)
 
 
 @pytest.mark.live
@@ -111,6 +140,7 @@ def test_a_mark_that_fails_raises_when_settled_and_marks_nothing(
         ("claimed", None, 0),
         ("claimed", None, 0),
     ]
+    assert_lent_as_found(marks)
     with app.app_context(), Marks() as marks:
         marks.sent(claimed[2], "<after@example.org>")
     assert states(app, [claimed[2]]) == [("sent", "<after@example.org>", 1)]
