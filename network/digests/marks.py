@@ -16,10 +16,10 @@ duplicate that the design already accepts.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import select
 from collections import defaultdict
-from contextlib import suppress
 from enum import StrEnum
 from types import TracebackType
 from typing import Any
@@ -46,25 +46,44 @@ _SENT = (
 )
 
 
+log = logging.getLogger(__name__)
 _batches = itertools.count(1)
+_PLACEHOLDER = re.compile(r"%%|%\(([^)]+)\)s")
 
 
 def _numbered(statement: str) -> tuple[list[str], str]:
-    """Turn a statement compiled for psycopg (`%(name)s`) into libpq's (`$1`), with the
-    parameters' names in their order."""
+    """Turn a statement compiled for psycopg (`%(name)s`, `%%` for a percent sign) into
+    libpq's (`$1`), with the parameters' names in their order."""
+    if "POSTCOMPILE" in statement:
+        raise ValueError("a statement with expanding parameters cannot be prepared once")
     names: list[str] = []
 
     def number(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return "%"
         names.append(match.group(1))
         return f"${len(names)}"
 
-    return names, re.sub(r"%\((\w+)\)s", number, statement).replace("%%", "%")
+    return names, _PLACEHOLDER.sub(number, statement)
 
 
 def _check(result: pq.abc.PGresult) -> None:
     if result.status not in {pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK}:
         message = (result.error_message or b"").decode("utf-8", "replace").strip()
         raise psycopg.DatabaseError(f"a digest could not be marked: {message}")
+
+
+def _wait(fileno: int, *, writing: bool = False) -> None:
+    """Wait until the socket can be read (or written): poll() where there is one (any
+    descriptor; gevent's is cooperative), else select()."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fileno, select.POLLOUT if writing else select.POLLIN)
+        poller.poll()
+    elif writing:
+        select.select([], [fileno], [])
+    else:
+        select.select([fileno], [], [])
 
 
 class Marks:
@@ -74,40 +93,47 @@ class Marks:
         bind = db.session.get_bind()
         self.unflushed: int | None = None
         self.connection: sa.Connection | None = None
+        self.in_flight = False
         # A session bound to a connection runs inside its caller's transaction (tests do):
         # its marks stay in that transaction, on the session.
         self.driver: Any = None
         if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
             self.connection = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self.connection.exec_driver_sql("SET synchronous_commit TO off")
-            # The marks are the one statement per digest, so they skip SQLAlchemy's execution
-            # (which costs more than the round trip itself): the statement is compiled once
-            # and run as a prepared statement by the driver (psycopg) on this connection.
-            compiled = _SENT.compile(dialect=bind.dialect)
-            self.sent_defaults = {
-                # Stored as the enum's value (enum_column_type), as SQLAlchemy would bind it.
-                name: value.value if isinstance(value, StrEnum) else value
-                for name, value in compiled.construct_params(
-                    {"digest_id": 0, "sent_at": None, "sent_message_id": ""}
-                ).items()
-            }
-            self.driver = self.connection.connection.driver_connection
-            # Sent through libpq's own calls (psycopg.pq), so that a mark can go out without
-            # waiting for its answer: `settle` reads it before the next message can be accepted.
-            self.sent_names, sql = _numbered(compiled.string)
-            self.dump = Transformer(self.driver)
-            self.pgconn = self.driver.pgconn
-            # Prepared for this batch under a name of its own, and deallocated at its end:
-            # psycopg deallocates every prepared statement of a connection it sees roll back
-            # (as a pooled connection does when it is returned).
-            self.prepared = b"upstander_digest_sent_%d" % next(_batches)
             try:
-                _check(self.pgconn.prepare(self.prepared, sql.encode(), None))
+                self._start(bind)
             except BaseException:
+                # Never lent again with the marks' settings.
                 self.connection.invalidate()
                 self.connection.close()
                 raise
-        self.in_flight = False
+
+    def _start(self, bind: sa.Engine) -> None:
+        assert self.connection is not None
+        self.connection.exec_driver_sql("SET synchronous_commit TO off")
+        # The marks are the one statement per digest, so they skip SQLAlchemy's execution
+        # (which costs more than the round trip itself): the statement is compiled once and
+        # prepared on this connection, and each mark is sent through libpq's own calls
+        # (psycopg.pq), so that it can go out without waiting for its answer: `settle` reads
+        # it before the next message can be accepted.
+        compiled = _SENT.compile(dialect=bind.dialect)
+        self.sent_defaults = {
+            # Stored as the enum's value (enum_column_type), as SQLAlchemy would bind it.
+            name: value.value if isinstance(value, StrEnum) else value
+            for name, value in compiled.construct_params(
+                {"digest_id": 0, "sent_at": None, "sent_message_id": ""}
+            ).items()
+        }
+        self.driver = self.connection.connection.driver_connection
+        self.sent_names, sql = _numbered(compiled.string)
+        self.dump = Transformer(self.driver)
+        self.pgconn = self.driver.pgconn
+        # Prepared for this batch under a name of its own, and deallocated at its end:
+        # psycopg deallocates every prepared statement of a connection it sees roll back (as a
+        # pooled connection does when it is returned).
+        self.prepared = b"upstander_digest_sent_%d" % next(_batches)
+        self.pgconn.send_prepare(self.prepared, sql.encode())
+        self._sent()
+        self.settle()
 
     def __enter__(self) -> Marks:
         return self
@@ -126,16 +152,24 @@ class Marks:
                 self.flush()
             else:
                 # A mark on its way counts: its digest is not sent again. If it failed, its
-                # digest stays claimed and is retried, and the batch's own error stands.
-                with suppress(Exception):
+                # digest stays claimed for the retry, and the batch's own error stands.
+                try:
                     self.settle()
-            self.connection.exec_driver_sql("RESET synchronous_commit")
-            _check(self.pgconn.exec_(b"DEALLOCATE " + self.prepared))
-            clean = True
+                except Exception:
+                    log.warning("the last mark of a stopped batch failed", exc_info=True)
+            # Lent again only with nothing unread, no transaction, and the marks' settings gone.
+            if self.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+                self.pgconn.send_query(b"DEALLOCATE " + self.prepared)
+                self._sent()
+                self.settle()
+                clean = True
+        except Exception:
+            if error is None:
+                raise
+            log.warning("the marks' connection of a stopped batch is closed", exc_info=True)
         finally:
             if not clean:
-                # Never lend it again with marks' settings (commits that do not wait for the
-                # disk) or an answer still unread.
                 self.connection.invalidate()
             self.connection.close()
 
@@ -162,10 +196,14 @@ class Marks:
                 [values[name] for name in self.sent_names], [PyFormat.TEXT] * len(self.sent_names)
             )
             self.pgconn.send_query_prepared(self.prepared, dumped, self.dump.formats)
-            self.in_flight = True
-            while self.pgconn.flush():  # the rest of it when the socket takes it
-                select.select([], [self.pgconn.socket], [])
+            self._sent()
         self.unflushed = digest_id
+
+    def _sent(self) -> None:
+        """A command was handed to libpq: send what it holds of it; its answer is now due."""
+        self.in_flight = True
+        while self.pgconn.flush():  # the rest of it when the socket takes it
+            _wait(self.pgconn.socket, writing=True)
 
     def failed(self, failures: dict[int, str]) -> None:
         """Count a failed attempt for each digest and keep its claim fresh for the retry."""
@@ -181,21 +219,21 @@ class Marks:
             self.unflushed = digest_ids[0]
 
     def settle(self) -> None:
-        """Wait for the answer to the mark on its way, if any; raise when it failed."""
+        """Wait for the answer to the mark on its way, if any; raise when it failed. Until an
+        answer is read whole, the connection counts as busy (`__exit__` closes it then)."""
         if not self.in_flight:
             return
-        self.in_flight = False
         failure: pq.abc.PGresult | None = None
         while True:
             while self.pgconn.is_busy():
-                # A worker's descriptors are few: select() takes them (and gevent patches it).
-                select.select([self.pgconn.socket], [], [])
+                _wait(self.pgconn.socket)
                 self.pgconn.consume_input()
             result = self.pgconn.get_result()
             if result is None:
                 break
             if result.status != pq.ExecStatus.COMMAND_OK and failure is None:
                 failure = result
+        self.in_flight = False
         if failure is not None:
             _check(failure)
 

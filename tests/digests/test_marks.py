@@ -5,6 +5,8 @@ Live tests: the marks run on a connection of their own, as in a worker, and comm
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -13,10 +15,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from network.digests import services
 from network.digests.marks import Marks, _numbered
 from network.digests.models import Digest
 from network.digests.periods import period_ending
 from network.extensions import db
+from tests.digests.conftest import Dropping, email_of
 
 
 @pytest.fixture
@@ -86,11 +90,16 @@ def assert_lent_as_found(marks: Marks) -> None:
 def test_marks_of_later_batches_use_the_pooled_connection_again(
     app: Flask, claimed: list[int]
 ) -> None:
-    """Each batch opens its own Marks; the pool lends the connection (and the statement
-    prepared on it) again."""
+    """Each batch opens its own Marks, on the connection the pool lends again (its statement
+    prepared anew, the one before deallocated)."""
+    db.engine_for(app).dispose()  # a pool of one connection from here: each batch gets it
+    backends = set()
     for digest_id in claimed:
         with app.app_context(), Marks() as marks:
             marks.sent(digest_id, f"<again-{digest_id}@example.org>")
+            backends.add(marks.pgconn.backend_pid)
+        assert_lent_as_found(marks)
+    assert len(backends) == 1
     assert states(app, claimed) == [
         ("sent", f"<again-{digest_id}@example.org>", 1) for digest_id in claimed
     ]
@@ -157,6 +166,66 @@ def test_failed_attempts_wait_for_the_mark_on_its_way(app: Flask, claimed: list[
     ]
 
 
+@pytest.mark.live
+def test_a_connection_lost_while_a_mark_is_on_its_way_is_never_lent_again(
+    app: Flask, claimed: list[int]
+) -> None:
+    """The batch's own error stands; the marks' connection is closed, not returned to the
+    pool mid-answer; the next batch marks on a fresh one."""
+    stopped = pytest.raises(RuntimeError, match="the batch stopped")
+    with stopped, app.app_context(), Marks() as marks:
+        marks.sent(claimed[0], "<lost@example.org>")
+        with db.engine_for(app).connect() as other:
+            other.execute(
+                sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": marks.pgconn.backend_pid}
+            )
+        raise RuntimeError("the batch stopped")
+    assert marks.driver.closed
+    with app.app_context(), Marks() as again:
+        again.sent(claimed[1], "<after@example.org>")
+    assert states(app, [claimed[1]]) == [("sent", "<after@example.org>", 1)]
+
+
+@pytest.mark.live
+def test_the_next_digest_is_accepted_only_once_the_mark_before_is_committed(
+    app: Flask,
+    backend: str,
+    dropping: Callable[..., Dropping],
+    add_members: Callable[..., list[int]],
+) -> None:
+    """A batch's marks and its mailer together (services.send_batch): while the first digest's
+    mark waits for its row (locked by another transaction), the server accepts nothing more."""
+    if backend != "postgresql":
+        pytest.skip("marks go out without waiting on PostgreSQL only")
+    sink = dropping(set())  # offers PIPELINING
+    members = add_members(3, frequency="daily")
+    sink.refuse = len(members)  # the first attempt claims the rows for job-A and sends nothing
+    with app.app_context():
+        (batch,) = services.due_batches()
+        assert sorted(services.send_batch(batch, "job-A").failed) == members
+    engine = db.engine_for(app)
+    results: list[services.BatchResult] = []
+
+    def retry() -> None:
+        with app.app_context():
+            results.append(services.send_batch(batch, "job-A"))
+
+    with engine.connect() as other:
+        other.execute(sa.select(Digest.id).where(Digest.member_id == members[0]).with_for_update())
+        sending = threading.Thread(target=retry)
+        sending.start()
+        deadline = time.monotonic() + 20
+        while not sink.accepted and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # time enough for a dot written too early to be accepted
+        accepted_while_locked = [message["To"] for message in sink.accepted]
+        other.rollback()
+    sending.join(timeout=120)
+    assert accepted_while_locked == [email_of(app, members[0])]
+    assert [sorted(result.sent) for result in results] == [members]
+    assert sink.per_recipient() == {email_of(app, member): 1 for member in members}
+
+
 @pytest.mark.parametrize(
     ("compiled", "names", "numbered"),
     [
@@ -164,7 +233,14 @@ def test_failed_attempts_wait_for_the_mark_on_its_way(app: Flask, claimed: list[
         ("SELECT %(x)s, %(x)s", ["x", "x"], "SELECT $1, $2"),
         ("SELECT 'a%%' || %(y_1)s", ["y_1"], "SELECT 'a%' || $1"),
         ("SELECT 1", [], "SELECT 1"),
+        ("SELECT '%%(a)s', %(b)s", ["b"], "SELECT '%(a)s', $1"),
+        ("SELECT %(my-col)s, 'x%%'", ["my-col"], "SELECT $1, 'x%'"),
     ],
 )
 def test_statements_are_numbered_for_libpq(compiled: str, names: list[str], numbered: str) -> None:
     assert _numbered(compiled) == (names, numbered)
+
+
+def test_statements_with_expanding_parameters_are_refused() -> None:
+    with pytest.raises(ValueError, match="expanding"):
+        _numbered("SELECT 1 WHERE id IN (__[POSTCOMPILE_ids])")
