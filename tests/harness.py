@@ -67,6 +67,11 @@ def wait_for_redelivery(queue: Any, visibility: float) -> None:
     wait_until(lambda: time.time() > handed_out + visibility + 0.5, what="the visibility timeout")
 
 
+# How often a test's HTTP server looks whether it should stop (socketserver's default: 0.5 s,
+# which every test that stops one would wait).
+SHUTDOWN_POLL = 0.05
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on (we just released it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -226,7 +231,10 @@ def worker_process(
 def live_server(app: Flask, port: int) -> Iterator[str]:
     """Serve `app` over real HTTP on 127.0.0.1:`port` in a background thread; yield its origin."""
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # shutdown() waits for the loop to look at its flag: every 50 ms, not every half second.
+    thread = threading.Thread(
+        target=server.serve_forever, args=(SHUTDOWN_POLL,), name="live-server", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"

@@ -20,6 +20,7 @@ from network.db import utcnow
 from network.extensions import db
 from network.moderation.models import AuditEntry
 from tests.alerts.conftest import alert_body
+from tests.harness import SHUTDOWN_POLL
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -43,7 +44,7 @@ class Recorder(BaseHTTPRequestHandler):
 def hurtful_site() -> Iterator[str]:
     Recorder.visits = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import Flask
 
-from tests.harness import free_port
+from tests.harness import SHUTDOWN_POLL, free_port
 from tests.world import change_settings
 
 
@@ -90,7 +90,7 @@ def serve(server: Server, port: int, context: ssl.SSLContext | None) -> http.ser
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     if context is not None:
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(SHUTDOWN_POLL,), daemon=True).start()
     return httpd
 
 

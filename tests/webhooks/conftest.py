@@ -22,7 +22,7 @@ from network.tasks.webhooks import deliver
 from network.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.alerts.conftest import alert_body, organiser, post_alert
 from tests.conftest import run_job
-from tests.harness import free_port
+from tests.harness import SHUTDOWN_POLL, free_port
 from tests.world import change_settings
 
 __all__ = ["alert_body", "organiser", "post_alert"]
@@ -95,7 +95,7 @@ def _serve(receiver: Receiver, port: int) -> http.server.HTTPServer:
             pass
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(SHUTDOWN_POLL,), daemon=True).start()
     return httpd
 
 
