@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import engineio
+import socketio as python_socketio
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
@@ -47,3 +49,21 @@ def socket_clients(app: Flask) -> Iterator[Callable[..., SocketIOTestClient]]:
             else:
                 server.__dict__.pop(name, None)
         server.async_handlers, server.eio.async_handlers = handlers
+
+
+class _PromptEngineIO(engineio.Client):
+    """An Engine.IO client that does not wait for its pending long-poll when it disconnects."""
+
+    def disconnect(self, abort: bool = False, reason: Any = None) -> None:
+        super().disconnect(abort=True, reason=reason)
+
+
+class PromptClient(python_socketio.Client):
+    """A python-socketio client that gives up at once when the server refuses it.
+
+    On a refused connection the client disconnects inside connect() and waits for the long-poll
+    it has pending; against the test server that poll sometimes comes back only with the next
+    ping, 25 seconds later. Nothing the tests look at happens in that wait."""
+
+    def _engineio_client_class(self) -> type[engineio.Client]:
+        return _PromptEngineIO

@@ -15,6 +15,7 @@ from network.settings import replace_settings
 from tests.alerts.conftest import alert_body
 from tests.conftest import ask_members_job
 from tests.harness import free_port, live_server, request_json, wait_until
+from tests.sockets import PromptClient
 
 pytestmark = pytest.mark.live
 
@@ -26,7 +27,7 @@ class FeedClient:
         # Long-polling by default: against the test server a WebSocket takes three seconds to
         # close. One test below runs over the WebSocket transport itself.
         self.transports = transports or ["polling"]
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = PromptClient(reconnection=False)
         self.events: list[tuple[str, Any]] = []
         self._lock = threading.Lock()
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from network.realtime import NAMESPACE
 from tests.harness import free_port, live_server, wait_until
-from tests.sockets import socket_clients
+from tests.sockets import PromptClient, socket_clients
 
 ODD_SINCE = [
     "41",
@@ -252,7 +252,7 @@ def test_a_real_client_hears_why_it_was_refused(
     assert cookie is not None
 
     def refusal(origin: str, auth: Any, headers: dict[str, str] | None = None) -> Any:
-        sio = socketio.Client(reconnection=False)
+        sio = PromptClient(reconnection=False)
         reasons: list[Any] = []
         sio.on("connect_error", reasons.append, namespace="/feed")
         try:
