@@ -67,10 +67,13 @@ def _numbered(statement: str) -> tuple[list[str], str]:
     return names, _PLACEHOLDER.sub(number, statement)
 
 
-def _check(result: pq.abc.PGresult) -> None:
-    if result.status not in {pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK}:
-        message = (result.error_message or b"").decode("utf-8", "replace").strip()
-        raise psycopg.DatabaseError(f"a digest could not be marked: {message}")
+# What a mark, its statement's preparation and the batch's end answer when they went through.
+_ANSWERED = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK)
+
+
+def _refused(result: pq.abc.PGresult) -> psycopg.DatabaseError:
+    message = (result.error_message or b"").decode("utf-8", "replace").strip()
+    return psycopg.DatabaseError(f"a digest could not be marked: {message}")
 
 
 def _wait(fileno: int, *, writing: bool = False) -> None:
@@ -231,11 +234,11 @@ class Marks:
             result = self.pgconn.get_result()
             if result is None:
                 break
-            if result.status != pq.ExecStatus.COMMAND_OK and failure is None:
+            if result.status not in _ANSWERED and failure is None:
                 failure = result
         self.in_flight = False
         if failure is not None:
-            _check(failure)
+            raise _refused(failure)
 
     def flush(self) -> None:
         """Make the marks so far durable: a synchronous commit writes out all before it."""
