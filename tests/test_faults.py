@@ -453,3 +453,29 @@ def test_the_socket_check_sees_a_terminated_backend_whatever_its_descriptor_numb
     finally:
         for descriptor in ballast:
             os.close(descriptor)
+
+
+def test_after_a_burst_sequential_requests_stay_on_the_connection_used_last() -> None:
+    """A burst (a thousand clients connecting) fills the pool; the quiet traffic after it must
+    reuse the connection returned last, whose statements are prepared and whose server process
+    is warm, rather than going round every connection of the pool."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        service_missing("PostgreSQL (TEST_DATABASE_URL)")
+    assert url is not None
+    from network.extensions import create_engine
+
+    engine = create_engine(url)
+    try:
+        with contextlib.ExitStack() as burst:
+            connections = [burst.enter_context(engine.connect()) for _ in range(5)]
+            backends = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in connections]
+        assert len(set(backends)) == 5
+        # The burst's connections went back in order, the last one last.
+        seen = set()
+        for _ in range(20):
+            with engine.connect() as connection:
+                seen.add(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+        assert seen == {backends[0]}
+    finally:
+        engine.dispose()
