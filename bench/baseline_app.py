@@ -45,7 +45,8 @@ def create_app() -> Flask:
     url = os.environ["DATABASE_URL"]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    # The app's pool settings (network/extensions.py): the connection returned last is lent first.
+    engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True)
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     app = Flask("baseline")
 
