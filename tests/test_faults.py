@@ -471,7 +471,7 @@ def test_after_a_burst_sequential_requests_stay_on_the_connection_used_last() ->
             connections = [burst.enter_context(engine.connect()) for _ in range(5)]
             backends = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in connections]
         assert len(set(backends)) == 5
-        # The burst's connections went back in order, the last one last.
+        # The burst's connections went back in reverse order: the first one checked out, last.
         seen = set()
         for _ in range(20):
             with engine.connect() as connection:
