@@ -8,6 +8,8 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from network.alerts.models import Alert
+from network.extensions import db
 from network.reach import chats, deliver
 from network.reach.push import Message, Sent
 from network.settings import settings
@@ -69,9 +71,14 @@ def alert_live(alert_id: int) -> dict[str, Any]:
 def tell_alert_live(alert_id: int) -> dict[str, Any]:
     """Push a new alert to its team and to members who want severe alerts, post it to group
     chats; queue another try of each push that failed for now."""
-    # Chats first: they only read, so the pushes find the alert loaded (the pushes commit).
+    # Held here: the session keeps a row it loaded only while something refers to it, so the
+    # chats and the pushes would each read the alert again. Chats first: they only read, so the
+    # pushes find the alert loaded (the pushes commit).
+    alert = db.session.get(Alert, alert_id)
     posted = chats.post_new_alert(alert_id)
-    return {"pushed": again(deliver.alert_went_live(alert_id)), "chats": posted}
+    pushed = again(deliver.alert_went_live(alert_id))
+    del alert
+    return {"pushed": pushed, "chats": posted}
 
 
 @shared_task(name="network.reach.review_waiting")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from network.reach import chats
 from network.tasks.reach import alert_live
 from tests.conftest import run_job
 from tests.support.push import Server
+from tests.world import counting_statements
 
 Api = Callable[..., Any]
 SUMMARY = "Dozens of comments mocking a girl for her religion."
@@ -124,3 +126,22 @@ def test_members_cannot_connect_chats(app: Flask, create_member: Any, chat_webho
         assert actor is not None
         with pytest.raises(Forbidden):
             chats.connect_chat(actor, name="Mine", url=f"json://{chat_webhook.origin[7:]}/x")
+
+
+def test_telling_the_network_reads_the_alert_once(
+    app: Flask,
+    create_member: Any,
+    organiser: Any,
+    post_alert: Api,
+    chat_webhook: Server,
+) -> None:
+    # The chats and the pushes both need the alert: the job reads it once for both (the
+    # session would forget a row nobody refers to between them, and read it again).
+    connect(app, organiser, f"json://127.0.0.1:{chat_webhook.origin.rsplit(':', 1)[1]}/hook")
+    alert = post_alert(create_member(trust_level=1), severity=4).get_json()
+    before = len(chat_webhook.requests())
+    with counting_statements(app) as statements:
+        result = run_job(alert_live, alert["id"])
+    loads = [s for s in statements if re.search(r"\bFROM alert\s+WHERE alert\.id = ", s)]
+    assert len(loads) == 1, loads
+    assert result["chats"] == 1 and len(chat_webhook.requests()) == before + 1
