@@ -71,9 +71,9 @@ def alert_live(alert_id: int) -> dict[str, Any]:
 def tell_alert_live(alert_id: int) -> dict[str, Any]:
     """Push a new alert to its team and to members who want severe alerts, post it to group
     chats; queue another try of each push that failed for now."""
-    # Held here: the session keeps a row it loaded only while something refers to it, so the
-    # chats and the pushes would each read the alert again. Chats first: they only read, so the
-    # pushes find the alert loaded (the pushes commit).
+    # Chats first: they only read, so the pushes find the alert loaded (the pushes commit). The
+    # alert is held here until both have run: the session keeps a row only while something
+    # refers to it, and would read the alert again for the pushes.
     alert = db.session.get(Alert, alert_id)
     posted = chats.post_new_alert(alert_id)
     pushed = again(deliver.alert_went_live(alert_id))
