@@ -420,9 +420,9 @@ def expire_stale_alerts() -> int:
         return 0
     for alert_id in stale:
         audit.record(None, "alert.expired", "alert", alert_id)
-        expired = db.session.get(Alert, alert_id)
+        # Read as the statement left it, in one load: a row the session held still says open.
+        expired = db.session.get(Alert, alert_id, populate_existing=True)
         if expired is not None:
-            db.session.refresh(expired)
             feed.announce_alert(expired)
     db.session.commit()
     return len(stale)

@@ -3,6 +3,8 @@ expire."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -19,8 +21,10 @@ from network.alerts.models import Alert, AlertStatus
 from network.db import utcnow
 from network.extensions import db
 from network.moderation.models import AuditEntry
+from network.realtime.models import FeedEvent
 from tests.alerts.conftest import alert_body
 from tests.harness import SHUTDOWN_POLL
+from tests.world import counting_statements
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -125,8 +129,9 @@ def test_the_page_and_the_api_share_one_limit(
     assert "try again in" in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("held", [False, True], ids=["not_held", "held_open"])
 def test_stale_open_alerts_expire_and_active_ones_stay(
-    app: Flask, api_as: Any, create_member: Any
+    app: Flask, api_as: Any, create_member: Any, held: bool
 ) -> None:
     from network.tasks.alerts import expire_stale_alerts
 
@@ -139,7 +144,18 @@ def test_stale_open_alerts_expire_and_active_ones_stay(
         alert.last_activity_at = utcnow() - timedelta(days=8)
         db.session.commit()
     with app.test_request_context():
-        assert expire_stale_alerts.run() == 1
+        # Held: the session already has the alert as open; the job must not announce it so.
+        holding = db.session.get(Alert, stale["id"]) if held else None
+        assert not held or (holding is not None and holding.status == AlertStatus.OPEN)
+        with counting_statements(app) as statements:
+            assert expire_stale_alerts.run() == 1
+        last = db.session.scalars(sa.select(FeedEvent).order_by(FeedEvent.id.desc())).first()
+        assert last is not None
+        assert (last.event, last.payload.get("alert_id")) == ("alert.removed", stale["id"])
+        assert "summary" not in json.dumps(last.payload)
+    # Read once, as the statement left it (not loaded and then read again).
+    loads = [s for s in statements if re.search(r"\bFROM alert\s+WHERE alert\.id = ", s)]
+    assert len(loads) == 1, loads
     with app.app_context():
         assert db.session.get(Alert, stale["id"]).status == AlertStatus.EXPIRED  # type: ignore[union-attr]
         assert db.session.get(Alert, fresh["id"]).status == AlertStatus.OPEN  # type: ignore[union-attr]
