@@ -318,6 +318,12 @@ def counting_statements(app: Flask) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", count)
 
 
+def loads_of(table: str, statements: list[str]) -> list[str]:
+    """The statements among `statements` that load a row of `table` by its id."""
+    by_id = re.compile(rf"\bFROM {table}\s+WHERE {table}\.id = ")
+    return [statement for statement in statements if by_id.search(statement)]
+
+
 @contextmanager
 def counting_writes(app: Flask) -> Iterator[list[str]]:
     """Collect the INSERT, UPDATE and DELETE statements sent while the block runs."""

@@ -4,7 +4,6 @@ expire."""
 from __future__ import annotations
 
 import json
-import re
 import threading
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from network.moderation.models import AuditEntry
 from network.realtime.models import FeedEvent
 from tests.alerts.conftest import alert_body
 from tests.harness import SHUTDOWN_POLL
-from tests.world import counting_statements
+from tests.world import counting_statements, loads_of
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -154,8 +153,7 @@ def test_stale_open_alerts_expire_and_active_ones_stay(
         assert (last.event, last.payload.get("alert_id")) == ("alert.removed", stale["id"])
         assert "summary" not in json.dumps(last.payload)
     # Read once, as the statement left it (not loaded and then read again).
-    loads = [s for s in statements if re.search(r"\bFROM alert\s+WHERE alert\.id = ", s)]
-    assert len(loads) == 1, loads
+    assert len(loads_of("alert", statements)) == 1, statements
     with app.app_context():
         assert db.session.get(Alert, stale["id"]).status == AlertStatus.EXPIRED  # type: ignore[union-attr]
         assert db.session.get(Alert, fresh["id"]).status == AlertStatus.OPEN  # type: ignore[union-attr]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from network.reach import chats
 from network.tasks.reach import alert_live
 from tests.conftest import run_job
 from tests.support.push import Server
-from tests.world import counting_statements
+from tests.world import counting_statements, loads_of
 
 Api = Callable[..., Any]
 SUMMARY = "Dozens of comments mocking a girl for her religion."
@@ -32,6 +31,11 @@ def connect(app: Flask, organiser: Any, url: str, team_id: int | None = None) ->
         return chats.connect_chat(member, name="Volunteers", url=url, team_id=team_id).id
 
 
+def hook(server: Server, path: str = "/hook") -> str:
+    """The Apprise json:// URL of the local webhook at `path`."""
+    return f"json://127.0.0.1:{server.origin.rsplit(':', 1)[1]}{path}"
+
+
 def posted(server: Server) -> list[dict[str, Any]]:
     return [json.loads(request.body) for request in server.requests()]
 
@@ -44,7 +48,7 @@ def test_a_new_open_alert_is_posted_with_a_link_and_never_its_reporter(
     chat_webhook: Server,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    url = f"json://127.0.0.1:{chat_webhook.origin.rsplit(':', 1)[1]}/hook?secret=chat-secret-42"
+    url = hook(chat_webhook, "/hook?secret=chat-secret-42")
     connect(app, organiser, url)
     reporter = create_member(trust_level=1, display_name="Reporter Rosa")
     with caplog.at_level(logging.DEBUG):
@@ -65,19 +69,21 @@ def test_a_new_open_alert_is_posted_with_a_link_and_never_its_reporter(
     assert "chat-secret-42" not in caplog.text
 
 
+@pytest.fixture
+def network_chat(app: Flask, organiser: Any, chat_webhook: Server) -> Server:
+    """The local webhook, connected as a group chat of the whole network."""
+    connect(app, organiser, hook(chat_webhook))
+    return chat_webhook
+
+
 def test_pending_and_hidden_alerts_never_reach_a_chat(
-    app: Flask,
-    create_member: Any,
-    organiser: Any,
-    post_alert: Api,
-    chat_webhook: Server,
+    create_member: Any, post_alert: Api, network_chat: Server
 ) -> None:
-    connect(app, organiser, f"json://127.0.0.1:{chat_webhook.origin.rsplit(':', 1)[1]}/hook")
     newcomer = create_member(trust_level=0)
     pending = post_alert(newcomer).get_json()
     assert pending["status"] == "pending_review"
     run_job(alert_live, pending["id"])
-    assert chat_webhook.requests() == []
+    assert network_chat.requests() == []
 
 
 def test_a_team_chat_gets_only_its_teams_alerts(
@@ -93,7 +99,7 @@ def test_a_team_chat_gets_only_its_teams_alerts(
     connect(
         app,
         organiser,
-        f"json://127.0.0.1:{chat_webhook.origin.rsplit(':', 1)[1]}/team",
+        hook(chat_webhook, "/team"),
         team_id=team["id"],
     )
     outside = post_alert(create_member(trust_level=1)).get_json()
@@ -129,19 +135,13 @@ def test_members_cannot_connect_chats(app: Flask, create_member: Any, chat_webho
 
 
 def test_telling_the_network_reads_the_alert_once(
-    app: Flask,
-    create_member: Any,
-    organiser: Any,
-    post_alert: Api,
-    chat_webhook: Server,
+    app: Flask, create_member: Any, post_alert: Api, network_chat: Server
 ) -> None:
     # The chats and the pushes both need the alert: the job reads it once for both (the
     # session would forget a row nobody refers to between them, and read it again).
-    connect(app, organiser, f"json://127.0.0.1:{chat_webhook.origin.rsplit(':', 1)[1]}/hook")
     alert = post_alert(create_member(trust_level=1), severity=4).get_json()
-    before = len(chat_webhook.requests())
+    before = len(network_chat.requests())
     with counting_statements(app) as statements:
         result = run_job(alert_live, alert["id"])
-    loads = [s for s in statements if re.search(r"\bFROM alert\s+WHERE alert\.id = ", s)]
-    assert len(loads) == 1, loads
-    assert result["chats"] == 1 and len(chat_webhook.requests()) == before + 1
+    assert len(loads_of("alert", statements)) == 1, statements
+    assert result["chats"] == 1 and len(network_chat.requests()) == before + 1
