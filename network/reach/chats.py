@@ -19,7 +19,8 @@ from flask_babel import force_locale
 from network.accounts.models import Member
 from network.accounts.policy import require_organiser
 from network.alerts.guide import category_label, platform_label
-from network.alerts.models import Alert, AlertStatus
+from network.alerts.models import Alert
+from network.coordination.feed import in_feed
 from network.errors import NotFound, ValidationFailed
 from network.extensions import db
 from network.moderation import audit
@@ -118,10 +119,10 @@ def notice_text(alert: Alert) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
-def post_new_alert(alert_id: int) -> int:
-    """Post a new open alert to the network's chats and its team's; return how many took it."""
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
+def post_new_alert(alert: Alert) -> int:
+    """Post a new alert in the feed to the network's chats and its team's; return how many took
+    it (none for an alert out of the feed)."""
+    if not in_feed(alert):
         return 0
     where: sa.ColumnElement[bool] = GroupChat.team_id.is_(None)
     if alert.team_id is not None:

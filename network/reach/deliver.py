@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from network.accounts.models import Member, MemberStatus, Role
 from network.alerts.guide import category_label, platform_label
 from network.alerts.models import Alert, AlertReport, AlertStatus
+from network.coordination.feed import in_feed
 from network.coordination.models import Ask, AskAnswer, AskChannel
 from network.db import utcnow
 from network.extensions import db
@@ -245,11 +246,11 @@ def push_again(subscription_id: int, message: Message) -> Sent:
     return sent
 
 
-def alert_went_live(alert_id: int) -> Fanout:
-    """Push a new open alert to its team (unless switched off) and to members who chose severe
-    alerts on their platforms and languages; never to its reporters or those asked already."""
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
+def alert_went_live(alert: Alert) -> Fanout:
+    """Push a new alert in the feed to its team (unless switched off) and to members who chose
+    severe alerts on their platforms and languages; never to its reporters or those asked
+    already, never an alert out of the feed."""
+    if not in_feed(alert):
         return Fanout()
     reporters = sa.select(AlertReport.member_id).where(AlertReport.alert_id == alert.id)
     asked = sa.select(Ask.member_id).where(Ask.alert_id == alert.id)

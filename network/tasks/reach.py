@@ -71,14 +71,12 @@ def alert_live(alert_id: int) -> dict[str, Any]:
 def tell_alert_live(alert_id: int) -> dict[str, Any]:
     """Push a new alert to its team and to members who want severe alerts, post it to group
     chats; queue another try of each push that failed for now."""
-    # Chats first: they only read, so the pushes find the alert loaded (the pushes commit). The
-    # alert is held here until both have run: the session keeps a row only while something
-    # refers to it, and would read the alert again for the pushes.
     alert = db.session.get(Alert, alert_id)
-    posted = chats.post_new_alert(alert_id)
-    pushed = again(deliver.alert_went_live(alert_id))
-    del alert
-    return {"pushed": pushed, "chats": posted}
+    if alert is None:
+        return {"pushed": [], "chats": 0}
+    # Chats first: they only read, so the pushes (which commit) have the alert as it was read.
+    posted = chats.post_new_alert(alert)
+    return {"pushed": again(deliver.alert_went_live(alert)), "chats": posted}
 
 
 @shared_task(name="network.reach.review_waiting")
