@@ -143,9 +143,9 @@ def test_stale_open_alerts_expire_and_active_ones_stay(
         alert.last_activity_at = utcnow() - timedelta(days=8)
         db.session.commit()
     with app.test_request_context():
-        # Held: the session already has the alert as open; the job must not announce it so.
-        holding = db.session.get(Alert, stale["id"]) if held else None
-        assert not held or (holding is not None and holding.status == AlertStatus.OPEN)
+        if held:  # the session already has the alert as open: the job must not announce it so
+            holding = db.session.get(Alert, stale["id"])
+            assert holding is not None and holding.status == AlertStatus.OPEN
         with counting_statements(app) as statements:
             assert expire_stale_alerts.run() == 1
         last = db.session.scalars(sa.select(FeedEvent).order_by(FeedEvent.id.desc())).first()
