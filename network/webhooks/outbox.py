@@ -18,18 +18,20 @@ from network.reach import later
 from network.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 # Built once: every announcing use case (each post going live, each claim…) runs it.
-ENABLED_ENDPOINTS = sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-    WebhookEndpoint.enabled
-)
+_ENABLED_ROWS = sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.enabled)
+# In the endpoints' order, so that an event's deliveries are made (and numbered) in it too.
+ENABLED_ENDPOINTS = _ENABLED_ROWS.order_by(WebhookEndpoint.id)
 
 
 # The enabled endpoints with their events as one JSON value, [[id, [event, …]], …] (PostgreSQL):
 # a use case's own statement can carry it, sparing announce() a statement of its own.
-_ENABLED = ENABLED_ENDPOINTS.subquery()
+_ENABLED = _ENABLED_ROWS.subquery()
 ENABLED_ENDPOINTS_JSON = (
     sa.select(
         sa.func.coalesce(
-            sa.func.json_agg(sa.func.json_build_array(_ENABLED.c.id, _ENABLED.c.events)),
+            sa.func.json_agg(
+                sa.func.json_build_array(_ENABLED.c.id, _ENABLED.c.events)
+            ).aggregate_order_by(_ENABLED.c.id),
             sa.literal_column("'[]'::json"),
         )
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 
 from network.extensions import db
 from network.moderation.models import AuditEntry
+from network.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.webhooks.conftest import Receiver, Registered, pending, send_pending
 
 Api = Callable[..., Any]
@@ -79,6 +81,32 @@ def test_deliveries_are_listed_newest_first_with_a_cursor(
     assert first["items"][0]["status"] == "delivered" and first["items"][0]["response_code"] == 200
     rest = api_as(organiser, "GET", f"{path}?limit=2&cursor={first['next_cursor']}").get_json()
     assert [d["id"] for d in rest["items"]] == made[:1] and rest["next_cursor"] is None
+
+
+def test_an_events_deliveries_are_made_in_the_order_of_their_endpoints(
+    app: Flask,
+    open_alert: Any,
+    receiver: Receiver,
+    register: Callable[..., Registered],
+) -> None:
+    endpoints = [register(receiver.url(f"/{n}")) for n in range(4)]
+    ids = [endpoint.id for endpoint in endpoints]
+    with app.app_context():
+        # Changed rows are stored again after the others: without an order, PostgreSQL's scan
+        # would then find the last endpoint first.
+        for endpoint_id in ids[:3]:
+            db.session.execute(
+                sa.update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == endpoint_id)
+                .values(description="Changed")
+            )
+        db.session.commit()
+    open_alert()
+    with app.app_context():
+        made = db.session.scalars(
+            sa.select(WebhookDelivery.endpoint_id).order_by(WebhookDelivery.id)
+        ).all()
+    assert made == ids
 
 
 def test_deleting_an_endpoint_removes_its_deliveries_and_another_endpoints_are_not_found(
