@@ -10,7 +10,8 @@ from flask import Flask
 
 from network.extensions import db
 from network.moderation.models import AuditEntry
-from network.webhooks.models import WebhookDelivery, WebhookEndpoint
+from network.webhooks import outbox
+from network.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tests.webhooks.conftest import Receiver, Registered, pending, send_pending
 
 Api = Callable[..., Any]
@@ -101,12 +102,16 @@ def test_an_events_deliveries_are_made_in_the_order_of_their_endpoints(
                 .values(description="Changed")
             )
         db.session.commit()
-    open_alert()
+    alert = open_alert()  # a post's own statement reads the endpoints (on PostgreSQL)
     with app.app_context():
         made = db.session.scalars(
             sa.select(WebhookDelivery.endpoint_id).order_by(WebhookDelivery.id)
         ).all()
     assert made == ids
+    with app.test_request_context():  # the outbox reads them itself
+        told = outbox.announce(WebhookEvent.ALERT_RESOLVED, alert["id"])
+        assert [delivery.endpoint_id for delivery in told] == ids
+        db.session.rollback()
 
 
 def test_deleting_an_endpoint_removes_its_deliveries_and_another_endpoints_are_not_found(
