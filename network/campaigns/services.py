@@ -252,7 +252,7 @@ def attach_alert(actor: Member, campaign_id: int, alert_id: int) -> Alert:
         raise Conflict(_("Only active alerts can be added to a campaign."), code="alert_closed")
     alert.campaign_id = campaign.id
     audit.record(actor, "campaign.alert_added", "campaign", campaign.id, alert_id=alert.id)
-    if alert.status == AlertStatus.OPEN and alert.hidden_at is None:
+    if feed.in_feed(alert):
         feed.announce_alert(alert)
         feed.announce_campaign(campaign)
     db.session.commit()

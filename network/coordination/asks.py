@@ -100,7 +100,7 @@ def ask_members(
 
     Each ask is delivered by a job of its own after the commit, unless `deliver` is False (the
     caller then delivers them: reach.deliver.deliver_new_asks)."""
-    if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
+    if not feed.in_feed(alert):
         return []
     wanted = count if count is not None else settings().asks_per_alert
     if needs is None:

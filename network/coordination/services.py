@@ -11,7 +11,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from network.accounts.models import Member
 from network.alerts import policy
-from network.alerts.models import Alert, AlertStatus
+from network.alerts.models import Alert
 from network.coordination import feed, queries
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.needs import PUBLIC_VOICES, welcomed
@@ -240,7 +240,7 @@ def claim_action(
 def _check(kind: ActionType, state: _ClaimState) -> None:
     """Refuse a claim that breaks a rule: the alert's status, guidance, wishes, holding, caps."""
     alert = state.alert
-    if alert.status != AlertStatus.OPEN or alert.hidden_at is not None:
+    if not feed.in_feed(alert):
         raise Conflict(_("This alert is not open for help."), code="alert_not_open")
     if not rules.may_ask(kind, alert.category, alert.severity):
         raise Conflict(rules.refusal(kind, alert.category, alert.severity), code="against_guidance")

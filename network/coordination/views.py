@@ -22,6 +22,7 @@ from network.alerts.models import Alert, AlertStatus
 from network.api.pagination import decode_cursor, encode_cursor
 from network.campaigns import queries as campaign_queries
 from network.coordination import asks, queries, services
+from network.coordination.feed import in_feed
 from network.coordination.limits import CLAIM_LIMIT
 from network.coordination.models import Action, ActionStatus, Ask
 from network.coordination.needs import PUBLIC_VOICES, Need
@@ -152,11 +153,6 @@ def build_cards(member: Member, alerts: list[Alert], asked: dict[int, Ask]) -> l
     return cards
 
 
-def _in_feed(alert: Alert) -> bool:
-    # Organisers' list includes hidden alerts; the feed shows only what members can act on.
-    return alert.status == AlertStatus.OPEN and alert.hidden_at is None
-
-
 def _page(member: Member, cursor: str | None) -> dict[str, Any]:
     """Return the asks on top, one page of open alerts, and the cursor of the next page."""
     try:
@@ -169,11 +165,11 @@ def _page(member: Member, cursor: str | None) -> dict[str, Any]:
     if len(found) > PAGE_SIZE:
         next_cursor = encode_cursor(alert_queries.position_of(found[PAGE_SIZE - 1]))
     asked = {ask.alert_id: ask for ask in queries.pending_asks(member)}
-    listed = [alert for alert in found[:PAGE_SIZE] if _in_feed(alert) and alert.id not in asked]
+    listed = [alert for alert in found[:PAGE_SIZE] if in_feed(alert) and alert.id not in asked]
     asked_alerts = [
         alert
         for alert in alert_queries.alerts_by_urgency(list(asked))
-        if _in_feed(alert) and policy.can_see(member, alert)
+        if in_feed(alert) and policy.can_see(member, alert)
     ]
     return {
         "asked": build_cards(member, asked_alerts, asked),
@@ -235,7 +231,7 @@ def card(alert_id: int) -> str | Response:
     """Render one alert's card; 204 when it left the feed, 404 when the member may not see it."""
     member = _me()
     alert = alert_queries.alert_for(member, alert_id)
-    if not _in_feed(alert):
+    if not in_feed(alert):
         return Response(status=204)
     asked = {ask.alert_id: ask for ask in queries.pending_asks(member) if ask.alert_id == alert.id}
     [found] = build_cards(member, [alert], asked)
