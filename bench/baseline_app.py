@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,11 @@ INSERT = sa.text(
 )
 
 
+def pool_size(environment: Mapping[str, str]) -> int:
+    """The connections each web process keeps (the app's DATABASE_POOL_SIZE and default)."""
+    return int(environment.get("DATABASE_POOL_SIZE") or 10)
+
+
 def _answer(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
@@ -45,8 +51,11 @@ def create_app() -> Flask:
     url = os.environ["DATABASE_URL"]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    # The app's pool settings (network/extensions.py): the connection returned last is lent first.
-    engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True)
+    # The app's pool settings (network/extensions.py): as many connections as DATABASE_POOL_SIZE,
+    # none beyond, and the connection returned last is lent first.
+    engine = sa.create_engine(
+        url, pool_size=pool_size(os.environ), max_overflow=0, pool_use_lifo=True
+    )
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     app = Flask("baseline")
 

@@ -3,9 +3,9 @@ each. Exactly the caps succeed; the figure is the time until all 200 have their 
 
 Baseline, interleaved: the same claim as one raw SQL transaction per member through psycopg (lock
 the alert row, count its live claims, insert the claim or give up), with as many connections as
-the two web processes may open. For the framework's floor, the same claims through a minimal Flask
-endpoint (bench/baseline_app.py, the same gunicorn config and number of processes): the token,
-then that raw transaction, with nothing else of the app around them.
+the web processes may open (DATABASE_POOL_SIZE each). For the framework's floor, the same claims
+through a minimal Flask endpoint (bench/baseline_app.py, the same gunicorn config and number of
+processes): the token, then that raw transaction, with nothing else of the app around them.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from bench.baseline_app import pool_size
 from bench.common import Options, Row
 from bench.topology import Member, Topology, cpu_seconds, post_json, psycopg_url
 
 ALERTS = 10
 GOAL = 3  # public voices each alert wants
 ROUNDS = 3
-RAW_CONNECTIONS = 40
 
 CLAIM_SQL = {
     "lock": "SELECT id FROM alert WHERE id = %s AND status = 'open' FOR UPDATE",
@@ -128,7 +128,7 @@ def _http_claims(origins: list[str], members: list[Member], alerts: list[int]) -
 
 def _raw_claims(topology: Topology, members: list[Member], alerts: list[int]) -> tuple[float, int]:
     pool: queue.Queue[psycopg.Connection[tuple[object, ...]]] = queue.Queue()
-    for _ in range(RAW_CONNECTIONS):
+    for _ in range(len(topology.web) * pool_size(topology.environment)):
         pool.put(psycopg.connect(psycopg_url(topology.database_url)))
 
     def claim(number: int) -> bool:

@@ -49,6 +49,8 @@ def load(
         # Links in mail follow `upstander serve --host/--port` unless SITE_URL was given.
         "SITE_URL_DERIVED": not (env.get("SITE_URL") or "").strip(),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'network.db'}",
+        # Connections each process keeps to PostgreSQL, at most; requests beyond wait for one.
+        "DATABASE_POOL_SIZE": _int(env, "DATABASE_POOL_SIZE", 10),
         "REDIS_URL": redis_url,
         # Embedded mode: worker and beat run inside the web process on an in-memory broker.
         "CELERY_EMBEDDED": redis_url is None and _bool(env.get("CELERY_EMBEDDED"), True),

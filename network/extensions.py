@@ -26,6 +26,8 @@ from flask_wtf.csrf import CSRFProtect
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from network.settings import settings_of
+
 # Whether the work running now only reads (SQLite: a plain BEGIN, which takes no write lock).
 # Declared by the use case through Database.reading(); everything else writes.
 _reading: ContextVar[bool] = ContextVar("database_reading", default=False)
@@ -49,7 +51,7 @@ class Database:
             _reading.reset(token)
 
     def init_app(self, app: Flask) -> None:
-        engine = create_engine(app.config["DATABASE_URL"])
+        engine = create_engine(app.config["DATABASE_URL"], settings_of(app).database_pool_size)
         app.extensions["database"] = engine
         if engine.dialect.name == "postgresql":
             # The same pool, lent in autocommit to reads (read_in_autocommit).
@@ -178,8 +180,9 @@ def json_text(value: Any) -> str:
         return json.dumps(value)
 
 
-def create_engine(url: str) -> sa.Engine:
-    """Create the engine; SQLite gets WAL, foreign keys and write-serialising transactions."""
+def create_engine(url: str, pool_size: int = 10) -> sa.Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and write-serialising transactions.
+    On PostgreSQL the pool keeps up to `pool_size` connections (DATABASE_POOL_SIZE)."""
     url = normalise_database_url(url)
     # Errors name the statement but not its values: those carry summaries, emails and hashes,
     # and errors end up in the logs.
@@ -188,8 +191,14 @@ def create_engine(url: str) -> sa.Engine:
 
         engine = sa.create_engine(
             url,
-            pool_size=10,
-            max_overflow=20,
+            # No overflow: the pool keeps every connection it opens, and a burst of requests
+            # beyond `pool_size` waits for one (a greenlet's wait, nothing held). With overflow
+            # connections a burst (200 claims at once) opened 20 new server processes in each
+            # web process and closed them after, every time: each new one cold (no prepared
+            # statements, the server's catalogue caches empty), and the burst ran at half the
+            # speed (docs/performance.md, twentieth session).
+            pool_size=pool_size,
+            max_overflow=0,
             # The connection returned last is lent first: after a burst (a thousand clients
             # connecting) the traffic that follows stays on the connections already warm
             # (prepared statements, the server's caches) instead of going round all of them.

@@ -25,6 +25,7 @@ class Settings:
     site_url: str
     site_url_derived: bool
     database_url: str
+    database_pool_size: int
     redis_url: str | None
     celery_embedded: bool
     default_locale: str
@@ -96,6 +97,10 @@ class Settings:
             key = "BABEL_DEFAULT_LOCALE" if field.name == "default_locale" else field.name.upper()
             values[field.name] = _typed(key, config[key], str(field.type))
         loaded = cls(**values)
+        if loaded.database_pool_size < 1:
+            raise ValueError(
+                f"DATABASE_POOL_SIZE must be at least 1, not {loaded.database_pool_size}"
+            )
         if not 0 <= loaded.worker_niceness <= 19:
             raise ValueError(
                 f"WORKER_NICENESS must be between 0 and 19, not {loaded.worker_niceness}"

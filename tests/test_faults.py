@@ -315,13 +315,15 @@ def fresh_alert() -> dict[str, Any]:
     return alert_body(url=f"https://www.instagram.com/p/faults-{secrets.token_hex(8)}/")
 
 
-def _postgresql_app(tmp_path: Path, application_name: str) -> Any:
+def _postgresql_app(tmp_path: Path, application_name: str, **extra: Any) -> Any:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         service_missing("PostgreSQL (TEST_DATABASE_URL)")
     assert url is not None
     named = sa.engine.make_url(url).update_query_dict({"application_name": application_name})
-    app = standalone_app(tmp_path / "pg", database_url=named.render_as_string(hide_password=False))
+    app = standalone_app(
+        tmp_path / "pg", database_url=named.render_as_string(hide_password=False), **extra
+    )
     activate(app)
     with app.app_context():
         db.session.execute(sa.text("DELETE FROM alert_report"))
@@ -479,3 +481,68 @@ def test_after_a_burst_sequential_requests_stay_on_the_connection_used_last() ->
         assert seen == {backends[0]}
     finally:
         engine.dispose()
+
+
+def backend_pids(engine: sa.Engine, name: str) -> set[int]:
+    with engine.connect() as admin:
+        found = admin.execute(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": name},
+        ).scalars()
+        return set(found)
+
+
+@pytest.mark.parametrize("pool_size", [1, 3])
+def test_a_burst_beyond_the_pool_waits_for_its_connections_and_keeps_them(
+    tmp_path: Path, pool_size: int
+) -> None:
+    """DATABASE_POOL_SIZE bounds the connections a process opens, whatever the burst: requests
+    beyond it wait for one and all succeed; and the connections stay for the next burst, warm,
+    instead of being opened for one burst and closed after it."""
+    name = f"faults-{free_port()}"
+    app = _postgresql_app(tmp_path, name, DATABASE_POOL_SIZE=pool_size)
+    tokens = [member_with_token(app, f"{name}-{n}@example.org", trust_level=1) for n in range(12)]
+    db.engine_for(app).dispose()  # the set-up's connections: the bursts start from none
+    admin = sa.create_engine(str(db.engine_for(app).url.set(query={})), poolclass=sa.NullPool)
+    most = 0
+    bursting = threading.Event()
+
+    def watch() -> None:
+        nonlocal most
+        while bursting.is_set():
+            most = max(most, len(backend_pids(admin, name)))
+
+    def burst(origin: str) -> list[int]:
+        statuses: list[int] = []
+        start = threading.Barrier(len(tokens))
+
+        def post(token: str) -> None:
+            start.wait()
+            statuses.append(call(origin, "POST", "/api/v1/alerts", token, fresh_alert())[0])
+
+        threads = [threading.Thread(target=post, args=(token,)) for token in tokens]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        return statuses
+
+    with live_server(app, free_port()) as origin:
+        bursting.set()
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            assert burst(origin) == [201] * len(tokens)
+            kept = backend_pids(admin, name)
+            assert burst(origin) == [201] * len(tokens)
+            assert backend_pids(admin, name) == kept
+        finally:
+            bursting.clear()
+            watcher.join(timeout=30)
+    assert 1 <= len(kept) <= pool_size
+    assert most <= pool_size
+
+
+def test_the_pool_size_must_be_at_least_one(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="DATABASE_POOL_SIZE must be at least 1, not 0"):
+        standalone_app(tmp_path, migrate=False, DATABASE_POOL_SIZE=0)
