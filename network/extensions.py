@@ -26,8 +26,6 @@ from flask_wtf.csrf import CSRFProtect
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from network.settings import settings_of
-
 # Whether the work running now only reads (SQLite: a plain BEGIN, which takes no write lock).
 # Declared by the use case through Database.reading(); everything else writes.
 _reading: ContextVar[bool] = ContextVar("database_reading", default=False)
@@ -51,7 +49,8 @@ class Database:
             _reading.reset(token)
 
     def init_app(self, app: Flask) -> None:
-        engine = create_engine(app.config["DATABASE_URL"], settings_of(app).database_pool_size)
+        # The pool size as the settings checked it (network/settings.py).
+        engine = create_engine(app.config["DATABASE_URL"], int(app.config["DATABASE_POOL_SIZE"]))
         app.extensions["database"] = engine
         if engine.dialect.name == "postgresql":
             # The same pool, lent in autocommit to reads (read_in_autocommit).
@@ -72,6 +71,21 @@ class Database:
         if reads is None or session.in_transaction() or session.bind is not engine:
             return
         session.bind = reads
+
+    def write_from_here(self) -> None:
+        """Go on in a transaction after reads made in autocommit (an API operation declared
+        `reads_first`): a use case that often ends after its reads — a claim the rules refuse —
+        then sends no BEGIN and ROLLBACK, and one that goes on writes in one transaction from
+        here. What the session loaded stays loaded. Elsewhere (a transaction from the start,
+        SQLite, a test's own binding) it changes nothing."""
+        session = self.session()
+        reads = current_app.extensions.get("database_reads")
+        if reads is None or session.bind is not reads:
+            return
+        # Autocommit refused any write, so this commit sends nothing: the connection goes back
+        # to the pool, and the next statement takes one in a transaction.
+        self.commit_keeping_loaded()
+        session.bind = current_app.extensions["database"]
 
     def commit_keeping_loaded(self) -> None:
         """Commit without expiring what the session holds: the answer is built from what this

@@ -396,6 +396,53 @@ def test_api_reads_run_in_autocommit_and_writes_in_a_transaction(tmp_path: Path)
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+def test_a_claim_reads_in_autocommit_until_it_writes(tmp_path: Path) -> None:
+    """A claim reads the token and the rules outside a transaction: one the rules refuse sends
+    no BEGIN and ROLLBACK; one that goes on writes in one transaction from the alert's lock on."""
+    name = f"faults-{free_port()}"
+    app = _postgresql_app(tmp_path, name)
+    reporter, first, second = (
+        member_with_token(app, f"{name}-{who}@example.org", trust_level=1)
+        for who in ("reporter", "first", "second")
+    )
+    engine = db.engine_for(app)
+    seen: list[tuple[str, bool]] = []
+
+    def record(connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        dbapi = connection.connection.dbapi_connection
+        seen.append((statement.split(None, 1)[0].upper(), bool(dbapi and dbapi.autocommit)))
+
+    with live_server(app, free_port()) as origin:
+        status, alert = call(
+            origin, "POST", "/api/v1/alerts", reporter, {**fresh_alert(), "responder_goal": 1}
+        )
+        assert status == 201 and alert["status"] == "open", alert
+        claim = {"type": "counter_speech"}
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            status, answer = call(
+                origin, "POST", f"/api/v1/alerts/{alert['id']}/actions", first, claim
+            )
+            assert status == 201, answer
+            reads = [verb for verb, autocommit in seen if autocommit]
+            assert reads and set(reads) <= {"SELECT", "WITH"}, seen
+            # Autocommit first, then one transaction to the end: the lock, counts, insert, events.
+            assert seen[: len(reads)] == [(verb, True) for verb in reads], seen
+            assert {"UPDATE", "INSERT"} <= {verb for verb, _autocommit in seen[len(reads) :]}
+            assert not any(autocommit for _verb, autocommit in seen[len(reads) :]), seen
+            seen.clear()
+            # The one public voice it wants is taken: the rules refuse before the lock.
+            status, answer = call(
+                origin, "POST", f"/api/v1/alerts/{alert['id']}/actions", second, claim
+            )
+            assert status == 409 and answer["error"]["code"] == "cap_reached", answer
+            assert seen and all(autocommit for _verb, autocommit in seen), seen
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        status, actions = call(origin, "GET", f"/api/v1/alerts/{alert['id']}/actions", first)
+        assert status == 200 and [a["status"] for a in actions["items"]] == ["claimed"], actions
+
+
 def test_a_read_in_autocommit_refuses_to_write(tmp_path: Path) -> None:
     app = _postgresql_app(tmp_path, f"faults-{free_port()}")
     with app.test_request_context():

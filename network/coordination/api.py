@@ -32,6 +32,9 @@ from network.coordination.schemas import (
     status=201,
     errors=(404, 409),
     decorators=(CLAIM_LIMIT,),
+    # Most claims on a busy alert are refused by the rules before the lock: in autocommit
+    # those send no BEGIN and ROLLBACK (services.claim_action starts the transaction).
+    reads_first=True,
 )
 def claim_action(actor: Member, alert_id: int, body: ClaimIn) -> Response:
     """Claim an upstander action; 409 when its cap is reached or the target did not ask for it."""
