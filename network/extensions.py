@@ -76,8 +76,9 @@ class Database:
         """Go on in a transaction after reads made in autocommit (an API operation declared
         `reads_first`): a use case that often ends after its reads — a claim the rules refuse —
         then sends no BEGIN and ROLLBACK, and one that goes on writes in one transaction from
-        here. What the session loaded stays loaded. Elsewhere (a transaction from the start,
-        SQLite, a test's own binding) it changes nothing."""
+        here. What the session loaded stays loaded. Call it before anything is written or
+        queued after the commit (autocommit refuses writes). Elsewhere (a transaction from the
+        start, SQLite, a test's own binding) it changes nothing."""
         session = self.session()
         reads = current_app.extensions.get("database_reads")
         if reads is None or session.bind is not reads:
