@@ -97,9 +97,10 @@ class Settings:
             key = "BABEL_DEFAULT_LOCALE" if field.name == "default_locale" else field.name.upper()
             values[field.name] = _typed(key, config[key], str(field.type))
         loaded = cls(**values)
-        if loaded.database_pool_size < 1:
+        if loaded.database_pool_size < 2:
+            # A digest batch holds a second connection beside its session's (its marks).
             raise ValueError(
-                f"DATABASE_POOL_SIZE must be at least 1, not {loaded.database_pool_size}"
+                f"DATABASE_POOL_SIZE must be at least 2, not {loaded.database_pool_size}"
             )
         if not 0 <= loaded.worker_niceness <= 19:
             raise ValueError(

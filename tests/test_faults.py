@@ -539,7 +539,7 @@ def backend_pids(engine: sa.Engine, name: str) -> set[int]:
         return set(found)
 
 
-@pytest.mark.parametrize("pool_size", [1, 3])
+@pytest.mark.parametrize("pool_size", [2, 3])
 def test_a_burst_beyond_the_pool_waits_for_its_connections_and_keeps_them(
     tmp_path: Path, pool_size: int
 ) -> None:
@@ -590,6 +590,25 @@ def test_a_burst_beyond_the_pool_waits_for_its_connections_and_keeps_them(
     assert most <= pool_size
 
 
-def test_the_pool_size_must_be_at_least_one(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="DATABASE_POOL_SIZE must be at least 1, not 0"):
-        standalone_app(tmp_path, migrate=False, DATABASE_POOL_SIZE=0)
+@pytest.mark.parametrize("size", [1, 0, -3])
+def test_the_pool_size_must_be_at_least_two(tmp_path: Path, size: int) -> None:
+    with pytest.raises(ValueError, match=f"DATABASE_POOL_SIZE must be at least 2, not {size}"):
+        standalone_app(tmp_path, migrate=False, DATABASE_POOL_SIZE=size)
+
+
+def test_the_smallest_pool_lends_a_digest_batch_its_second_connection(tmp_path: Path) -> None:
+    """A digest batch marks its digests on a connection of its own while its session holds
+    one: with a pool of two both are lent, each to its own server process."""
+    from network.digests.marks import Marks
+
+    app = _postgresql_app(tmp_path, f"faults-{free_port()}", DATABASE_POOL_SIZE=2)
+    try:
+        with app.app_context():
+            session_backend = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            with Marks() as marks:
+                assert marks.connection is not None
+                marks_backend = marks.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            assert marks_backend != session_backend
+            db.session.rollback()
+    finally:
+        db.engine_for(app).dispose()
