@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.ab --rev main [--path posting] [--concurrency 8] [--rounds 8]
     .venv/bin/python -m bench.ab --rev HEAD~1 --path feed --rounds 6
+    .venv/bin/python -m bench.ab --rev HEAD~1 --path claims --rounds 12
     .venv/bin/python -m bench.ab --rev HEAD~1 --path page --alerts 2000
 
 Separate `make bench` runs of two revisions differ by more than most changes on the shared
@@ -13,9 +14,12 @@ segments of `--seconds`, the order swapped every round, so each sees the same ma
 segment's rate and the serving processes' CPU (from /proc) are kept, and the medians compared.
 
 Paths: `posting` (trusted members post alerts at `--concurrency`, as the posting scenario does;
-the worker's asks follow for both), `feed` (the feed's first page over `--alerts` alerts, one
-request at a time, as the feed read scenario does) and `page` (the feed page itself, `/feed/`, as
-a logged-in member's browser gets it, over `--alerts` alerts, one request at a time). Both
+the worker's asks follow for both), `claims` (a segment is one burst of 200 concurrent claims on
+10 new alerts wanting three public voices each, as the contention scenario's; its rate is 200
+over the time until all were answered, `--seconds` unused), `feed` (the feed's first page over
+`--alerts` alerts, one request at a time, as the feed read scenario does) and `page` (the feed
+page itself, `/feed/`, as a logged-in member's browser gets it, over `--alerts` alerts, one
+request at a time). Both
 revisions must have the same migrations: the schema is this checkout's.
 """
 
@@ -33,9 +37,9 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import feed_read, posting
+from bench import contention, feed_read, posting
 from bench.common import ROOT, percentile
-from bench.topology import BIN, Process, Topology, cpu_seconds, topology
+from bench.topology import BIN, Member, Process, Topology, cpu_seconds, topology
 
 CATALOGUES = "network/translations"
 
@@ -108,6 +112,19 @@ def feed_segment(
     return segment
 
 
+def claims_segment(
+    running: Topology, reporter: Member, members: list[Member]
+) -> Callable[[list[str], str], tuple[float, int, list[float]]]:
+    def segment(origins: list[str], tag: str) -> tuple[float, int, list[float]]:
+        alerts = contention._open_alerts(running, reporter, f"{running.run_id}-{tag}")
+        seconds, won = contention._http_claims(origins, members, alerts)
+        if won != contention.ALERTS * contention.GOAL:
+            raise SystemExit(f"{won} claims succeeded at {origins}, not the caps' sum")
+        return seconds, len(members), [seconds * 1000]
+
+    return segment
+
+
 def session_cookie(running: Topology, member_id: int) -> dict[str, str]:
     """The Cookie header of a member logged in, signed as the web processes sign sessions (the
     same production settings and secret key as theirs)."""
@@ -138,7 +155,7 @@ def main() -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--rev", required=True, help="the revision to compare with (A)")
-    parser.add_argument("--path", choices=["posting", "feed", "page"], default="posting")
+    parser.add_argument("--path", choices=["posting", "claims", "feed", "page"], default="posting")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=6.0)
@@ -162,6 +179,11 @@ def compare(running: Topology, source: Path, arguments: argparse.Namespace) -> l
         tokens = [member.token for member in posters]
         segment = posting_segment(tokens, arguments.concurrency, arguments.seconds)
         unit, what = "posts/s", f"posting at concurrency {arguments.concurrency}"
+    elif arguments.path == "claims":
+        [reporter] = running.add_members(1, trust_level=1, prefix="claims-reporter")
+        claimants = running.add_members(200, prefix="claimant")
+        segment = claims_segment(running, reporter, claimants)
+        unit, what = "claims/s", "200 concurrent claims, 10 alerts x 3"
     else:
         [reader] = running.add_members(1, prefix="reader")
         [reporter] = running.add_members(1, trust_level=1, prefix="feed-reporter")

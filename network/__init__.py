@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Socket.IO handlers register on the extension before it builds this app's server.
     import network.coordination.events  # noqa: F401
     from network import edge, extensions, i18n, jobs, realtime, security
+    from network.accounts import token_cache
     from network.accounts.sessions import init_login
     from network.errors import register_error_handlers
     from network.privacy import redaction
@@ -101,6 +102,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # permanent (gunicorn.conf.py, network/heap.py).
     configure_mappers()
     extensions.remember_runtime(app)
+    # The members behind access tokens, kept per process (PostgreSQL; started at first use).
+    cache = token_cache.for_engine(extensions.db.engine_for(app), loaded.token_cache_seconds)
+    if cache is not None:
+        app.extensions["token_cache"] = cache
 
     from network.commands import register_commands
 

@@ -51,6 +51,8 @@ def load(
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'network.db'}",
         # Connections each process keeps to PostgreSQL, at most; requests beyond wait for one.
         "DATABASE_POOL_SIZE": _int(env, "DATABASE_POOL_SIZE", 10),
+        # Seconds a process remembers the member behind an access token (PostgreSQL; 0: off).
+        "TOKEN_CACHE_SECONDS": _int(env, "TOKEN_CACHE_SECONDS", 60),
         "REDIS_URL": redis_url,
         # Embedded mode: worker and beat run inside the web process on an in-memory broker.
         "CELERY_EMBEDDED": redis_url is None and _bool(env.get("CELERY_EMBEDDED"), True),

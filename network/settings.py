@@ -26,6 +26,7 @@ class Settings:
     site_url_derived: bool
     database_url: str
     database_pool_size: int
+    token_cache_seconds: int
     redis_url: str | None
     celery_embedded: bool
     default_locale: str
@@ -101,6 +102,10 @@ class Settings:
             # A digest batch holds a second connection beside its session's (its marks).
             raise ValueError(
                 f"DATABASE_POOL_SIZE must be at least 2, not {loaded.database_pool_size}"
+            )
+        if loaded.token_cache_seconds < 0:
+            raise ValueError(
+                f"TOKEN_CACHE_SECONDS must be 0 (off) or more, not {loaded.token_cache_seconds}"
             )
         if not 0 <= loaded.worker_niceness <= 19:
             raise ValueError(

@@ -151,6 +151,9 @@ def test_config(url: str, instance: Path, **extra: Any) -> dict[str, Any]:
         "PASSWORD_HASH_PROFILE": "cheapest",
         "SITE_URL": "http://localhost",
         "SERVER_NAME": None,
+        # Each test runs in a transaction rolled back at its end, which sends no notices: tests
+        # of the token cache switch it on (tests/accounts/test_token_cache.py).
+        "TOKEN_CACHE_SECONDS": 0,
     }
     config.update(extra)
     return config

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from network.accounts.models import AccessToken, Member, MemberStatus
+from network.accounts.token_cache import TokenCache
 from network.accounts.tokens import looks_like_token, token_digest
 from network.extensions import db
 
@@ -38,7 +40,13 @@ def member_for_token(secret: str) -> Member | None:
     member alone is loaded, not the token beside it)."""
     if not looks_like_token(secret):
         return None
-    return db.session.scalar(MEMBER_FOR_TOKEN, {"digest": token_digest(secret)})
+    digest = token_digest(secret)
+    cache: TokenCache | None = current_app.extensions.get("token_cache")
+    if cache is None:
+        return db.session.scalar(MEMBER_FOR_TOKEN, {"digest": digest})
+    return cache.member(
+        db.session(), digest, lambda: db.session.scalar(MEMBER_FOR_TOKEN, {"digest": digest})
+    )
 
 
 def token_for_secret(secret: str) -> AccessToken | None:
