@@ -42,7 +42,12 @@ wsgi_app = "network:create_app()"
 
 def post_worker_init(worker: object) -> None:
     """Once the worker has loaded the app: keep what it loaded out of the garbage collector's
-    full passes (network/heap.py; in a web process they took 100-200 ms each)."""
+    full passes (network/heap.py; in a web process they took 100-200 ms each), and start its
+    token cache's listener (network/accounts/token_cache.py)."""
+    from network.accounts.token_cache import start_listening
     from network.heap import freeze_loaded
 
     freeze_loaded()
+    # Listen for changes to members and tokens before the first request, not at it: a request
+    # served before the listener listens has its member loaded and not remembered.
+    start_listening(getattr(worker, "wsgi", None))

@@ -36,6 +36,7 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.orm.util import identity_key
 
 from network.accounts.models import Member
@@ -50,6 +51,12 @@ MAX_ENTRIES = 20_000
 HEALTH_SECONDS = 5.0
 RETRY_SECONDS = 1.0
 _COLUMNS = tuple(attribute.key for attribute in sa.inspect(Member).column_attrs)
+_MANAGER = manager_of_class(Member)
+
+
+def _own(value: Any) -> Any:
+    """A copy of a mutable column value (the JSON lists), the value itself otherwise."""
+    return copy.deepcopy(value) if isinstance(value, list | dict) else value
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ class TokenCache:
         member = load()
         loaded = member.__dict__ if member is not None else {}
         if member is not None and listening and all(name in loaded for name in _COLUMNS):
-            values = {name: copy.copy(loaded[name]) for name in _COLUMNS}
+            values = {name: _own(loaded[name]) for name in _COLUMNS}
             with self._lock:
                 if self._listening and self._evictions == evictions:
                     self._make_room(now)
@@ -106,14 +113,16 @@ class TokenCache:
     @staticmethod
     def _attached(session: Session, entry: _Entry) -> Member:
         """The member as this request's session holds it: already there, or made from the
-        entry's columns (copied, so a request that changes a list changes only its own) and
-        added as loaded, without a statement."""
+        entry's columns and added as loaded, without a statement. The columns go in as a load
+        puts them (into the instance's dict; its history then starts from them), each list a
+        copy of its own, so that a request that changes one changes only its member."""
         key = identity_key(Member, entry.member_id)
         held = session.identity_map.get(key)
         if held is not None:
             member: Member = held
             return member
-        member = Member(**{name: copy.copy(value) for name, value in entry.values.items()})
+        member = _MANAGER.new_instance()
+        member.__dict__.update({name: _own(value) for name, value in entry.values.items()})
         make_transient_to_detached(member)
         session.add(member)
         return member
@@ -148,6 +157,10 @@ class TokenCache:
             self._entries.clear()
 
     # --- the listener --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Listen in this process from now on (a web process, once forked; else at first use)."""
+        self._ensure_listening()
 
     def _ensure_listening(self) -> None:
         """Start the listener in this process (again after a fork: threads do not survive it)."""
@@ -196,6 +209,15 @@ class TokenCache:
         """Stop listening (tests; a process that ends needs nothing)."""
         self._stopped.set()  # the listener ends at its next notice or health check
         self._lost()
+
+
+def start_listening(app: Any) -> None:
+    """Start the token cache's listener of a Flask app, if it has a cache (gunicorn's
+    post_worker_init: the worker's app, after the fork)."""
+    extensions = getattr(app, "extensions", None)
+    cache = extensions.get("token_cache") if isinstance(extensions, dict) else None
+    if isinstance(cache, TokenCache):
+        cache.start()
 
 
 def for_engine(engine: sa.Engine, seconds: int) -> TokenCache | None:

@@ -182,14 +182,16 @@ def claim_action(
         )
     kind = ActionType(action_type)
     now = utcnow()
+    # First without the lock: a claim the rules refuse (most of them when many members answer
+    # one alert at once) never queues behind the alert's lock. Refusing on what was committed a
+    # moment ago is a refusal any order of the claims could have given. Nothing is written
+    # before the lock, so a refusal here leaves nothing to roll back (the request's end releases
+    # the connection).
+    _check(kind, _claim_state(actor, alert_id, now, _BEFORE_LOCK))
+    # The reads before may have run in autocommit (the API's claim): from here on, one
+    # transaction.
+    db.write_from_here()
     try:
-        # First without the lock: a claim the rules refuse (most of them when many members
-        # answer one alert at once) never queues behind the alert's lock. Refusing on what was
-        # committed a moment ago is a refusal any order of the claims could have given.
-        _check(kind, _claim_state(actor, alert_id, now, _BEFORE_LOCK))
-        # The reads before may have run in autocommit (the API's claim): from here on, one
-        # transaction.
-        db.write_from_here()
         # Then again under the alert's lock, so two claims never both see the last free slot.
         # The lock is taken by the claim's own write to the alert (its last activity): refused
         # now, the rollback undoes it, and a refused claim writes nothing.
