@@ -116,7 +116,8 @@ def claims_segment(
     running: Topology, reporter: Member, members: list[Member]
 ) -> Callable[[list[str], str], tuple[float, int, list[float]]]:
     def segment(origins: list[str], tag: str) -> tuple[float, int, list[float]]:
-        alerts = contention._open_alerts(running, reporter, f"{running.run_id}-{tag}")
+        # Posted through the side's own process, so its CPU counts to the side it measures.
+        alerts = contention._open_alerts(running, reporter, f"{running.run_id}-{tag}", origins[0])
         seconds, won = contention._http_claims(origins, members, alerts)
         if won != contention.ALERTS * contention.GOAL:
             raise SystemExit(f"{won} claims succeeded at {origins}, not the caps' sum")

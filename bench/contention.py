@@ -50,11 +50,14 @@ CLAIM_SQL = {
 }
 
 
-def _open_alerts(topology: Topology, reporter: Member, tag: str) -> list[int]:
+def _open_alerts(
+    topology: Topology, reporter: Member, tag: str, origin: str | None = None
+) -> list[int]:
+    """Post the alerts the claims go to (through `origin`, else the app's first process)."""
     ids = []
     for number in range(ALERTS):
         status, alert = post_json(
-            topology.web[0],
+            origin or topology.web[0],
             "/api/v1/alerts",
             {
                 "url": f"https://www.instagram.com/p/claims-{tag}-{number}/",
@@ -191,6 +194,12 @@ def run(topology: Topology, options: Options) -> list[Row]:
     print(
         f"  successes per round: app {wins['app']}, raw {wins['raw']}, "
         f"minimal Flask {wins['flask']} (caps {caps})"
+    )
+    print(
+        "  ms per round: "
+        + ", ".join(
+            f"{side} {[round(seconds * 1000) for seconds in times[side]]}" for side in order
+        )
     )
     # Where the time goes: the web processes' CPU per claim (both processes, all 200 claims).
     per_claim = [seconds * 1000 / len(members) for seconds in app_cpu]
