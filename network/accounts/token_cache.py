@@ -49,7 +49,9 @@ EVERYONE = "*"
 MAX_ENTRIES = 20_000
 # How long the listener waits for a notice before it checks its connection is still alive.
 HEALTH_SECONDS = 5.0
+# After a failure the listener tries again after a second, then twice as long each time.
 RETRY_SECONDS = 1.0
+RETRY_MOST_SECONDS = 30.0
 _COLUMNS = tuple(attribute.key for attribute in sa.inspect(Member).column_attrs)
 _MANAGER = manager_of_class(Member)
 
@@ -177,6 +179,7 @@ class TokenCache:
         threading.Thread(target=self._listen, name="token-cache", daemon=True).start()
 
     def _listen(self) -> None:
+        retry = RETRY_SECONDS
         while not self._stopped.is_set():
             try:
                 with self._connect() as connection:
@@ -186,6 +189,7 @@ class TokenCache:
                         self._entries.clear()  # notices may have been missed while not listening
                         self._evictions += 1
                         self._listening = True
+                    retry = RETRY_SECONDS
                     self._follow(connection)
             except Exception:
                 if not self._stopped.is_set():
@@ -196,7 +200,8 @@ class TokenCache:
             finally:
                 self._lost()
                 self._connection = None
-            self._stopped.wait(RETRY_SECONDS)
+            self._stopped.wait(retry)
+            retry = min(retry * 2, RETRY_MOST_SECONDS)
 
     def _follow(self, connection: psycopg.Connection[Any]) -> None:
         while not self._stopped.is_set():

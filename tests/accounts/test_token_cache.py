@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from network.accounts.models import AccessToken, Member
-from network.accounts.token_cache import TokenCache
+from network.accounts.token_cache import TokenCache, start_listening
 from network.accounts.tokens import token_digest
 from network.extensions import activate, db
 from tests.conftest import service_missing
@@ -207,6 +207,20 @@ def test_the_lost_listener_forgets_everything_and_listens_again(cached_app: Flas
     assert me(cached_app, token)[0] == 200
     assert me(cached_app, token)[0] == 200
     assert statements.count == 2  # remembered again
+
+
+def test_a_web_process_listens_from_its_start(cached_app: Flask) -> None:
+    """gunicorn's post_worker_init starts the listener, before any request (gunicorn.conf.py)."""
+    assert not cache(cached_app).listening
+    start_listening(cached_app)
+    wait_until(lambda: cache(cached_app).listening, timeout=10, what="listening before requests")
+    token = member_with_token(cached_app)
+    statements = TokenStatements(cached_app)
+    for _ in range(3):
+        assert me(cached_app, token)[0] == 200
+    assert statements.count == 1  # the very first request's member is remembered
+    start_listening(None)  # a worker without an app of ours (or without a cache): nothing
+    start_listening(standalone_app(Path(cached_app.instance_path) / "lite"))
 
 
 def test_nothing_is_remembered_without_a_listener(tmp_path: Path) -> None:
