@@ -52,7 +52,13 @@ HEALTH_SECONDS = 5.0
 # After a failure the listener tries again after a second, then twice as long each time.
 RETRY_SECONDS = 1.0
 RETRY_MOST_SECONDS = 30.0
-_COLUMNS = tuple(attribute.key for attribute in sa.inspect(Member).column_attrs)
+# Every column but the password's hash: no token request needs it, so no process keeps it (a
+# member made from memory loads it, should anything ask).
+_COLUMNS = tuple(
+    attribute.key
+    for attribute in sa.inspect(Member).column_attrs
+    if attribute.key != "password_hash"
+)
 _MANAGER = manager_of_class(Member)
 
 

@@ -269,7 +269,7 @@ def test_a_load_that_overlaps_an_eviction_is_not_kept(cached_app: Flask) -> None
     assert len(the_cache) == 0
 
 
-def test_each_request_gets_its_own_copy_of_the_members_lists(cached_app: Flask) -> None:
+def test_each_request_gets_its_own_lists_and_no_password_hash(cached_app: Flask) -> None:
     token = member_with_token(cached_app)
     listening(cached_app, token)
     assert me(cached_app, token)[0] == 200
@@ -284,6 +284,10 @@ def test_each_request_gets_its_own_copy_of_the_members_lists(cached_app: Flask) 
         second = the_cache.member(db.session(), digest, lambda: None)
         assert second is not None and "changed in one request" not in second.platforms
         assert second not in db.session.dirty
+        # The password's hash is not kept: asked for, it is loaded.
+        assert all("password_hash" not in entry.values for entry in the_cache._entries.values())
+        assert "password_hash" not in second.__dict__
+        assert second.password_hash.startswith("$argon2id$")
         db.session.remove()
 
 
