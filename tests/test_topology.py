@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from network.accounts.tokens import token_digest
 from network.extensions import db
 from tests.alerts.conftest import alert_body
 from tests.coordination.test_feed_socket import FeedClient
@@ -211,6 +212,24 @@ def test_two_web_processes_a_worker_and_beat_share_one_feed(
             expired,
             timeout=20,
             what=lambda: f"the worker's action.updated; worker log:\n{worker.log()}",
+        )
+
+        # (b2) Web process 2 remembers the volunteer behind their token (network/accounts/
+        # token_cache.py); revoked through web process 1, the token is refused by web process 2
+        # within moments (PostgreSQL notifies every process; its entry alone would live 60 s).
+        for _ in range(2):
+            assert request_json(second, "GET", "/api/v1/me", token=volunteer)[0] == 200
+        with engine.connect() as connection:
+            token_id = connection.execute(
+                sa.text("SELECT id FROM access_token WHERE token_hash = :digest"),
+                {"digest": token_digest(volunteer)},
+            ).scalar_one()
+        revoked = request_json(first, "DELETE", f"/api/v1/tokens/{token_id}", token=volunteer)
+        assert revoked[0] == 204, revoked
+        wait_until(
+            lambda: request_json(second, "GET", "/api/v1/me", token=volunteer)[0] == 401,
+            timeout=5,
+            what="web process 2 to refuse the token revoked through web process 1",
         )
 
         # (c) Web process 1 stops; what happens meanwhile is replayed on web process 2.
