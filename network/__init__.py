@@ -102,7 +102,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # permanent (gunicorn.conf.py, network/heap.py).
     configure_mappers()
     extensions.remember_runtime(app)
-    # The members behind access tokens, kept per process (PostgreSQL; started at first use).
+    # The members behind access tokens, kept per process (PostgreSQL; listening from gunicorn's
+    # post_worker_init, else from the first token looked up).
     cache = token_cache.for_engine(extensions.db.engine_for(app), loaded.token_cache_seconds)
     if cache is not None:
         app.extensions["token_cache"] = cache
