@@ -41,12 +41,12 @@ def member_for_token(secret: str) -> Member | None:
     if not looks_like_token(secret):
         return None
     digest = token_digest(secret)
-    cache: TokenCache | None = current_app.extensions.get("token_cache")
-    if cache is None:
+
+    def load() -> Member | None:
         return db.session.scalar(MEMBER_FOR_TOKEN, {"digest": digest})
-    return cache.member(
-        db.session(), digest, lambda: db.session.scalar(MEMBER_FOR_TOKEN, {"digest": digest})
-    )
+
+    cache: TokenCache | None = current_app.extensions.get("token_cache")
+    return load() if cache is None else cache.member(db.session(), digest, load)
 
 
 def token_for_secret(secret: str) -> AccessToken | None:

@@ -87,7 +87,6 @@ class TokenCache:
         self._listening = False
         self._pid: int | None = None
         self._stopped = threading.Event()
-        self._connection: psycopg.Connection[Any] | None = None
 
     # --- lookups -------------------------------------------------------------------------------
 
@@ -181,7 +180,6 @@ class TokenCache:
             self._pid = pid
             self._listening = False
             self._entries.clear()
-            self._connection = None
         threading.Thread(target=self._listen, name="token-cache", daemon=True).start()
 
     def _listen(self) -> None:
@@ -189,7 +187,6 @@ class TokenCache:
         while not self._stopped.is_set():
             try:
                 with self._connect() as connection:
-                    self._connection = connection
                     connection.execute(f"LISTEN {CHANNEL}")
                     with self._lock:
                         self._entries.clear()  # notices may have been missed while not listening
@@ -205,7 +202,6 @@ class TokenCache:
                     )
             finally:
                 self._lost()
-                self._connection = None
             self._stopped.wait(retry)
             retry = min(retry * 2, RETRY_MOST_SECONDS)
 
