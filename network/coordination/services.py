@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from network.accounts.models import Member
 from network.alerts import policy
@@ -17,6 +19,7 @@ from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.needs import PUBLIC_VOICES, welcomed
 from network.coordination.page import COLUMNS as SHOWN_COLUMNS
 from network.db import UTCDateTime, utcnow
+from network.driver import DriverStatement
 from network.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
@@ -105,8 +108,11 @@ def _claim_state_statement(columns: tuple[str, ...], *, ask: bool) -> sa.Select[
 
 
 # Built once: executing a prepared statement skips building SQLAlchemy expressions per claim.
-_BEFORE_LOCK = _claim_state_statement(_RULE_COLUMNS, ask=False)
-_UNDER_LOCK = _claim_state_statement(("id",), ask=True)
+# The read before the lock is most claims' only statement when many answer one alert at once:
+# sent through the driver (network/driver.py).
+_BEFORE_LOCK = DriverStatement(_claim_state_statement(_RULE_COLUMNS, ask=False))
+_UNDER_LOCK_COLUMNS = ("id",)
+_UNDER_LOCK = DriverStatement(_claim_state_statement(_UNDER_LOCK_COLUMNS, ask=True))
 # Takes the alert's row lock (claims on one alert queue here; SQLite writers on BEGIN
 # IMMEDIATE) and returns the row as it is now, for the rules and the feed event.
 _LOCK_ALERT = (
@@ -122,39 +128,50 @@ _LOCK_ALERT = (
     .returning(*(_ALERT.c[name] for name in _ALERT_COLUMNS))
 )
 _INSERT_ACTION = sa.insert(_ACTION)
+_ALERTS = manager_of_class(Alert)
+
+
+def _alert_of(columns: tuple[str, ...], row: Sequence[Any]) -> Alert:
+    """An alert made of these columns' values, as a load makes one (outside any session)."""
+    alert: Alert = _ALERTS.new_instance()
+    alert.__dict__.update(zip(columns, row, strict=False))
+    return alert
 
 
 def _claim_state(
     actor: Member,
     alert_id: int,
     now: datetime,
-    statement: sa.Select[Any],
+    statement: DriverStatement,
     alert: Alert | None = None,
 ) -> _ClaimState:
     """Read what a claim decides on; the alert must be visible to the member."""
-    rows = db.session.connection().execute(
-        statement, {"alert": alert_id, "member": actor.id, "now": now}
+    rows = statement.rows(
+        db.session.connection(), {"alert": alert_id, "member": actor.id, "now": now}
     )
+    # Each row: the alert's columns, then the counts of one (type, status, live) and the
+    # member's share of them, then (under the lock) whether the member has a pending ask.
+    first = len(_UNDER_LOCK_COLUMNS if alert is not None else _RULE_COLUMNS)
     state: _ClaimState | None = None
     for row in rows:
         if state is None:
             if alert is None:
-                fields = row._mapping
-                alert = Alert(**{name: fields[name] for name in _RULE_COLUMNS})
-            state = _ClaimState(alert, pending_ask=bool(getattr(row, "pending_ask", False)))
-        if row.action_type is None:
+                alert = _alert_of(_RULE_COLUMNS, row)
+            state = _ClaimState(alert, pending_ask=len(row) > first + 5 and bool(row[first + 5]))
+        action_type, action_status, live, number, mine = row[first : first + 5]
+        if action_type is None:
             continue  # no action at all: the outer join's empty side
-        kind = ActionType(row.action_type)
-        if not row.live:
+        kind = ActionType(action_type)
+        if not live:
             state.expired.add(kind)  # the member's own claim past its time
             continue
         claimed, done = state.counts.get(kind, (0, 0))
-        if row.action_status == ActionStatus.DONE:
-            done += row.number
+        if action_status == ActionStatus.DONE:
+            done += number
         else:
-            claimed += row.number
+            claimed += number
         state.counts[kind] = (claimed, done)
-        if row.mine:
+        if mine:
             state.holding.add(kind)
     if state is None or not policy.can_see(actor, state.alert):
         raise NotFound(_("This alert does not exist."))
@@ -167,8 +184,7 @@ def _locked_state(actor: Member, alert_id: int, now: datetime) -> _ClaimState:
     row = db.session.connection().execute(_LOCK_ALERT, {"alert": alert_id, "now": now}).first()
     if row is None:
         raise NotFound(_("This alert does not exist."))
-    fields = row._mapping
-    alert = Alert(**{name: fields[name] for name in _ALERT_COLUMNS})
+    alert = _alert_of(_ALERT_COLUMNS, row)
     return _claim_state(actor, alert_id, now, _UNDER_LOCK, alert)
 
 

@@ -13,12 +13,12 @@ import logging
 from typing import Any
 
 import orjson
-import psycopg
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from network.db import utcnow
+from network.driver import execute
 from network.extensions import db, socketio
 from network.realtime.models import FeedEvent
 from network.realtime.rooms import NAMESPACE
@@ -148,38 +148,12 @@ def _insert_and_commit(connection: sa.Connection, count: int, parameters: list[A
     and raises as SQLAlchemy's DBAPIError, its values hidden (the server's own error log may
     show them: they are in the statement's text)."""
     statement = _locked_insert(count) + "; COMMIT"
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    cursor = psycopg.ClientCursor(driver)
-    announced = (connection, cursor, statement, parameters, None, False)
-    dispatch = connection.dispatch
-    if dispatch.before_cursor_execute:
-        dispatch.before_cursor_execute(*announced)
-    try:
-        with cursor:
-            cursor.execute(statement, parameters)
-            ids = [row[0] for row in cursor.fetchall()]
-            if dispatch.after_cursor_execute:  # while the cursor still has its row count
-                dispatch.after_cursor_execute(*announced)
-    except psycopg.Error as error:
-        # Whatever failed — the insert, the COMMIT (a deferred constraint), the connection —
-        # the transaction is over on the server while SQLAlchemy still counts it open: the
-        # connection is invalidated, so the session refuses further work until it is rolled
-        # back (as after any failed commit) and the rollback itself cannot fail; the pool
-        # connects anew.
-        dialect: Any = connection.dialect  # typed for DB-API objects, not psycopg's own
-        lost = bool(dialect.is_disconnect(error, driver, cursor))
-        connection.invalidate(error)
-        raise sa.exc.DBAPIError.instance(
-            statement,
-            parameters,
-            error,
-            psycopg.Error,
-            hide_parameters=True,
-            connection_invalidated=lost,
-            dialect=connection.dialect,
-        ) from error
-    return ids
+    # Whatever failed — the insert, the COMMIT (a deferred constraint), the connection — the
+    # transaction is over on the server while SQLAlchemy still counts it open: the connection
+    # is invalidated, so the session refuses further work until it is rolled back (as after any
+    # failed commit) and the rollback itself cannot fail; the pool connects anew.
+    rows = execute(connection, statement, parameters, literal=True, invalidate=True)
+    return [row[0] for row in rows]
 
 
 def as_message(record: FeedEvent) -> dict[str, Any]:

@@ -1,0 +1,136 @@
+"""A hot statement sent through the driver (psycopg) on SQLAlchemy's own connection.
+
+Each execution of a Core statement, even one built once, makes SQLAlchemy derive its cache key,
+look its compiled form up, set up an execution context and a result, and build a row object per
+row: about 0.1 ms a statement on these machines, a twentieth of a refused claim (the contention
+scenario's common answer, whose one statement this is). `DriverStatement` compiles its statement
+once per dialect, keeps the bind and result processors of its types, and on PostgreSQL sends it
+through the connection's psycopg cursor: the same text, the same values as SQLAlchemy would send
+(psycopg prepares it as it would), rows back as tuples with each column's processor applied (a
+StrEnum column gives its enum, a UTC column its aware datetime). Listeners of the engine hear
+it like any other statement (statement counts stay true, autocommit reads stay refused writes),
+and a driver error is raised as SQLAlchemy's (a lost connection is invalidated). Elsewhere
+(SQLite) SQLAlchemy executes it as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import psycopg
+import sqlalchemy as sa
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    text: str
+    fixed: dict[str, Any]  # the statement's own values (literals it binds), processed
+    binds: dict[str, Processor]  # the caller's values, by name, and how each is sent
+    results: tuple[Processor, ...]  # how each result column is read
+
+
+class DriverStatement:
+    """A SELECT sent through the driver on PostgreSQL; its values are named bind parameters."""
+
+    def __init__(self, statement: sa.Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def rows(self, connection: sa.Connection, values: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        """Run the statement with these values; return its rows, each column processed."""
+        if connection.dialect.name != "postgresql":
+            return connection.execute(self.statement, dict(values)).all()
+        compiled = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
+        parameters = dict(compiled.fixed)
+        for name, value in values.items():
+            process = compiled.binds[name]
+            parameters[name] = value if process is None or value is None else process(value)
+        found = execute(connection, compiled.text, parameters)
+        results = compiled.results
+        if not any(results):
+            return found
+        return [
+            tuple(
+                value if process is None or value is None else process(value)
+                for process, value in zip(results, row, strict=True)
+            )
+            for row in found
+        ]
+
+    def _compile(self, dialect: sa.Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect)
+        binds: dict[str, Processor] = {}
+        fixed: dict[str, Any] = {}
+        for name, bind in compiled.binds.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if bind.required or bind.value is None:
+                binds[name] = process
+            else:
+                fixed[name] = bind.value if process is None else process(bind.value)
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in self.statement.selected_columns
+        )
+        made = self._compiled[dialect.name] = _Compiled(str(compiled), fixed, binds, results)
+        return made
+
+
+def execute(
+    connection: sa.Connection,
+    statement: str,
+    parameters: Mapping[str, Any] | Sequence[Any],
+    *,
+    literal: bool = False,
+    invalidate: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Send `statement` through the connection's psycopg cursor, announced to the engine's
+    listeners; return its rows. `literal`: psycopg's client-side cursor, which writes the values
+    into the text (for several statements in one message). `invalidate`: a failure invalidates
+    the connection, whatever it was."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    cursor = psycopg.ClientCursor(driver) if literal else driver.cursor()
+    announced = (connection, cursor, statement, parameters, None, False)
+    dispatch = connection.dispatch
+    if dispatch.before_cursor_execute:
+        dispatch.before_cursor_execute(*announced)
+    try:
+        with cursor:
+            cursor.execute(statement, parameters)
+            rows: list[tuple[Any, ...]] = cursor.fetchall() if cursor.description else []
+            if dispatch.after_cursor_execute:  # while the cursor still has its row count
+                dispatch.after_cursor_execute(*announced)
+    except psycopg.Error as error:
+        reraise(connection, driver, cursor, statement, parameters, error, invalidate=invalidate)
+    return rows
+
+
+def reraise(
+    connection: sa.Connection,
+    driver: psycopg.Connection[Any],
+    cursor: psycopg.Cursor[Any],
+    statement: str,
+    parameters: Any,
+    error: psycopg.Error,
+    *,
+    invalidate: bool = False,
+) -> NoReturn:
+    """Raise a driver error as SQLAlchemy's DBAPIError would be, its values hidden; the
+    connection is invalidated when it is lost (or when `invalidate` says so)."""
+    dialect: Any = connection.dialect  # typed for DB-API objects, not psycopg's own
+    lost = bool(dialect.is_disconnect(error, driver, cursor))
+    if lost or invalidate:
+        connection.invalidate(error)
+    raise sa.exc.DBAPIError.instance(
+        statement,
+        parameters,
+        error,
+        psycopg.Error,
+        hide_parameters=True,
+        connection_invalidated=lost,
+        dialect=connection.dialect,
+    ) from error
