@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -21,6 +24,20 @@ class Base(DeclarativeBase):
     """Base of every model; the metadata Alembic compares against."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+Model = TypeVar("Model", bound=Base)
+
+
+def as_loaded(model: type[Model], values: Iterable[tuple[str, Any]]) -> Model:
+    """An instance of `model` holding these column values as a load would hold them: in its
+    dict, with no history (outside any session; make_transient_to_detached gives it an identity).
+
+    Half the time of the constructor, which sends every value through the attribute's events
+    to record it as a change that nothing then writes (~40 µs for an alert's 25 columns)."""
+    instance: Model = manager_of_class(model).new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def utcnow() -> datetime:

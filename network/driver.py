@@ -27,6 +27,7 @@ Processor = Callable[[Any], Any] | None
 
 @dataclass(frozen=True)
 class _Compiled:
+    driven: bool  # False: a column's reading depends on the server's type (numbers): SQLAlchemy
     text: str
     fixed: dict[str, Any]  # the statement's own values (literals it binds), processed
     binds: dict[str, Processor]  # the caller's values, by name, and how each is sent
@@ -45,6 +46,8 @@ class DriverStatement:
         if connection.dialect.name != "postgresql":
             return connection.execute(self.statement, dict(values)).all()
         compiled = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
+        if not compiled.driven:
+            return connection.execute(self.statement, dict(values)).all()
         parameters = dict(compiled.fixed)
         for name, value in values.items():
             process = compiled.binds[name]
@@ -71,11 +74,17 @@ class DriverStatement:
                 binds[name] = process
             else:
                 fixed[name] = bind.value if process is None else process(bind.value)
-        results = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in self.statement.selected_columns
-        )
-        made = self._compiled[dialect.name] = _Compiled(str(compiled), fixed, binds, results)
+        try:
+            # Without the server's type of each column: types that need it (Numeric) refuse.
+            results = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns
+            )
+            driven = True
+        except (sa.exc.SQLAlchemyError, TypeError):
+            results, driven = (), False
+        made = _Compiled(driven, str(compiled), fixed, binds, results)
+        self._compiled[dialect.name] = made
         return made
 
 
@@ -91,6 +100,8 @@ def execute(
     listeners; return its rows. `literal`: psycopg's client-side cursor, which writes the values
     into the text (for several statements in one message). `invalidate`: a failure invalidates
     the connection, whatever it was."""
+    if not connection.in_transaction():
+        connection.begin()  # as SQLAlchemy's own execution begins one (its rollback then counts)
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     cursor = psycopg.ClientCursor(driver) if literal else driver.cursor()

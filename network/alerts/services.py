@@ -30,7 +30,7 @@ from network.alerts.urls import InvalidUrl, canonicalise
 from network.coordination import feed
 from network.coordination import queries as coordination_queries
 from network.coordination.needs import Need
-from network.db import utcnow
+from network.db import as_loaded, utcnow
 from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
 from network.ids import is_id
@@ -223,7 +223,7 @@ def _known_alert(alert_id: int, values: dict[str, Any]) -> Alert:
             if column.default is not None or column.server_default is not None:
                 raise RuntimeError(f"alert.{column.key} has a default: insert it explicitly")
             empty[column.key] = None
-    alert = Alert(id=alert_id, **values, **empty)
+    alert = as_loaded(Alert, {"id": alert_id, **values, **empty}.items())
     make_transient_to_detached(alert)
     db.session.add(alert)
     return alert

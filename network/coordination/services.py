@@ -9,7 +9,6 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.instrumentation import manager_of_class
 
 from network.accounts.models import Member
 from network.alerts import policy
@@ -18,7 +17,7 @@ from network.coordination import feed, queries
 from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.needs import PUBLIC_VOICES, welcomed
 from network.coordination.page import COLUMNS as SHOWN_COLUMNS
-from network.db import UTCDateTime, utcnow
+from network.db import UTCDateTime, as_loaded, utcnow
 from network.driver import DriverStatement
 from network.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from network.extensions import db
@@ -128,14 +127,11 @@ _LOCK_ALERT = (
     .returning(*(_ALERT.c[name] for name in _ALERT_COLUMNS))
 )
 _INSERT_ACTION = sa.insert(_ACTION)
-_ALERTS = manager_of_class(Alert)
 
 
 def _alert_of(columns: tuple[str, ...], row: Sequence[Any]) -> Alert:
-    """An alert made of these columns' values, as a load makes one (outside any session)."""
-    alert: Alert = _ALERTS.new_instance()
-    alert.__dict__.update(zip(columns, row, strict=False))
-    return alert
+    """An alert made of these columns' values (the first of the row's), outside any session."""
+    return as_loaded(Alert, zip(columns, row, strict=False))
 
 
 def _claim_state(
