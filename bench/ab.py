@@ -118,6 +118,7 @@ def claims_segment(
     def segment(origins: list[str], tag: str) -> tuple[float, int, list[float]]:
         # Posted through the side's own process, so its CPU counts to the side it measures.
         alerts = contention._open_alerts(running, reporter, f"{running.run_id}-{tag}", origins[0])
+        contention._quiet(running)  # the asks of those alerts done first, as in the scenario
         seconds, won = contention._http_claims(origins, members, alerts)
         if won != contention.ALERTS * contention.GOAL:
             raise SystemExit(f"{won} claims succeeded at {origins}, not the caps' sum")
