@@ -12,7 +12,7 @@ import pytest
 import redis
 import socketio
 
-from network.realtime.fanout import PublishFirst, client_manager
+from network.realtime.fanout import Messages, PublishFirst, client_manager
 
 NAMESPACE = "/feed"
 ROOM = "network"
@@ -129,3 +129,74 @@ def test_emits_from_many_threads_each_reach_every_local_client_once_in_each_thre
 )
 def test_only_redis_queues_get_the_publishing_manager(url: str | None, ours: bool) -> None:
     assert isinstance(client_manager(url, "channel"), PublishFirst) is ours
+
+
+def _number(data: str) -> int:
+    return int(data.split('"event_id":')[1].split(",")[0])
+
+
+def _events(first: int, count: int) -> list[tuple[str, dict[str, Any], list[str]]]:
+    kinds = ["action.updated", "alert.updated", "notice.created"]
+    return [
+        (kinds[n % 3], {"event_id": first + n, "alert": {"id": 7, "title": "ü ✓"}}, [ROOM])
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_a_commits_events_go_out_in_one_message_heard_first_and_in_order(
+    redis_url: str, channel: str, listener: Any, count: int
+) -> None:
+    local = Local(redis_url, channel, clients=2)
+    heard: list[Any] = []
+
+    def check() -> None:
+        if not heard:
+            message = listener.get_message(timeout=1)
+            heard.append(None if message is None else Messages.loads(message["data"]))
+
+    local.on_send = check
+
+    local.manager.emit_together(_events(10, count), NAMESPACE)
+
+    assert heard[0] is not None, "published before the first local client was sent anything"
+    assert listener.get_message(timeout=0.2) is None, "one message for the commit"
+    for sid in ("eio-0", "eio-1"):
+        numbers = [
+            int(data.split('"event_id":')[1].split(",")[0]) for s, data in local.sent if s == sid
+        ]
+        assert numbers == list(range(10, 10 + count))
+    # Another web process hands each event to its own clients, in the commit's order.
+    other = Local(redis_url, f"{channel}-other", clients=1)
+    other.manager._handle_emit(heard[0])
+    received = [data for _sid, data in other.sent]
+    assert [_number(data) for data in received] == list(range(10, 10 + count))
+    events = [event for event, _payload, _rooms in _events(10, count)]
+    assert all(event in data for event, data in zip(events, received, strict=True))
+
+
+def test_a_commits_events_reach_this_process_clients_when_redis_is_unreachable(
+    channel: str,
+) -> None:
+    local = Local("redis://127.0.0.1:9/0", channel, clients=1)
+
+    local.manager.emit_together(_events(1, 3), NAMESPACE)
+
+    assert len(local.sent) == 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"method": "emit", "data": [{"event_id": 1, "summary": "Ünïcode ✓ \u2028"}], "room": ["a"]},
+        {"big": 2**70, "list": [1, None, True, 1.5]},
+        {"surrogate": "\ud800"},
+    ],
+)
+def test_messages_read_as_the_standard_library_writes_them_and_back(value: Any) -> None:
+    import json
+
+    written = Messages.dumps(value)
+    assert Messages.loads(written) == value
+    assert json.loads(written) == value
+    assert Messages.loads(json.dumps(value)) == value

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from network.db import utcnow
 from network.driver import execute
 from network.extensions import db, socketio
+from network.realtime.fanout import PublishFirst
 from network.realtime.models import FeedEvent
 from network.realtime.rooms import NAMESPACE
 
@@ -163,6 +164,19 @@ def as_message(record: FeedEvent) -> dict[str, Any]:
 
 def _emit_after_commit(session: Session) -> None:
     pending: list[FeedEvent] = session.info.pop("pending_events", [])
+    if not pending:
+        return
+    manager = getattr(socketio.server, "manager", None)
+    if isinstance(manager, PublishFirst):
+        # The commit's events in one message to the other web processes (fanout.py).
+        try:
+            manager.emit_together(
+                [(record.event, as_message(record), record.rooms) for record in pending],
+                NAMESPACE,
+            )
+        except Exception:  # the events are in the log; clients catch up through `since`
+            log.exception("could not emit events %s", [record.id for record in pending])
+        return
     for record in pending:
         try:
             socketio.emit(record.event, as_message(record), to=record.rooms, namespace=NAMESPACE)
