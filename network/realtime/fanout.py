@@ -7,8 +7,8 @@ process that wait is milliseconds, in series before the rest of the network's br
 `PublishFirst` publishes first and then serves its own clients, so all processes send at once.
 Each process still sends an event's packets in the order its emits were made.
 
-The events one commit made (a claim's action and its alert, an approval's alert and the
-reporters' notices) go out as one Redis message (`emit_together`): each publish costs a web
+The events one commit made (a claim's action and its alert, the personal asks of an alert that
+went live) go out as one Redis message (`emit_together`): each publish costs a web
 process a Redis round trip (~0.1 ms of CPU) and a scan of its payload for binary data, which a
 feed event, JSON by construction, never holds. Messages are written and read with orjson. Every
 web process of a deployment must run a version that reads such messages (this one or later)."""
