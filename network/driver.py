@@ -43,10 +43,11 @@ class DriverStatement:
 
     def rows(self, connection: sa.Connection, values: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """Run the statement with these values; return its rows, each column processed."""
-        if connection.dialect.name != "postgresql":
-            return connection.execute(self.statement, dict(values)).all()
-        compiled = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
-        if not compiled.driven:
+        dialect = connection.dialect
+        compiled = None
+        if dialect.name == "postgresql":
+            compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        if compiled is None or not compiled.driven:
             return connection.execute(self.statement, dict(values)).all()
         parameters = dict(compiled.fixed)
         for name, value in values.items():

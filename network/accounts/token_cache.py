@@ -36,10 +36,10 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.orm.util import identity_key
 
 from network.accounts.models import Member
+from network.db import as_loaded
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ _COLUMNS = tuple(
     for attribute in sa.inspect(Member).column_attrs
     if attribute.key != "password_hash"
 )
-_MANAGER = manager_of_class(Member)
 
 
 def _own(value: Any) -> Any:
@@ -128,8 +127,7 @@ class TokenCache:
         if held is not None:
             member: Member = held
             return member
-        member = _MANAGER.new_instance()
-        member.__dict__.update({name: _own(value) for name, value in entry.values.items()})
+        member = as_loaded(Member, ((name, _own(value)) for name, value in entry.values.items()))
         make_transient_to_detached(member)
         session.add(member)
         return member
