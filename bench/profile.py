@@ -10,7 +10,8 @@ same way.
 
 PROFILE_DUMP=DIR also writes each profile to DIR/<name>.pstats (for pstats' callers and
 callees); PROFILE_CONFIG='{"RATELIMIT_ENABLED": false}' adds settings to the app's, to measure
-what a part costs by switching it off.
+what a part costs by switching it off. `--callgrind NAME`, for a run under valgrind's callgrind
+(bench/instructions.py), counts instructions only while NAME's requests run, and times nothing.
 """
 
 from __future__ import annotations
@@ -89,11 +90,31 @@ def _app(topology: Topology) -> Any:
     )
 
 
+# The measurement whose requests alone callgrind counts (--callgrind), else None.
+CALLGRIND: str | None = None
+
+
+def _callgrind(switch: str) -> None:
+    """Switch callgrind's counting on or off in this process (run under valgrind)."""
+    subprocess.run(
+        ["callgrind_control", "-i", switch, str(os.getpid())], check=True, capture_output=True
+    )
+    time.sleep(1)  # callgrind takes the command at its next poll; nothing runs meanwhile
+
+
 def _measure(
     name: str, request: Callable[[int], None], count: int, profile: bool, top: int
 ) -> float:
     for number in range(20):  # warm-up: statement caches, pools
         request(-1 - number)
+    if CALLGRIND is not None:
+        if name == CALLGRIND:
+            _callgrind("on")
+            for number in range(count):
+                request(number)
+            _callgrind("off")
+            print(f"{name}: {count} requests counted", flush=True)
+        return 0.0
     times, walls = [], []
     profiler = cProfile.Profile(time.process_time) if profile else None
     for number in range(count):
@@ -134,7 +155,10 @@ def main() -> None:
     )
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--only", default="baseline,post,feed,claim")
+    parser.add_argument("--callgrind", default=None, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    global CALLGRIND
+    CALLGRIND = options.callgrind
     profiled = set(filter(None, options.profile.split(",")))
     wanted = set(options.only.split(","))
 
@@ -192,6 +216,32 @@ def main() -> None:
 
         _measure(
             "baseline first page", base_page, options.requests, "baseline" in profiled, options.top
+        )
+
+        # The contention scenario's common answer on the minimal endpoint: its public voices are
+        # all taken (three), the claim is refused after the raw transaction's lock and counts.
+        from bench.contention import GOAL
+
+        taken = call(trusted.token, "POST", "/api/v1/alerts", alert(50_000), 201).get_json()["id"]
+        for volunteer in volunteers[:GOAL]:
+            path = f"/api/v1/alerts/{taken}/actions"
+            call(volunteer.token, "POST", path, {"type": "counter_speech"}, 201)
+
+        def base_refused(number: int) -> None:
+            volunteer = volunteers[GOAL + number % (len(volunteers) - GOAL)]
+            response = baseline.post(
+                f"/api/v1/alerts/{taken}/actions",
+                json={"type": "counter_speech"},
+                headers={"Authorization": f"Bearer {volunteer.token}"},
+            )
+            assert response.status_code == 409, response.data
+
+        _measure(
+            "baseline refused claim",
+            base_refused,
+            options.requests,
+            "baseline" in profiled,
+            options.top,
         )
     if "post" in wanted:
         _measure(
