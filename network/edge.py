@@ -71,7 +71,10 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 def refuse_unstorable_text() -> None:
     """Refuse any query, form or path value that no field may hold, before a view sees it."""
-    pairs: list[tuple[str, Any]] = list(request.args.items(multi=True))
+    # Most requests have no query string: its parse (a MultiDict) is then skipped.
+    pairs: list[tuple[str, Any]] = (
+        list(request.args.items(multi=True)) if request.query_string else []
+    )
     pairs.extend((request.view_args or {}).items())
     if request.method not in ("GET", "HEAD") and request.mimetype in (
         "application/x-www-form-urlencoded",

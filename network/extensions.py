@@ -13,13 +13,13 @@ from functools import cache, lru_cache, partial, wraps
 from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 import flask_limiter
+import flask_login
 import orjson
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 from flask_babel import Babel
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
@@ -453,6 +453,18 @@ def total_key(key_func: Callable[[], str]) -> Callable[[], str]:
             return f"unkeyed:{get_remote_address()}"
 
     return key
+
+
+class LoginManager(flask_login.LoginManager):
+    """Flask-Login's, without its session-protection digest where there is no session."""
+
+    def _session_protection_failed(self) -> bool:
+        # Flask-Login hashes the visitor's address and browser (SHA-512) at every request before
+        # it looks at the session, and compares only when the session holds something: with an
+        # empty one (every API request, visitors) protection cannot fail, and nothing is hashed.
+        if not session:
+            return False
+        return bool(super()._session_protection_failed())
 
 
 log = logging.getLogger(__name__)

@@ -407,3 +407,29 @@ def test_a_scripts_answer_ending_after_a_form_does_not_take_back_the_forms_messa
     # ...so the next page shows the form's message.
     shown = browser.get(f"/campaigns/{campaign['id']}").get_data(as_text=True)
     assert "You joined the campaign. Thank you!" in shown
+
+
+def test_a_session_taken_to_another_browser_is_no_longer_fresh(
+    app: Flask, create_member: Any
+) -> None:
+    """Flask-Login's session protection (basic) still judges every session that holds a member:
+    the same cookie from another browser stays logged in but is marked not fresh."""
+    member = create_member()
+    browser = logged_in_client(app, member)  # logged in with the test client's own User-Agent
+    assert browser.get("/profile").status_code == 200
+    with browser.session_transaction() as session:
+        assert session["_fresh"] is True
+    assert browser.get("/profile", headers={"User-Agent": "Another browser"}).status_code == 200
+    with browser.session_transaction() as session:
+        assert session["_fresh"] is False, "another browser's request is not fresh"
+
+
+def test_a_request_without_a_session_is_judged_by_its_token_alone(
+    api_as: Any, create_member: Any
+) -> None:
+    """An API request carries no session: nothing to protect, its token decides."""
+    member = create_member()
+    for agent in ("Browser A", "Browser B"):
+        answer = api_as(member, "GET", "/api/v1/me", headers={"User-Agent": agent})
+        assert answer.status_code == 200
+        assert "Set-Cookie" not in answer.headers
