@@ -5,7 +5,7 @@ one run to the next, more for Python than for PostgreSQL or Node.js. This one ru
 `bench.profile` (the app in one process, Flask test client, production settings, the benchmark
 database and Redis) under valgrind's callgrind and counts the instructions this process executes
 during each measurement's requests alone (after the same warm-up), next to the minimal Flask
-endpoint's post and first page counted the same way. A count changes only when the code or the
+endpoint's post, first page and claim refused at the cap, counted the same way. A count changes only when the code or the
 data it runs on does: a change of one per cent shows, which no timed run here can tell.
 
 Only this process is counted: PostgreSQL's and Redis's work are not, and neither is the wait for
