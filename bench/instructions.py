@@ -1,12 +1,15 @@
-"""Instructions per request of the hot paths, counted by valgrind: the same on any host.
+"""Instructions per request of the hot paths, counted by valgrind: unmoved by the host's load.
 
 The other scenarios time CPU, which on the shared 2-core hosts moves by a fifth to a third from
 one run to the next, more for Python than for PostgreSQL or Node.js. This one runs
 `bench.profile` (the app in one process, Flask test client, production settings, the benchmark
 database and Redis) under valgrind's callgrind and counts the instructions this process executes
 during each measurement's requests alone (after the same warm-up), next to the minimal Flask
-endpoint's post, first page and claim refused at the cap, counted the same way. A count changes only when the code or the
-data it runs on does: a change of one per cent shows, which no timed run here can tell.
+endpoint's post, first page and claim refused at the cap, counted the same way. On one machine
+and build a count changes only when the code or the data it runs on does (runs of the same code
+and number of requests agree within 0.3%): a change of one per cent shows, which no timed run
+here can tell. Other machines may differ a little (glibc and OpenSSL choose their code by the
+processor's features): compare counts made on one machine.
 
 Only this process is counted: PostgreSQL's and Redis's work are not, and neither is the wait for
 them. In this process every post queues its own Celery job (under load a web process gathers the
@@ -85,12 +88,14 @@ def count(measurement: Measurement, requests: int, alerts: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=100, help="at least 1")
     parser.add_argument("--alerts", type=int, default=1_000, help="alerts in the feed")
     parser.add_argument(
         "--only", default=",".join(m.key for m in MEASUREMENTS if m.key != "approve")
     )
     options = parser.parse_args()
+    if options.requests < 1:
+        parser.error("--requests must be at least 1")
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
     wanted = set(options.only.split(","))

@@ -3,8 +3,8 @@
 Runs the app in this process (Flask test client) on the benchmark's PostgreSQL and Redis, in
 production mode with Redis for the rate limits, Socket.IO and Celery (no worker: queued jobs
 wait), and measures the process CPU of each request; `--profile` adds cProfile's top functions.
-The baselines are bench/baseline_app.py's post and first page in the same process, measured the
-same way.
+The baselines are bench/baseline_app.py's post, first page and claim refused at the cap in the
+same process, measured the same way.
 
 .venv/bin/python -m bench.profile [--requests 300] [--profile post,feed,claim] [--top 40]
 
@@ -99,7 +99,10 @@ def _callgrind(switch: str) -> None:
     subprocess.run(
         ["callgrind_control", "-i", switch, str(os.getpid())], check=True, capture_output=True
     )
-    time.sleep(1)  # callgrind takes the command at its next poll; nothing runs meanwhile
+    # callgrind_control returns once callgrind has taken the command (through vgdb, which needs
+    # to ptrace this process: where Yama's ptrace_scope is above 0 it cannot, and this waits).
+    # The pause keeps the next request clear of the switch; nothing runs during it.
+    time.sleep(1)
 
 
 def _measure(

@@ -461,7 +461,8 @@ class LoginManager(flask_login.LoginManager):
     def _session_protection_failed(self) -> bool:
         # Flask-Login hashes the visitor's address and browser (SHA-512) at every request before
         # it looks at the session, and compares only when the session holds something: with an
-        # empty one (every API request, visitors) protection cannot fail, and nothing is hashed.
+        # empty one (every API request, a visitor's first page) protection cannot fail, and
+        # nothing is hashed.
         if not session:
             return False
         return bool(super()._session_protection_failed())

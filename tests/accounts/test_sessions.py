@@ -425,11 +425,28 @@ def test_a_session_taken_to_another_browser_is_no_longer_fresh(
 
 
 def test_a_request_without_a_session_is_judged_by_its_token_alone(
-    api_as: Any, create_member: Any
+    app: Flask, api_as: Any, create_member: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An API request carries no session: nothing to protect, its token decides."""
+    """An API request carries no session: nothing to protect, so no digest of the visitor's
+    address and browser is made; its token decides. A session that holds a member still has
+    its digest made and compared."""
+    from network.extensions import login_manager
+
+    digests: list[str] = []
+    make = login_manager._session_identifier_generator
+
+    def counted() -> str:
+        digests.append(make())
+        return digests[-1]
+
+    monkeypatch.setattr(login_manager, "_session_identifier_generator", counted)
     member = create_member()
     for agent in ("Browser A", "Browser B"):
         answer = api_as(member, "GET", "/api/v1/me", headers={"User-Agent": agent})
         assert answer.status_code == 200
         assert "Set-Cookie" not in answer.headers
+    assert digests == []
+    browser = logged_in_client(app, member)
+    digests.clear()
+    assert browser.get("/profile").status_code == 200
+    assert len(digests) == 1
