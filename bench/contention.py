@@ -189,7 +189,9 @@ def run(topology: Topology, options: Options) -> list[Row]:
     }
     times: dict[str, list[float]] = {side: [] for side in sides}
     wins: dict[str, list[int]] = {side: [] for side in sides}
-    app_cpu: list[float] = []
+    # The web processes serving each HTTP side, whose CPU in a round is kept.
+    serving = {"app": topology.web_processes, "flask": lambda: topology.baseline_processes}
+    cpu: dict[str, list[float]] = {side: [] for side in serving}
     order = list(sides)
     # One burst each first, not measured: a web process's first burst fills its pool and its
     # Redis connections, and each side's first claims warm the server's caches for them.
@@ -201,10 +203,11 @@ def run(topology: Topology, options: Options) -> list[Row]:
         for side in order[round_ % len(order) :] + order[: round_ % len(order)]:
             alerts = _open_alerts(topology, reporter, f"{topology.run_id}-{side}-{round_}")
             _quiet(topology)
-            cpu_before = cpu_seconds(topology.web_processes())
+            processes = serving[side]() if side in serving else []
+            cpu_before = cpu_seconds(processes)
             seconds, won = sides[side](alerts)
-            if side == "app":
-                app_cpu.append(cpu_seconds(topology.web_processes()) - cpu_before)
+            if side in serving:
+                cpu[side].append(cpu_seconds(processes) - cpu_before)
             times[side].append(seconds)
             wins[side].append(won)
     print(
@@ -217,9 +220,12 @@ def run(topology: Topology, options: Options) -> list[Row]:
             f"{side} {[round(seconds * 1000) for seconds in times[side]]}" for side in order
         )
     )
-    # Where the time goes: the web processes' CPU per claim (both processes, all 200 claims).
-    per_claim = [seconds * 1000 / len(members) for seconds in app_cpu]
-    print("  web-process CPU per claim (ms): " + ", ".join(f"{ms:.1f}" for ms in per_claim))
+    # Where the time goes: the web processes' CPU per claim (both processes, all 200 claims),
+    # the app's and the minimal endpoint's.
+    for side, label in (("app", "app"), ("flask", "minimal Flask")):
+        per_claim = [seconds * 1000 / len(members) for seconds in cpu[side]]
+        shown = ", ".join(f"{ms:.1f}" for ms in per_claim)
+        print(f"  web-process CPU per claim, {label} (ms): {shown}")
     claims = f"{options.claims} concurrent claims, {ALERTS} alerts x {GOAL}"
 
     def answered(measure: str, side: str, against: str, baseline: str, **more: Any) -> Row:

@@ -33,28 +33,17 @@ class _Compiled:
     binds: dict[str, Processor]  # the caller's values, by name, and how each is sent
     results: tuple[Processor, ...]  # how each result column is read
 
-
-class DriverStatement:
-    """A SELECT sent through the driver on PostgreSQL; its values are named bind parameters."""
-
-    def __init__(self, statement: sa.Select[Any]) -> None:
-        self.statement = statement
-        self._compiled: dict[str, _Compiled] = {}
-
-    def rows(self, connection: sa.Connection, values: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
-        """Run the statement with these values; return its rows, each column processed."""
-        dialect = connection.dialect
-        compiled = None
-        if dialect.name == "postgresql":
-            compiled = self._compiled.get(dialect.name) or self._compile(dialect)
-        if compiled is None or not compiled.driven:
-            return connection.execute(self.statement, dict(values)).all()
-        parameters = dict(compiled.fixed)
+    def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values to send: the statement's own, then the caller's, each processed."""
+        parameters = dict(self.fixed)
         for name, value in values.items():
-            process = compiled.binds[name]
+            process = self.binds[name]
             parameters[name] = value if process is None or value is None else process(value)
-        found = execute(connection, compiled.text, parameters)
-        results = compiled.results
+        return parameters
+
+    def processed(self, found: list[tuple[Any, ...]]) -> Sequence[Sequence[Any]]:
+        """The rows as SQLAlchemy would give them: each column through its processor."""
+        results = self.results
         if not any(results):
             return found
         return [
@@ -64,6 +53,29 @@ class DriverStatement:
             )
             for row in found
         ]
+
+
+class DriverStatement:
+    """A SELECT, or a write that returns rows, sent through the driver on PostgreSQL; its values
+    are named bind parameters."""
+
+    def __init__(self, statement: sa.Select[Any] | sa.Insert | sa.Update) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def rows(self, connection: sa.Connection, values: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        """Run the statement with these values; return its rows, each column processed."""
+        compiled = self._driven(connection.dialect)
+        if compiled is None:
+            return connection.execute(self.statement, dict(values)).all()
+        return compiled.processed(execute(connection, compiled.text, compiled.parameters(values)))
+
+    def _driven(self, dialect: sa.Dialect) -> _Compiled | None:
+        """The statement as the driver sends it; None where SQLAlchemy must execute it."""
+        if dialect.name != "postgresql":
+            return None
+        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        return compiled if compiled.driven else None
 
     def _compile(self, dialect: sa.Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
@@ -79,7 +91,7 @@ class DriverStatement:
             # Without the server's type of each column: types that need it (Numeric) refuse.
             results = tuple(
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns
+                for column in self.statement.exported_columns
             )
             driven = True
         except (sa.exc.SQLAlchemyError, TypeError):
@@ -87,6 +99,63 @@ class DriverStatement:
         made = _Compiled(driven, str(compiled), fixed, binds, results)
         self._compiled[dialect.name] = made
         return made
+
+
+def rows_together(
+    connection: sa.Connection, *calls: tuple[DriverStatement, Mapping[str, Any]]
+) -> list[Sequence[Sequence[Any]]]:
+    """Run statements one after the other, sent as one message: return each one's rows.
+
+    Nothing of this process runs between them, so a lock the first takes is held for the
+    others' own time only, not also while each answer travels back and its request waits for
+    its turn to run again; and one round trip replaces several. Each is still a statement of
+    its own on the server: under READ COMMITTED each sees what was committed when it starts,
+    after the ones before it ended. One message of several statements is PostgreSQL's simple
+    query, whose values psycopg writes into the text (`ClientCursor`), as for the feed events'
+    insert (network/realtime/log.py). The message is announced to the engine's listeners as
+    one statement. Where the driver does not send one of them (SQLite, numbers), they run one
+    by one as `DriverStatement.rows`; a name bound by several gets one value."""
+    driven = [statement._driven(connection.dialect) for statement, _values in calls]
+    sendable = [compiled for compiled in driven if compiled is not None]
+    if len(sendable) < len(calls):
+        return [statement.rows(connection, values) for statement, values in calls]
+    parameters: dict[str, Any] = {}
+    for compiled, (_statement, values) in zip(sendable, calls, strict=True):
+        parameters.update(compiled.parameters(values))
+    text = "; ".join(compiled.text for compiled in sendable)
+    answers: list[Sequence[Sequence[Any]]] = []
+    for compiled, rows in zip(sendable, execute_all(connection, text, parameters), strict=True):
+        answers.append(compiled.processed(rows))
+    return answers
+
+
+def execute_all(
+    connection: sa.Connection, statements: str, parameters: Mapping[str, Any]
+) -> list[list[tuple[Any, ...]]]:
+    """Send several statements as one message (values written into the text by psycopg's
+    client-side cursor), announced to the engine's listeners; return each one's rows."""
+    if not connection.in_transaction():
+        connection.begin()
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    cursor = psycopg.ClientCursor(driver)
+    announced = (connection, cursor, statements, parameters, None, False)
+    dispatch = connection.dispatch
+    if dispatch.before_cursor_execute:
+        dispatch.before_cursor_execute(*announced)
+    answers: list[list[tuple[Any, ...]]] = []
+    try:
+        with cursor:
+            cursor.execute(statements, parameters)
+            while True:
+                answers.append(cursor.fetchall() if cursor.description else [])
+                if not cursor.nextset():
+                    break
+            if dispatch.after_cursor_execute:
+                dispatch.after_cursor_execute(*announced)
+    except psycopg.Error as error:
+        reraise(connection, driver, cursor, statements, parameters, error)
+    return answers
 
 
 def execute(

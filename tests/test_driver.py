@@ -1,8 +1,10 @@
-"""`DriverStatement` (network/driver.py): the rows SQLAlchemy would give, through the driver."""
+"""`DriverStatement` (network/driver.py): the rows SQLAlchemy would give, through the driver;
+several statements sent as one message (`rows_together`)."""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 
 from network.accounts.models import Member, MemberStatus, Role
 from network.db import as_loaded
-from network.driver import DriverStatement, execute
+from network.driver import DriverStatement, execute, rows_together
 from network.extensions import create_engine, db
 from tests.conftest import service_missing
 
@@ -191,3 +193,124 @@ def test_a_column_read_by_its_server_type_goes_through_sqlalchemy(app: Flask) ->
         assert [tuple(row) for row in rows] == [
             tuple(row) for row in db.session.execute(halves.statement, values)
         ]
+
+
+# A write that returns rows, then a read of what it wrote: the pair a claim sends under its lock.
+RAISE = DriverStatement(
+    sa.update(Member)
+    .where(Member.id == sa.bindparam("member", type_=sa.Integer()))
+    .values(trust_level=sa.bindparam("level", type_=sa.Integer()))
+    .returning(Member.id, Member.role, Member.created_at, Member.trust_level)
+)
+RAISED = DriverStatement(
+    sa.select(Member.id, Member.trust_level, Member.status)
+    .where(Member.trust_level >= sa.bindparam("least", type_=sa.Integer()))
+    .order_by(Member.id)
+)
+
+
+@FIXTURE_SETTINGS
+@given(pick=st.integers(min_value=0, max_value=6), level=st.integers(min_value=0, max_value=3))
+def test_statements_sent_together_give_each_ones_rows(
+    app: Flask, members: list[int], backend: str, pick: int, level: int
+) -> None:
+    """Each statement's rows as SQLAlchemy gives them one after the other; the read sees the
+    write before it. On PostgreSQL the engine's listeners hear one message, elsewhere each."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            sent.append(statement)
+
+    member = members[pick]
+    engine = db.engine_for(app)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        raised, read = rows_together(
+            db.session.connection(),
+            (RAISE, {"member": member, "level": level}),
+            (RAISED, {"least": 0}),
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    [(member_id, role, created_at, trust_level)] = raised
+    assert (member_id, trust_level) == (member, level) and isinstance(role, Role)
+    assert created_at.tzinfo is not None and created_at.utcoffset() == timedelta(0)
+    expected = db.session.execute(RAISED.statement, {"least": 0}).all()
+    assert [tuple(row) for row in read] == [tuple(row) for row in expected]
+    assert (member, trust_level) in [(row[0], row[1]) for row in read]
+    assert len(sent) == (1 if backend == "postgresql" else 2)
+    if backend == "postgresql":
+        assert sent[0].count(";") == 1 and "RETURNING" in sent[0]
+
+
+PROBE = sa.Table(
+    "driver_lock_probe",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+BUMP = DriverStatement(
+    sa.update(PROBE)
+    .where(PROBE.c.id == 1)
+    .values(n=PROBE.c.n + sa.bindparam("by", type_=sa.Integer()))
+    .returning(PROBE.c.n)
+)
+SUM = DriverStatement(sa.select(sa.func.count(PROBE.c.id)).where(PROBE.c.id > 1))
+
+
+def test_a_statement_after_a_lock_in_one_message_reads_what_the_lock_waited_for() -> None:
+    """The second statement of a message begins after the first one got its lock: it sees
+    what the lock's holder committed meanwhile (READ COMMITTED), as a claim under the alert's
+    lock must see the claims made while it waited."""
+    engine = _own_engine()
+    PROBE.drop(engine, checkfirst=True)
+    PROBE.create(engine)
+    try:
+        with engine.begin() as setup:
+            setup.execute(PROBE.insert().values(id=1, n=0))
+        with engine.connect() as holder, engine.connect() as waiter:
+            # The holder locks the row, raises it and adds a row, all uncommitted.
+            holder.execute(BUMP.statement, {"by": 2})
+            holder.execute(PROBE.insert().values(id=2, n=0))
+            answers: list[Any] = []
+
+            def wait_for_the_lock() -> None:
+                answers.append(rows_together(waiter, (BUMP, {"by": 1}), (SUM, {})))
+
+            thread = threading.Thread(target=wait_for_the_lock)
+            thread.start()
+            thread.join(0.5)
+            assert thread.is_alive()  # waiting for the holder's lock
+            holder.commit()
+            thread.join(10)
+            [(bumped, counted)] = answers
+            # The write waited and built on the holder's; the read, begun after it, sees the
+            # holder's row, which a snapshot from before the wait would not.
+            assert [tuple(row) for row in bumped] == [(3,)]
+            assert [tuple(row) for row in counted] == [(1,)]
+            waiter.rollback()
+    finally:
+        PROBE.drop(engine, checkfirst=True)
+        engine.dispose()
+
+
+def test_statements_together_fail_as_sqlalchemys_with_their_values_hidden() -> None:
+    engine = _own_engine()
+    failing = DriverStatement(
+        sa.select(sa.func.div(10, sa.bindparam("zero", type_=sa.Integer()), type_=sa.Integer()))
+    )
+    one = DriverStatement(sa.select(sa.bindparam("one", type_=sa.Integer())))
+    try:
+        with engine.connect() as connection:
+            with pytest.raises(sa.exc.DataError) as raised:
+                rows_together(connection, (one, {"one": 1}), (failing, {"zero": 0}))
+            assert "division by zero" in str(raised.value)
+            assert "SQL parameters hidden" in str(raised.value)
+            connection.rollback()
+            assert rows_together(connection, (one, {"one": 1}), (failing, {"zero": 5})) == [
+                [(1,)],
+                [(2,)],
+            ]
+    finally:
+        engine.dispose()

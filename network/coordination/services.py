@@ -18,7 +18,7 @@ from network.coordination.models import Action, ActionStatus, Ask, AskAnswer
 from network.coordination.needs import PUBLIC_VOICES, welcomed
 from network.coordination.page import COLUMNS as SHOWN_COLUMNS
 from network.db import UTCDateTime, as_loaded, utcnow
-from network.driver import DriverStatement
+from network.driver import DriverStatement, rows_together
 from network.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from network.extensions import db
 from network.guidance import rules
@@ -114,7 +114,7 @@ _UNDER_LOCK_COLUMNS = ("id",)
 _UNDER_LOCK = DriverStatement(_claim_state_statement(_UNDER_LOCK_COLUMNS, ask=True))
 # Takes the alert's row lock (claims on one alert queue here; SQLite writers on BEGIN
 # IMMEDIATE) and returns the row as it is now, for the rules and the feed event.
-_LOCK_ALERT = (
+_LOCK_ALERT = DriverStatement(
     sa.update(_ALERT)
     .where(_ALERT.c.id == sa.bindparam("alert"))
     .values(
@@ -126,7 +126,21 @@ _LOCK_ALERT = (
     )
     .returning(*(_ALERT.c[name] for name in _ALERT_COLUMNS))
 )
-_INSERT_ACTION = sa.insert(_ACTION)
+# A claim's columns, by name: the action's id back.
+_CLAIMED_COLUMNS = (
+    "alert_id",
+    "member_id",
+    "type",
+    "status",
+    "anonymous",
+    "claimed_at",
+    "expires_at",
+)
+_INSERT_ACTION = DriverStatement(
+    sa.insert(_ACTION)
+    .values({name: sa.bindparam(name, type_=_ACTION.c[name].type) for name in _CLAIMED_COLUMNS})
+    .returning(_ACTION.c.id)
+)
 
 
 def _alert_of(columns: tuple[str, ...], row: Sequence[Any]) -> Alert:
@@ -135,16 +149,10 @@ def _alert_of(columns: tuple[str, ...], row: Sequence[Any]) -> Alert:
 
 
 def _claim_state(
-    actor: Member,
-    alert_id: int,
-    now: datetime,
-    statement: DriverStatement,
-    alert: Alert | None = None,
+    actor: Member, rows: Sequence[Sequence[Any]], alert: Alert | None = None
 ) -> _ClaimState:
-    """Read what a claim decides on; the alert must be visible to the member."""
-    rows = statement.rows(
-        db.session.connection(), {"alert": alert_id, "member": actor.id, "now": now}
-    )
+    """Make what a claim decides on of a state statement's rows (_BEFORE_LOCK's; with the
+    locked `alert`, _UNDER_LOCK's); the alert must be visible to the member."""
     # Each row: the alert's columns, then the counts of one (type, status, live) and the
     # member's share of them, then (under the lock) whether the member has a pending ask.
     first = len(_UNDER_LOCK_COLUMNS if alert is not None else _RULE_COLUMNS)
@@ -176,12 +184,16 @@ def _claim_state(
 
 def _locked_state(actor: Member, alert_id: int, now: datetime) -> _ClaimState:
     """Lock the alert, then read its state in a statement of its own, begun after the lock: a
-    statement that waited for the lock still reads from before the wait (PostgreSQL)."""
-    row = db.session.connection().execute(_LOCK_ALERT, {"alert": alert_id, "now": now}).first()
-    if row is None:
+    statement that waited for the lock still reads from before the wait (PostgreSQL). Both go
+    in one message (driver.rows_together): the lock is held for their own time, not also while
+    the first one's answer travels back and this request waits for its turn to run again."""
+    lock = {"alert": alert_id, "now": now}
+    state = {**lock, "member": actor.id}
+    connection = db.session.connection()
+    locked, rows = rows_together(connection, (_LOCK_ALERT, lock), (_UNDER_LOCK, state))
+    if not locked:
         raise NotFound(_("This alert does not exist."))
-    alert = _alert_of(_ALERT_COLUMNS, row)
-    return _claim_state(actor, alert_id, now, _UNDER_LOCK, alert)
+    return _claim_state(actor, rows, _alert_of(_ALERT_COLUMNS, locked[0]))
 
 
 def claim_action(
@@ -199,7 +211,8 @@ def claim_action(
     # moment ago is a refusal any order of the claims could have given. Nothing is written
     # before the lock, so a refusal here leaves nothing to roll back (the request's end releases
     # the connection).
-    _check(kind, _claim_state(actor, alert_id, now, _BEFORE_LOCK))
+    values = {"alert": alert_id, "member": actor.id, "now": now}
+    _check(kind, _claim_state(actor, _BEFORE_LOCK.rows(db.session.connection(), values)))
     # The reads before may have run in autocommit (the API's claim): from here on, one
     # transaction.
     db.write_from_here()
@@ -227,7 +240,7 @@ def claim_action(
         "expires_at": now + timedelta(minutes=settings().claim_minutes),
     }
     try:
-        inserted = db.session.connection().execute(_INSERT_ACTION, values)
+        [(action_id,)] = _INSERT_ACTION.rows(db.session.connection(), values)
     except sa.exc.IntegrityError:
         # A claim of the same member that got past the checks at the same time (where the row
         # lock does not serialise): the unique indexes refuse it; say which rule it broke.
@@ -237,12 +250,10 @@ def claim_action(
         raise Conflict(
             _("You already took on this action for this alert."), code="already_claimed"
         ) from None
-    key = inserted.inserted_primary_key
-    assert key is not None
     # Built from what was written, every column set: nothing is read back, and the row stays
     # out of the session (detached, so no attribute of it can need a load).
     unset = dict.fromkeys(("done_at", "ended_at", "note", "template_id", "template_tone"))
-    action = Action(id=key[0], **unset, **values)
+    action = Action(id=action_id, **unset, **values)
     make_transient_to_detached(action)
     feed.announce_action(action, alert, actor)
     # The counts read under the alert's lock, plus this claim: no second count.
