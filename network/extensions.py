@@ -313,6 +313,10 @@ class Limiter(flask_limiter.Limiter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fail_closed_scopes: set[Any] = set()
+        # Count plain view limits without Flask-Limiter's general pass (`_plain`); off, every
+        # limit goes through it (the tests compare the two).
+        self.count_plainly = True
+        self._plain_views: dict[str, tuple[flask_limiter.Limit, ...] | None] = {}
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
@@ -374,8 +378,14 @@ class Limiter(flask_limiter.Limiter):
             # limits (a view's own limits are counted by its decorator): with none of them, its
             # pass would resolve the view's limits (and their keys) only to count nothing.
             return
+        plain = None if in_middleware or not self.count_plainly else self._plain(callable_name)
         try:
-            super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+            if plain is None:
+                super()._check_request_limit(
+                    callable_name=callable_name, in_middleware=in_middleware
+                )
+            else:
+                self._count_plain(plain)
         except (RateLimitExceeded, sa.exc.OperationalError):
             raise  # a refusal, or a database that is down: the request cannot be served at all
         except Exception:
@@ -390,6 +400,82 @@ class Limiter(flask_limiter.Limiter):
             )
             if closed:
                 raise LimitUnavailable() from None
+
+    def _plain(self, callable_name: str | None) -> tuple[flask_limiter.Limit, ...] | None:
+        """The limits a view's decorators declare, when counting them needs none of
+        Flask-Limiter's general pass; else None.
+
+        Its pass, for the decorator of a view, looks every request for limits from elsewhere
+        (application, default, blueprint and meta limits, request filters, exemptions, hints
+        that another callable's limits apply), none of which this app has; and it resolved
+        them anew: ~0.5 M instructions of a claim refused at the cap (~10%) around the one
+        Redis round trip that counts (docs/performance.md, twenty-fourth session). A plain
+        limit — shared, with no exemption, methods, per-method or meta limits, breach
+        callbacks — of a view exempt from nothing, in an app with no limits elsewhere, is
+        counted by `_count_plain`, as that pass counts it. (Hints that another callable's
+        limits apply to the endpoint only bring default limits in: there are none.)"""
+        if not (self.enabled and self.initialized) or callable_name is None or not request.endpoint:
+            return None
+        if callable_name in self._plain_views:
+            return self._plain_views[callable_name]
+        manager = self.limit_manager
+        limits = tuple(manager._decorated_limits.get(callable_name, ()))
+        plain = (
+            limits
+            and not self._limits_beyond_views()
+            and not self._request_filters
+            and self._on_breach is None
+            and not manager._route_exemptions.get(callable_name)
+            and all(
+                limit.exempt_when is None
+                and not limit.per_method
+                and not limit.methods
+                and limit.on_breach is None
+                and not limit.meta_limits
+                and limit.shared
+                for limit in limits
+            )
+        )
+        # Decided once per view: limits are declared when the views are defined.
+        self._plain_views[callable_name] = limits if plain else None
+        return self._plain_views[callable_name]
+
+    def _count_plain(self, limits: tuple[flask_limiter.Limit, ...]) -> None:
+        """Count a view's plain limits (`_plain`) as Flask-Limiter's pass counts them: each
+        limit's current value, narrowest window first; a limit counted only when the view
+        succeeds (`deduct_when`) is tested now and settled after the view; the narrowest limit
+        breached, else the first, is the one the headers and the refusal describe."""
+        context = self.context
+        strategy = self.limiter
+        checked: list[flask_limiter.RequestLimit] = []
+        breached: Any = None
+        for limit in sorted((one for declared in limits for one in declared), key=_window):
+            key = limit.key_func()
+            scope = limit.scope_for(request.endpoint or "", request.method)
+            if not (key and scope):
+                self.logger.error(
+                    "Skipping limit: %s. Empty value found in parameters.", limit.limit
+                )
+                continue
+            arguments = [self._key_prefix, key, scope] if self._key_prefix else [key, scope]
+            if limit.deduct_when:
+                context.conditional_deductions[limit] = arguments
+                count = strategy.test
+            else:
+                count = strategy.hit
+            checked.append(flask_limiter.RequestLimit(self, limit.limit, arguments, False, True))
+            if not count(limit.limit, *arguments, cost=limit.deduction_amount):
+                self.logger.info(
+                    "ratelimit %s (%s) exceeded at endpoint: %s", limit.limit, key, scope
+                )
+                checked[-1].breached = True
+                breached = breached or (limit, checked[-1])
+                if self._fail_on_first_breach:
+                    break
+        context.view_rate_limit = breached[1] if breached else (checked[0] if checked else None)
+        context.view_rate_limits = checked
+        if breached:
+            raise RateLimitExceeded(breached[0])
 
     def shared_limit(self, *args: Any, fail_closed: bool = False, **kwargs: Any) -> Any:
         """Flask-Limiter's shared limit; `fail_closed` refuses requests it cannot check."""
@@ -432,6 +518,11 @@ class Limiter(flask_limiter.Limiter):
         except Exception:
             log.exception("rate limit could not be counted for %s", identifiers[:1])
             return True
+
+
+def _window(limit: Any) -> Any:
+    """A runtime limit's item, by which limits sort narrowest window first."""
+    return limit.limit
 
 
 def total_key(key_func: Callable[[], str]) -> Callable[[], str]:
