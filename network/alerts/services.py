@@ -31,6 +31,7 @@ from network.coordination import feed
 from network.coordination import queries as coordination_queries
 from network.coordination.needs import Need
 from network.db import as_loaded, utcnow
+from network.driver import DriverStatement
 from network.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from network.extensions import db
 from network.ids import is_id
@@ -137,8 +138,13 @@ def _insert_reported(values: dict[str, Any]) -> tuple[int | None, list[Any] | No
     connection = db.session.connection()
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        row = connection.execute(_insert_alert(dialect), values).first()
-        return (None, None) if row is None else (row[0], [tuple(found) for found in row[1]])
+        # Through the driver (network/driver.py): SQLAlchemy's execution of the built
+        # statement cost a post ~0.1 ms of its ~3.5 ms of web CPU.
+        rows = _driven_insert().rows(connection, values)
+        if not rows:
+            return None, None
+        alert_id, endpoints = rows[0]
+        return alert_id, [tuple(found) for found in endpoints]
     alert_id = connection.execute(_insert_alert(dialect), values).scalar()
     if alert_id is not None:
         connection.execute(
@@ -176,6 +182,12 @@ POSTED_COLUMNS = (
     "last_activity_at",
     "live_at",
 )
+
+
+@functools.cache
+def _driven_insert() -> DriverStatement:
+    """The post's statement on PostgreSQL, sent through the driver."""
+    return DriverStatement(cast(sa.Insert, _insert_alert("postgresql")))
 
 
 @functools.cache
