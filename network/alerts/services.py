@@ -226,15 +226,22 @@ def _insert_alert(dialect: str) -> sa.Executable:
     )
 
 
-def _known_alert(alert_id: int, values: dict[str, Any]) -> Alert:
-    """The alert just inserted, in the session without reading it back: every column is
-    known (those not among `values` are empty); relationships load when first asked for."""
+@functools.cache
+def _empty_columns(written: tuple[str, ...]) -> dict[str, None]:
+    """The alert's columns a post leaves empty, given those it writes (the same every post)."""
     empty: dict[str, None] = {}
     for column in ALERTS.columns:
-        if column.key != "id" and column.key not in values:
+        if column.key != "id" and column.key not in written:
             if column.default is not None or column.server_default is not None:
                 raise RuntimeError(f"alert.{column.key} has a default: insert it explicitly")
             empty[column.key] = None
+    return empty
+
+
+def _known_alert(alert_id: int, values: dict[str, Any]) -> Alert:
+    """The alert just inserted, in the session without reading it back: every column is
+    known (those not among `values` are empty); relationships load when first asked for."""
+    empty = _empty_columns(tuple(values))
     alert = as_loaded(Alert, {"id": alert_id, **values, **empty}.items())
     make_transient_to_detached(alert)
     db.session.add(alert)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from network.vocabulary import Platform
 
@@ -143,6 +144,8 @@ class Page:
         return [segment for segment in self.path.split("/") if segment]
 
 
+# Both depend on the host alone, and posts come from a few hosts: each is worked out once.
+@lru_cache(maxsize=4096)
 def platform_of(host: str) -> Platform:
     """Return the platform a host belongs to (other when unknown)."""
     if host in LINK_SHIMS:
@@ -153,6 +156,7 @@ def platform_of(host: str) -> Platform:
     return Platform.OTHER
 
 
+@lru_cache(maxsize=4096)
 def site_of(host: str) -> str:
     """Return the host that names the site: aliases and mirror sub-domains folded in."""
     base = _alias(host)
