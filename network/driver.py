@@ -139,10 +139,8 @@ def execute_all(
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     cursor = psycopg.ClientCursor(driver)
-    announced = (connection, cursor, statements, parameters, None, False)
+    announced = _announce(connection, cursor, statements, parameters)
     dispatch = connection.dispatch
-    if dispatch.before_cursor_execute:
-        dispatch.before_cursor_execute(*announced)
     answers: list[list[tuple[Any, ...]]] = []
     try:
         with cursor:
@@ -175,10 +173,8 @@ def execute(
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     cursor = psycopg.ClientCursor(driver) if literal else driver.cursor()
-    announced = (connection, cursor, statement, parameters, None, False)
+    announced = _announce(connection, cursor, statement, parameters)
     dispatch = connection.dispatch
-    if dispatch.before_cursor_execute:
-        dispatch.before_cursor_execute(*announced)
     try:
         with cursor:
             cursor.execute(statement, parameters)
@@ -188,6 +184,21 @@ def execute(
     except psycopg.Error as error:
         reraise(connection, driver, cursor, statement, parameters, error, invalidate=invalidate)
     return rows
+
+
+def _announce(
+    connection: sa.Connection, cursor: Any, statement: str, parameters: Any
+) -> tuple[Any, ...]:
+    """Tell the engine's listeners a statement is sent (and return what they are told), and
+    write it to the engine's SQL log when that is on, as SQLAlchemy writes its own: the text,
+    never the values."""
+    if connection._echo:
+        connection._log_info(statement)
+        connection._log_info("[driver] [SQL parameters hidden]")
+    announced = (connection, cursor, statement, parameters, None, False)
+    if connection.dispatch.before_cursor_execute:
+        connection.dispatch.before_cursor_execute(*announced)
+    return announced
 
 
 def reraise(

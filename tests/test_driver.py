@@ -3,6 +3,7 @@ several statements sent as one message (`rows_together`)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -312,5 +313,31 @@ def test_statements_together_fail_as_sqlalchemys_with_their_values_hidden() -> N
                 [(1,)],
                 [(2,)],
             ]
+    finally:
+        engine.dispose()
+
+
+def test_the_sql_log_shows_the_drivers_statements_without_their_values(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With the engine's SQL log on (debugging), a statement sent through the driver is logged
+    as SQLAlchemy logs its own: its text, never its values."""
+    engine = _own_engine()
+    secret = "swimmer-secret@example.org"
+    echo = DriverStatement(sa.select(sa.bindparam("word", type_=sa.String()).label("word")))
+    one = DriverStatement(sa.select(sa.bindparam("n", type_=sa.Integer()).label("n")))
+    try:
+        with (
+            caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"),
+            engine.connect() as connection,
+        ):
+            found = echo.rows(connection, {"word": secret})
+            together = rows_together(connection, (one, {"n": 7}), (echo, {"word": secret}))
+        assert [tuple(row) for row in found] == [(secret,)]
+        assert together == [[(7,)], [(secret,)]]
+        logged = "\n".join(record.getMessage() for record in caplog.records)
+        assert logged.count("[driver] [SQL parameters hidden]") == 2
+        assert "SELECT %(word)s" in logged and "SELECT %(n)s" in logged
+        assert secret not in logged
     finally:
         engine.dispose()
