@@ -443,12 +443,14 @@ class Limiter(flask_limiter.Limiter):
     def _count_plain(self, limits: tuple[flask_limiter.Limit, ...]) -> None:
         """Count a view's plain limits (`_plain`) as Flask-Limiter's pass counts them: each
         limit's current value, narrowest window first; a limit counted only when the view
-        succeeds (`deduct_when`) is tested now and settled after the view; the narrowest limit
-        breached, else the first, is the one the headers and the refusal describe."""
+        succeeds (`deduct_when`) is tested now and settled after the view; the headers describe
+        the last limit breached, else the first counted, and the refusal names the narrowest
+        limit breached."""
         context = self.context
         strategy = self.limiter
         checked: list[flask_limiter.RequestLimit] = []
-        breached: Any = None
+        refused: Any = None  # the narrowest limit breached
+        shown: flask_limiter.RequestLimit | None = None  # the last one breached
         for limit in sorted((one for declared in limits for one in declared), key=_window):
             key = limit.key_func()
             scope = limit.scope_for(request.endpoint or "", request.method)
@@ -469,13 +471,13 @@ class Limiter(flask_limiter.Limiter):
                     "ratelimit %s (%s) exceeded at endpoint: %s", limit.limit, key, scope
                 )
                 checked[-1].breached = True
-                breached = breached or (limit, checked[-1])
+                shown, refused = checked[-1], refused or limit
                 if self._fail_on_first_breach:
                     break
-        context.view_rate_limit = breached[1] if breached else (checked[0] if checked else None)
+        context.view_rate_limit = shown or (checked[0] if checked else None)
         context.view_rate_limits = checked
-        if breached:
-            raise RateLimitExceeded(breached[0])
+        if refused is not None:
+            raise RateLimitExceeded(refused)
 
     def shared_limit(self, *args: Any, fail_closed: bool = False, **kwargs: Any) -> Any:
         """Flask-Limiter's shared limit; `fail_closed` refuses requests it cannot check."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask, Response, g, request
 from flask.testing import FlaskClient
 from hypothesis import given, settings
@@ -22,9 +23,13 @@ from network.limit_counts import OneTripFixedWindow
 PATHS = ("/stacked", "/on-success", "/keyed", "/single")
 
 
-def _client(plainly: bool) -> tuple[FlaskClient, Limiter]:
+def _client(plainly: bool, first_breach: bool = True) -> tuple[FlaskClient, Limiter]:
     app = Flask(__name__)
-    app.config.update(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_HEADERS_ENABLED=True)
+    app.config.update(
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_FAIL_ON_FIRST_BREACH=first_breach,
+    )
     limiter = Limiter(key_func=lambda: "everyone")
     limiter.count_plainly = plainly
 
@@ -78,12 +83,12 @@ REQUESTS = st.lists(
 
 
 @settings(max_examples=60, deadline=None)
-@given(requests=REQUESTS)
+@given(requests=REQUESTS, first_breach=st.booleans())
 def test_the_plain_count_answers_as_flask_limiters_pass(
-    requests: list[tuple[str, str, bool]],
+    requests: list[tuple[str, str, bool]], first_breach: bool
 ) -> None:
-    general, _ = _client(plainly=False)
-    plain, limiter = _client(plainly=True)
+    general, _ = _client(plainly=False, first_breach=first_breach)
+    plain, limiter = _client(plainly=True, first_breach=first_breach)
     for path, who, ok in requests:
         sent = {"headers": {"X-Who": who} if who else {}, "query_string": {"ok": "1"} if ok else {}}
         assert _answer(plain.post(path, **sent)) == _answer(general.post(path, **sent)), (
@@ -92,6 +97,27 @@ def test_the_plain_count_answers_as_flask_limiters_pass(
             ok,
         )
     assert any(value is not None for value in limiter._plain_views.values())
+
+
+@pytest.mark.parametrize("first_breach", [True, False])
+def test_stacked_limits_breached_together_answer_as_flask_limiters_pass(
+    first_breach: bool,
+) -> None:
+    """Past both of a view's limits, the headers describe the last limit breached (or the only
+    one counted, when the first breach ends the count), the refusal the narrowest."""
+    general, _ = _client(plainly=False, first_breach=first_breach)
+    plain, _ = _client(plainly=True, first_breach=first_breach)
+    sent = {"headers": {"X-Who": "ann"}}
+    answers = [(_answer(plain.post("/stacked", **sent)), _answer(general.post("/stacked", **sent)))]
+    answers += [
+        (_answer(plain.post("/stacked", **sent)), _answer(general.post("/stacked", **sent)))
+        for _ in range(6)
+    ]
+    assert [mine for mine, _theirs in answers] == [theirs for _mine, theirs in answers]
+    statuses = [mine[0] for mine, _theirs in answers]
+    assert statuses == [200, 200, 200, 429, 429, 429, 429]
+    # The seventh request breaches the hourly limit too; counted on, it is the one shown.
+    assert answers[-1][0][1] == ("3" if first_breach else "5")
 
 
 def test_limits_it_cannot_count_plainly_go_through_flask_limiters_pass() -> None:
