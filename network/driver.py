@@ -114,14 +114,20 @@ def rows_together(
     query, whose values psycopg writes into the text (`ClientCursor`), as for the feed events'
     insert (network/realtime/log.py). The message is announced to the engine's listeners as
     one statement. Where the driver does not send one of them (SQLite, numbers), they run one
-    by one as `DriverStatement.rows`; a name bound by several gets one value."""
+    by one as `DriverStatement.rows`, as they do when two of them bind one name to different
+    values."""
     driven = [statement._driven(connection.dialect) for statement, _values in calls]
     sendable = [compiled for compiled in driven if compiled is not None]
     if len(sendable) < len(calls):
         return [statement.rows(connection, values) for statement, values in calls]
     parameters: dict[str, Any] = {}
     for compiled, (_statement, values) in zip(sendable, calls, strict=True):
-        parameters.update(compiled.parameters(values))
+        for name, value in compiled.parameters(values).items():
+            if name in parameters and parameters[name] != value:
+                # One text, one value a name: statements that bind a name (their own literal,
+                # named by SQLAlchemy, or the caller's) to different values run one by one.
+                return [statement.rows(connection, values) for statement, values in calls]
+            parameters[name] = value
     text = "; ".join(compiled.text for compiled in sendable)
     answers: list[Sequence[Sequence[Any]]] = []
     for compiled, rows in zip(sendable, execute_all(connection, text, parameters), strict=True):
@@ -133,7 +139,11 @@ def execute_all(
     connection: sa.Connection, statements: str, parameters: Mapping[str, Any]
 ) -> list[list[tuple[Any, ...]]]:
     """Send several statements as one message (values written into the text by psycopg's
-    client-side cursor), announced to the engine's listeners; return each one's rows."""
+    client-side cursor), announced to the engine's listeners; return each one's rows. Only in
+    a transaction: in autocommit each would commit on its own, and a read-only connection's
+    guard looks at a message's first statement alone."""
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        raise RuntimeError("statements sent together run in a transaction, not in autocommit")
     if not connection.in_transaction():
         connection.begin()
     driver = connection.connection.driver_connection

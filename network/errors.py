@@ -108,8 +108,12 @@ def respond(status: int, code: str, message: str, fields: dict[str, str] | None 
     if wants_json():
         # Written as the API's answers are (network/api: orjson, keys sorted): a claim refused
         # at its cap, the common answer when many members answer one alert, is one of these.
-        body = orjson.dumps(error_body(code, message, fields), option=orjson.OPT_SORT_KEYS)
-        response = Response(body, mimetype="application/json")
+        shape = error_body(code, message, fields)
+        try:
+            body = orjson.dumps(shape, option=orjson.OPT_SORT_KEYS, default=str)
+            response = Response(body, mimetype="application/json")
+        except orjson.JSONEncodeError:  # text orjson refuses (a lone surrogate): escaped
+            response = jsonify(shape)
     else:
         response = Response(
             render_template(

@@ -311,15 +311,17 @@ class Limiter(flask_limiter.Limiter):
     that limit, unless the limit fails closed (log-in): then it is refused."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fail_closed_scopes: set[Any] = set()
         # Count plain view limits without Flask-Limiter's general pass (`_plain`); off, every
         # limit goes through it (the tests compare the two).
         self.count_plainly = True
         self._plain_views: dict[str, tuple[flask_limiter.Limit, ...] | None] = {}
+        super().__init__(*args, **kwargs)
+        self.fail_closed_scopes: set[Any] = set()
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
+        # An app's settings may bring limits from elsewhere: decide each view anew.
+        self._plain_views.clear()
         app.teardown_request(self._give_back_unsettled)
         # After the view, Flask-Limiter writes headers and conditional deductions; a storage
         # failure there must not turn a finished request into a server error.
@@ -328,6 +330,16 @@ class Limiter(flask_limiter.Limiter):
         for index, hook in enumerate(hooks):
             if isinstance(hook, partial) and hook.func is inject and hook.args == (self,):
                 hooks[index] = self._logging_failures(hook)
+
+    def exempt(self, *args: Any, **kwargs: Any) -> Any:
+        """Flask-Limiter's exemption; the views' plain limits are decided anew."""
+        self._plain_views.clear()
+        return super().exempt(*args, **kwargs)
+
+    def request_filter(self, fn: Callable[[], bool]) -> Callable[[], bool]:
+        """Flask-Limiter's request filter; the views' plain limits are decided anew."""
+        self._plain_views.clear()
+        return super().request_filter(fn)
 
     def count_with(self, strategy: Callable[[Any], Any]) -> None:
         """Count the fixed window with `strategy(storage)`, a FixedWindowRateLimiter that may
@@ -378,8 +390,8 @@ class Limiter(flask_limiter.Limiter):
             # limits (a view's own limits are counted by its decorator): with none of them, its
             # pass would resolve the view's limits (and their keys) only to count nothing.
             return
-        plain = None if in_middleware or not self.count_plainly else self._plain(callable_name)
         try:
+            plain = None if in_middleware or not self.count_plainly else self._plain(callable_name)
             if plain is None:
                 super()._check_request_limit(
                     callable_name=callable_name, in_middleware=in_middleware
@@ -408,8 +420,9 @@ class Limiter(flask_limiter.Limiter):
         Its pass, for the decorator of a view, looks every request for limits from elsewhere
         (application, default, blueprint and meta limits, request filters, exemptions, hints
         that another callable's limits apply), none of which this app has; and it resolved
-        them anew: ~0.5 M instructions of a claim refused at the cap (~10%) around the one
-        Redis round trip that counts (docs/performance.md, twenty-fourth session). A plain
+        them anew: with its bookkeeping ~0.5 M instructions of a claim refused at the cap
+        (~10%), around the one Redis round trip that counts; counting plainly takes about half
+        of it off (docs/performance.md, twenty-fourth session). A plain
         limit — shared, with no exemption, methods, per-method or meta limits, breach
         callbacks — of a view exempt from nothing, in an app with no limits elsewhere, is
         counted by `_count_plain`, as that pass counts it. (Hints that another callable's
@@ -451,7 +464,7 @@ class Limiter(flask_limiter.Limiter):
         checked: list[flask_limiter.RequestLimit] = []
         refused: Any = None  # the narrowest limit breached
         shown: flask_limiter.RequestLimit | None = None  # the last one breached
-        for limit in sorted((one for declared in limits for one in declared), key=_window):
+        for limit in sorted(_resolved(limits, self.logger), key=_window):
             key = limit.key_func()
             scope = limit.scope_for(request.endpoint or "", request.method)
             if not (key and scope):
@@ -520,6 +533,18 @@ class Limiter(flask_limiter.Limiter):
         except Exception:
             log.exception("rate limit could not be counted for %s", identifiers[:1])
             return True
+
+
+def _resolved(limits: tuple[flask_limiter.Limit, ...], logger: Any) -> list[Any]:
+    """The runtime limits of a view's declared limits now (their values may be set per
+    request); one whose value does not parse is left out and logged, as Flask-Limiter does."""
+    found: list[Any] = []
+    for declared in limits:
+        try:
+            found.extend(declared)
+        except ValueError as error:
+            logger.error("failed to load ratelimit %s: %s", declared.scope, error)
+    return found
 
 
 def _window(limit: Any) -> Any:

@@ -21,6 +21,7 @@ from network.db import as_loaded
 from network.driver import DriverStatement, execute, rows_together
 from network.extensions import create_engine, db
 from tests.conftest import service_missing
+from tests.harness import wait_until
 
 FIXTURE_SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -128,12 +129,12 @@ def test_a_read_in_autocommit_stays_one(app: Flask, backend: str) -> None:
         )
 
 
-def _own_engine() -> sa.Engine:
+def _own_engine(connections: int = 2) -> sa.Engine:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         service_missing("PostgreSQL (TEST_DATABASE_URL)")
     assert url is not None
-    return create_engine(url, pool_size=2)
+    return create_engine(url, pool_size=connections)
 
 
 def test_errors_are_sqlalchemys_with_their_values_hidden() -> None:
@@ -264,7 +265,7 @@ def test_a_statement_after_a_lock_in_one_message_reads_what_the_lock_waited_for(
     """The second statement of a message begins after the first one got its lock: it sees
     what the lock's holder committed meanwhile (READ COMMITTED), as a claim under the alert's
     lock must see the claims made while it waited."""
-    engine = _own_engine()
+    engine = _own_engine(connections=3)  # the holder, the waiter and a watcher
     PROBE.drop(engine, checkfirst=True)
     PROBE.create(engine)
     try:
@@ -275,16 +276,30 @@ def test_a_statement_after_a_lock_in_one_message_reads_what_the_lock_waited_for(
             holder.execute(BUMP.statement, {"by": 2})
             holder.execute(PROBE.insert().values(id=2, n=0))
             answers: list[Any] = []
+            failures: list[BaseException] = []
 
             def wait_for_the_lock() -> None:
-                answers.append(rows_together(waiter, (BUMP, {"by": 1}), (SUM, {})))
+                try:
+                    answers.append(rows_together(waiter, (BUMP, {"by": 1}), (SUM, {})))
+                except BaseException as error:  # handed to the test
+                    failures.append(error)
 
             thread = threading.Thread(target=wait_for_the_lock)
             thread.start()
-            thread.join(0.5)
-            assert thread.is_alive()  # waiting for the holder's lock
+
+            def waiting_for_the_lock() -> bool:
+                with engine.connect() as watcher:
+                    return bool(
+                        watcher.exec_driver_sql(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                            "'Lock' AND query LIKE 'UPDATE driver_lock_probe%%'"
+                        ).scalar()
+                    )
+
+            wait_until(waiting_for_the_lock, what="the message to wait for the holder's lock")
             holder.commit()
             thread.join(10)
+            assert not failures, failures
             [(bumped, counted)] = answers
             # The write waited and built on the holder's; the read, begun after it, sees the
             # holder's row, which a snapshot from before the wait would not.
@@ -341,3 +356,30 @@ def test_the_sql_log_shows_the_drivers_statements_without_their_values(
         assert secret not in logged
     finally:
         engine.dispose()
+
+
+def test_statements_binding_one_name_to_different_values_run_one_by_one(
+    app: Flask, backend: str
+) -> None:
+    """Compiled on their own, two statements may both name a value `id_1`: sent as one text
+    they would share one value. They run one by one instead, each with its own."""
+    if backend != "postgresql":
+        pytest.skip("SQLite runs them one by one anyway")
+    first = DriverStatement(sa.select(sa.literal_column("1").label("n")).where(sa.literal(1) == 1))
+    second = DriverStatement(sa.select(sa.literal_column("2").label("n")).where(sa.literal(5) == 5))
+    with app.app_context():
+        connection = db.session.connection()
+        assert rows_together(connection, (first, {}), (second, {})) == [[(1,)], [(2,)]]
+
+
+def test_statements_are_not_sent_together_in_autocommit(app: Flask, backend: str) -> None:
+    """In autocommit each statement of a message would commit on its own, and a read-only
+    connection's guard sees only a message's first statement: refused before anything is sent."""
+    if backend != "postgresql":
+        pytest.skip("SQLite reads in a transaction")
+    one = DriverStatement(sa.select(sa.bindparam("one", type_=sa.Integer())))
+    with (
+        app.extensions["database_reads"].connect() as connection,
+        pytest.raises(RuntimeError, match="autocommit"),
+    ):
+        rows_together(connection, (one, {"one": 1}), (one, {"one": 1}))

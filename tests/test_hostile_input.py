@@ -422,3 +422,13 @@ def test_every_page_answers_odd_query_values_without_a_server_error(
         answer = get(dict.fromkeys(names, "a\x00b"))
         problems.check(answer.status_code == 422, f"GET {path} (nul) -> {answer.status_code}")
     problems.assert_none()
+
+
+def test_an_error_message_orjson_cannot_write_still_answers_in_the_error_shape(app: Flask) -> None:
+    """A lone surrogate in an error's text: the body falls back to Flask's escaped JSON."""
+    from network.errors import respond
+
+    with app.test_request_context("/api/v1/alerts"):
+        answer = respond(409, "conflict", "bad \ud800 text")
+    assert answer.status_code == 409
+    assert answer.get_json()["error"]["code"] == "conflict"

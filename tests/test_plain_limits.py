@@ -29,6 +29,7 @@ def _client(plainly: bool, first_breach: bool = True) -> tuple[FlaskClient, Limi
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_FAIL_ON_FIRST_BREACH=first_breach,
+        RATELIMIT_KEY_PREFIX="upstander",
     )
     limiter = Limiter(key_func=lambda: "everyone")
     limiter.count_plainly = plainly
@@ -135,6 +136,11 @@ def test_limits_it_cannot_count_plainly_go_through_flask_limiters_pass() -> None
     def per_method() -> str:
         return "ok"
 
+    @app.route("/shared-per-method", methods=["GET", "POST"])
+    @limiter.shared_limit("1 per minute", scope="m", per_method=True)
+    def shared_per_method() -> str:
+        return "ok"
+
     limiter.init_app(app)
     client = app.test_client()
     # Exempt every time: never refused.
@@ -142,6 +148,9 @@ def test_limits_it_cannot_count_plainly_go_through_flask_limiters_pass() -> None
     # Counted per method: one of each.
     assert [client.get("/per-method").status_code for _ in range(2)] == [200, 429]
     assert client.post("/per-method").status_code == 200
+    # A shared limit counted per method: also one of each.
+    assert [client.get("/shared-per-method").status_code for _ in range(2)] == [200, 429]
+    assert client.post("/shared-per-method").status_code == 200
     assert all(value is None for value in limiter._plain_views.values())
 
 
@@ -163,3 +172,33 @@ def test_the_apps_claims_and_posts_are_counted_plainly(
     assert claimed.status_code in (201, 409), claimed.get_json()
     plain = {name.rsplit(".", 1)[-1] for name, value in limiter._plain_views.items() if value}
     assert {"create_alert", "claim_action"} <= plain
+
+
+def test_a_limit_whose_value_does_not_parse_is_left_out_as_flask_limiter_leaves_it_out() -> None:
+    """A setting with a typo costs its own limit, logged, never the view's other limits or the
+    request itself."""
+    answers: dict[bool, list[int]] = {}
+    for plainly in (False, True):
+        app = Flask(__name__)
+        app.config.update(RATELIMIT_STORAGE_URI="memory://")
+        limiter = Limiter(key_func=lambda: "everyone")
+        limiter.count_plainly = plainly
+
+        @app.post("/typo")
+        @limiter.shared_limit(lambda: "twice a fortnight", scope="typo")
+        @limiter.shared_limit("2 per minute", scope="good")
+        def typo() -> str:
+            return "ok"
+
+        limiter.init_app(app)
+        client = app.test_client()
+        answers[plainly] = [client.post("/typo").status_code for _ in range(3)]
+    assert answers[True] == answers[False] == [200, 200, 429]
+
+
+def test_views_are_decided_anew_when_an_exemption_or_filter_is_added() -> None:
+    client, limiter = _client(plainly=True)
+    assert client.post("/single", headers={"X-Who": "ann"}).status_code == 200
+    assert limiter._plain_views
+    limiter.request_filter(lambda: False)
+    assert not limiter._plain_views
