@@ -422,11 +422,12 @@ class Limiter(flask_limiter.Limiter):
         that another callable's limits apply), none of which this app has; and it resolved
         them anew: with its bookkeeping ~0.5 M instructions of a claim refused at the cap
         (~10%), around the one Redis round trip that counts; counting plainly takes about half
-        of it off (docs/performance.md, twenty-fourth session). A plain
-        limit — shared, with no exemption, methods, per-method or meta limits, breach
-        callbacks — of a view exempt from nothing, in an app with no limits elsewhere, is
-        counted by `_count_plain`, as that pass counts it. (Hints that another callable's
-        limits apply to the endpoint only bring default limits in: there are none.)"""
+        of it off (docs/performance.md, twenty-fourth session). A plain limit — shared, with
+        no exemption, methods, per-method or meta limits, breach callbacks — of a view exempt
+        from nothing, in an app with no limits elsewhere, is counted by `_count_plain`, as
+        that pass counts it. (Hints that another callable's limits apply to the endpoint only
+        bring default limits in: there are none.) Decided once per view, anew when an app is
+        set up or an exemption or request filter is added."""
         if not (self.enabled and self.initialized) or callable_name is None or not request.endpoint:
             return None
         if callable_name in self._plain_views:
@@ -449,7 +450,6 @@ class Limiter(flask_limiter.Limiter):
                 for limit in limits
             )
         )
-        # Decided once per view: limits are declared when the views are defined.
         self._plain_views[callable_name] = limits if plain else None
         return self._plain_views[callable_name]
 
